@@ -1,0 +1,84 @@
+//! The pipeline of one run: discover → extract (parallel) ‖ cargo metadata → link →
+//! evaluate (parallel) → filter. Reporting is left to the caller.
+
+use crate::discover::{self, Config};
+use crate::engine::{resolve_settings, PolicySet};
+use crate::extract;
+use crate::facts::{Facts, FileFacts, Location, Problem};
+use crate::filter;
+use crate::findings::Outcome;
+use crate::link;
+use crate::sources::Sources;
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// What a run needs to know beyond the tree itself.
+#[derive(Debug, Clone, Default)]
+pub struct CheckOptions {
+    /// A configuration file other than `<root>/guardrail.toml`.
+    pub config: Option<PathBuf>,
+    /// Policy directories in addition to those the configuration names.
+    pub policy_dirs: Vec<PathBuf>,
+}
+
+/// Everything a run produced, with what reporting needs.
+pub struct Run {
+    pub outcome: Outcome,
+    pub facts: Arc<Facts>,
+    pub sources: Sources,
+}
+
+/// Reads the tree under `root` into facts: discover, extract, link.
+pub fn collect(root: &Path, options: &CheckOptions) -> (Config, Facts, Vec<Problem>) {
+    let (config, mut problems) = Config::load(root, options.config.as_deref());
+    let (discovery, walk_problems) = discover::walk(root, &config);
+    problems.extend(walk_problems);
+    let ((packages, cargo_problems), files) = rayon::join(
+        || link::load_packages(root, &discovery.manifests),
+        || discovery.rust.par_iter().map(|file| read_and_extract(&file.shown, &file.path)).collect::<Vec<_>>(),
+    );
+    problems.extend(cargo_problems);
+    problems.extend(files.iter().flat_map(|f| f.problems.iter().cloned()));
+    let facts = link::link(packages, &discovery.manifests, files);
+    (config, facts, problems)
+}
+
+fn read_and_extract(shown: &Arc<str>, path: &Path) -> FileFacts {
+    match std::fs::read(path) {
+        Ok(bytes) => extract::extract_rust(shown.clone(), &bytes),
+        Err(error) => {
+            let mut facts = extract::extract_rust(shown.clone(), b"");
+            facts.problems.push(Problem {
+                location: Location::file(shown.clone()),
+                message: format!("cannot read: {error}; the file was not checked"),
+            });
+            facts
+        }
+    }
+}
+
+/// The whole check of the tree under `root`.
+pub fn check(root: &Path, options: &CheckOptions) -> Run {
+    let (config, facts, mut problems) = collect(root, options);
+    let facts = Arc::new(facts);
+    let (policies, policy_problems) = PolicySet::load(root, &config, &options.policy_dirs);
+    problems.extend(policy_problems);
+    let (settings, settings_problems) = resolve_settings(&config, &policies.policies, &filter::NATIVE_RULES);
+    problems.extend(settings_problems);
+    let (findings, evaluation_problems) = policies.evaluate(&facts, &settings);
+    problems.extend(evaluation_problems);
+    let sources = Sources::new(root);
+    for policy in &policies.policies {
+        sources.insert(policy.path.clone(), policy.source.clone());
+    }
+    let (findings, suppressed) = filter::apply(findings, &facts, &settings, &sources);
+    problems.sort_by(|a, b| (&a.location.path, a.location.line, a.location.column, &a.message).cmp(&(
+        &b.location.path,
+        b.location.line,
+        b.location.column,
+        &b.message,
+    )));
+    let outcome = Outcome { findings, problems, files: facts.files.len(), suppressed };
+    Run { outcome, facts, sources }
+}

@@ -1,0 +1,194 @@
+//! `guardrail.toml`: read with spans, so that every mistake points into the file.
+
+use crate::facts::{LineIndex, Location, Problem};
+use crate::findings::Severity;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use toml::Spanned;
+
+pub const FILE_NAME: &str = "guardrail.toml";
+
+/// A rule's level: off, or reported at a severity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Off,
+    On(Severity),
+}
+
+/// `[rules.<id>]`: the level and the policy's own parameters, each with where it was written.
+#[derive(Debug, Clone, Default)]
+pub struct RuleConfig {
+    pub level: Option<Level>,
+    /// Parameter name → (value, location of the key).
+    pub params: BTreeMap<String, (toml::Value, Location)>,
+    /// Where `[rules.<id>]` was written.
+    pub location: Option<Location>,
+}
+
+/// Limits for policy evaluation (`[limits]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Wall-clock time one policy may take.
+    pub policy_timeout_ms: u64,
+    /// Rhai operations one policy may run.
+    pub policy_max_operations: u64,
+    /// Findings one policy may report; the rest are dropped with a note.
+    pub policy_max_findings: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { policy_timeout_ms: 1_500, policy_max_operations: 20_000_000, policy_max_findings: 10_000 }
+    }
+}
+
+/// The validated configuration of a run.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// The file it came from, relative to the root, if any.
+    pub path: Option<Arc<str>>,
+    pub exclude: Vec<String>,
+    /// Directories of user policies, relative to the root, each with where it was written.
+    pub policy_dirs: Vec<(PathBuf, Location)>,
+    pub rules: BTreeMap<String, RuleConfig>,
+    pub limits: Limits,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    #[serde(default)]
+    exclude: Vec<String>,
+    #[serde(default)]
+    policies: Vec<Spanned<String>>,
+    #[serde(default)]
+    limits: Option<RawLimits>,
+    #[serde(default)]
+    rules: BTreeMap<Spanned<String>, Spanned<BTreeMap<Spanned<String>, Spanned<toml::Value>>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLimits {
+    policy_timeout_ms: Option<u64>,
+    policy_max_operations: Option<u64>,
+    policy_max_findings: Option<usize>,
+}
+
+impl Config {
+    /// Loads `explicit` (a path given on the command line) or `<root>/guardrail.toml` if it
+    /// exists. Problems are returned alongside whatever could still be understood.
+    pub fn load(root: &Path, explicit: Option<&Path>) -> (Config, Vec<Problem>) {
+        let path = match explicit {
+            Some(path) => path.to_path_buf(),
+            None if root.join(FILE_NAME).is_file() => root.join(FILE_NAME),
+            None => return (Config::default(), Vec::new()),
+        };
+        let shown: Arc<str> = Arc::from(relative_display(root, &path));
+        match std::fs::read_to_string(&path) {
+            Ok(text) => Config::parse(shown, &text),
+            Err(error) => {
+                let problem = Problem {
+                    location: Location::file(shown.clone()),
+                    message: format!("cannot read the configuration: {error}"),
+                };
+                (Config { path: Some(shown), ..Config::default() }, vec![problem])
+            }
+        }
+    }
+
+    /// Parses the text of a configuration file shown as `path`.
+    pub fn parse(path: Arc<str>, text: &str) -> (Config, Vec<Problem>) {
+        let index = LineIndex::new(text);
+        let at = |span: std::ops::Range<usize>| index.location_of_bytes(&path, span.start, span.end);
+        let mut config = Config { path: Some(path.clone()), ..Config::default() };
+        let raw: RawConfig = match toml::from_str(text) {
+            Ok(raw) => raw,
+            Err(error) => {
+                let location = error.span().map_or_else(|| Location::file(path.clone()), at);
+                let message = format!("invalid configuration: {}", error.message());
+                return (config, vec![Problem { location, message }]);
+            }
+        };
+        let mut problems = Vec::new();
+        config.exclude = raw.exclude;
+        config.policy_dirs = raw.policies.into_iter().map(|dir| (PathBuf::from(dir.get_ref()), at(dir.span()))).collect();
+        if let Some(limits) = raw.limits {
+            let defaults = Limits::default();
+            config.limits = Limits {
+                policy_timeout_ms: limits.policy_timeout_ms.unwrap_or(defaults.policy_timeout_ms),
+                policy_max_operations: limits.policy_max_operations.unwrap_or(defaults.policy_max_operations),
+                policy_max_findings: limits.policy_max_findings.unwrap_or(defaults.policy_max_findings),
+            };
+        }
+        for (id, table) in raw.rules {
+            let mut rule = RuleConfig { location: Some(at(id.span())), ..RuleConfig::default() };
+            for (key, value) in table.into_inner() {
+                if key.get_ref() == "severity" {
+                    match parse_level(value.get_ref()) {
+                        Ok(level) => rule.level = Some(level),
+                        Err(message) => problems.push(Problem { location: at(value.span()), message }),
+                    }
+                } else {
+                    rule.params.insert(key.get_ref().clone(), (value.into_inner(), at(key.span())));
+                }
+            }
+            config.rules.insert(id.into_inner(), rule);
+        }
+        (config, problems)
+    }
+}
+
+fn parse_level(value: &toml::Value) -> Result<Level, String> {
+    let expected = format!("severity must be \"off\", {}", Severity::NAMES);
+    match value.as_str() {
+        Some("off") => Ok(Level::Off),
+        Some(name) => name.parse().map(Level::On).map_err(|_| format!("{expected}, not \"{name}\"")),
+        None => Err(format!("{expected}, not {value}")),
+    }
+}
+
+/// `path` relative to `root` with `/` separators when it is inside, else as given.
+pub fn relative_display(root: &Path, path: &Path) -> String {
+    let shown = path.strip_prefix(root).unwrap_or(path);
+    shown.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> (Config, Vec<(u32, u32, String)>) {
+        let (config, problems) = Config::parse(Arc::from("guardrail.toml"), text);
+        let problems = problems.into_iter().map(|p| (p.location.line, p.location.column, p.message)).collect();
+        (config, problems)
+    }
+
+    #[test]
+    fn reads_rules_params_and_limits() {
+        let (config, problems) = parse(
+            "exclude = [\"gen/**\"]\n[limits]\npolicy_timeout_ms = 50\n[rules.unbounded-channel]\nseverity = \"warning\"\ninclude_tests = true\n",
+        );
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(config.exclude, ["gen/**"]);
+        assert_eq!(config.limits.policy_timeout_ms, 50);
+        let rule = &config.rules["unbounded-channel"];
+        assert_eq!(rule.level, Some(Level::On(Severity::Warning)));
+        let (value, location) = &rule.params["include_tests"];
+        assert_eq!((value.as_bool(), location.line, location.column), (Some(true), 6, 1));
+    }
+
+    #[test]
+    fn mistakes_point_into_the_file() {
+        let (_, problems) = parse("[rules.x]\nseverity = \"fatal\"\n");
+        assert_eq!(problems, [(2, 12, "severity must be \"off\", \"error\", \"warning\" or \"note\", not \"fatal\"".into())]);
+        let (_, problems) = parse("exclude = []\nexclud = 1\n");
+        assert_eq!(problems.len(), 1);
+        assert_eq!((problems[0].0, problems[0].1), (2, 1));
+        assert!(problems[0].2.contains("unknown field `exclud`"), "{}", problems[0].2);
+        let (_, problems) = parse("[rules\n");
+        assert_eq!(problems[0].0, 1);
+    }
+}

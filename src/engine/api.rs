@@ -1,0 +1,206 @@
+//! The policy API: read-only fact types with getters, indexed native queries, and `report`.
+//!
+//! Every fact type has the common getters `path`, `line`, `column`, `end_line`, `end_column`,
+//! `location`, `package`, `module`, `in_test`; see README "Writing a policy" for the rest.
+
+use super::report::PolicyContext;
+use crate::facts::{
+    AttributeFact, Binary, CallFact, CodeContext, Fact, Facts, FnFact, Literal, Location, MacroFact, MethodCallFact,
+    Package, UseFact,
+};
+use crate::facts::Table;
+use rhai::{Array, Dynamic, Engine, ImmutableString};
+use std::sync::Arc;
+
+/// The facts as a policy sees them.
+#[derive(Clone)]
+pub struct FactsHandle(pub Arc<Facts>);
+
+/// Something with a place in a file.
+pub trait Located {
+    fn location(&self) -> &Location;
+    fn in_test(&self) -> bool;
+}
+
+macro_rules! located {
+    ($($ty:ty => |$f:ident| $in_test:expr;)*) => {$(
+        impl Located for $ty {
+            fn location(&self) -> &Location { &self.location }
+            fn in_test(&self) -> bool { let $f = self; $in_test }
+        }
+    )*};
+}
+
+located! {
+    CallFact => |f| f.context.in_test;
+    MethodCallFact => |f| f.context.in_test;
+    MacroFact => |f| f.context.in_test;
+    FnFact => |f| f.in_test;
+    AttributeFact => |f| f.in_test;
+    UseFact => |f| f.in_test;
+}
+
+fn text(s: &str) -> ImmutableString {
+    s.into()
+}
+
+fn optional(value: Option<&str>) -> Dynamic {
+    value.map_or(Dynamic::UNIT, |s| Dynamic::from(text(s)))
+}
+
+fn strings<'a>(values: impl IntoIterator<Item = &'a String>) -> Array {
+    values.into_iter().map(|s| Dynamic::from(text(s))).collect()
+}
+
+fn literals(args: &[Literal]) -> Array {
+    args.iter()
+        .map(|arg| match arg {
+            Literal::Str(s) => Dynamic::from(text(s)),
+            Literal::Int(i) => Dynamic::from(*i),
+            Literal::Float(f) => Dynamic::from(*f),
+            Literal::Bool(b) => Dynamic::from(*b),
+            Literal::Other(()) => Dynamic::UNIT,
+        })
+        .collect()
+}
+
+fn facts_of<T: Send + Sync + 'static>(items: impl Iterator<Item = Fact<T>>) -> Array {
+    items.map(Dynamic::from).collect()
+}
+
+/// The getters every located fact has.
+fn register_located<T: Located + Send + Sync + 'static>(engine: &mut Engine, name: &str) {
+    engine
+        .register_type_with_name::<Fact<T>>(name)
+        .register_get("path", |f: &mut Fact<T>| text(&f.item.location().path))
+        .register_get("line", |f: &mut Fact<T>| i64::from(f.item.location().line))
+        .register_get("column", |f: &mut Fact<T>| i64::from(f.item.location().column))
+        .register_get("end_line", |f: &mut Fact<T>| i64::from(f.item.location().end_line))
+        .register_get("end_column", |f: &mut Fact<T>| i64::from(f.item.location().end_column))
+        .register_get("location", |f: &mut Fact<T>| f.item.location().clone())
+        .register_get("package_name", |f: &mut Fact<T>| optional(f.file.package.as_deref()))
+        .register_get("module", |f: &mut Fact<T>| optional(f.file.module.as_deref()))
+        .register_get("in_test", |f: &mut Fact<T>| f.item.in_test() || f.file.test_only);
+}
+
+/// The getters of code facts that sit inside a fn: `in_async`, `function`.
+fn register_context<T: Send + Sync + 'static>(engine: &mut Engine, context: fn(&T) -> &CodeContext) {
+    engine
+        .register_get("in_async", move |f: &mut Fact<T>| context(&f.item).in_async)
+        .register_get("function", move |f: &mut Fact<T>| optional(context(&f.item).function.as_deref()));
+}
+
+fn register_fact_types(engine: &mut Engine) {
+    engine.register_type_with_name::<Location>("Location");
+    for (name, get) in [
+        ("path", (|l: &mut Location| Dynamic::from(text(&l.path))) as fn(&mut Location) -> Dynamic),
+        ("line", |l| Dynamic::from(i64::from(l.line))),
+        ("column", |l| Dynamic::from(i64::from(l.column))),
+        ("end_line", |l| Dynamic::from(i64::from(l.end_line))),
+        ("end_column", |l| Dynamic::from(i64::from(l.end_column))),
+    ] {
+        engine.register_get(name, get);
+    }
+
+    register_located::<CallFact>(engine, "Call");
+    register_context::<CallFact>(engine, |c| &c.context);
+    engine
+        .register_get("name", |c: &mut Fact<CallFact>| text(&c.item.name))
+        .register_get("written", |c: &mut Fact<CallFact>| text(&c.item.written))
+        .register_get("resolved", |c: &mut Fact<CallFact>| text(&c.item.resolved))
+        .register_get("glob_candidates", |c: &mut Fact<CallFact>| strings(&c.item.glob_candidates))
+        .register_get("args", |c: &mut Fact<CallFact>| literals(&c.item.args));
+
+    register_located::<MethodCallFact>(engine, "MethodCall");
+    register_context::<MethodCallFact>(engine, |c| &c.context);
+    engine
+        .register_get("name", |c: &mut Fact<MethodCallFact>| text(&c.item.name))
+        .register_get("receiver_root", |c: &mut Fact<MethodCallFact>| optional(c.item.receiver_root.as_deref()))
+        .register_get("args", |c: &mut Fact<MethodCallFact>| literals(&c.item.args));
+
+    register_located::<MacroFact>(engine, "Macro");
+    register_context::<MacroFact>(engine, |m| &m.context);
+    engine
+        .register_get("name", |m: &mut Fact<MacroFact>| text(&m.item.name))
+        .register_get("written", |m: &mut Fact<MacroFact>| text(&m.item.written))
+        .register_get("resolved", |m: &mut Fact<MacroFact>| text(&m.item.resolved));
+
+    register_located::<FnFact>(engine, "Fn");
+    engine
+        .register_get("name", |f: &mut Fact<FnFact>| text(&f.item.name))
+        .register_get("is_async", |f: &mut Fact<FnFact>| f.item.is_async)
+        .register_get("is_pub", |f: &mut Fact<FnFact>| f.item.is_pub)
+        .register_get("is_method", |f: &mut Fact<FnFact>| f.item.is_method)
+        .register_get("attributes", |f: &mut Fact<FnFact>| strings(&f.item.attributes));
+
+    register_located::<AttributeFact>(engine, "Attribute");
+    engine
+        .register_get("name", |a: &mut Fact<AttributeFact>| text(&a.item.name))
+        .register_get("written", |a: &mut Fact<AttributeFact>| text(&a.item.written))
+        .register_get("resolved", |a: &mut Fact<AttributeFact>| text(&a.item.resolved))
+        .register_get("tokens", |a: &mut Fact<AttributeFact>| text(&a.item.tokens))
+        .register_get("args", |a: &mut Fact<AttributeFact>| literals(&a.item.args));
+
+    register_located::<UseFact>(engine, "Use");
+    engine
+        .register_get("name", |u: &mut Fact<UseFact>| optional(u.item.name.as_deref()))
+        .register_get("resolved", |u: &mut Fact<UseFact>| text(&u.item.path))
+        .register_get("is_glob", |u: &mut Fact<UseFact>| u.item.is_glob)
+        .register_get("is_pub", |u: &mut Fact<UseFact>| u.item.is_pub);
+
+    engine
+        .register_type_with_name::<Binary>("Binary")
+        .register_get("name", |b: &mut Binary| text(&b.name))
+        .register_get("package_name", |b: &mut Binary| text(&b.package))
+        .register_get("path", |b: &mut Binary| text(&b.src_path))
+        .register_get("main", |b: &mut Binary| b.main.clone().map_or(Dynamic::UNIT, Dynamic::from))
+        .register_get("reach", |b: &mut Binary| b.reach.iter().map(|p| Dynamic::from(text(p))).collect::<Array>());
+
+    engine
+        .register_type_with_name::<Arc<Package>>("Package")
+        .register_get("name", |p: &mut Arc<Package>| text(&p.name))
+        .register_get("version", |p: &mut Arc<Package>| text(&p.version))
+        .register_get("manifest_path", |p: &mut Arc<Package>| text(&p.manifest_path))
+        .register_fn("has_dependency", |p: &mut Arc<Package>, name: &str| p.dependencies.iter().any(|d| d.name == name))
+        .register_fn("dependency_features", |p: &mut Arc<Package>, name: &str| {
+            strings(p.dependencies.iter().filter(|d| d.name == name).flat_map(|d| &d.features))
+        });
+}
+
+/// Registers `name()`, `name(key)`, `name_resolved(path)` and `name_with_prefix(prefix)`.
+fn register_queries<T: Send + Sync + 'static>(
+    engine: &mut Engine,
+    name: &str,
+    table: fn(&Facts) -> &Table<T>,
+) {
+    engine.register_fn(name, move |f: &mut FactsHandle| facts_of(table(&f.0).all.iter().cloned()));
+    engine.register_fn(name, move |f: &mut FactsHandle, key: &str| facts_of(table(&f.0).named(key).cloned()));
+    engine.register_fn(&format!("{name}_resolved"), move |f: &mut FactsHandle, path: &str| {
+        facts_of(table(&f.0).resolved(path).cloned())
+    });
+    engine.register_fn(&format!("{name}_with_prefix"), move |f: &mut FactsHandle, prefix: &str| {
+        facts_of(table(&f.0).with_prefix(prefix).cloned())
+    });
+}
+
+/// Registers the whole policy API on a sandboxed engine.
+pub fn register(engine: &mut Engine) {
+    register_fact_types(engine);
+    engine.register_type_with_name::<FactsHandle>("Facts");
+    register_queries::<CallFact>(engine, "calls", |f| &f.index.calls);
+    register_queries::<MethodCallFact>(engine, "method_calls", |f| &f.index.method_calls);
+    register_queries::<MacroFact>(engine, "macros", |f| &f.index.macros);
+    register_queries::<FnFact>(engine, "fns", |f| &f.index.fns);
+    register_queries::<AttributeFact>(engine, "attributes", |f| &f.index.attributes);
+    register_queries::<UseFact>(engine, "uses", |f| &f.index.uses);
+    engine.register_fn("binaries", |f: &mut FactsHandle| {
+        f.0.index.binaries.iter().cloned().map(Dynamic::from).collect::<Array>()
+    });
+    engine.register_fn("packages", |f: &mut FactsHandle| {
+        f.0.packages.iter().map(|p| Dynamic::from(Arc::new(p.clone()))).collect::<Array>()
+    });
+    engine.register_fn("find_package", |f: &mut FactsHandle, name: &str| {
+        f.0.packages.iter().find(|p| &*p.name == name).map_or(Dynamic::UNIT, |p| Dynamic::from(Arc::new(p.clone())))
+    });
+    PolicyContext::register(engine);
+}

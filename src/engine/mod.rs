@@ -1,0 +1,138 @@
+//! Evaluate: every policy compiled once, run in parallel against the immutable facts, each in
+//! the sandbox with its own deadline. A policy that fails is a problem naming it; the others
+//! still report.
+
+mod api;
+pub mod policy;
+mod report;
+pub mod sandbox;
+mod settings;
+
+pub use api::FactsHandle;
+pub use policy::{Origin, Policy, RuleDoc};
+pub use settings::{resolve_settings, RuleSettings};
+
+use crate::discover::{Config, Limits};
+use crate::facts::{Facts, Location, Problem};
+use crate::findings::Finding;
+use rayon::prelude::*;
+use report::PolicyContext;
+use rhai::{CallFnOptions, Dynamic, Engine, EvalAltResult, Scope};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The engine with the policy API, and the policies of a run.
+pub struct PolicySet {
+    engine: Engine,
+    pub policies: Vec<Policy>,
+    limits: Limits,
+}
+
+impl PolicySet {
+    /// Built-in policies plus those of the configured directories (relative to `root`).
+    /// `extra_dirs` are policy directories given outside the configuration (`guardrail test`).
+    pub fn load(root: &Path, config: &Config, extra_dirs: &[PathBuf]) -> (PolicySet, Vec<Problem>) {
+        let mut engine = sandbox::engine(&config.limits);
+        api::register(&mut engine);
+        let (mut policies, mut problems) = policy::builtin(&engine);
+        let extra = extra_dirs.iter().map(|dir| (dir.clone(), Location::file(Arc::from(dir.to_string_lossy().as_ref()))));
+        for (dir, named_at) in config.policy_dirs.iter().cloned().chain(extra) {
+            let shown = dir.to_string_lossy();
+            let (found, found_problems) = policy::from_dir(&engine, &root.join(&dir), &shown, &named_at);
+            problems.extend(found_problems);
+            for policy in found {
+                if policies.iter().any(|p| p.doc.id == policy.doc.id) {
+                    let message = format!("policy id \"{}\" is already defined by another policy", policy.doc.id);
+                    problems.push(Problem { location: Location::file(policy.path.clone()), message });
+                } else {
+                    policies.push(policy);
+                }
+            }
+        }
+        (PolicySet { engine, policies, limits: config.limits }, problems)
+    }
+
+    /// Runs every enabled policy; findings come back unsorted and unfiltered.
+    pub fn evaluate(&self, facts: &Arc<Facts>, settings: &BTreeMap<String, RuleSettings>) -> (Vec<Finding>, Vec<Problem>) {
+        let results: Vec<(Vec<Finding>, Vec<Problem>)> = self
+            .policies
+            .par_iter()
+            .filter_map(|policy| Some((policy, settings.get(&policy.doc.id)?.severity?)))
+            .map(|(policy, severity)| {
+                let params = settings[&policy.doc.id].params.clone();
+                let ctx = PolicyContext::new(&policy.doc.id, severity, params, self.limits.policy_max_findings);
+                let outcome = catch_unwind(AssertUnwindSafe(|| self.run(policy, facts, &ctx)));
+                let sink = ctx.take();
+                let mut problems = Vec::new();
+                match outcome {
+                    Ok(Ok(())) => {}
+                    Ok(Err(error)) => problems.push(self.failure(policy, &error)),
+                    Err(_) => problems.push(Problem {
+                        location: Location::file(policy.path.clone()),
+                        message: format!("internal error: guardrail panicked while running policy `{}`", policy.doc.id),
+                    }),
+                }
+                if sink.dropped > 0 {
+                    problems.push(Problem {
+                        location: Location::file(policy.path.clone()),
+                        message: format!(
+                            "policy `{}` reported more than {} findings; {} more were dropped",
+                            policy.doc.id, self.limits.policy_max_findings, sink.dropped
+                        ),
+                    });
+                }
+                (sink.findings, problems)
+            })
+            .collect();
+        let mut findings = Vec::new();
+        let mut problems = Vec::new();
+        for (f, p) in results {
+            findings.extend(f);
+            problems.extend(p);
+        }
+        (findings, problems)
+    }
+
+    fn run(&self, policy: &Policy, facts: &Arc<Facts>, ctx: &PolicyContext) -> Result<(), Box<EvalAltResult>> {
+        let timeout = Duration::from_millis(self.limits.policy_timeout_ms);
+        sandbox::with_deadline(timeout, || {
+            let mut scope = Scope::new();
+            let args = (FactsHandle(facts.clone()), ctx.clone());
+            self.engine.call_fn_with_options::<Dynamic>(CallFnOptions::new(), &mut scope, &policy.ast, "check", args)
+        })
+        .map(drop)
+    }
+
+    fn failure(&self, policy: &Policy, error: &EvalAltResult) -> Problem {
+        let id = &policy.doc.id;
+        let message = match error {
+            EvalAltResult::ErrorTerminated(token, _) if token.to_string() == sandbox::DEADLINE_TOKEN => {
+                format!("policy `{id}` ran longer than its time limit of {} ms and was stopped", self.limits.policy_timeout_ms)
+            }
+            EvalAltResult::ErrorTooManyOperations(_) => format!(
+                "policy `{id}` exceeded its limit of {} operations and was stopped",
+                self.limits.policy_max_operations
+            ),
+            other => format!("policy `{id}` failed: {other}"),
+        };
+        Problem { location: policy.location(innermost_position(error)), message }
+    }
+}
+
+/// Errors inside called functions wrap the inner error; its position is the useful one.
+fn innermost_position(error: &EvalAltResult) -> rhai::Position {
+    match error {
+        EvalAltResult::ErrorInFunctionCall(_, _, inner, position) => {
+            let inner_position = innermost_position(inner);
+            if inner_position.is_none() {
+                *position
+            } else {
+                inner_position
+            }
+        }
+        other => other.position(),
+    }
+}

@@ -1,0 +1,125 @@
+//! `ctx`: what a policy gets besides the facts — its parameters, and `report`, a native sink
+//! (findings never pile up in script arrays, which Rhai's size checks make quadratic).
+
+use super::api::Located;
+use crate::facts::{AttributeFact, Binary, CallFact, Fact, FnFact, Location, MacroFact, MethodCallFact, UseFact};
+use crate::findings::{Finding, Related, Severity};
+use rhai::{Dynamic, Engine, EvalAltResult, Map};
+use std::sync::{Arc, Mutex};
+
+/// What one evaluation of one policy collects.
+#[derive(Debug, Default)]
+pub struct Sink {
+    pub findings: Vec<Finding>,
+    /// Findings dropped over the limit.
+    pub dropped: usize,
+}
+
+#[derive(Clone)]
+pub struct PolicyContext {
+    rule: Arc<str>,
+    severity: Severity,
+    params: Arc<Map>,
+    max_findings: usize,
+    sink: Arc<Mutex<Sink>>,
+}
+
+type RhaiResult<T> = Result<T, Box<EvalAltResult>>;
+
+fn error<T>(message: String) -> RhaiResult<T> {
+    Err(message.into())
+}
+
+impl PolicyContext {
+    pub fn new(rule: &str, severity: Severity, params: Map, max_findings: usize) -> Self {
+        PolicyContext {
+            rule: Arc::from(rule),
+            severity,
+            params: Arc::new(params),
+            max_findings,
+            sink: Arc::default(),
+        }
+    }
+
+    pub fn take(&self) -> Sink {
+        std::mem::take(&mut *self.sink.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    pub fn register(engine: &mut Engine) {
+        engine
+            .register_type_with_name::<PolicyContext>("Context")
+            .register_get("rule", |c: &mut PolicyContext| c.rule.to_string())
+            .register_fn("param", |c: &mut PolicyContext, name: &str| -> RhaiResult<Dynamic> {
+                c.params.get(name).cloned().map_or_else(|| error(format!("unknown parameter \"{name}\": declare it in META.params")), Ok)
+            })
+            .register_fn("report", |c: &mut PolicyContext, at: Dynamic, message: &str| {
+                c.report(at, message, Map::new())
+            })
+            .register_fn("report", |c: &mut PolicyContext, at: Dynamic, message: &str, options: Map| {
+                c.report(at, message, options)
+            });
+    }
+
+    fn report(&mut self, at: Dynamic, message: &str, mut options: Map) -> RhaiResult<()> {
+        let location = location_of(&at)?;
+        let help = options.remove("help").map(|h| h.to_string());
+        let severity = match options.remove("severity") {
+            None => self.severity,
+            Some(name) => name.to_string().parse::<Severity>().or_else(error)?.min(self.severity),
+        };
+        let related = match options.remove("related") {
+            None => Vec::new(),
+            Some(list) => {
+                let list = list.try_cast::<rhai::Array>().map_or_else(|| error("related must be an array of #{ at, message }".into()), Ok)?;
+                list.into_iter().map(related).collect::<RhaiResult<Vec<_>>>()?
+            }
+        };
+        if let Some(key) = options.keys().next() {
+            return error(format!("unknown report option \"{key}\": expected help, severity or related"));
+        }
+        let mut sink = self.sink.lock().unwrap_or_else(|e| e.into_inner());
+        if sink.findings.len() >= self.max_findings {
+            sink.dropped += 1;
+            return Ok(());
+        }
+        sink.findings.push(Finding {
+            rule: self.rule.to_string(),
+            severity,
+            message: message.to_owned(),
+            location,
+            help,
+            related,
+            fingerprint: String::new(),
+        });
+        Ok(())
+    }
+}
+
+fn related(entry: Dynamic) -> RhaiResult<Related> {
+    let Some(mut map) = entry.try_cast::<Map>() else {
+        return error("each related entry must be #{ at: <fact>, message: \"..\" }".into());
+    };
+    let at = map.remove("at").map_or_else(|| error("related entry without `at`".into()), Ok)?;
+    let message = map.remove("message").map(|m| m.to_string()).unwrap_or_default();
+    Ok(Related { location: location_of(&at)?, message })
+}
+
+/// The location of any fact, a `Location`, or a binary (its `main`, else its root file).
+fn location_of(at: &Dynamic) -> RhaiResult<Location> {
+    fn fact<T: Located + Send + Sync + 'static>(at: &Dynamic) -> Option<Location> {
+        at.read_lock::<Fact<T>>().map(|f| f.item.location().clone())
+    }
+    let found = fact::<CallFact>(at)
+        .or_else(|| fact::<MethodCallFact>(at))
+        .or_else(|| fact::<MacroFact>(at))
+        .or_else(|| fact::<FnFact>(at))
+        .or_else(|| fact::<AttributeFact>(at))
+        .or_else(|| fact::<UseFact>(at))
+        .or_else(|| at.read_lock::<Location>().map(|l| l.clone()))
+        .or_else(|| {
+            at.read_lock::<Binary>().map(|b| {
+                b.main.as_ref().map_or_else(|| Location::file(b.src_path.clone()), |m| m.item.location.clone())
+            })
+        });
+    found.map_or_else(|| error(format!("cannot report at a value of type {}: pass a fact or a location", at.type_name())), Ok)
+}

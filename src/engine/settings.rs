@@ -1,0 +1,86 @@
+//! Rule settings: each rule's effective severity and parameters, from its defaults and
+//! `[rules.<id>]`; unknown rules, unknown parameters and mistyped values point into the file.
+
+use super::RuleDoc;
+use super::Policy;
+use crate::discover::{Config, Level};
+use crate::facts::Problem;
+use crate::findings::Severity;
+use rhai::{Dynamic, Map};
+use std::collections::BTreeMap;
+
+/// How one rule runs.
+#[derive(Debug, Clone)]
+pub struct RuleSettings {
+    /// `None` when the rule is off.
+    pub severity: Option<Severity>,
+    pub params: Map,
+}
+
+/// Settings for every policy and native rule.
+pub fn resolve_settings(
+    config: &Config,
+    policies: &[Policy],
+    native: &[RuleDoc],
+) -> (BTreeMap<String, RuleSettings>, Vec<Problem>) {
+    let mut problems = Vec::new();
+    let mut settings = BTreeMap::new();
+    let rules = policies
+        .iter()
+        .map(|p| (&p.doc, Some(&p.params)))
+        .chain(native.iter().map(|doc| (doc, None)));
+    for (doc, defaults) in rules {
+        let configured = config.rules.get(&doc.id);
+        let severity = match configured.and_then(|r| r.level) {
+            Some(Level::Off) => None,
+            Some(Level::On(severity)) => Some(severity),
+            None => Some(doc.severity),
+        };
+        let mut params: Map = defaults.into_iter().flatten().map(|(k, v)| (k.as_str().into(), v.clone())).collect();
+        for (name, (value, location)) in configured.into_iter().flat_map(|r| &r.params) {
+            let value = to_dynamic(value);
+            let problem = match params.get(name.as_str()) {
+                None => {
+                    let known: Vec<&str> = params.keys().map(|k| k.as_str()).collect();
+                    let known = if known.is_empty() { "none".to_owned() } else { known.join(", ") };
+                    Some(format!("rule `{}` has no parameter \"{name}\" (parameters: severity, {known})", doc.id))
+                }
+                Some(default) if default.type_name() != value.type_name() => Some(format!(
+                    "parameter \"{name}\" of rule `{}` must be of type {}, like its default {default}",
+                    doc.id,
+                    default.type_name()
+                )),
+                Some(_) => None,
+            };
+            match problem {
+                Some(message) => problems.push(Problem { location: location.clone(), message }),
+                None => {
+                    params.insert(name.as_str().into(), value);
+                }
+            }
+        }
+        settings.insert(doc.id.clone(), RuleSettings { severity, params });
+    }
+    for (id, rule) in &config.rules {
+        if !settings.contains_key(id) {
+            let location = rule.location.clone().expect("configured rules carry their location");
+            let message = format!("unknown rule \"{id}\"; `guardrail list` shows the rules");
+            problems.push(Problem { location, message });
+        }
+    }
+    (settings, problems)
+}
+
+fn to_dynamic(value: &toml::Value) -> Dynamic {
+    match value {
+        toml::Value::String(s) => s.as_str().into(),
+        toml::Value::Integer(i) => (*i).into(),
+        toml::Value::Float(f) => (*f).into(),
+        toml::Value::Boolean(b) => (*b).into(),
+        toml::Value::Datetime(d) => d.to_string().into(),
+        toml::Value::Array(items) => items.iter().map(to_dynamic).collect::<rhai::Array>().into(),
+        toml::Value::Table(table) => {
+            table.iter().map(|(k, v)| (k.as_str().into(), to_dynamic(v))).collect::<Map>().into()
+        }
+    }
+}

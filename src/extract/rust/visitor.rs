@@ -1,0 +1,340 @@
+//! One walk over a file's AST that records calls, method calls, macros, fns, attributes and
+//! `use` items, each with its resolved path, its async and test context and its location.
+
+use super::imports::{flatten, relative_to_file, Scopes};
+use super::macros::{parse_body, Body};
+use crate::facts::{
+    AttributeFact, CallFact, CodeContext, FnFact, LineIndex, Literal, Location, MacroFact, MethodCallFact, RustFacts,
+    UseFact,
+};
+use proc_macro2::Span;
+use std::sync::Arc;
+use syn::punctuated::Punctuated;
+use syn::spanned::Spanned;
+use syn::visit::{self, Visit};
+use syn::{Attribute, Expr, Item, Meta, Signature, Token, Visibility};
+
+/// A fn, closure or async block: what decides the async context of the code inside it.
+struct Frame {
+    function: Option<String>,
+    is_async: bool,
+}
+
+pub struct FactVisitor<'a> {
+    path: &'a Arc<str>,
+    index: &'a LineIndex<'a>,
+    scopes: &'a Scopes,
+    module: Vec<String>,
+    frames: Vec<Frame>,
+    test_depth: u32,
+    facts: RustFacts,
+}
+
+impl<'a> FactVisitor<'a> {
+    pub fn new(path: &'a Arc<str>, index: &'a LineIndex<'a>, scopes: &'a Scopes) -> Self {
+        FactVisitor {
+            path,
+            index,
+            scopes,
+            module: Vec::new(),
+            frames: Vec::new(),
+            test_depth: 0,
+            facts: RustFacts::default(),
+        }
+    }
+
+    pub fn into_facts(self) -> RustFacts {
+        self.facts
+    }
+
+    fn location(&self, start: Span, end: Span) -> Location {
+        let (start, end) = (start.start(), end.end());
+        self.index.location(self.path, (start.line as u32, start.column), (end.line as u32, end.column))
+    }
+
+    fn span_location(&self, span: Span) -> Location {
+        self.location(span, span)
+    }
+
+    fn in_test(&self) -> bool {
+        self.test_depth > 0
+    }
+
+    fn context(&self) -> CodeContext {
+        CodeContext {
+            in_async: self.frames.last().is_some_and(|frame| frame.is_async),
+            in_test: self.in_test(),
+            function: self.frames.iter().rev().find_map(|frame| frame.function.clone()),
+        }
+    }
+
+    /// (written, resolved, glob candidates, last segment) of a path in the current module.
+    fn resolve(&self, path: &syn::Path) -> (String, String, Vec<String>, String) {
+        let segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+        let written = segments.join("::");
+        let name = segments.last().cloned().unwrap_or_default();
+        if path.leading_colon.is_some() {
+            return (written.clone(), written, Vec::new(), name);
+        }
+        let (resolved, candidates) = self.scopes.resolve(&self.module, &segments);
+        let candidates = candidates.iter().map(|c| c.join("::")).collect();
+        (written, resolved.join("::"), candidates, name)
+    }
+
+    /// The resolved path at the root of a receiver chain: `a::b()` in `a::b().c().d`.
+    fn receiver_root(&self, mut expr: &Expr) -> Option<String> {
+        loop {
+            expr = match expr {
+                Expr::MethodCall(call) => &call.receiver,
+                Expr::Call(call) => match &*call.func {
+                    Expr::Path(p) if p.qself.is_none() => return Some(self.resolve(&p.path).1),
+                    func => func,
+                },
+                Expr::Path(p) if p.qself.is_none() => return Some(self.resolve(&p.path).1),
+                Expr::Field(field) => &field.base,
+                Expr::Try(inner) => &inner.expr,
+                Expr::Await(inner) => &inner.base,
+                Expr::Paren(inner) => &inner.expr,
+                Expr::Reference(inner) => &inner.expr,
+                _ => return None,
+            };
+        }
+    }
+
+    fn with_frame(&mut self, frame: Frame, visit: impl FnOnce(&mut Self)) {
+        self.frames.push(frame);
+        visit(self);
+        self.frames.pop();
+    }
+
+    fn record_fn(&mut self, sig: &Signature, attrs: &[Attribute], vis: Option<&Visibility>, is_method: bool) {
+        let start = (sig.constness.as_ref().map(|t| t.span))
+            .or(sig.asyncness.as_ref().map(|t| t.span))
+            .or(sig.unsafety.as_ref().map(|t| t.span))
+            .or(sig.abi.as_ref().map(|abi| abi.extern_token.span))
+            .unwrap_or(sig.fn_token.span);
+        let attributes = attrs.iter().filter(|a| !is_doc(a)).map(|a| self.resolve(a.path()).1).collect();
+        self.facts.fns.push(Arc::new(FnFact {
+            name: sig.ident.to_string(),
+            is_async: sig.asyncness.is_some(),
+            is_pub: vis.is_some_and(|v| !matches!(v, Visibility::Inherited)),
+            is_method,
+            module: self.module.join("::"),
+            attributes,
+            in_test: self.in_test(),
+            location: self.location(start, sig.ident.span()),
+        }));
+    }
+
+    fn visit_fn_body(&mut self, sig: &Signature, visit: impl FnOnce(&mut Self)) {
+        let frame = Frame { function: Some(sig.ident.to_string()), is_async: sig.asyncness.is_some() };
+        self.with_frame(frame, visit);
+    }
+
+    fn visit_macro_body(&mut self, mac: &syn::Macro) {
+        match parse_body(&mac.tokens) {
+            Body::Exprs(exprs) => exprs.iter().for_each(|e| self.visit_expr(e)),
+            Body::Stmts(stmts) => stmts.iter().for_each(|s| self.visit_stmt(s)),
+        }
+    }
+}
+
+fn is_doc(attr: &Attribute) -> bool {
+    attr.path().is_ident("doc")
+}
+
+/// `#[cfg(test)]` (also inside `all(..)`, not under `not(..)`), `#[test]`, `#[tokio::test]`, ...
+fn is_test_only(attrs: &[Attribute]) -> bool {
+    attrs.iter().any(|attr| {
+        let Some(name) = attr.path().segments.last().map(|s| s.ident.to_string()) else { return false };
+        match name.as_str() {
+            "cfg" => {
+                let Meta::List(list) = &attr.meta else { return false };
+                let tokens = list.tokens.to_string();
+                let words: Vec<&str> = tokens.split(|c: char| !c.is_alphanumeric() && c != '_').collect();
+                words.contains(&"test") && !words.contains(&"not")
+            }
+            "test" | "rstest" | "test_case" | "bench" => true,
+            _ => false,
+        }
+    })
+}
+
+fn item_attrs(item: &Item) -> &[Attribute] {
+    match item {
+        Item::Const(i) => &i.attrs,
+        Item::Enum(i) => &i.attrs,
+        Item::ExternCrate(i) => &i.attrs,
+        Item::Fn(i) => &i.attrs,
+        Item::ForeignMod(i) => &i.attrs,
+        Item::Impl(i) => &i.attrs,
+        Item::Macro(i) => &i.attrs,
+        Item::Mod(i) => &i.attrs,
+        Item::Static(i) => &i.attrs,
+        Item::Struct(i) => &i.attrs,
+        Item::Trait(i) => &i.attrs,
+        Item::TraitAlias(i) => &i.attrs,
+        Item::Type(i) => &i.attrs,
+        Item::Union(i) => &i.attrs,
+        Item::Use(i) => &i.attrs,
+        _ => &[],
+    }
+}
+
+fn literal(expr: &Expr) -> Literal {
+    match expr {
+        Expr::Lit(lit) => match &lit.lit {
+            syn::Lit::Str(s) => Literal::Str(s.value()),
+            syn::Lit::Int(i) => i.base10_parse().map_or(Literal::Other(()), Literal::Int),
+            syn::Lit::Float(f) => f.base10_parse().map_or(Literal::Other(()), Literal::Float),
+            syn::Lit::Bool(b) => Literal::Bool(b.value),
+            _ => Literal::Other(()),
+        },
+        Expr::Unary(syn::ExprUnary { op: syn::UnOp::Neg(_), expr, .. }) => match literal(expr) {
+            Literal::Int(i) => Literal::Int(-i),
+            Literal::Float(f) => Literal::Float(-f),
+            _ => Literal::Other(()),
+        },
+        Expr::Paren(inner) => literal(&inner.expr),
+        _ => Literal::Other(()),
+    }
+}
+
+fn literals<'e>(exprs: impl IntoIterator<Item = &'e Expr>) -> Vec<Literal> {
+    exprs.into_iter().map(literal).collect()
+}
+
+impl<'ast> Visit<'ast> for FactVisitor<'_> {
+    fn visit_item(&mut self, item: &'ast Item) {
+        let test_only = is_test_only(item_attrs(item));
+        self.test_depth += u32::from(test_only);
+        visit::visit_item(self, item);
+        self.test_depth -= u32::from(test_only);
+    }
+
+    fn visit_item_mod(&mut self, item: &'ast syn::ItemMod) {
+        self.module.push(item.ident.to_string());
+        visit::visit_item_mod(self, item);
+        self.module.pop();
+    }
+
+    fn visit_item_use(&mut self, item: &'ast syn::ItemUse) {
+        let mut imports = Vec::new();
+        flatten(&item.tree, &mut Vec::new(), &mut imports);
+        let location = self.location(item.span(), item.span());
+        for import in imports {
+            let path = relative_to_file(import.path, &self.module);
+            let path = self.scopes.resolve(&self.module, &path).0.join("::");
+            self.facts.uses.push(Arc::new(UseFact {
+                path,
+                name: import.name,
+                is_glob: import.is_glob,
+                is_pub: !matches!(item.vis, Visibility::Inherited),
+                module: self.module.join("::"),
+                in_test: self.in_test(),
+                location: location.clone(),
+            }));
+        }
+    }
+
+    fn visit_item_fn(&mut self, item: &'ast syn::ItemFn) {
+        self.record_fn(&item.sig, &item.attrs, Some(&item.vis), false);
+        self.visit_fn_body(&item.sig, |v| visit::visit_item_fn(v, item));
+    }
+
+    fn visit_impl_item_fn(&mut self, item: &'ast syn::ImplItemFn) {
+        let test_only = is_test_only(&item.attrs);
+        self.test_depth += u32::from(test_only);
+        self.record_fn(&item.sig, &item.attrs, Some(&item.vis), true);
+        self.visit_fn_body(&item.sig, |v| visit::visit_impl_item_fn(v, item));
+        self.test_depth -= u32::from(test_only);
+    }
+
+    fn visit_trait_item_fn(&mut self, item: &'ast syn::TraitItemFn) {
+        self.record_fn(&item.sig, &item.attrs, None, true);
+        self.visit_fn_body(&item.sig, |v| visit::visit_trait_item_fn(v, item));
+    }
+
+    fn visit_expr_closure(&mut self, closure: &'ast syn::ExprClosure) {
+        let frame = Frame { function: None, is_async: closure.asyncness.is_some() };
+        self.with_frame(frame, |v| visit::visit_expr_closure(v, closure));
+    }
+
+    fn visit_expr_async(&mut self, block: &'ast syn::ExprAsync) {
+        self.with_frame(Frame { function: None, is_async: true }, |v| visit::visit_expr_async(v, block));
+    }
+
+    fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
+        if let Expr::Path(func) = &*call.func {
+            if func.qself.is_none() {
+                let (written, resolved, glob_candidates, name) = self.resolve(&func.path);
+                self.facts.calls.push(Arc::new(CallFact {
+                    written,
+                    resolved,
+                    glob_candidates,
+                    name,
+                    args: literals(&call.args),
+                    context: self.context(),
+                    location: self.location(call.span(), call.span()),
+                }));
+            }
+        }
+        visit::visit_expr_call(self, call);
+    }
+
+    fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
+        self.facts.method_calls.push(Arc::new(MethodCallFact {
+            name: call.method.to_string(),
+            receiver_root: self.receiver_root(&call.receiver),
+            args: literals(&call.args),
+            context: self.context(),
+            location: self.location(call.method.span(), call.paren_token.span.close()),
+        }));
+        visit::visit_expr_method_call(self, call);
+    }
+
+    fn visit_item_macro(&mut self, item: &'ast syn::ItemMacro) {
+        if !item.mac.path.is_ident("macro_rules") {
+            visit::visit_item_macro(self, item);
+        }
+    }
+
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        let (written, resolved, _, name) = self.resolve(&mac.path);
+        self.facts.macros.push(Arc::new(MacroFact {
+            written,
+            resolved,
+            name,
+            context: self.context(),
+            location: self.location(mac.path.span(), mac.delimiter.span().close()),
+        }));
+        self.visit_macro_body(mac);
+    }
+
+    fn visit_attribute(&mut self, attr: &'ast Attribute) {
+        if is_doc(attr) {
+            return;
+        }
+        let (written, resolved, _, name) = self.resolve(attr.path());
+        let (args, tokens) = match &attr.meta {
+            Meta::Path(_) => (Vec::new(), String::new()),
+            Meta::List(list) => {
+                let args = list
+                    .parse_args_with(Punctuated::<Expr, Token![,]>::parse_terminated)
+                    .map(|exprs| literals(&exprs))
+                    .unwrap_or_default();
+                (args, list.tokens.to_string())
+            }
+            Meta::NameValue(nv) => (vec![literal(&nv.value)], String::new()),
+        };
+        self.facts.attributes.push(Arc::new(AttributeFact {
+            written,
+            resolved,
+            name,
+            args,
+            tokens,
+            in_test: self.in_test(),
+            location: self.span_location(attr.span()),
+        }));
+    }
+}

@@ -1,0 +1,62 @@
+//! `guardrail-allow(<rule>[, <rule>]): <reason>` comments.
+
+use super::comments::{line_comment, rule_ids, target_line};
+use crate::facts::{LineIndex, Suppression};
+use std::sync::Arc;
+
+const DIRECTIVE: &str = "guardrail-allow(";
+
+/// Every suppression comment in a file whose line comments start with `marker`.
+pub fn suppressions(path: &Arc<str>, text: &str, marker: &str) -> Vec<Suppression> {
+    if !text.contains(DIRECTIVE) {
+        return Vec::new();
+    }
+    let index = LineIndex::new(text);
+    let lines: Vec<&str> = text.lines().collect();
+    let mut found = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let Some(comment) = line_comment(line, marker) else { continue };
+        let Some(rest) = comment.body.strip_prefix(DIRECTIVE) else { continue };
+        let Some((ids, after)) = rest.split_once(')') else { continue };
+        let reason = after
+            .trim_start()
+            .strip_prefix(':')
+            .map(str::trim)
+            .filter(|reason| !reason.is_empty())
+            .map(str::to_owned);
+        let line_number = i + 1;
+        let target = if comment.alone {
+            target_line(&lines, line_number, marker, |body| body.starts_with(DIRECTIVE))
+        } else {
+            line_number
+        };
+        let end_column = line.chars().count();
+        let location = index.location(path, (line_number as u32, comment.column), (line_number as u32, end_column));
+        found.extend(rule_ids(ids).map(|rule| Suppression {
+            rule: rule.to_owned(),
+            reason: reason.clone(),
+            target_line: target as u32,
+            location: location.clone(),
+        }));
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_rules_reasons_and_targets() {
+        let text = "a(); // guardrail-allow(x, y): legacy queue\n// guardrail-allow(z)\nb();\n";
+        let found = suppressions(&Arc::from("f.rs"), text, "//");
+        let summary: Vec<_> = found
+            .iter()
+            .map(|s| (s.rule.as_str(), s.reason.as_deref(), s.target_line, s.location.line))
+            .collect();
+        assert_eq!(
+            summary,
+            [("x", Some("legacy queue"), 1, 1), ("y", Some("legacy queue"), 1, 1), ("z", None, 3, 2)]
+        );
+    }
+}

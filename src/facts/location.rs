@@ -1,0 +1,132 @@
+//! Where a fact lives: the one type every fact, finding and diagnostic points with.
+
+use serde::Serialize;
+use std::sync::Arc;
+
+/// A span in a file, relative to the checked root.
+///
+/// Lines and columns are 1-based; columns count characters (Unicode scalar values), as rustc
+/// does. Byte offsets are 0-based and half-open, for code frames.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct Location {
+    pub path: Arc<str>,
+    pub line: u32,
+    pub column: u32,
+    pub end_line: u32,
+    pub end_column: u32,
+    pub start_byte: u32,
+    pub end_byte: u32,
+}
+
+impl Location {
+    /// A location that covers a whole file (used when a diagnostic has no better place).
+    pub fn file(path: Arc<str>) -> Self {
+        Location {
+            path,
+            line: 1,
+            column: 1,
+            end_line: 1,
+            end_column: 1,
+            start_byte: 0,
+            end_byte: 0,
+        }
+    }
+}
+
+/// Converts between (line, char column) and byte offsets for one file's text.
+pub struct LineIndex<'a> {
+    text: &'a str,
+    line_starts: Vec<usize>,
+}
+
+impl<'a> LineIndex<'a> {
+    pub fn new(text: &'a str) -> Self {
+        let mut line_starts = vec![0];
+        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        LineIndex { text, line_starts }
+    }
+
+    /// The text of a 1-based line, without its line ending.
+    pub fn line_text(&self, line: u32) -> &'a str {
+        let Some(&start) = self.line_starts.get(line.saturating_sub(1) as usize) else {
+            return "";
+        };
+        let rest = &self.text[start..];
+        let end = rest.find('\n').unwrap_or(rest.len());
+        rest[..end].trim_end_matches('\r')
+    }
+
+    /// Byte offset of a 1-based line and a 0-based character column, clamped to the text.
+    pub fn byte_offset(&self, line: u32, char_column: usize) -> usize {
+        let Some(&start) = self.line_starts.get(line.saturating_sub(1) as usize) else {
+            return self.text.len();
+        };
+        let line_text = self.line_text(line);
+        let within = line_text
+            .char_indices()
+            .nth(char_column)
+            .map_or(line_text.len(), |(i, _)| i);
+        start + within
+    }
+
+    /// 1-based (line, column) of a byte offset.
+    pub fn position(&self, byte: usize) -> (u32, u32) {
+        let byte = byte.min(self.text.len());
+        let line = self.line_starts.partition_point(|&s| s <= byte);
+        let start = self.line_starts[line - 1];
+        let column = self.text[start..byte].chars().count() + 1;
+        (line as u32, column as u32)
+    }
+
+    /// A location from 1-based start and end lines with 0-based character columns
+    /// (the convention of `proc_macro2::LineColumn`).
+    pub fn location(
+        &self,
+        path: &Arc<str>,
+        (line, column): (u32, usize),
+        (end_line, end_column): (u32, usize),
+    ) -> Location {
+        Location {
+            path: path.clone(),
+            line,
+            column: column as u32 + 1,
+            end_line,
+            end_column: end_column as u32 + 1,
+            start_byte: self.byte_offset(line, column) as u32,
+            end_byte: self.byte_offset(end_line, end_column) as u32,
+        }
+    }
+
+    /// A location for a byte range.
+    pub fn location_of_bytes(&self, path: &Arc<str>, start: usize, end: usize) -> Location {
+        let (line, column) = self.position(start);
+        let (end_line, end_column) = self.position(end);
+        Location {
+            path: path.clone(),
+            line,
+            column,
+            end_line,
+            end_column,
+            start_byte: start as u32,
+            end_byte: end as u32,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_count_characters_and_bytes_follow_utf8() {
+        let text = "let é = 1;\nfoo();\n";
+        let index = LineIndex::new(text);
+        let path: Arc<str> = Arc::from("a.rs");
+        let loc = index.location(&path, (1, 8), (1, 9));
+        assert_eq!((loc.line, loc.column), (1, 9));
+        assert_eq!(&text[loc.start_byte as usize..loc.end_byte as usize], "1");
+        assert_eq!(index.position(12), (2, 1));
+        assert_eq!(index.line_text(2), "foo();");
+        assert_eq!(index.line_text(9), "");
+    }
+}

@@ -1,0 +1,52 @@
+//! The facts model: what extraction found in each file, joined by link to packages, targets
+//! and module paths, and indexed so that policies query instead of scanning.
+
+mod index;
+mod location;
+mod model;
+mod workspace;
+
+pub use index::{Binary, Index, Table};
+pub use location::{LineIndex, Location};
+pub use model::*;
+pub use workspace::{Dependency, FileInfo, Package, Target};
+
+use serde::Serialize;
+use std::sync::Arc;
+
+/// A fact with the file it was found in: the unit policies receive and report on.
+#[derive(Debug)]
+pub struct Fact<T> {
+    pub item: Arc<T>,
+    pub file: Arc<FileInfo>,
+}
+
+impl<T> Clone for Fact<T> {
+    fn clone(&self) -> Self {
+        Fact { item: self.item.clone(), file: self.file.clone() }
+    }
+}
+
+/// The whole, linked, immutable model of one run.
+#[derive(Debug, Serialize)]
+pub struct Facts {
+    pub packages: Vec<Package>,
+    pub files: Vec<LinkedFile>,
+    #[serde(skip)]
+    pub index: Index,
+}
+
+/// One file's facts with what link learned about it.
+#[derive(Debug, Serialize)]
+pub struct LinkedFile {
+    pub info: Arc<FileInfo>,
+    #[serde(flatten)]
+    pub facts: FileFacts,
+}
+
+impl Facts {
+    pub fn new(packages: Vec<Package>, files: Vec<LinkedFile>) -> Self {
+        let index = Index::build(&packages, &files);
+        Facts { packages, files, index }
+    }
+}

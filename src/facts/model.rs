@@ -1,0 +1,156 @@
+//! The facts extracted from one file: plain data, what the code *says*, not what it means.
+
+use super::Location;
+use serde::Serialize;
+use std::sync::Arc;
+
+/// A literal argument of a call, method call or attribute; anything else is `Other`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Literal {
+    Str(String),
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+    Other(()),
+}
+
+/// Where in the code a fact sits, as policies need it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct CodeContext {
+    /// The innermost fn, closure or block is `async`.
+    pub in_async: bool,
+    /// Inside `#[cfg(test)]`, a `#[test]`-like fn; file-level test targets are added by link.
+    pub in_test: bool,
+    /// Name of the innermost named fn, if any.
+    pub function: Option<String>,
+}
+
+/// A `use` item, one per imported name (groups are flattened).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UseFact {
+    /// The full imported path: `std::sync::mpsc::channel`, or the prefix of a glob.
+    pub path: String,
+    /// The local name it introduces (`q` for `... as q`); `None` for a glob.
+    pub name: Option<String>,
+    pub is_glob: bool,
+    /// `pub`, `pub(crate)`, ... : a re-export.
+    pub is_pub: bool,
+    /// The inline module (`a::b` for `mod a { mod b { use ..; } }`), empty at file level.
+    pub module: String,
+    pub in_test: bool,
+    pub location: Location,
+}
+
+/// A call of a path: `foo::bar(..)`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CallFact {
+    /// The path as written, without generics: `mpsc::unbounded_channel`.
+    pub written: String,
+    /// The path with `use` aliases, `crate::`/`self::`/`super::` and re-exports resolved.
+    pub resolved: String,
+    /// Other possible resolutions through glob imports.
+    pub glob_candidates: Vec<String>,
+    /// The last path segment.
+    pub name: String,
+    pub args: Vec<Literal>,
+    #[serde(flatten)]
+    pub context: CodeContext,
+    pub location: Location,
+}
+
+/// A method call: `receiver.name(..)`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MethodCallFact {
+    pub name: String,
+    /// The resolved path at the root of the receiver chain, when it is a path or a path call:
+    /// `std::process::Command::new` for `Command::new("ls").arg("-l").output()`.
+    pub receiver_root: Option<String>,
+    pub args: Vec<Literal>,
+    #[serde(flatten)]
+    pub context: CodeContext,
+    /// The method name.
+    pub location: Location,
+}
+
+/// A macro invocation: `tokio::select! { .. }`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MacroFact {
+    pub written: String,
+    pub resolved: String,
+    pub name: String,
+    #[serde(flatten)]
+    pub context: CodeContext,
+    pub location: Location,
+}
+
+/// A fn item or method.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FnFact {
+    pub name: String,
+    pub is_async: bool,
+    pub is_pub: bool,
+    /// Declared inside an `impl` or `trait` block.
+    pub is_method: bool,
+    /// The inline module, empty at file level.
+    pub module: String,
+    /// Resolved paths of its attributes (`tokio::main`).
+    pub attributes: Vec<String>,
+    pub in_test: bool,
+    /// From the start of the signature to the end of the name: `async fn main`.
+    pub location: Location,
+}
+
+/// An outer attribute on an item or fn: `#[get("/orders")]`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AttributeFact {
+    pub written: String,
+    pub resolved: String,
+    pub name: String,
+    pub args: Vec<Literal>,
+    /// The tokens inside the delimiters, as text: `test` for `#[cfg(test)]`.
+    pub tokens: String,
+    pub in_test: bool,
+    pub location: Location,
+}
+
+/// Everything extracted from one Rust source file.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct RustFacts {
+    pub uses: Vec<Arc<UseFact>>,
+    pub calls: Vec<Arc<CallFact>>,
+    pub method_calls: Vec<Arc<MethodCallFact>>,
+    pub macros: Vec<Arc<MacroFact>>,
+    pub fns: Vec<Arc<FnFact>>,
+    pub attributes: Vec<Arc<AttributeFact>>,
+}
+
+/// An inline `guardrail-allow(<rule>): <reason>` comment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Suppression {
+    pub rule: String,
+    /// Required; a suppression without one suppresses nothing and is reported.
+    pub reason: Option<String>,
+    /// The line whose findings it suppresses.
+    pub target_line: u32,
+    /// The comment itself.
+    pub location: Location,
+}
+
+/// A problem with the input rather than a finding about it: a parse error, a broken config.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    pub location: Location,
+    pub message: String,
+}
+
+/// The result of extracting one file: pure data, a function of (path, bytes) alone.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FileFacts {
+    pub path: Arc<str>,
+    /// Lines of text, for summaries.
+    pub lines: u32,
+    pub rust: RustFacts,
+    pub suppressions: Vec<Suppression>,
+    pub problems: Vec<Problem>,
+}

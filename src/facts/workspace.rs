@@ -1,0 +1,63 @@
+//! Packages, targets and per-file placement, as link learns them from `cargo metadata`.
+
+use serde::Serialize;
+use std::sync::Arc;
+
+/// A package of the workspace.
+#[derive(Debug, Clone, Serialize)]
+pub struct Package {
+    pub name: Arc<str>,
+    pub version: String,
+    /// `Cargo.toml`, relative to the root.
+    pub manifest_path: Arc<str>,
+    /// The directory of the manifest, relative to the root; empty for the root itself.
+    pub dir: String,
+    pub dependencies: Vec<Dependency>,
+    pub targets: Vec<Target>,
+}
+
+/// A dependency as declared in a manifest.
+#[derive(Debug, Clone, Serialize)]
+pub struct Dependency {
+    /// The package name.
+    pub name: String,
+    /// The name code uses, when the manifest renames it (`package = ".."`).
+    pub rename: Option<String>,
+    /// `normal`, `dev` or `build`.
+    pub kind: String,
+    pub features: Vec<String>,
+    pub uses_default_features: bool,
+    pub optional: bool,
+    /// For path dependencies: the directory, relative to the root.
+    pub path: Option<String>,
+}
+
+/// A compilation target of a package.
+#[derive(Debug, Clone, Serialize)]
+pub struct Target {
+    pub name: String,
+    /// `lib`, `bin`, `test`, `bench`, `example`, `proc-macro`, ...
+    pub kinds: Vec<String>,
+    pub src_path: Arc<str>,
+    /// The name code uses for it: `-` becomes `_`.
+    pub crate_name: String,
+}
+
+impl Target {
+    pub fn is(&self, kind: &str) -> bool {
+        self.kinds.iter().any(|k| k == kind)
+    }
+}
+
+/// Where a file sits in the workspace.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct FileInfo {
+    pub path: Arc<str>,
+    pub package: Option<Arc<str>>,
+    /// Crate-qualified module path: `shop_api::handlers::orders`; `None` when unknown.
+    pub module: Option<String>,
+    /// Names of the targets that compile this file.
+    pub targets: Vec<String>,
+    /// Only compiled for tests, benches or examples.
+    pub test_only: bool,
+}

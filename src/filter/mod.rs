@@ -1,0 +1,28 @@
+//! Filter: inline suppressions (and the findings about suppressions themselves), fingerprints,
+//! and the deterministic order of the report.
+
+mod fingerprint;
+mod suppressions;
+
+pub use fingerprint::fingerprint;
+pub use suppressions::NATIVE_RULES;
+
+use crate::engine::RuleSettings;
+use crate::facts::Facts;
+use crate::findings::Finding;
+use crate::sources::Sources;
+use std::collections::BTreeMap;
+
+/// Applies suppressions, adds fingerprints and sorts. Returns the findings and how many
+/// were suppressed.
+pub fn apply(
+    findings: Vec<Finding>,
+    facts: &Facts,
+    settings: &BTreeMap<String, RuleSettings>,
+    sources: &Sources,
+) -> (Vec<Finding>, usize) {
+    let (mut findings, suppressed) = suppressions::apply(findings, facts, settings);
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    fingerprint::assign(&mut findings, sources);
+    (findings, suppressed)
+}

@@ -1,0 +1,104 @@
+//! Inline suppressions: `// guardrail-allow(<rule>): <reason>` at the end of the finding's
+//! line or alone on the line above it. A reason is required, and a suppression that hides
+//! nothing is reported, so suppressions cannot quietly outlive the code they excused.
+
+use crate::engine::{RuleDoc, RuleSettings};
+use crate::facts::{Facts, Suppression};
+use crate::findings::{Finding, Severity};
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
+
+pub const UNUSED_SUPPRESSION: &str = "unused-suppression";
+pub const SUPPRESSION_WITHOUT_REASON: &str = "suppression-without-reason";
+
+/// The rules guardrail implements natively, documented like policies.
+pub static NATIVE_RULES: std::sync::LazyLock<Vec<RuleDoc>> = std::sync::LazyLock::new(|| {
+    vec![
+        RuleDoc {
+            id: UNUSED_SUPPRESSION.into(),
+            severity: Severity::Warning,
+            summary: "a guardrail-allow comment that suppresses nothing".into(),
+            rationale: "A suppression outlives the code it excused: the finding was fixed or moved, or the rule id is \
+                        misspelt. Left in place it would silently hide the next real finding on that line."
+                .into(),
+            example: "let (tx, rx) = tokio::sync::mpsc::channel(64); // guardrail-allow(unbounded-channel): legacy".into(),
+            fix: "delete the comment, or correct the rule id".into(),
+        },
+        RuleDoc {
+            id: SUPPRESSION_WITHOUT_REASON.into(),
+            severity: Severity::Error,
+            summary: "a guardrail-allow comment without a reason; it suppresses nothing".into(),
+            rationale: "Every exception to a policy needs its why written next to it, so a reviewer can judge it and \
+                        a later reader can tell when it no longer holds."
+                .into(),
+            example: "let (tx, rx) = tokio::sync::mpsc::unbounded_channel(); // guardrail-allow(unbounded-channel)"
+                .into(),
+            fix: "add the reason after a colon: `// guardrail-allow(unbounded-channel): bounded by the 10-item batch upstream`"
+                .into(),
+        },
+    ]
+});
+
+pub fn apply(
+    findings: Vec<Finding>,
+    facts: &Facts,
+    settings: &BTreeMap<String, RuleSettings>,
+) -> (Vec<Finding>, usize) {
+    let by_file: BTreeMap<&str, &[Suppression]> = facts
+        .files
+        .iter()
+        .filter(|f| !f.facts.suppressions.is_empty())
+        .map(|f| (&*f.facts.path, f.facts.suppressions.as_slice()))
+        .collect();
+    let mut used: HashSet<(Arc<str>, usize)> = HashSet::new();
+    let mut kept = Vec::with_capacity(findings.len());
+    let mut suppressed = 0;
+    for finding in findings {
+        let matching = by_file.get(&*finding.location.path).and_then(|list| {
+            list.iter().position(|s| {
+                s.reason.is_some() && s.rule == finding.rule && s.target_line == finding.location.line
+            })
+        });
+        match matching {
+            Some(i) => {
+                used.insert((finding.location.path.clone(), i));
+                suppressed += 1;
+            }
+            None => kept.push(finding),
+        }
+    }
+    let severity_of = |rule: &str| settings.get(rule).and_then(|s| s.severity);
+    for (path, list) in by_file {
+        for (i, suppression) in list.iter().enumerate() {
+            let (rule, message, help) = if suppression.reason.is_none() {
+                (
+                    SUPPRESSION_WITHOUT_REASON,
+                    format!("guardrail-allow({}) has no reason, so it suppresses nothing", suppression.rule),
+                    "write why after a colon: `guardrail-allow(<rule>): <reason>`".to_owned(),
+                )
+            } else if !used.contains(&(Arc::from(path), i)) {
+                let known = settings.contains_key(&suppression.rule);
+                let why = if known { "no finding of that rule on its line" } else { "no rule has that id" };
+                (
+                    UNUSED_SUPPRESSION,
+                    format!("guardrail-allow({}) suppresses nothing: {why}", suppression.rule),
+                    "remove the comment".to_owned(),
+                )
+            } else {
+                continue;
+            };
+            if let Some(severity) = severity_of(rule) {
+                kept.push(Finding {
+                    rule: rule.to_owned(),
+                    severity,
+                    message,
+                    location: suppression.location.clone(),
+                    help: Some(help),
+                    related: Vec::new(),
+                    fingerprint: String::new(),
+                });
+            }
+        }
+    }
+    (kept, suppressed)
+}

@@ -1,0 +1,16 @@
+//! guardrail: a policy-as-code linter for the architecture of Rust services.
+//!
+//! The pipeline, one module per stage: [`discover`] → [`extract`] → [`link`] → [`engine`] →
+//! [`filter`] → [`report`]; [`check`] runs it. [`fixtures`] is the policy test runner.
+
+pub mod check;
+pub mod discover;
+pub mod engine;
+pub mod extract;
+pub mod facts;
+pub mod filter;
+pub mod findings;
+pub mod fixtures;
+pub mod link;
+pub mod report;
+pub mod sources;

@@ -1,0 +1,54 @@
+//! Link: the one sequential step that needs the whole picture — packages and targets from
+//! cargo, each file's place in them, and crate-absolute paths across re-exports.
+
+mod cargo;
+mod paths;
+mod placement;
+
+pub use cargo::load_packages;
+
+use crate::discover::SourceFile;
+use crate::facts::{Facts, FileFacts, LinkedFile, Package};
+use paths::{absolute, ReExports};
+use std::sync::Arc;
+
+/// Joins extracted files to the packages that own them and makes their paths absolute.
+pub fn link(packages: Vec<Package>, manifests: &[SourceFile], files: Vec<FileFacts>) -> Facts {
+    let infos: Vec<_> = files.iter().map(|f| placement::place(&f.path, &packages, manifests)).collect();
+    let reexports = ReExports::build(&files, &infos);
+    let linked = files
+        .into_iter()
+        .zip(infos)
+        .map(|(mut facts, info)| {
+            let module = info.module.as_deref();
+            let canonical = |path: &str| reexports.follow(absolute(path, module));
+            for call in &mut facts.rust.calls {
+                let call = Arc::make_mut(call);
+                call.resolved = canonical(&call.resolved);
+                call.glob_candidates.iter_mut().for_each(|c| *c = canonical(c));
+            }
+            for call in &mut facts.rust.method_calls {
+                let call = Arc::make_mut(call);
+                call.receiver_root = call.receiver_root.as_deref().map(canonical);
+            }
+            for mac in &mut facts.rust.macros {
+                let mac = Arc::make_mut(mac);
+                mac.resolved = canonical(&mac.resolved);
+            }
+            for attr in &mut facts.rust.attributes {
+                let attr = Arc::make_mut(attr);
+                attr.resolved = canonical(&attr.resolved);
+            }
+            for import in &mut facts.rust.uses {
+                let import = Arc::make_mut(import);
+                import.path = canonical(&import.path);
+            }
+            for f in &mut facts.rust.fns {
+                let f = Arc::make_mut(f);
+                f.attributes.iter_mut().for_each(|a| *a = canonical(a));
+            }
+            LinkedFile { info: Arc::new(info), facts }
+        })
+        .collect();
+    Facts::new(packages, linked)
+}

@@ -1,0 +1,180 @@
+//! The command line: parse arguments, call the library, map outcomes to exit codes
+//! (0 ok, 1 findings at or above --fail-on, 2 usage, configuration or policy errors).
+
+use clap::{Parser, Subcommand, ValueEnum};
+use guardrail::check::{check, collect, CheckOptions};
+use guardrail::discover::Config;
+use guardrail::engine::{Origin, PolicySet};
+use guardrail::filter::NATIVE_RULES;
+use guardrail::findings::Severity;
+use guardrail::fixtures;
+use guardrail::report::{self, ColorChoice, Format};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "guardrail", version, about = "Policy-as-code linter for the architecture of Rust services")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FailOn {
+    Error,
+    Warning,
+    Note,
+}
+
+impl From<FailOn> for Severity {
+    fn from(value: FailOn) -> Self {
+        match value {
+            FailOn::Error => Severity::Error,
+            FailOn::Warning => Severity::Warning,
+            FailOn::Note => Severity::Note,
+        }
+    }
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check a workspace against every enabled policy.
+    #[command(after_help = "Examples:\n  guardrail check\n  guardrail check examples/shop --format json\n  guardrail check --fail-on warning --color never")]
+    Check {
+        /// The root to check.
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+        /// Exit 1 when a finding has at least this severity.
+        #[arg(long, value_enum, default_value_t = FailOn::Error)]
+        fail_on: FailOn,
+        /// Configuration file (default: <path>/guardrail.toml when it exists).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+        color: ColorChoice,
+    },
+    /// Print the facts model as JSON, to see what policies can query.
+    Facts {
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Run policies against fixture workspaces with `expect:`/`ok:` markers.
+    #[command(after_help = "Layout: DIR/<policy-id>/<case>/ holds a small workspace.\nExample:\n  guardrail test fixtures --policies my-policies")]
+    Test {
+        #[arg(default_value = "fixtures")]
+        dir: PathBuf,
+        /// Directories of policies to test besides the built-in ones.
+        #[arg(long)]
+        policies: Vec<PathBuf>,
+    },
+    /// List the rules: id, default severity, origin, summary.
+    List {
+        /// A root whose guardrail.toml adds user policies.
+        #[arg(default_value = ".")]
+        path: PathBuf,
+    },
+    /// Print a rule's documentation.
+    Explain {
+        id: String,
+        #[arg(long, default_value = ".")]
+        path: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    let code = match Cli::parse().command {
+        Command::Check { path, format, fail_on, config, color } => {
+            let run = check(&path, &CheckOptions { config, ..CheckOptions::default() });
+            let text = match format {
+                Format::Human => report::render_human(&run.outcome, &run.sources, color.enabled()),
+                Format::Json => report::render_json(&run.outcome),
+            };
+            print!("{text}");
+            run.outcome.exit_code(fail_on.into())
+        }
+        Command::Facts { path, config } => {
+            let (_, facts, problems) = collect(&path, &CheckOptions { config, ..CheckOptions::default() });
+            println!("{}", serde_json::to_string_pretty(&facts).expect("facts serialise"));
+            for problem in &problems {
+                eprintln!("{}:{}:{}: {}", problem.location.path, problem.location.line, problem.location.column, problem.message);
+            }
+            if problems.is_empty() { 0 } else { 2 }
+        }
+        Command::Test { dir, policies } => run_fixtures(&dir, policies),
+        Command::List { path } => {
+            let (policies, problems) = load_policies(&path);
+            let mut rules: Vec<_> = policies
+                .policies
+                .iter()
+                .map(|p| (&p.doc, if p.origin == Origin::Builtin { "built-in" } else { "user" }))
+                .chain(NATIVE_RULES.iter().map(|doc| (doc, "native")))
+                .collect();
+            rules.sort_by(|a, b| a.0.id.cmp(&b.0.id));
+            print!("{}", report::render_list(&rules));
+            report_problems(&problems)
+        }
+        Command::Explain { id, path } => {
+            let (policies, problems) = load_policies(&path);
+            let doc = policies.policies.iter().map(|p| &p.doc).chain(NATIVE_RULES.iter()).find(|d| d.id == id);
+            match doc {
+                Some(doc) => {
+                    print!("{}", report::render_explain(doc));
+                    report_problems(&problems)
+                }
+                None => {
+                    eprintln!("error: no rule \"{id}\"; `guardrail list` shows the rules");
+                    2
+                }
+            }
+        }
+    };
+    ExitCode::from(code as u8)
+}
+
+fn load_policies(root: &std::path::Path) -> (PolicySet, Vec<guardrail::facts::Problem>) {
+    let (config, mut problems) = Config::load(root, None);
+    let (policies, policy_problems) = PolicySet::load(root, &config, &[]);
+    problems.extend(policy_problems);
+    (policies, problems)
+}
+
+fn report_problems(problems: &[guardrail::facts::Problem]) -> i32 {
+    for p in problems {
+        eprintln!("{}:{}:{}: {}", p.location.path, p.location.line, p.location.column, p.message);
+    }
+    if problems.is_empty() { 0 } else { 2 }
+}
+
+fn run_fixtures(dir: &std::path::Path, policy_dirs: Vec<PathBuf>) -> i32 {
+    let cases = match fixtures::cases(dir) {
+        Ok(cases) => cases,
+        Err(error) => {
+            eprintln!("error: cannot read fixtures in {}: {error}", dir.display());
+            return 2;
+        }
+    };
+    let policy_dirs: Vec<PathBuf> = policy_dirs.iter().map(|d| std::path::absolute(d).unwrap_or(d.clone())).collect();
+    let options = CheckOptions { policy_dirs: policy_dirs.clone(), ..CheckOptions::default() };
+    let results: Vec<_> = cases.iter().map(|case| fixtures::run_case(case, &options)).collect();
+    let mut failed = 0;
+    for result in &results {
+        if result.passed() {
+            println!("ok    {}", result.case.display());
+        } else {
+            failed += 1;
+            println!("FAIL  {}\n{}", result.case.display(), fixtures::describe(result));
+        }
+    }
+    let (policies, _) = PolicySet::load(dir, &Config::default(), &policy_dirs);
+    let ids: Vec<String> = policies.policies.iter().map(|p| p.doc.id.clone()).collect();
+    let gaps = fixtures::coverage_gaps(&results, dir, &ids);
+    for gap in &gaps {
+        println!("gap   {gap}");
+    }
+    println!("{} passed, {} failed", results.len() - failed, failed + gaps.len());
+    if failed + gaps.len() == 0 { 0 } else { 1 }
+}

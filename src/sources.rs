@@ -1,0 +1,31 @@
+//! The text of reported files, read once each, for code frames and fingerprints. Extraction
+//! does not keep file texts: only the few files with findings are read again.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+pub struct Sources {
+    root: PathBuf,
+    texts: Mutex<HashMap<Arc<str>, Option<Arc<str>>>>,
+}
+
+impl Sources {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Sources { root: root.into(), texts: Mutex::default() }
+    }
+
+    /// Adds a text that is not a file under the root (a built-in policy, stdin).
+    pub fn insert(&self, path: Arc<str>, text: Arc<str>) {
+        self.texts.lock().unwrap_or_else(|e| e.into_inner()).insert(path, Some(text));
+    }
+
+    /// The text of `path` (relative to the root), if it can be read as UTF-8.
+    pub fn get(&self, path: &Arc<str>) -> Option<Arc<str>> {
+        let mut texts = self.texts.lock().unwrap_or_else(|e| e.into_inner());
+        texts
+            .entry(path.clone())
+            .or_insert_with(|| std::fs::read_to_string(self.root.join(&**path)).ok().map(Arc::from))
+            .clone()
+    }
+}
