@@ -12,7 +12,8 @@ fn main() {
         .filter(|path| path.extension().is_some_and(|e| e == "rhai"))
         .collect();
     files.sort();
-    let mut out = String::from("/// (file name, source) of every built-in policy.\npub const BUILTIN: &[(&str, &str)] = &[\n");
+    let mut out =
+        String::from("/// (file name, source) of every built-in policy.\npub const BUILTIN: &[(&str, &str)] = &[\n");
     for path in files {
         let name = path.file_name().unwrap().to_str().expect("UTF-8 policy file name");
         writeln!(out, "    ({name:?}, include_str!({:?})),", path.display().to_string()).unwrap();

@@ -73,12 +73,14 @@ pub fn check(root: &Path, options: &CheckOptions) -> Run {
         sources.insert(policy.path.clone(), policy.source.clone());
     }
     let (findings, suppressed) = filter::apply(findings, &facts, &settings, &sources);
-    problems.sort_by(|a, b| (&a.location.path, a.location.line, a.location.column, &a.message).cmp(&(
-        &b.location.path,
-        b.location.line,
-        b.location.column,
-        &b.message,
-    )));
+    problems.sort_by(|a, b| {
+        (&a.location.path, a.location.line, a.location.column, &a.message).cmp(&(
+            &b.location.path,
+            b.location.line,
+            b.location.column,
+            &b.message,
+        ))
+    });
     let outcome = Outcome { findings, problems, files: facts.files.len(), suppressed };
     Run { outcome, facts, sources }
 }

@@ -122,7 +122,8 @@ pub fn describe(result: &CaseResult) -> String {
         );
     }
     for p in &result.problems {
-        let _ = writeln!(out, "  problem     {}:{}:{}  {}", p.location.path, p.location.line, p.location.column, p.message);
+        let _ =
+            writeln!(out, "  problem     {}:{}:{}  {}", p.location.path, p.location.line, p.location.column, p.message);
     }
     out
 }
@@ -132,7 +133,8 @@ pub fn coverage_gaps(results: &[CaseResult], dir: &Path, policy_ids: &[String]) 
     let mut gaps = Vec::new();
     for id in policy_ids {
         let own: Vec<&CaseResult> = results.iter().filter(|r| r.case.starts_with(dir.join(id))).collect();
-        let has = |reported: bool| own.iter().flat_map(|r| &r.expectations).any(|e| e.rule == *id && e.reported == reported);
+        let has =
+            |reported: bool| own.iter().flat_map(|r| &r.expectations).any(|e| e.rule == *id && e.reported == reported);
         if own.is_empty() {
             gaps.push(format!("policy `{id}` has no fixtures in {}", dir.join(id).display()));
             continue;

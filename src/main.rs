@@ -39,7 +39,9 @@ impl From<FailOn> for Severity {
 #[derive(Subcommand)]
 enum Command {
     /// Check a workspace against every enabled policy.
-    #[command(after_help = "Examples:\n  guardrail check\n  guardrail check examples/shop --format json\n  guardrail check --fail-on warning --color never")]
+    #[command(
+        after_help = "Examples:\n  guardrail check\n  guardrail check examples/shop --format json\n  guardrail check --fail-on warning --color never"
+    )]
     Check {
         /// The root to check.
         #[arg(default_value = ".")]
@@ -63,7 +65,9 @@ enum Command {
         config: Option<PathBuf>,
     },
     /// Run policies against fixture workspaces with `expect:`/`ok:` markers.
-    #[command(after_help = "Layout: DIR/<policy-id>/<case>/ holds a small workspace.\nExample:\n  guardrail test fixtures --policies my-policies")]
+    #[command(
+        after_help = "Layout: DIR/<policy-id>/<case>/ holds a small workspace.\nExample:\n  guardrail test fixtures --policies my-policies"
+    )]
     Test {
         #[arg(default_value = "fixtures")]
         dir: PathBuf,
@@ -100,9 +104,16 @@ fn main() -> ExitCode {
             let (_, facts, problems) = collect(&path, &CheckOptions { config, ..CheckOptions::default() });
             println!("{}", serde_json::to_string_pretty(&facts).expect("facts serialise"));
             for problem in &problems {
-                eprintln!("{}:{}:{}: {}", problem.location.path, problem.location.line, problem.location.column, problem.message);
+                eprintln!(
+                    "{}:{}:{}: {}",
+                    problem.location.path, problem.location.line, problem.location.column, problem.message
+                );
             }
-            if problems.is_empty() { 0 } else { 2 }
+            if problems.is_empty() {
+                0
+            } else {
+                2
+            }
         }
         Command::Test { dir, policies } => run_fixtures(&dir, policies),
         Command::List { path } => {
@@ -146,7 +157,11 @@ fn report_problems(problems: &[guardrail::facts::Problem]) -> i32 {
     for p in problems {
         eprintln!("{}:{}:{}: {}", p.location.path, p.location.line, p.location.column, p.message);
     }
-    if problems.is_empty() { 0 } else { 2 }
+    if problems.is_empty() {
+        0
+    } else {
+        2
+    }
 }
 
 fn run_fixtures(dir: &std::path::Path, policy_dirs: Vec<PathBuf>) -> i32 {
@@ -176,5 +191,9 @@ fn run_fixtures(dir: &std::path::Path, policy_dirs: Vec<PathBuf>) -> i32 {
         println!("gap   {gap}");
     }
     println!("{} passed, {} failed", results.len() - failed, failed + gaps.len());
-    if failed + gaps.len() == 0 { 0 } else { 1 }
+    if failed + gaps.len() == 0 {
+        0
+    } else {
+        1
+    }
 }

@@ -66,8 +66,11 @@ struct RawConfig {
     #[serde(default)]
     limits: Option<RawLimits>,
     #[serde(default)]
-    rules: BTreeMap<Spanned<String>, Spanned<BTreeMap<Spanned<String>, Spanned<toml::Value>>>>,
+    rules: BTreeMap<Spanned<String>, Spanned<RawRule>>,
 }
+
+/// `[rules.<id>]`: `severity` and the policy's parameters, all kept with their spans.
+type RawRule = BTreeMap<Spanned<String>, Spanned<toml::Value>>;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -114,7 +117,8 @@ impl Config {
         };
         let mut problems = Vec::new();
         config.exclude = raw.exclude;
-        config.policy_dirs = raw.policies.into_iter().map(|dir| (PathBuf::from(dir.get_ref()), at(dir.span()))).collect();
+        config.policy_dirs =
+            raw.policies.into_iter().map(|dir| (PathBuf::from(dir.get_ref()), at(dir.span()))).collect();
         if let Some(limits) = raw.limits {
             let defaults = Limits::default();
             config.limits = Limits {
@@ -183,7 +187,10 @@ mod tests {
     #[test]
     fn mistakes_point_into_the_file() {
         let (_, problems) = parse("[rules.x]\nseverity = \"fatal\"\n");
-        assert_eq!(problems, [(2, 12, "severity must be \"off\", \"error\", \"warning\" or \"note\", not \"fatal\"".into())]);
+        assert_eq!(
+            problems,
+            [(2, 12, "severity must be \"off\", \"error\", \"warning\" or \"note\", not \"fatal\"".into())]
+        );
         let (_, problems) = parse("exclude = []\nexclud = 1\n");
         assert_eq!(problems.len(), 1);
         assert_eq!((problems[0].0, problems[0].1), (2, 1));

@@ -4,11 +4,11 @@
 //! `location`, `package`, `module`, `in_test`; see README "Writing a policy" for the rest.
 
 use super::report::PolicyContext;
+use crate::facts::Table;
 use crate::facts::{
     AttributeFact, Binary, CallFact, CodeContext, Fact, Facts, FnFact, Literal, Location, MacroFact, MethodCallFact,
     Package, UseFact,
 };
-use crate::facts::Table;
 use rhai::{Array, Dynamic, Engine, ImmutableString};
 use std::sync::Arc;
 
@@ -168,17 +168,13 @@ fn register_fact_types(engine: &mut Engine) {
 }
 
 /// Registers `name()`, `name(key)`, `name_resolved(path)` and `name_with_prefix(prefix)`.
-fn register_queries<T: Send + Sync + 'static>(
-    engine: &mut Engine,
-    name: &str,
-    table: fn(&Facts) -> &Table<T>,
-) {
+fn register_queries<T: Send + Sync + 'static>(engine: &mut Engine, name: &str, table: fn(&Facts) -> &Table<T>) {
     engine.register_fn(name, move |f: &mut FactsHandle| facts_of(table(&f.0).all.iter().cloned()));
     engine.register_fn(name, move |f: &mut FactsHandle, key: &str| facts_of(table(&f.0).named(key).cloned()));
-    engine.register_fn(&format!("{name}_resolved"), move |f: &mut FactsHandle, path: &str| {
+    engine.register_fn(format!("{name}_resolved"), move |f: &mut FactsHandle, path: &str| {
         facts_of(table(&f.0).resolved(path).cloned())
     });
-    engine.register_fn(&format!("{name}_with_prefix"), move |f: &mut FactsHandle, prefix: &str| {
+    engine.register_fn(format!("{name}_with_prefix"), move |f: &mut FactsHandle, prefix: &str| {
         facts_of(table(&f.0).with_prefix(prefix).cloned())
     });
 }

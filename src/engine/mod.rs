@@ -19,8 +19,8 @@ use rayon::prelude::*;
 use report::PolicyContext;
 use rhai::{CallFnOptions, Dynamic, Engine, EvalAltResult, Scope};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -38,7 +38,8 @@ impl PolicySet {
         let mut engine = sandbox::engine(&config.limits);
         api::register(&mut engine);
         let (mut policies, mut problems) = policy::builtin(&engine);
-        let extra = extra_dirs.iter().map(|dir| (dir.clone(), Location::file(Arc::from(dir.to_string_lossy().as_ref()))));
+        let extra =
+            extra_dirs.iter().map(|dir| (dir.clone(), Location::file(Arc::from(dir.to_string_lossy().as_ref()))));
         for (dir, named_at) in config.policy_dirs.iter().cloned().chain(extra) {
             let shown = dir.to_string_lossy();
             let (found, found_problems) = policy::from_dir(&engine, &root.join(&dir), &shown, &named_at);
@@ -56,7 +57,11 @@ impl PolicySet {
     }
 
     /// Runs every enabled policy; findings come back unsorted and unfiltered.
-    pub fn evaluate(&self, facts: &Arc<Facts>, settings: &BTreeMap<String, RuleSettings>) -> (Vec<Finding>, Vec<Problem>) {
+    pub fn evaluate(
+        &self,
+        facts: &Arc<Facts>,
+        settings: &BTreeMap<String, RuleSettings>,
+    ) -> (Vec<Finding>, Vec<Problem>) {
         let results: Vec<(Vec<Finding>, Vec<Problem>)> = self
             .policies
             .par_iter()
@@ -108,7 +113,7 @@ impl PolicySet {
 
     fn failure(&self, policy: &Policy, error: &EvalAltResult) -> Problem {
         let id = &policy.doc.id;
-        let message = match error {
+        let message = match innermost(error) {
             EvalAltResult::ErrorTerminated(token, _) if token.to_string() == sandbox::DEADLINE_TOKEN => {
                 format!("policy `{id}` ran longer than its time limit of {} ms and was stopped", self.limits.policy_timeout_ms)
             }
@@ -116,9 +121,22 @@ impl PolicySet {
                 "policy `{id}` exceeded its limit of {} operations and was stopped",
                 self.limits.policy_max_operations
             ),
+            EvalAltResult::ErrorDataTooLarge(what, _) => format!(
+                "policy `{id}` exceeded a size limit: {what} too large (limits: strings {} bytes, arrays and maps {} items)",
+                sandbox::MAX_STRING_SIZE,
+                sandbox::MAX_ARRAY_SIZE
+            ),
             other => format!("policy `{id}` failed: {other}"),
         };
         Problem { location: policy.location(innermost_position(error)), message }
+    }
+}
+
+/// Errors inside called functions wrap the inner error, which says what happened.
+fn innermost(error: &EvalAltResult) -> &EvalAltResult {
+    match error {
+        EvalAltResult::ErrorInFunctionCall(_, _, inner, _) => innermost(inner),
+        other => other,
     }
 }
 

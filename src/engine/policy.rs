@@ -47,9 +47,9 @@ impl Policy {
     pub fn compile(engine: &Engine, path: Arc<str>, source: &str, origin: Origin) -> Result<Policy, Problem> {
         let at = |position: Position| position_location(&path, source, position);
         let problem = |location: Location, message: String| Problem { location, message };
-        let ast = engine.compile(source).map_err(|error| {
-            problem(at(error.1), format!("policy does not compile: {}", error.0))
-        })?;
+        let ast = engine
+            .compile(source)
+            .map_err(|error| problem(at(error.1), format!("policy does not compile: {}", error.0)))?;
         let file_stem = Path::new(&*path).file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_owned();
         let meta = ast
             .iter_literal_variables(true, false)
@@ -159,7 +159,8 @@ pub fn from_dir(engine: &Engine, dir: &Path, shown_dir: &str, named_at: &Locatio
                 Ok(policy) => policies.push(policy),
                 Err(problem) => problems.push(problem),
             },
-            Err(error) => problems.push(Problem { location: Location::file(shown), message: format!("cannot read policy: {error}") }),
+            Err(error) => problems
+                .push(Problem { location: Location::file(shown), message: format!("cannot read policy: {error}") }),
         }
     }
     (policies, problems)

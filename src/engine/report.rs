@@ -32,13 +32,7 @@ fn error<T>(message: String) -> RhaiResult<T> {
 
 impl PolicyContext {
     pub fn new(rule: &str, severity: Severity, params: Map, max_findings: usize) -> Self {
-        PolicyContext {
-            rule: Arc::from(rule),
-            severity,
-            params: Arc::new(params),
-            max_findings,
-            sink: Arc::default(),
-        }
+        PolicyContext { rule: Arc::from(rule), severity, params: Arc::new(params), max_findings, sink: Arc::default() }
     }
 
     pub fn take(&self) -> Sink {
@@ -50,7 +44,10 @@ impl PolicyContext {
             .register_type_with_name::<PolicyContext>("Context")
             .register_get("rule", |c: &mut PolicyContext| c.rule.to_string())
             .register_fn("param", |c: &mut PolicyContext, name: &str| -> RhaiResult<Dynamic> {
-                c.params.get(name).cloned().map_or_else(|| error(format!("unknown parameter \"{name}\": declare it in META.params")), Ok)
+                c.params
+                    .get(name)
+                    .cloned()
+                    .map_or_else(|| error(format!("unknown parameter \"{name}\": declare it in META.params")), Ok)
             })
             .register_fn("report", |c: &mut PolicyContext, at: Dynamic, message: &str| {
                 c.report(at, message, Map::new())
@@ -70,7 +67,9 @@ impl PolicyContext {
         let related = match options.remove("related") {
             None => Vec::new(),
             Some(list) => {
-                let list = list.try_cast::<rhai::Array>().map_or_else(|| error("related must be an array of #{ at, message }".into()), Ok)?;
+                let list = list
+                    .try_cast::<rhai::Array>()
+                    .map_or_else(|| error("related must be an array of #{ at, message }".into()), Ok)?;
                 list.into_iter().map(related).collect::<RhaiResult<Vec<_>>>()?
             }
         };
@@ -121,5 +120,8 @@ fn location_of(at: &Dynamic) -> RhaiResult<Location> {
                 b.main.as_ref().map_or_else(|| Location::file(b.src_path.clone()), |m| m.item.location.clone())
             })
         });
-    found.map_or_else(|| error(format!("cannot report at a value of type {}: pass a fact or a location", at.type_name())), Ok)
+    found.map_or_else(
+        || error(format!("cannot report at a value of type {}: pass a fact or a location", at.type_name())),
+        Ok,
+    )
 }

@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 const MAX_CALL_LEVELS: usize = 48;
 const MAX_EXPR_DEPTH: usize = 64;
 const MAX_FN_EXPR_DEPTH: usize = 48;
-const MAX_STRING_SIZE: usize = 1 << 20;
-const MAX_ARRAY_SIZE: usize = 100_000;
+pub const MAX_STRING_SIZE: usize = 1 << 20;
+pub const MAX_ARRAY_SIZE: usize = 100_000;
 const MAX_MAP_SIZE: usize = 100_000;
 /// How often (in operations) the deadline is checked; reading the clock on every operation
 /// would cost more than most policies.

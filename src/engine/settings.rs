@@ -1,8 +1,8 @@
 //! Rule settings: each rule's effective severity and parameters, from its defaults and
 //! `[rules.<id>]`; unknown rules, unknown parameters and mistyped values point into the file.
 
-use super::RuleDoc;
 use super::Policy;
+use super::RuleDoc;
 use crate::discover::{Config, Level};
 use crate::facts::Problem;
 use crate::findings::Severity;
@@ -25,10 +25,7 @@ pub fn resolve_settings(
 ) -> (BTreeMap<String, RuleSettings>, Vec<Problem>) {
     let mut problems = Vec::new();
     let mut settings = BTreeMap::new();
-    let rules = policies
-        .iter()
-        .map(|p| (&p.doc, Some(&p.params)))
-        .chain(native.iter().map(|doc| (doc, None)));
+    let rules = policies.iter().map(|p| (&p.doc, Some(&p.params))).chain(native.iter().map(|doc| (doc, None)));
     for (doc, defaults) in rules {
         let configured = config.rules.get(&doc.id);
         let severity = match configured.and_then(|r| r.level) {

@@ -18,12 +18,8 @@ pub fn suppressions(path: &Arc<str>, text: &str, marker: &str) -> Vec<Suppressio
         let Some(comment) = line_comment(line, marker) else { continue };
         let Some(rest) = comment.body.strip_prefix(DIRECTIVE) else { continue };
         let Some((ids, after)) = rest.split_once(')') else { continue };
-        let reason = after
-            .trim_start()
-            .strip_prefix(':')
-            .map(str::trim)
-            .filter(|reason| !reason.is_empty())
-            .map(str::to_owned);
+        let reason =
+            after.trim_start().strip_prefix(':').map(str::trim).filter(|reason| !reason.is_empty()).map(str::to_owned);
         let line_number = i + 1;
         let target = if comment.alone {
             target_line(&lines, line_number, marker, |body| body.starts_with(DIRECTIVE))
@@ -50,13 +46,8 @@ mod tests {
     fn parses_rules_reasons_and_targets() {
         let text = "a(); // guardrail-allow(x, y): legacy queue\n// guardrail-allow(z)\nb();\n";
         let found = suppressions(&Arc::from("f.rs"), text, "//");
-        let summary: Vec<_> = found
-            .iter()
-            .map(|s| (s.rule.as_str(), s.reason.as_deref(), s.target_line, s.location.line))
-            .collect();
-        assert_eq!(
-            summary,
-            [("x", Some("legacy queue"), 1, 1), ("y", Some("legacy queue"), 1, 1), ("z", None, 3, 2)]
-        );
+        let summary: Vec<_> =
+            found.iter().map(|s| (s.rule.as_str(), s.reason.as_deref(), s.target_line, s.location.line)).collect();
+        assert_eq!(summary, [("x", Some("legacy queue"), 1, 1), ("y", Some("legacy queue"), 1, 1), ("z", None, 3, 2)]);
     }
 }

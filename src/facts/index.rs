@@ -1,7 +1,9 @@
 //! Indexes over the linked facts: by last path segment, by resolved path (exact and prefix).
 //! Policies query these natively; a script never scans every call of a workspace.
 
-use super::{AttributeFact, CallFact, Fact, FnFact, LinkedFile, MacroFact, MethodCallFact, Package, RustFacts, UseFact};
+use super::{
+    AttributeFact, CallFact, Fact, FnFact, LinkedFile, MacroFact, MethodCallFact, Package, RustFacts, UseFact,
+};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
@@ -55,11 +57,8 @@ impl<T> Table<T> {
     /// Facts whose resolved path starts with `prefix`, each once, in source order.
     pub fn with_prefix<'a>(&'a self, prefix: &str) -> impl Iterator<Item = &'a Fact<T>> + 'a {
         let start = self.by_path.partition_point(|(p, _)| p.as_str() < prefix);
-        let positions: BTreeSet<u32> = self.by_path[start..]
-            .iter()
-            .take_while(|(p, _)| p.starts_with(prefix))
-            .map(|&(_, i)| i)
-            .collect();
+        let positions: BTreeSet<u32> =
+            self.by_path[start..].iter().take_while(|(p, _)| p.starts_with(prefix)).map(|&(_, i)| i).collect();
         positions.into_iter().map(|i| &self.all[i as usize])
     }
 }
@@ -104,12 +103,7 @@ impl Index {
             ),
             macros: Table::build(files, |r| &r.macros, |m| &m.name, |m| vec![m.resolved.as_str()]),
             attributes: Table::build(files, |r| &r.attributes, |a| &a.name, |a| vec![a.resolved.as_str()]),
-            uses: Table::build(
-                files,
-                |r| &r.uses,
-                |u| u.name.as_deref().unwrap_or("*"),
-                |u| vec![u.path.as_str()],
-            ),
+            uses: Table::build(files, |r| &r.uses, |u| u.name.as_deref().unwrap_or("*"), |u| vec![u.path.as_str()]),
             binaries: binaries(packages, &fns),
             fns,
         }

@@ -21,15 +21,7 @@ pub struct Location {
 impl Location {
     /// A location that covers a whole file (used when a diagnostic has no better place).
     pub fn file(path: Arc<str>) -> Self {
-        Location {
-            path,
-            line: 1,
-            column: 1,
-            end_line: 1,
-            end_column: 1,
-            start_byte: 0,
-            end_byte: 0,
-        }
+        Location { path, line: 1, column: 1, end_line: 1, end_column: 1, start_byte: 0, end_byte: 0 }
     }
 }
 
@@ -62,10 +54,7 @@ impl<'a> LineIndex<'a> {
             return self.text.len();
         };
         let line_text = self.line_text(line);
-        let within = line_text
-            .char_indices()
-            .nth(char_column)
-            .map_or(line_text.len(), |(i, _)| i);
+        let within = line_text.char_indices().nth(char_column).map_or(line_text.len(), |(i, _)| i);
         start + within
     }
 

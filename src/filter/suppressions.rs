@@ -55,9 +55,8 @@ pub fn apply(
     let mut suppressed = 0;
     for finding in findings {
         let matching = by_file.get(&*finding.location.path).and_then(|list| {
-            list.iter().position(|s| {
-                s.reason.is_some() && s.rule == finding.rule && s.target_line == finding.location.line
-            })
+            list.iter()
+                .position(|s| s.reason.is_some() && s.rule == finding.rule && s.target_line == finding.location.line)
         });
         match matching {
             Some(i) => {

@@ -67,7 +67,10 @@ impl ReExports {
             let replaced = (2..=segments.len()).rev().find_map(|len| {
                 let prefix = segments[..len].join("::");
                 self.table.get(&prefix).map(|target| {
-                    std::iter::once(target.as_str()).chain(segments[len..].iter().copied()).collect::<Vec<_>>().join("::")
+                    std::iter::once(target.as_str())
+                        .chain(segments[len..].iter().copied())
+                        .collect::<Vec<_>>()
+                        .join("::")
                 })
             });
             match replaced {

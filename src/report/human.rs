@@ -81,7 +81,13 @@ fn miette_severity(severity: Severity) -> miette::Severity {
 }
 
 /// A diagnostic pointing at `location`, with a code frame when the file can be read.
-fn at(location: &Location, label: Option<&str>, sources: &Sources, severity: miette::Severity, message: String) -> Rendered {
+fn at(
+    location: &Location,
+    label: Option<&str>,
+    sources: &Sources,
+    severity: miette::Severity,
+    message: String,
+) -> Rendered {
     let text: Option<Arc<str>> = sources.get(&location.path);
     let header = format!("{}:{}:{}", location.path, location.line, location.column);
     let (source, labels) = match text {
@@ -89,7 +95,7 @@ fn at(location: &Location, label: Option<&str>, sources: &Sources, severity: mie
             let length = (location.end_byte.saturating_sub(location.start_byte)) as usize;
             let span = SourceSpan::new((location.start_byte as usize).into(), length);
             let label = LabeledSpan::new_with_span(label.map(str::to_owned), span);
-            (Some(NamedSource::new(header.clone(), text.to_string())), vec![label])
+            (Some(NamedSource::new(&location.path, text.to_string())), vec![label])
         }
         _ => (None, Vec::new()),
     };
@@ -98,15 +104,20 @@ fn at(location: &Location, label: Option<&str>, sources: &Sources, severity: mie
 }
 
 fn finding(finding: &Finding, sources: &Sources) -> Rendered {
-    let mut rendered =
-        at(&finding.location, None, sources, miette_severity(finding.severity), finding.message.clone());
+    let mut rendered = at(&finding.location, None, sources, miette_severity(finding.severity), finding.message.clone());
     rendered.code = Some(finding.rule.clone());
     rendered.help = finding.help.clone();
-    rendered.related = finding
-        .related
-        .iter()
-        .map(|r| at(&r.location, Some(&r.message), sources, miette::Severity::Advice, r.message.clone()))
-        .collect();
+    for related in &finding.related {
+        // Related places in the same file are labels in the same code frame.
+        let same_file = related.location.path == finding.location.path && rendered.source.is_some();
+        let mut extra =
+            at(&related.location, Some(&related.message), sources, miette::Severity::Advice, related.message.clone());
+        if same_file {
+            rendered.labels.append(&mut extra.labels);
+        } else {
+            rendered.related.push(extra);
+        }
+    }
     rendered
 }
 

@@ -134,11 +134,7 @@ fn rewrite_first(
 
 /// `self::<inline module>::name`: the file-relative path of an item defined in `module`.
 fn local_path(module: &[String], name: &str) -> Vec<String> {
-    std::iter::once("self")
-        .chain(module.iter().map(String::as_str))
-        .chain([name])
-        .map(str::to_owned)
-        .collect()
+    std::iter::once("self").chain(module.iter().map(String::as_str)).chain([name]).map(str::to_owned).collect()
 }
 
 /// The scopes of a file, keyed by inline module path (`""`, `"tests"`, `"a::b"`).
@@ -180,11 +176,7 @@ impl Scopes {
         if matches!(first.as_str(), "crate" | "Self") {
             return (segments.to_vec(), Vec::new());
         }
-        let candidates = scope
-            .globs
-            .iter()
-            .map(|glob| glob.iter().chain(segments).cloned().collect())
-            .collect();
+        let candidates = scope.globs.iter().map(|glob| glob.iter().chain(segments).cloned().collect()).collect();
         (segments.to_vec(), candidates)
     }
 
@@ -260,15 +252,18 @@ mod tests {
         let module = strings(&["a", "b"]);
         assert_eq!(relative_to_file(strings(&["self", "x"]), &module), strings(&["self", "a", "b", "x"]));
         assert_eq!(relative_to_file(strings(&["super", "x"]), &module), strings(&["self", "a", "x"]));
-        assert_eq!(
-            relative_to_file(strings(&["super", "super", "super", "x"]), &module),
-            strings(&["super", "x"])
-        );
+        assert_eq!(relative_to_file(strings(&["super", "super", "super", "x"]), &module), strings(&["super", "x"]));
     }
 
     #[test]
     fn flattens_groups_self_renames_and_globs() {
-        let tree: syn::ItemUse = syn::parse_quote!(use std::sync::{mpsc::{self, channel as q}, atomic::*, Arc as _};);
+        let tree: syn::ItemUse = syn::parse_quote!(
+            use std::sync::{
+                mpsc::{self, channel as q},
+                atomic::*,
+                Arc as _,
+            };
+        );
         let mut out = Vec::new();
         flatten(&tree.tree, &mut Vec::new(), &mut out);
         let flat: Vec<_> = out.iter().map(|i| (i.path.join("::"), i.name.clone())).collect();

@@ -1,7 +1,7 @@
 //! Looking into macro bodies: most service code lives inside `tokio::select!`, `join!`,
 //! `vec![..]` or `json!`, and a linter that stops at the `!` misses it.
 
-use proc_macro2::{TokenStream, TokenTree};
+use proc_macro2::{Delimiter, TokenStream, TokenTree};
 use syn::parse::Parser;
 use syn::punctuated::Punctuated;
 use syn::{Block, Expr, Stmt, Token};
@@ -22,10 +22,10 @@ pub fn parse_body(tokens: &TokenStream) -> Body {
     if let Ok(stmts) = Block::parse_within.parse2(tokens.clone()) {
         return Body::Stmts(stmts);
     }
-    Body::Exprs(pieces(tokens).iter().filter_map(parse_piece).collect())
+    Body::Exprs(pieces(tokens).iter().filter_map(|piece| parse_piece(piece)).collect())
 }
 
-fn parse_piece(piece: &Vec<TokenTree>) -> Option<Expr> {
+fn parse_piece(piece: &[TokenTree]) -> Option<Expr> {
     let stream: TokenStream = piece.iter().cloned().collect();
     if let Ok(expr) = syn::parse2::<Expr>(stream) {
         return Some(expr);
@@ -52,7 +52,14 @@ fn pieces(tokens: &TokenStream) -> Vec<Vec<TokenTree>> {
         } else if is_lone_punct(&tt, ',') || is_lone_punct(&tt, ';') {
             pieces.push(Vec::new());
         } else {
-            pieces.last_mut().expect("pieces is never empty").push(tt);
+            let current = pieces.last_mut().expect("pieces is never empty");
+            // An arm body in braces ends the arm even without a comma: `x => { .. } y = ..`.
+            let ends_arm =
+                current.is_empty() && matches!(&tt, TokenTree::Group(g) if g.delimiter() == Delimiter::Brace);
+            current.push(tt);
+            if ends_arm {
+                pieces.push(Vec::new());
+            }
         }
     }
     pieces.retain(|piece| !piece.is_empty());
@@ -75,7 +82,7 @@ mod tests {
         assert_eq!(count("a(), b(1)"), 2);
         assert_eq!(count("let x = 1; f(x);"), 2);
         let select = "biased;
-            Some(msg) = rx.recv() => { handle(msg) },
+            Some(msg) = rx.recv() => { handle(msg) }
             _ = tokio::signal::ctrl_c() => break,
             else => { stop() }";
         // biased, `Some(msg) = rx.recv()`, { handle(msg) }, `_ = ctrl_c()`, break, { stop() }

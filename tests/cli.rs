@@ -1,0 +1,280 @@
+//! The command line end to end: output formats, exit codes, configuration and input errors.
+
+mod common;
+
+use common::*;
+use std::path::Path;
+
+const UNBOUNDED: &str = "pub fn queue() {\n    let (_tx, _rx) = tokio::sync::mpsc::unbounded_channel::<u8>();\n}\n";
+
+#[test]
+fn the_example_workspace_reports_its_three_findings_as_json() {
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/shop");
+    let (code, report) = check_json(&example, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        findings(&report),
+        [
+            finding("blocking-in-async", "crates/api/src/handlers.rs", 64),
+            finding("graceful-shutdown", "crates/api/src/main.rs", 20),
+            finding("unbounded-channel", "crates/worker/src/main.rs", 25),
+        ]
+    );
+    assert_eq!(report["errors"].as_array().unwrap().len(), 0);
+    let first = &report["findings"][0];
+    assert_eq!(first["severity"], "warning");
+    assert_eq!((first["column"].as_u64(), first["end_line"].as_u64()), (Some(16), Some(64)));
+    assert_eq!(first["fingerprint"].as_str().unwrap().len(), 16);
+    let related = &report["findings"][1]["related"][0];
+    assert_eq!((related["path"].as_str(), related["line"].as_u64()), (Some("crates/api/src/main.rs"), Some(49)));
+    assert_eq!(report["summary"]["findings"], 3);
+    assert_eq!(report["summary"]["files"], 6);
+}
+
+#[test]
+fn human_output_has_code_frames_and_a_summary() {
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/shop");
+    let output = guardrail(&["check", ".", "--color", "never"], &example);
+    assert_eq!(output.code, 1);
+    assert!(output.stdout.contains("crates/worker/src/main.rs:25:30"), "{}", output.stdout);
+    assert!(output
+        .stdout
+        .contains(" 25 │     let (jobs_tx, jobs_rx) = tokio::sync::mpsc::unbounded_channel::<Job>();"));
+    assert!(output.stdout.ends_with("guardrail: 2 errors, 1 warning, 0 notes in 6 files\n"), "{}", output.stdout);
+    assert!(!output.stdout.contains('\u{1b}'), "no colour with --color never");
+    let colored = guardrail(&["check", ".", "--color", "always"], &example);
+    assert!(colored.stdout.contains('\u{1b}'), "colour with --color always");
+}
+
+#[test]
+fn a_clean_workspace_prints_one_line_and_exits_0() {
+    let dir =
+        workspace(&[("src/main.rs", "fn main() {\n    let (_tx, _rx) = std::sync::mpsc::sync_channel::<u8>(8);\n}\n")]);
+    let output = guardrail(&["check", "."], dir.path());
+    assert_eq!((output.code, output.stdout.as_str()), (0, "guardrail: no findings in 1 file\n"));
+}
+
+#[test]
+fn fail_on_sets_the_threshold() {
+    let blocking = "pub async fn load() -> String {\n    std::fs::read_to_string(\"x\").unwrap()\n}\n";
+    let dir = workspace(&[("src/lib.rs", blocking)]);
+    let (code, report) = check_json(dir.path(), &[]);
+    assert_eq!((code, findings(&report)), (0, vec![finding("blocking-in-async", "src/lib.rs", 2)]));
+    assert_eq!(check_json(dir.path(), &["--fail-on", "warning"]).0, 1);
+    assert_eq!(check_json(dir.path(), &["--fail-on", "note"]).0, 1);
+}
+
+#[test]
+fn a_file_that_does_not_parse_is_an_error_and_the_run_goes_on() {
+    let dir = workspace(&[("src/lib.rs", UNBOUNDED), ("src/broken.rs", "pub fn f( {\n")]);
+    let (code, report) = check_json(dir.path(), &[]);
+    assert_eq!(code, 2);
+    assert_eq!(findings(&report), [finding("unbounded-channel", "src/lib.rs", 2)]);
+    let errs = errors(&report);
+    assert_eq!(errs.len(), 1);
+    assert_eq!((errs[0].0.as_str(), errs[0].1), ("src/broken.rs", 1));
+    assert!(errs[0].2.starts_with("does not parse as Rust"), "{}", errs[0].2);
+}
+
+#[test]
+fn non_utf8_source_is_an_error_not_a_crash() {
+    let dir = workspace(&[("src/lib.rs", UNBOUNDED)]);
+    std::fs::write(dir.path().join("src/latin1.rs"), b"// caf\xe9\nfn f() {}\n").unwrap();
+    let (code, report) = check_json(dir.path(), &[]);
+    assert_eq!(code, 2);
+    assert_eq!(findings(&report), [finding("unbounded-channel", "src/lib.rs", 2)]);
+    assert!(errors(&report)[0].2.starts_with("not valid UTF-8"));
+}
+
+#[test]
+fn configuration_mistakes_point_into_guardrail_toml() {
+    let config = "exclude = [\"gen/**\"]\n\n[rules.unbounded-channel]\nseverity = \"fatal\"\ninclude_test = true\n\n[rules.no-such-rule]\nseverity = \"off\"\n";
+    let dir = workspace(&[("src/lib.rs", UNBOUNDED), ("guardrail.toml", config), ("gen/skip.rs", UNBOUNDED)]);
+    let (code, report) = check_json(dir.path(), &[]);
+    assert_eq!(code, 2);
+    // The run goes on with what could be understood; `gen/` stays excluded.
+    assert_eq!(findings(&report), [finding("unbounded-channel", "src/lib.rs", 2)]);
+    let located: Vec<(u64, u64, String)> = report["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (e["line"].as_u64().unwrap(), e["column"].as_u64().unwrap(), e["message"].as_str().unwrap().to_owned())
+        })
+        .collect();
+    assert_eq!(
+        located,
+        [
+            (4, 12, "severity must be \"off\", \"error\", \"warning\" or \"note\", not \"fatal\"".to_owned()),
+            (
+                5,
+                1,
+                "rule `unbounded-channel` has no parameter \"include_test\" (parameters: severity, include_tests)"
+                    .to_owned()
+            ),
+            (7, 8, "unknown rule \"no-such-rule\"; `guardrail list` shows the rules".to_owned()),
+        ]
+    );
+    assert!(report["errors"].as_array().unwrap().iter().all(|e| e["path"] == "guardrail.toml"));
+}
+
+#[test]
+fn broken_toml_and_unknown_keys_are_errors_with_a_line() {
+    let dir = workspace(&[("src/lib.rs", UNBOUNDED), ("guardrail.toml", "exclude = []\npolicy = [\"x\"]\n")]);
+    let (code, report) = check_json(dir.path(), &[]);
+    assert_eq!(code, 2);
+    let errs = errors(&report);
+    assert_eq!((errs[0].0.as_str(), errs[0].1), ("guardrail.toml", 2));
+    assert!(errs[0].2.contains("unknown field `policy`"), "{}", errs[0].2);
+    assert_eq!(findings(&report), [finding("unbounded-channel", "src/lib.rs", 2)]);
+
+    let dir = workspace(&[("src/lib.rs", UNBOUNDED), ("guardrail.toml", "[rules.unbounded-channel\n")]);
+    let (code, report) = check_json(dir.path(), &[]);
+    assert_eq!((code, errors(&report)[0].1), (2, 1));
+}
+
+#[test]
+fn rules_can_be_turned_off_or_down() {
+    let config = "[rules.unbounded-channel]\nseverity = \"note\"\n";
+    let dir = workspace(&[("src/lib.rs", UNBOUNDED), ("guardrail.toml", config)]);
+    let (code, report) = check_json(dir.path(), &[]);
+    assert_eq!((code, report["findings"][0]["severity"].as_str()), (0, Some("note")));
+    std::fs::write(dir.path().join("guardrail.toml"), "[rules.unbounded-channel]\nseverity = \"off\"\n").unwrap();
+    let (code, report) = check_json(dir.path(), &[]);
+    assert_eq!((code, findings(&report)), (0, vec![]));
+}
+
+#[test]
+fn gitignored_files_and_target_are_not_read() {
+    let dir = workspace(&[
+        ("src/lib.rs", "pub fn ok() {}\n"),
+        (".gitignore", "generated/\n"),
+        ("generated/q.rs", UNBOUNDED),
+        ("target/debug/build/out.rs", UNBOUNDED),
+    ]);
+    let (code, report) = check_json(dir.path(), &[]);
+    assert_eq!((code, findings(&report), report["summary"]["files"].as_u64()), (0, vec![], Some(1)));
+}
+
+#[test]
+fn without_cargo_code_policies_still_run_and_the_run_says_why() {
+    let dir = workspace(&[("src/lib.rs", UNBOUNDED)]);
+    let empty = tempfile::tempdir().unwrap();
+    let output = guardrail_with(&["check", ".", "--format", "json"], dir.path(), |c| {
+        c.env("PATH", empty.path()).env_remove("CARGO");
+    });
+    let report = output.json();
+    assert_eq!(output.code, 2);
+    assert_eq!(findings(&report), [finding("unbounded-channel", "src/lib.rs", 2)]);
+    let errs = errors(&report);
+    assert_eq!(errs[0].0, "Cargo.toml");
+    assert!(errs[0].2.contains("cargo was not found on PATH"), "{}", errs[0].2);
+}
+
+#[test]
+fn a_manifest_cargo_rejects_is_an_error_on_that_manifest() {
+    let dir =
+        workspace(&[("Cargo.toml", "[package]\nname = \"svc\"\nversion = \n[workspace]\n"), ("src/lib.rs", UNBOUNDED)]);
+    let (code, report) = check_json(dir.path(), &[]);
+    assert_eq!(code, 2);
+    assert_eq!(findings(&report), [finding("unbounded-channel", "src/lib.rs", 2)]);
+    let errs = errors(&report);
+    assert_eq!(errs[0].0, "Cargo.toml");
+    assert!(errs[0].2.starts_with("cargo metadata failed"), "{}", errs[0].2);
+}
+
+#[test]
+fn facts_prints_resolved_calls_with_locations() {
+    let source = "use std::sync::mpsc::channel as q;\n\npub async fn f() {\n    let _ = q::<u8>();\n}\n";
+    let dir = workspace(&[("src/lib.rs", source)]);
+    let output = guardrail(&["facts", "."], dir.path());
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    let facts = output.json();
+    let file = &facts["files"][0];
+    assert_eq!(file["info"]["module"], "svc");
+    assert_eq!(file["info"]["package"], "svc");
+    let call = &file["rust"]["calls"][0];
+    assert_eq!(call["written"], "q");
+    assert_eq!(call["resolved"], "std::sync::mpsc::channel");
+    assert_eq!(call["in_async"], true);
+    assert_eq!((call["location"]["line"].as_u64(), call["location"]["column"].as_u64()), (Some(4), Some(13)));
+    assert_eq!(facts["packages"][0]["targets"][0]["kinds"][0], "lib");
+}
+
+#[test]
+fn list_and_explain_print_the_rules_docs() {
+    let dir = workspace(&[]);
+    let output = guardrail(&["list"], dir.path());
+    assert_eq!(output.code, 0);
+    let ids: Vec<&str> = output.stdout.lines().map(|l| l.split_whitespace().next().unwrap()).collect();
+    assert_eq!(
+        ids,
+        [
+            "blocking-in-async",
+            "graceful-shutdown",
+            "suppression-without-reason",
+            "unbounded-channel",
+            "unused-suppression"
+        ]
+    );
+    let explain = guardrail(&["explain", "unbounded-channel"], dir.path());
+    assert_eq!(explain.code, 0);
+    assert!(explain.stdout.starts_with("unbounded-channel (error by default)\n"));
+    assert!(explain.stdout.contains("Why it matters\n  An unbounded queue"));
+    assert!(explain.stdout.contains("How to fix\n  use the bounded constructor"));
+    assert_eq!(guardrail(&["explain", "nope"], dir.path()).code, 2);
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let dir = workspace(&[]);
+    assert_eq!(guardrail(&["check", "--format", "xml"], dir.path()).code, 2);
+    assert_eq!(guardrail(&["frobnicate"], dir.path()).code, 2);
+}
+
+#[test]
+fn guardrail_test_runs_user_policies_against_user_fixtures() {
+    let policy = r#"
+const META = #{
+    id: "no-todo-macro",
+    severity: "warning",
+    summary: "todo!() left in code",
+    rationale: "It panics at run time.",
+    example: "todo!()",
+    fix: "implement it",
+};
+fn check(facts, ctx) {
+    for m in facts.macros("todo") {
+        if !m.in_test { ctx.report(m, "todo!() panics when reached"); }
+    }
+}
+"#;
+    let fail_case = "pub fn a() {\n    todo!() // expect: no-todo-macro\n}\n";
+    let pass_case = "pub fn a() {\n    unimplemented!() // ok: no-todo-macro\n}\n";
+    let dir = workspace(&[
+        ("my-policies/no-todo-macro.rhai", policy),
+        ("checks/no-todo-macro/fails/Cargo.toml", MANIFEST),
+        ("checks/no-todo-macro/fails/src/lib.rs", fail_case),
+        ("checks/no-todo-macro/passes/Cargo.toml", MANIFEST),
+        ("checks/no-todo-macro/passes/src/lib.rs", pass_case),
+    ]);
+    let output = guardrail(&["test", "checks", "--policies", "my-policies"], dir.path());
+    assert_eq!(output.code, 1, "{}", output.stdout);
+    // The user's fixtures pass; the built-in policies have no fixtures in this directory.
+    assert!(
+        output.stdout.contains("ok    checks/no-todo-macro/fails\nok    checks/no-todo-macro/passes\n"),
+        "{}",
+        output.stdout
+    );
+    assert!(output.stdout.contains("gap   policy `unbounded-channel` has no fixtures"), "{}", output.stdout);
+    assert!(!output.stdout.contains("gap   policy `no-todo-macro`"), "{}", output.stdout);
+
+    std::fs::write(dir.path().join("checks/no-todo-macro/passes/src/lib.rs"), "pub fn a() {\n    todo!()\n}\n")
+        .unwrap();
+    let output = guardrail(&["test", "checks", "--policies", "my-policies"], dir.path());
+    assert!(
+        output.stdout.contains("FAIL  checks/no-todo-macro/passes\n  unexpected  no-todo-macro  src/lib.rs:2:5"),
+        "{}",
+        output.stdout
+    );
+}

@@ -1,0 +1,94 @@
+//! Helpers shared by the integration tests: temporary workspaces and runs of the binary.
+#![allow(dead_code)] // each test crate uses a different subset
+
+use serde_json::Value;
+use std::path::Path;
+use std::process::Command;
+
+pub const MANIFEST: &str = "[package]\nname = \"svc\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n";
+
+/// A temporary workspace with `files` (path, content); a Cargo.toml is added unless given.
+pub fn workspace(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    if !files.iter().any(|(path, _)| *path == "Cargo.toml") {
+        std::fs::write(dir.path().join("Cargo.toml"), MANIFEST).unwrap();
+    }
+    for (path, content) in files {
+        let full = dir.path().join(path);
+        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+        std::fs::write(full, content).unwrap();
+    }
+    dir
+}
+
+pub struct Output {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Output {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", self.stdout))
+    }
+}
+
+pub fn guardrail(args: &[&str], cwd: &Path) -> Output {
+    guardrail_with(args, cwd, |_| {})
+}
+
+pub fn guardrail_with(args: &[&str], cwd: &Path, setup: impl FnOnce(&mut Command)) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_guardrail"));
+    command.args(args).current_dir(cwd).env_remove("NO_COLOR");
+    setup(&mut command);
+    let output = command.output().expect("guardrail runs");
+    Output {
+        code: output.status.code().expect("exited"),
+        stdout: String::from_utf8(output.stdout).unwrap(),
+        stderr: String::from_utf8(output.stderr).unwrap(),
+    }
+}
+
+/// `check --format json` of `dir`.
+pub fn check_json(dir: &Path, extra: &[&str]) -> (i32, Value) {
+    let mut args = vec!["check", ".", "--format", "json"];
+    args.extend_from_slice(extra);
+    let output = guardrail(&args, dir);
+    (output.code, output.json())
+}
+
+/// (rule, path, line) of every finding, in report order.
+pub fn findings(report: &Value) -> Vec<(String, String, u64)> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_owned(),
+                f["path"].as_str().unwrap().to_owned(),
+                f["line"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// (path, line, message) of every error.
+pub fn errors(report: &Value) -> Vec<(String, u64, String)> {
+    report["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["path"].as_str().unwrap().to_owned(),
+                e["line"].as_u64().unwrap(),
+                e["message"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+pub fn finding(rule: &str, path: &str, line: u64) -> (String, String, u64) {
+    (rule.to_owned(), path.to_owned(), line)
+}

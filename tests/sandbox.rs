@@ -1,0 +1,136 @@
+//! Hostile policies: each is stopped within 2 s with a diagnostic that names it and points
+//! into it, while the other policies' findings are still reported (exit 2).
+
+mod common;
+
+use common::*;
+use std::time::{Duration, Instant};
+
+const UNBOUNDED: &str = "pub fn queue() {\n    let (_tx, _rx) = std::sync::mpsc::channel::<u8>();\n}\n";
+
+fn policy(id: &str, body: &str) -> String {
+    format!(
+        "const META = #{{ id: \"{id}\", severity: \"error\", summary: \"s\", rationale: \"r\", example: \"e\", fix: \"f\" }};\n{body}\n"
+    )
+}
+
+/// Runs a check with one hostile user policy and returns its errors.
+fn run_hostile(id: &str, body: &str) -> Vec<(String, u64, String)> {
+    let source = policy(id, body);
+    let dir = workspace(&[
+        ("src/lib.rs", UNBOUNDED),
+        ("guardrail.toml", "policies = [\"hostile\"]\n"),
+        (&format!("hostile/{id}.rhai"), &source),
+    ]);
+    let started = Instant::now();
+    let (code, report) = check_json(dir.path(), &[]);
+    let elapsed = started.elapsed();
+    assert!(elapsed < Duration::from_secs(2), "{id} took {elapsed:?}");
+    assert_eq!(code, 2, "{id}: {report}");
+    assert_eq!(findings(&report), [finding("unbounded-channel", "src/lib.rs", 2)], "{id}: other policies still report");
+    let errs = errors(&report);
+    assert_eq!(errs.len(), 1, "{id}: {errs:?}");
+    assert_eq!(errs[0].0, format!("hostile/{id}.rhai"));
+    errs
+}
+
+fn assert_mentions(errs: &[(String, u64, String)], words: &[&str]) {
+    for word in words {
+        assert!(errs[0].2.contains(word), "{:?} does not mention {word}", errs[0].2);
+    }
+}
+
+#[test]
+fn an_infinite_loop_hits_the_deadline_or_the_operation_limit() {
+    let errs = run_hostile("spin", "fn check(facts, ctx) {\n    loop { }\n}");
+    assert_mentions(&errs, &["`spin`"]);
+    assert!(errs[0].2.contains("time limit") || errs[0].2.contains("operations"), "{}", errs[0].2);
+}
+
+#[test]
+fn deep_recursion_hits_the_call_depth_limit() {
+    let errs = run_hostile("recurse", "fn down(n) { down(n + 1) }\nfn check(facts, ctx) {\n    down(0);\n}");
+    assert_mentions(&errs, &["`recurse`", "tack overflow"]);
+}
+
+#[test]
+fn string_doubling_hits_the_string_size_limit() {
+    let errs = run_hostile("strings", "fn check(facts, ctx) {\n    let s = \"xx\";\n    loop { s += s; }\n}");
+    assert_mentions(&errs, &["`strings`", "Length of string too large", "1048576 bytes"]);
+}
+
+#[test]
+fn a_growing_array_is_stopped() {
+    let errs = run_hostile("arrays", "fn check(facts, ctx) {\n    let a = [1];\n    loop { a += a; }\n}");
+    assert_mentions(&errs, &["`arrays`", "exceeded a size limit: Size of array"]);
+}
+
+#[test]
+fn a_growing_map_is_stopped() {
+    let body = "fn check(facts, ctx) {\n    let m = #{};\n    let i = 0;\n    loop { m[`k${i}`] = i; i += 1; }\n}";
+    let errs = run_hostile("maps", body);
+    assert_mentions(&errs, &["`maps`"]);
+}
+
+#[test]
+fn import_from_disk_is_refused() {
+    let errs = run_hostile("importer", "import \"/etc/passwd\" as p;\nfn check(facts, ctx) { }");
+    assert_mentions(&errs, &["`importer`"]);
+    let errs = run_hostile("importer2", "fn check(facts, ctx) {\n    import \"../guardrail\" as g;\n}");
+    assert_mentions(&errs, &["`importer2`"]);
+}
+
+#[test]
+fn eval_does_not_exist() {
+    let dir = workspace(&[
+        ("src/lib.rs", UNBOUNDED),
+        ("guardrail.toml", "policies = [\"hostile\"]\n"),
+        ("hostile/evil.rhai", &policy("evil", "fn check(facts, ctx) {\n    eval(\"1 + 1\");\n}")),
+    ]);
+    let (code, report) = check_json(dir.path(), &[]);
+    assert_eq!(code, 2);
+    assert_eq!(findings(&report), [finding("unbounded-channel", "src/lib.rs", 2)]);
+    let errs = errors(&report);
+    assert_eq!((errs[0].0.as_str(), errs[0].1), ("hostile/evil.rhai", 3));
+    assert!(errs[0].2.contains("policy does not compile"), "{}", errs[0].2);
+}
+
+#[test]
+fn print_does_not_corrupt_json_output() {
+    let errs_free = workspace(&[
+        ("src/lib.rs", UNBOUNDED),
+        ("guardrail.toml", "policies = [\"loud\"]\n"),
+        ("loud/loud.rhai", &policy("loud", "fn check(facts, ctx) {\n    print(\"hello\");\n}")),
+    ]);
+    let output = guardrail(&["check", ".", "--format", "json"], errs_free.path());
+    assert_eq!(output.code, 1);
+    assert_eq!(findings(&output.json()), [finding("unbounded-channel", "src/lib.rs", 2)]);
+    assert!(output.stderr.contains("hello"));
+}
+
+#[test]
+fn a_policy_that_throws_is_reported_at_its_line() {
+    let errs = run_hostile("thrower", "fn check(facts, ctx) {\n    let x = 1;\n    throw \"boom\";\n}");
+    assert_mentions(&errs, &["`thrower`", "boom"]);
+    assert_eq!(errs[0].1, 4, "the line of the throw, after the META line");
+}
+
+#[test]
+fn reporting_at_something_that_is_not_a_fact_is_an_error() {
+    let errs = run_hostile("misreport", "fn check(facts, ctx) {\n    ctx.report(42, \"x\");\n}");
+    assert_mentions(&errs, &["`misreport`", "cannot report at a value of type i64"]);
+}
+
+#[test]
+fn a_policy_without_metadata_is_refused() {
+    let dir = workspace(&[
+        ("src/lib.rs", UNBOUNDED),
+        ("guardrail.toml", "policies = [\"p\"]\n"),
+        ("p/bare.rhai", "fn check(facts, ctx) { }\n"),
+    ]);
+    let (code, report) = check_json(dir.path(), &[]);
+    assert_eq!(code, 2);
+    let errs = errors(&report);
+    assert_eq!(errs[0].0, "p/bare.rhai");
+    assert!(errs[0].2.contains("const META"), "{}", errs[0].2);
+}

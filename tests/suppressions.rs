@@ -1,0 +1,33 @@
+//! Inline suppressions through the command line: reasons required, stale ones reported.
+
+mod common;
+
+use common::*;
+
+#[test]
+fn a_suppression_with_a_reason_hides_exactly_its_line() {
+    let source = "pub fn a() {\n    // guardrail-allow(unbounded-channel): drained by one fast consumer\n    let _ = std::sync::mpsc::channel::<u8>();\n    let _ = std::sync::mpsc::channel::<u8>();\n}\n";
+    let dir = workspace(&[("src/lib.rs", source)]);
+    let output = guardrail(&["check", ".", "--color", "never"], dir.path());
+    assert!(
+        output.stdout.ends_with("guardrail: 1 error, 0 warnings, 0 notes in 1 file; 1 suppressed\n"),
+        "{}",
+        output.stdout
+    );
+    let (_, report) = check_json(dir.path(), &[]);
+    assert_eq!(findings(&report), [finding("unbounded-channel", "src/lib.rs", 4)]);
+}
+
+#[test]
+fn fingerprints_survive_lines_added_above() {
+    let dir = workspace(&[("src/lib.rs", "pub fn a() {\n    let _ = std::sync::mpsc::channel::<u8>();\n}\n")]);
+    let (_, before) = check_json(dir.path(), &[]);
+    std::fs::write(
+        dir.path().join("src/lib.rs"),
+        "//! Queues.\n\npub fn a() {\n    let _ = std::sync::mpsc::channel::<u8>();\n}\n",
+    )
+    .unwrap();
+    let (_, after) = check_json(dir.path(), &[]);
+    assert_eq!(findings(&after), [finding("unbounded-channel", "src/lib.rs", 4)]);
+    assert_eq!(before["findings"][0]["fingerprint"], after["findings"][0]["fingerprint"]);
+}
