@@ -36,6 +36,11 @@ impl From<FailOn> for Severity {
     }
 }
 
+#[derive(Clone, Copy, ValueEnum)]
+enum FactsFormat {
+    Json,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Check a workspace against every enabled policy.
@@ -61,6 +66,9 @@ enum Command {
     Facts {
         #[arg(default_value = ".")]
         path: PathBuf,
+        /// The only format facts come in.
+        #[arg(long, value_enum, default_value_t = FactsFormat::Json)]
+        format: FactsFormat,
         #[arg(long)]
         config: Option<PathBuf>,
     },
@@ -100,7 +108,7 @@ fn main() -> ExitCode {
             print!("{text}");
             run.outcome.exit_code(fail_on.into())
         }
-        Command::Facts { path, config } => {
+        Command::Facts { path, config, format: FactsFormat::Json } => {
             let (_, facts, problems) = collect(&path, &CheckOptions { config, ..CheckOptions::default() });
             println!("{}", serde_json::to_string_pretty(&facts).expect("facts serialise"));
             for problem in &problems {

@@ -40,7 +40,7 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { policy_timeout_ms: 1_500, policy_max_operations: 20_000_000, policy_max_findings: 10_000 }
+        Limits { policy_timeout_ms: 1_000, policy_max_operations: 20_000_000, policy_max_findings: 10_000 }
     }
 }
 

@@ -60,4 +60,6 @@ pub struct FileInfo {
     pub targets: Vec<String>,
     /// Only compiled for tests, benches or examples.
     pub test_only: bool,
+    /// The root file of a binary target: its top-level `fn main` is the program's entry.
+    pub bin_root: bool,
 }

@@ -22,6 +22,7 @@ pub fn place(path: &Arc<str>, packages: &[Package], manifests: &[SourceFile]) ->
     info.package = Some(package.name.clone());
     let owners = owning_targets(path, package);
     info.targets = owners.iter().map(|t| t.name.clone()).collect();
+    info.bin_root = owners.iter().any(|t| t.is("bin") && *t.src_path == **path);
     let kinds_only_tests = !owners.is_empty()
         && owners.iter().all(|t| t.kinds.iter().all(|k| matches!(k.as_str(), "test" | "bench" | "example")));
     info.test_only = in_test_dir(strip_dir(path, &package.dir)) || kinds_only_tests;
