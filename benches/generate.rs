@@ -68,7 +68,7 @@ pub async fn worker_{item}(mut rx: mpsc::Receiver<{name}>, out: mpsc::Sender<u64
 "#
         );
     }
-    if file_index % 10 == 0 {
+    if file_index.is_multiple_of(10) {
         // One deliberate finding in every tenth file, so reporting is measured too.
         out.push_str("pub fn audit_queue() -> (mpsc::UnboundedSender<u64>, mpsc::UnboundedReceiver<u64>) {\n    mpsc::unbounded_channel()\n}\n\n");
     }
