@@ -1,10 +1,10 @@
 //! The pipeline of one run: discover → extract (parallel) ‖ cargo metadata → link →
 //! evaluate (parallel) → filter. Reporting is left to the caller.
 
-use crate::discover::{self, Config};
+use crate::discover::{self, Config, SourceFile};
 use crate::engine::{resolve_settings, PolicySet};
 use crate::extract;
-use crate::facts::{Facts, FileFacts, Location, Problem};
+use crate::facts::{Facts, FileFacts, FileKind, Location, Problem};
 use crate::filter;
 use crate::findings::Outcome;
 use crate::link;
@@ -36,24 +36,28 @@ pub fn collect(root: &Path, options: &CheckOptions) -> (Config, Facts, Vec<Probl
     problems.extend(walk_problems);
     let ((packages, cargo_problems), files) = rayon::join(
         || link::load_packages(root, &discovery.manifests),
-        || discovery.rust.par_iter().map(|file| read_and_extract(&file.shown, &file.path)).collect::<Vec<_>>(),
+        || {
+            let files = discovery.files.par_iter().filter_map(|(file, kind)| read_and_extract(file, *kind));
+            files.collect::<Vec<_>>()
+        },
     );
     problems.extend(cargo_problems);
     problems.extend(files.iter().flat_map(|f| f.problems.iter().cloned()));
-    let facts = link::link(packages, &discovery.manifests, files);
+    let (facts, link_problems) = link::link(packages, &discovery.manifests, files, &config.services);
+    problems.extend(link_problems);
     (config, facts, problems)
 }
 
-fn read_and_extract(shown: &Arc<str>, path: &Path) -> FileFacts {
-    match std::fs::read(path) {
-        Ok(bytes) => extract::extract_rust(shown.clone(), &bytes),
+fn read_and_extract(file: &SourceFile, kind: FileKind) -> Option<FileFacts> {
+    match std::fs::read(&file.path) {
+        Ok(bytes) => extract::extract(file.shown.clone(), kind, &bytes),
         Err(error) => {
-            let mut facts = extract::extract_rust(shown.clone(), b"");
+            let mut facts = FileFacts::new(file.shown.clone(), kind);
             facts.problems.push(Problem {
-                location: Location::file(shown.clone()),
+                location: Location::file(file.shown.clone()),
                 message: format!("cannot read: {error}; the file was not checked"),
             });
-            facts
+            Some(facts)
         }
     }
 }
@@ -81,6 +85,7 @@ pub fn check(root: &Path, options: &CheckOptions) -> Run {
             &b.message,
         ))
     });
-    let outcome = Outcome { findings, problems, files: facts.files.len(), suppressed };
+    let notes = facts.files.iter().flat_map(|f| f.facts.notes.iter().cloned()).collect();
+    let outcome = Outcome { findings, problems, files: facts.files.len(), suppressed, notes };
     Run { outcome, facts, sources }
 }

@@ -72,6 +72,16 @@ enum Command {
         #[arg(long)]
         config: Option<PathBuf>,
     },
+    /// Show how each binary was joined to its Dockerfile, compose service and Kubernetes
+    /// workloads, and the evidence for each link.
+    Services {
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        #[arg(long)]
+        config: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+    },
     /// Run policies against fixture workspaces with `expect:`/`ok:` markers.
     #[command(
         after_help = "Layout: DIR/<policy-id>/<case>/ holds a small workspace.\nExample:\n  guardrail test fixtures --policies my-policies"
@@ -122,6 +132,16 @@ fn main() -> ExitCode {
             } else {
                 2
             }
+        }
+        Command::Services { path, config, format } => {
+            let (_, facts, problems) = collect(&path, &CheckOptions { config, ..CheckOptions::default() });
+            match format {
+                Format::Human => print!("{}", report::render_services(&facts.services)),
+                Format::Json => {
+                    println!("{}", serde_json::to_string_pretty(&facts.services).expect("services serialise"))
+                }
+            }
+            report_problems(&problems)
         }
         Command::Test { dir, policies } => run_fixtures(&dir, policies),
         Command::List { path } => {

@@ -44,6 +44,21 @@ impl Default for Limits {
     }
 }
 
+/// `[[service]]`: an explicit join of a binary to its deployment, winning over heuristics.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServiceConfig {
+    pub name: String,
+    /// The bin target's name.
+    pub bin: Option<String>,
+    /// Dockerfile path relative to the root.
+    pub dockerfile: Option<String>,
+    /// Compose service name.
+    pub compose: Option<String>,
+    /// Kubernetes workload names (`metadata.name`).
+    pub k8s: Vec<String>,
+    pub location: Location,
+}
+
 /// The validated configuration of a run.
 #[derive(Debug, Clone, Default)]
 pub struct Config {
@@ -54,6 +69,7 @@ pub struct Config {
     pub policy_dirs: Vec<(PathBuf, Location)>,
     pub rules: BTreeMap<String, RuleConfig>,
     pub limits: Limits,
+    pub services: Vec<ServiceConfig>,
 }
 
 #[derive(Deserialize)]
@@ -67,6 +83,19 @@ struct RawConfig {
     limits: Option<RawLimits>,
     #[serde(default)]
     rules: BTreeMap<Spanned<String>, Spanned<RawRule>>,
+    #[serde(default, rename = "service")]
+    services: Vec<Spanned<RawService>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawService {
+    name: String,
+    bin: Option<String>,
+    dockerfile: Option<String>,
+    compose: Option<String>,
+    #[serde(default)]
+    k8s: Vec<String>,
 }
 
 /// `[rules.<id>]`: `severity` and the policy's parameters, all kept with their spans.
@@ -127,6 +156,22 @@ impl Config {
                 policy_max_findings: limits.policy_max_findings.unwrap_or(defaults.policy_max_findings),
             };
         }
+        config.services = raw
+            .services
+            .into_iter()
+            .map(|service| {
+                let location = at(service.span());
+                let service = service.into_inner();
+                ServiceConfig {
+                    name: service.name,
+                    bin: service.bin,
+                    dockerfile: service.dockerfile,
+                    compose: service.compose,
+                    k8s: service.k8s,
+                    location,
+                }
+            })
+            .collect();
         for (id, table) in raw.rules {
             let mut rule = RuleConfig { location: Some(at(id.span())), ..RuleConfig::default() };
             for (key, value) in table.into_inner() {

@@ -3,5 +3,5 @@
 pub mod config;
 mod walk;
 
-pub use config::{Config, Level, Limits, RuleConfig};
-pub use walk::{walk, Discovery, SourceFile};
+pub use config::{Config, Level, Limits, RuleConfig, ServiceConfig};
+pub use walk::{classify, walk, Discovery, SourceFile};

@@ -3,7 +3,7 @@
 
 use super::config::relative_display;
 use super::Config;
-use crate::facts::{Location, Problem};
+use crate::facts::{FileKind, Location, Problem};
 use ignore::overrides::OverrideBuilder;
 use ignore::WalkBuilder;
 use std::path::{Path, PathBuf};
@@ -16,12 +16,44 @@ pub struct SourceFile {
     pub path: PathBuf,
 }
 
-/// What a walk found, by kind.
+/// What a walk found.
 #[derive(Debug, Default)]
 pub struct Discovery {
-    pub rust: Vec<SourceFile>,
+    /// Files to extract, with their kind, sorted by path.
+    pub files: Vec<(SourceFile, FileKind)>,
     /// `Cargo.toml` files, for link.
     pub manifests: Vec<SourceFile>,
+}
+
+const COMPOSE_NAMES: [&str; 8] = [
+    "compose.yaml",
+    "compose.yml",
+    "docker-compose.yaml",
+    "docker-compose.yml",
+    "compose.override.yaml",
+    "compose.override.yml",
+    "docker-compose.override.yaml",
+    "docker-compose.override.yml",
+];
+
+/// What kind of input a file name says it is; `None` for files guardrail does not read.
+pub fn classify(name: &str) -> Option<FileKind> {
+    let lower = name.to_ascii_lowercase();
+    if lower.ends_with(".rs") {
+        Some(FileKind::Rust)
+    } else if COMPOSE_NAMES.contains(&lower.as_str()) {
+        Some(FileKind::Compose)
+    } else if lower == "dockerfile"
+        || lower == "containerfile"
+        || lower.starts_with("dockerfile.")
+        || lower.ends_with(".dockerfile")
+    {
+        Some(FileKind::Dockerfile)
+    } else if lower.ends_with(".yaml") || lower.ends_with(".yml") || lower.ends_with(".json") {
+        Some(FileKind::Kubernetes)
+    } else {
+        None
+    }
 }
 
 /// Walks `root`, honouring ignore files and `config.exclude`.
@@ -63,11 +95,15 @@ pub fn walk(root: &Path, config: &Config) -> (Discovery, Vec<Problem>) {
         let file = SourceFile { shown: Arc::from(relative_display(root, &path)), path };
         match file.path.file_name().and_then(|n| n.to_str()) {
             Some("Cargo.toml") => discovery.manifests.push(file),
-            Some(name) if name.ends_with(".rs") => discovery.rust.push(file),
-            _ => {}
+            Some(name) => {
+                if let Some(kind) = classify(name) {
+                    discovery.files.push((file, kind));
+                }
+            }
+            None => {}
         }
     }
-    discovery.rust.sort_by(|a, b| a.shown.cmp(&b.shown));
+    discovery.files.sort_by(|a, b| a.0.shown.cmp(&b.0.shown));
     discovery.manifests.sort_by(|a, b| a.shown.cmp(&b.shown));
     (discovery, problems)
 }

@@ -6,8 +6,8 @@
 use super::report::PolicyContext;
 use crate::facts::Table;
 use crate::facts::{
-    AttributeFact, Binary, CallFact, CodeContext, Fact, Facts, FnFact, Literal, Location, MacroFact, MethodCallFact,
-    Package, UseFact,
+    AttributeFact, Binary, CallFact, CodeContext, ComposeService, Fact, Facts, FnFact, K8sObject, Literal, Location,
+    MacroFact, MethodCallFact, Package, UseFact,
 };
 use rhai::{Array, Dynamic, Engine, ImmutableString};
 use std::sync::Arc;
@@ -38,18 +38,24 @@ located! {
     FnFact => |f| f.in_test;
     AttributeFact => |f| f.in_test;
     UseFact => |f| f.in_test;
+    K8sObject => |_f| false;
+    ComposeService => |_f| false;
 }
 
-fn text(s: &str) -> ImmutableString {
+pub(super) fn text(s: &str) -> ImmutableString {
     s.into()
 }
 
-fn optional(value: Option<&str>) -> Dynamic {
+pub(super) fn optional(value: Option<&str>) -> Dynamic {
     value.map_or(Dynamic::UNIT, |s| Dynamic::from(text(s)))
 }
 
-fn strings<'a>(values: impl IntoIterator<Item = &'a String>) -> Array {
+pub(super) fn strings<'a>(values: impl IntoIterator<Item = &'a String>) -> Array {
     values.into_iter().map(|s| Dynamic::from(text(s))).collect()
+}
+
+fn optionals(values: &[Option<String>]) -> Array {
+    values.iter().map(|v| optional(v.as_deref())).collect()
 }
 
 fn literals(args: &[Literal]) -> Array {
@@ -69,7 +75,7 @@ fn facts_of<T: Send + Sync + 'static>(items: impl Iterator<Item = Fact<T>>) -> A
 }
 
 /// The getters every located fact has.
-fn register_located<T: Located + Send + Sync + 'static>(engine: &mut Engine, name: &str) {
+pub(super) fn register_located<T: Located + Send + Sync + 'static>(engine: &mut Engine, name: &str) {
     engine
         .register_type_with_name::<Fact<T>>(name)
         .register_get("path", |f: &mut Fact<T>| text(&f.item.location().path))
@@ -101,6 +107,11 @@ fn register_fact_types(engine: &mut Engine) {
     ] {
         engine.register_get(name, get);
     }
+    engine.register_fn("==", |a: Location, b: Location| a == b);
+    engine.register_fn("!=", |a: Location, b: Location| a != b);
+    engine.register_fn("contains", |outer: &mut Location, inner: Location| {
+        outer.path == inner.path && outer.start_byte <= inner.start_byte && inner.end_byte <= outer.end_byte
+    });
 
     register_located::<CallFact>(engine, "Call");
     register_context::<CallFact>(engine, |c| &c.context);
@@ -109,14 +120,17 @@ fn register_fact_types(engine: &mut Engine) {
         .register_get("written", |c: &mut Fact<CallFact>| text(&c.item.written))
         .register_get("resolved", |c: &mut Fact<CallFact>| text(&c.item.resolved))
         .register_get("glob_candidates", |c: &mut Fact<CallFact>| strings(&c.item.glob_candidates))
-        .register_get("args", |c: &mut Fact<CallFact>| literals(&c.item.args));
+        .register_get("args", |c: &mut Fact<CallFact>| literals(&c.item.args))
+        .register_get("arg_roots", |c: &mut Fact<CallFact>| optionals(&c.item.arg_roots));
 
     register_located::<MethodCallFact>(engine, "MethodCall");
     register_context::<MethodCallFact>(engine, |c| &c.context);
     engine
         .register_get("name", |c: &mut Fact<MethodCallFact>| text(&c.item.name))
         .register_get("receiver_root", |c: &mut Fact<MethodCallFact>| optional(c.item.receiver_root.as_deref()))
-        .register_get("args", |c: &mut Fact<MethodCallFact>| literals(&c.item.args));
+        .register_get("receiver_args", |c: &mut Fact<MethodCallFact>| literals(&c.item.receiver_args))
+        .register_get("args", |c: &mut Fact<MethodCallFact>| literals(&c.item.args))
+        .register_get("arg_roots", |c: &mut Fact<MethodCallFact>| optionals(&c.item.arg_roots));
 
     register_located::<MacroFact>(engine, "Macro");
     register_context::<MacroFact>(engine, |m| &m.context);
@@ -142,6 +156,7 @@ fn register_fact_types(engine: &mut Engine) {
         .register_get("written", |a: &mut Fact<AttributeFact>| text(&a.item.written))
         .register_get("resolved", |a: &mut Fact<AttributeFact>| text(&a.item.resolved))
         .register_get("tokens", |a: &mut Fact<AttributeFact>| text(&a.item.tokens))
+        .register_get("item", |a: &mut Fact<AttributeFact>| optional(a.item.item.as_deref()))
         .register_get("args", |a: &mut Fact<AttributeFact>| literals(&a.item.args));
 
     register_located::<UseFact>(engine, "Use");
@@ -201,5 +216,6 @@ pub fn register(engine: &mut Engine) {
     engine.register_fn("find_package", |f: &mut FactsHandle, name: &str| {
         f.0.packages.iter().find(|p| &*p.name == name).map_or(Dynamic::UNIT, |p| Dynamic::from(Arc::new(p.clone())))
     });
+    super::api_deploy::register(engine);
     PolicyContext::register(engine);
 }

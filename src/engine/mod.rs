@@ -3,6 +3,7 @@
 //! still report.
 
 mod api;
+mod api_deploy;
 pub mod policy;
 mod report;
 pub mod sandbox;

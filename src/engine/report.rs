@@ -2,7 +2,10 @@
 //! (findings never pile up in script arrays, which Rhai's size checks make quadratic).
 
 use super::api::Located;
-use crate::facts::{AttributeFact, Binary, CallFact, Fact, FnFact, Location, MacroFact, MethodCallFact, UseFact};
+use crate::facts::{
+    AttributeFact, Binary, CallFact, ComposeService, Container, Fact, FnFact, Instruction, K8sObject, Location,
+    MacroFact, MethodCallFact, Probe, Stage, UseFact,
+};
 use crate::findings::{Finding, Related, Severity};
 use rhai::{Dynamic, Engine, EvalAltResult, Map};
 use std::sync::{Arc, Mutex};
@@ -114,6 +117,12 @@ fn location_of(at: &Dynamic) -> RhaiResult<Location> {
         .or_else(|| fact::<FnFact>(at))
         .or_else(|| fact::<AttributeFact>(at))
         .or_else(|| fact::<UseFact>(at))
+        .or_else(|| fact::<K8sObject>(at))
+        .or_else(|| fact::<ComposeService>(at))
+        .or_else(|| at.read_lock::<Container>().map(|c| c.location.clone()))
+        .or_else(|| at.read_lock::<Probe>().map(|p| p.location.clone()))
+        .or_else(|| at.read_lock::<Stage>().map(|s| s.location.clone()))
+        .or_else(|| at.read_lock::<Instruction>().map(|i| i.location.clone()))
         .or_else(|| at.read_lock::<Location>().map(|l| l.clone()))
         .or_else(|| {
             at.read_lock::<Binary>().map(|b| {

@@ -1,39 +1,63 @@
-//! Extract: a pure function from (path, bytes) to [`FileFacts`]. No I/O, no global state, so
-//! it runs in parallel, caches by content and tests on a string.
+//! Extract: a pure function from (path, kind, bytes) to [`FileFacts`]. No I/O, no global
+//! state, so it runs in parallel, caches by content and tests on a string.
 
 mod comments;
+pub mod deploy;
 mod rust;
 mod suppression;
 
 pub use comments::{line_comment, rule_ids, target_line, LineComment};
 
-use crate::facts::{FileFacts, Location, Problem, RustFacts};
+use crate::facts::{FileFacts, FileKind, Location, Problem};
 use std::sync::Arc;
 
-/// Extracts the facts of one Rust source file.
-pub fn extract_rust(path: Arc<str>, bytes: &[u8]) -> FileFacts {
-    let mut facts = FileFacts {
-        path: path.clone(),
-        lines: 0,
-        rust: RustFacts::default(),
-        suppressions: Vec::new(),
-        problems: Vec::new(),
-    };
+/// The note a skipped Helm template gets.
+pub const HELM_NOTE: &str = "Helm template syntax ({{ }}): skipped; lint the rendered manifests instead, e.g. \
+     `helm template <release> <chart> | guardrail check --k8s-stdin`";
+
+/// Extracts the facts of one file. `None` when the file turns out not to be ours (YAML that
+/// holds no Kubernetes object).
+pub fn extract(path: Arc<str>, kind: FileKind, bytes: &[u8]) -> Option<FileFacts> {
+    let mut facts = FileFacts::new(path.clone(), kind);
     let text = match std::str::from_utf8(bytes) {
         Ok(text) => text,
+        Err(_) if kind == FileKind::Kubernetes => return None,
         Err(error) => {
             facts.problems.push(Problem {
                 location: Location::file(path),
                 message: format!("not valid UTF-8 ({error}); the file was not checked"),
             });
-            return facts;
+            return Some(facts);
         }
     };
-    facts.lines = text.lines().count() as u32;
-    facts.suppressions = suppression::suppressions(&path, text, "//");
-    match rust::extract(&path, text) {
-        Ok(rust) => facts.rust = rust,
-        Err(problem) => facts.problems.push(problem),
+    if kind == FileKind::Kubernetes && !(text.contains("apiVersion") && text.contains("kind")) {
+        return None;
     }
-    facts
+    facts.lines = text.lines().count() as u32;
+    facts.suppressions = suppression::suppressions(&path, text, kind.comment_marker());
+    match kind {
+        FileKind::Rust => match rust::extract(&path, text) {
+            Ok(rust) => facts.rust = rust,
+            Err(problem) => facts.problems.push(problem),
+        },
+        FileKind::Dockerfile => facts.dockerfile = Some(Arc::new(deploy::dockerfile::parse(&path, text))),
+        FileKind::Kubernetes if text.contains("{{") => {
+            facts.notes.push(Problem { location: Location::file(path), message: HELM_NOTE.to_owned() });
+        }
+        FileKind::Kubernetes => match deploy::yaml::load(&path, text) {
+            Ok(documents) => {
+                let objects = deploy::k8s::objects(documents);
+                if objects.is_empty() {
+                    return None;
+                }
+                facts.kubernetes = objects.into_iter().map(Arc::new).collect();
+            }
+            Err(problem) => facts.problems.push(problem),
+        },
+        FileKind::Compose => match deploy::yaml::load(&path, text) {
+            Ok(documents) => facts.compose = Some(Arc::new(deploy::compose::services(&path, &documents))),
+            Err(problem) => facts.problems.push(problem),
+        },
+    }
+    Some(facts)
 }

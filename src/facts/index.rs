@@ -2,7 +2,8 @@
 //! Policies query these natively; a script never scans every call of a workspace.
 
 use super::{
-    AttributeFact, CallFact, Fact, FnFact, LinkedFile, MacroFact, MethodCallFact, Package, RustFacts, UseFact,
+    AttributeFact, CallFact, ComposeService, Dockerfile, Fact, FnFact, K8sObject, LinkedFile, MacroFact,
+    MethodCallFact, Package, RustFacts, UseFact,
 };
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
@@ -76,6 +77,9 @@ pub struct Binary {
 
 #[derive(Debug, Default)]
 pub struct Index {
+    pub k8s_objects: Vec<Fact<K8sObject>>,
+    pub dockerfiles: Vec<Fact<Dockerfile>>,
+    pub compose_services: Vec<Fact<ComposeService>>,
     pub calls: Table<CallFact>,
     pub method_calls: Table<MethodCallFact>,
     pub macros: Table<MacroFact>,
@@ -89,6 +93,12 @@ impl Index {
     pub fn build(packages: &[Package], files: &[LinkedFile]) -> Self {
         let fns = Table::build(files, |r| &r.fns, |f| &f.name, |_| Vec::new());
         Index {
+            k8s_objects: files.iter().flat_map(|f| f.facts.kubernetes.iter().map(move |o| fact(o, f))).collect(),
+            dockerfiles: files.iter().flat_map(|f| f.facts.dockerfile.iter().map(move |d| fact(d, f))).collect(),
+            compose_services: files
+                .iter()
+                .flat_map(|f| f.facts.compose.iter().flat_map(move |c| c.services.iter().map(move |s| fact(s, f))))
+                .collect(),
             calls: Table::build(
                 files,
                 |r| &r.calls,
@@ -108,6 +118,10 @@ impl Index {
             fns,
         }
     }
+}
+
+fn fact<T>(item: &Arc<T>, file: &LinkedFile) -> Fact<T> {
+    Fact { item: item.clone(), file: file.info.clone() }
 }
 
 fn binaries(packages: &[Package], fns: &Table<FnFact>) -> Vec<Binary> {

@@ -1,15 +1,17 @@
 //! The facts model: what extraction found in each file, joined by link to packages, targets
 //! and module paths, and indexed so that policies query instead of scanning.
 
+mod deploy;
 mod index;
 mod location;
 mod model;
 mod workspace;
 
+pub use deploy::*;
 pub use index::{Binary, Index, Table};
 pub use location::{LineIndex, Location};
 pub use model::*;
-pub use workspace::{Dependency, FileInfo, Package, Target};
+pub use workspace::{Dependency, FileInfo, Package, Service, Target};
 
 use serde::Serialize;
 use std::sync::Arc;
@@ -31,6 +33,7 @@ impl<T> Clone for Fact<T> {
 #[derive(Debug, Serialize)]
 pub struct Facts {
     pub packages: Vec<Package>,
+    pub services: Vec<Service>,
     pub files: Vec<LinkedFile>,
     #[serde(skip)]
     pub index: Index,
@@ -45,8 +48,8 @@ pub struct LinkedFile {
 }
 
 impl Facts {
-    pub fn new(packages: Vec<Package>, files: Vec<LinkedFile>) -> Self {
+    pub fn new(packages: Vec<Package>, services: Vec<Service>, files: Vec<LinkedFile>) -> Self {
         let index = Index::build(&packages, &files);
-        Facts { packages, files, index }
+        Facts { packages, services, files, index }
     }
 }

@@ -1,6 +1,6 @@
 //! The facts extracted from one file: plain data, what the code *says*, not what it means.
 
-use super::Location;
+use super::{Compose, Dockerfile, K8sObject, Location};
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -54,6 +54,9 @@ pub struct CallFact {
     /// The last path segment.
     pub name: String,
     pub args: Vec<Literal>,
+    /// For each argument that is a path or starts a chain at one, that resolved path:
+    /// `shop::routes::api` for `api()`, `axum::Router::new` for `Router::new().route(..)`.
+    pub arg_roots: Vec<Option<String>>,
     #[serde(flatten)]
     pub context: CodeContext,
     pub location: Location,
@@ -66,7 +69,12 @@ pub struct MethodCallFact {
     /// The resolved path at the root of the receiver chain, when it is a path or a path call:
     /// `std::process::Command::new` for `Command::new("ls").arg("-l").output()`.
     pub receiver_root: Option<String>,
+    /// The literal arguments of the call at the root of the receiver chain: `["/api"]` for
+    /// `web::scope("/api").service(..)`.
+    pub receiver_args: Vec<Literal>,
     pub args: Vec<Literal>,
+    /// As for [`CallFact::arg_roots`].
+    pub arg_roots: Vec<Option<String>>,
     #[serde(flatten)]
     pub context: CodeContext,
     /// The method name.
@@ -110,6 +118,8 @@ pub struct AttributeFact {
     pub args: Vec<Literal>,
     /// The tokens inside the delimiters, as text: `test` for `#[cfg(test)]`.
     pub tokens: String,
+    /// The fn the attribute is on, for attributes of fns.
+    pub item: Option<String>,
     pub in_test: bool,
     pub location: Location,
 }
@@ -123,6 +133,12 @@ pub struct RustFacts {
     pub macros: Vec<Arc<MacroFact>>,
     pub fns: Vec<Arc<FnFact>>,
     pub attributes: Vec<Arc<AttributeFact>>,
+}
+
+impl RustFacts {
+    pub fn is_empty(&self) -> bool {
+        self == &RustFacts::default()
+    }
 }
 
 /// An inline `guardrail-allow(<rule>): <reason>` comment.
@@ -144,13 +160,62 @@ pub struct Problem {
     pub message: String,
 }
 
-/// The result of extracting one file: pure data, a function of (path, bytes) alone.
+/// What kind of input a file is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FileKind {
+    Rust,
+    /// YAML or JSON that may hold Kubernetes objects.
+    Kubernetes,
+    Dockerfile,
+    Compose,
+}
+
+impl FileKind {
+    /// The line-comment marker of the file's language.
+    pub fn comment_marker(self) -> &'static str {
+        match self {
+            FileKind::Rust => "//",
+            _ => "#",
+        }
+    }
+}
+
+/// The result of extracting one file: pure data, a function of (path, kind, bytes) alone.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FileFacts {
     pub path: Arc<str>,
+    pub kind: FileKind,
     /// Lines of text, for summaries.
     pub lines: u32,
+    #[serde(skip_serializing_if = "RustFacts::is_empty")]
     pub rust: RustFacts,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub kubernetes: Vec<Arc<K8sObject>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dockerfile: Option<Arc<Dockerfile>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compose: Option<Arc<Compose>>,
     pub suppressions: Vec<Suppression>,
+    /// Problems that make the run untrustworthy (exit 2).
     pub problems: Vec<Problem>,
+    /// Information that changes nothing about the exit code (a skipped Helm template).
+    pub notes: Vec<Problem>,
+}
+
+impl FileFacts {
+    pub fn new(path: Arc<str>, kind: FileKind) -> Self {
+        FileFacts {
+            path,
+            kind,
+            lines: 0,
+            rust: RustFacts::default(),
+            kubernetes: Vec::new(),
+            dockerfile: None,
+            compose: None,
+            suppressions: Vec::new(),
+            problems: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
 }

@@ -63,3 +63,21 @@ pub struct FileInfo {
     /// The root file of a binary target: its top-level `fn main` is the program's entry.
     pub bin_root: bool,
 }
+
+/// A deployable service: a binary joined to the Dockerfile that builds it and the compose
+/// services and Kubernetes workloads that run it, with the evidence for each link.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Service {
+    pub name: String,
+    pub package: Option<Arc<str>>,
+    pub bin: Option<String>,
+    pub dockerfiles: Vec<Arc<str>>,
+    /// (compose file, service name)
+    pub compose_services: Vec<(Arc<str>, String)>,
+    /// (manifest file, kind, metadata.name)
+    pub workloads: Vec<(Arc<str>, String, String)>,
+    /// Why each link was made, one sentence each.
+    pub evidence: Vec<String>,
+    /// Declared with `[[service]]` in guardrail.toml.
+    pub declared: bool,
+}

@@ -4,16 +4,26 @@
 mod cargo;
 mod paths;
 mod placement;
+mod services;
+
+pub use services::image_name;
 
 pub use cargo::load_packages;
 
-use crate::discover::SourceFile;
-use crate::facts::{Facts, FileFacts, LinkedFile, Package};
+use crate::discover::{ServiceConfig, SourceFile};
+use crate::facts::{Facts, FileFacts, LinkedFile, Package, Problem};
 use paths::{absolute, ReExports};
 use std::sync::Arc;
 
-/// Joins extracted files to the packages that own them and makes their paths absolute.
-pub fn link(packages: Vec<Package>, manifests: &[SourceFile], files: Vec<FileFacts>) -> Facts {
+/// Joins extracted files to the packages that own them, makes their paths absolute, and
+/// maps binaries to the deployment that runs them.
+pub fn link(
+    packages: Vec<Package>,
+    manifests: &[SourceFile],
+    files: Vec<FileFacts>,
+    declared: &[ServiceConfig],
+) -> (Facts, Vec<Problem>) {
+    let (services, problems) = services::map_services(declared, &packages, &files);
     let infos: Vec<_> = files.iter().map(|f| placement::place(&f.path, &packages, manifests)).collect();
     let reexports = ReExports::build(&files, &infos);
     let linked = files
@@ -26,10 +36,12 @@ pub fn link(packages: Vec<Package>, manifests: &[SourceFile], files: Vec<FileFac
                 let call = Arc::make_mut(call);
                 call.resolved = canonical(&call.resolved);
                 call.glob_candidates.iter_mut().for_each(|c| *c = canonical(c));
+                call.arg_roots.iter_mut().flatten().for_each(|r| *r = canonical(r));
             }
             for call in &mut facts.rust.method_calls {
                 let call = Arc::make_mut(call);
                 call.receiver_root = call.receiver_root.as_deref().map(canonical);
+                call.arg_roots.iter_mut().flatten().for_each(|r| *r = canonical(r));
             }
             for mac in &mut facts.rust.macros {
                 let mac = Arc::make_mut(mac);
@@ -50,5 +62,5 @@ pub fn link(packages: Vec<Package>, manifests: &[SourceFile], files: Vec<FileFac
             LinkedFile { info: Arc::new(info), facts }
         })
         .collect();
-    Facts::new(packages, linked)
+    (Facts::new(packages, services, linked), problems)
 }

@@ -1,6 +1,7 @@
 //! `guardrail list` and `guardrail explain`: the rules' own documentation.
 
 use crate::engine::RuleDoc;
+use crate::facts::Service;
 use std::fmt::Write;
 
 /// One line per rule: id, default severity, where it comes from, summary.
@@ -28,4 +29,33 @@ pub fn render_explain(doc: &RuleDoc) -> String {
 
 fn indent(text: &str) -> String {
     text.lines().map(|l| format!("    {l}")).collect::<Vec<_>>().join("\n")
+}
+
+/// The service map, one block per service, with the evidence for every link.
+pub fn render_services(services: &[Service]) -> String {
+    if services.is_empty() {
+        return "no services: no binary is linked to a Dockerfile, compose service or Kubernetes workload\n".to_owned();
+    }
+    let mut out = String::new();
+    for service in services {
+        let origin = if service.declared { "declared in guardrail.toml" } else { "found" };
+        let _ = writeln!(out, "{} ({origin})", service.name);
+        if let (Some(bin), Some(package)) = (&service.bin, &service.package) {
+            let _ = writeln!(out, "  binary      {bin} (package {package})");
+        }
+        for dockerfile in &service.dockerfiles {
+            let _ = writeln!(out, "  dockerfile  {dockerfile}");
+        }
+        for (file, name) in &service.compose_services {
+            let _ = writeln!(out, "  compose     {name} in {file}");
+        }
+        for (file, kind, name) in &service.workloads {
+            let _ = writeln!(out, "  kubernetes  {kind} {name} in {file}");
+        }
+        let _ = writeln!(out, "  evidence");
+        for evidence in &service.evidence {
+            let _ = writeln!(out, "    - {evidence}");
+        }
+    }
+    out
 }

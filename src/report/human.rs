@@ -131,7 +131,14 @@ pub fn render_human(outcome: &Outcome, sources: &Sources, color: bool) -> String
         r.code = Some("guardrail::error".into());
         r
     }));
-    for diagnostic in rendered {
+    let notes = outcome.notes.iter().map(|n| {
+        let mut r = at(&n.location, None, sources, miette::Severity::Advice, n.message.clone());
+        r.labels.clear();
+        r.source = None;
+        r.message = format!("{}: {}", n.location.path, n.message);
+        r
+    });
+    for diagnostic in rendered.chain(notes) {
         // Writing into a String cannot fail.
         let _ = handler.render_report(&mut out, &diagnostic);
         out.push('\n');

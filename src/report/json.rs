@@ -1,5 +1,7 @@
-//! `--format json`: exactly one object, `{"version":1,"findings":[..],"errors":[..],"summary":{..}}`.
+//! `--format json`: exactly one object,
+//! `{"version":1,"findings":[..],"errors":[..],"notes":[..],"summary":{..}}`.
 
+use crate::facts::Problem;
 use crate::findings::Outcome;
 use serde::Serialize;
 
@@ -8,6 +10,7 @@ struct Report<'a> {
     version: u32,
     findings: Vec<JsonFinding<'a>>,
     errors: Vec<JsonError<'a>>,
+    notes: Vec<JsonError<'a>>,
     summary: Summary,
 }
 
@@ -40,6 +43,17 @@ struct JsonError<'a> {
     line: u32,
     column: u32,
     message: &'a str,
+}
+
+impl<'a> From<&'a Problem> for JsonError<'a> {
+    fn from(problem: &'a Problem) -> Self {
+        JsonError {
+            path: &problem.location.path,
+            line: problem.location.line,
+            column: problem.location.column,
+            message: &problem.message,
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -78,16 +92,8 @@ pub fn render_json(outcome: &Outcome) -> String {
                 fingerprint: &f.fingerprint,
             })
             .collect(),
-        errors: outcome
-            .problems
-            .iter()
-            .map(|p| JsonError {
-                path: &p.location.path,
-                line: p.location.line,
-                column: p.location.column,
-                message: &p.message,
-            })
-            .collect(),
+        errors: outcome.problems.iter().map(JsonError::from).collect(),
+        notes: outcome.notes.iter().map(JsonError::from).collect(),
         summary: Summary { files: outcome.files, findings: outcome.findings.len(), errors: outcome.problems.len() },
     };
     let mut text = serde_json::to_string_pretty(&report).expect("the report serialises");

@@ -4,7 +4,7 @@ mod docs;
 mod human;
 mod json;
 
-pub use docs::{render_explain, render_list};
+pub use docs::{render_explain, render_list, render_services};
 pub use human::{render_human, ColorChoice};
 pub use json::render_json;
 

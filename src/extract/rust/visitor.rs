@@ -81,16 +81,17 @@ impl<'a> FactVisitor<'a> {
         (written, resolved.join("::"), candidates, name)
     }
 
-    /// The resolved path at the root of a receiver chain: `a::b()` in `a::b().c().d`.
-    fn receiver_root(&self, mut expr: &Expr) -> Option<String> {
+    /// The resolved path at the root of a chain, and the literal arguments of the call there:
+    /// (`a::b`, [1]) for `a::b(1).c().d`.
+    fn chain_root(&self, mut expr: &Expr) -> Option<(String, Vec<Literal>)> {
         loop {
             expr = match expr {
                 Expr::MethodCall(call) => &call.receiver,
                 Expr::Call(call) => match &*call.func {
-                    Expr::Path(p) if p.qself.is_none() => return Some(self.resolve(&p.path).1),
+                    Expr::Path(p) if p.qself.is_none() => return Some((self.resolve(&p.path).1, literals(&call.args))),
                     func => func,
                 },
-                Expr::Path(p) if p.qself.is_none() => return Some(self.resolve(&p.path).1),
+                Expr::Path(p) if p.qself.is_none() => return Some((self.resolve(&p.path).1, Vec::new())),
                 Expr::Field(field) => &field.base,
                 Expr::Try(inner) => &inner.expr,
                 Expr::Await(inner) => &inner.base,
@@ -99,6 +100,10 @@ impl<'a> FactVisitor<'a> {
                 _ => return None,
             };
         }
+    }
+
+    fn chain_root_path(&self, expr: &Expr) -> Option<String> {
+        self.chain_root(expr).map(|(path, _)| path)
     }
 
     fn with_frame(&mut self, frame: Frame, visit: impl FnOnce(&mut Self)) {
@@ -124,6 +129,7 @@ impl<'a> FactVisitor<'a> {
             in_test: self.in_test(),
             location: self.location(start, sig.ident.span()),
         }));
+        attrs.iter().for_each(|attr| self.record_attribute(attr, Some(&sig.ident)));
     }
 
     fn visit_fn_body(&mut self, sig: &Signature, visit: impl FnOnce(&mut Self)) {
@@ -239,20 +245,34 @@ impl<'ast> Visit<'ast> for FactVisitor<'_> {
 
     fn visit_item_fn(&mut self, item: &'ast syn::ItemFn) {
         self.record_fn(&item.sig, &item.attrs, Some(&item.vis), false);
-        self.visit_fn_body(&item.sig, |v| visit::visit_item_fn(v, item));
+        self.visit_fn_body(&item.sig, |v| {
+            v.visit_signature(&item.sig);
+            v.visit_block(&item.block);
+        });
     }
 
     fn visit_impl_item_fn(&mut self, item: &'ast syn::ImplItemFn) {
         let test_only = is_test_only(&item.attrs);
         self.test_depth += u32::from(test_only);
         self.record_fn(&item.sig, &item.attrs, Some(&item.vis), true);
-        self.visit_fn_body(&item.sig, |v| visit::visit_impl_item_fn(v, item));
+        self.visit_fn_body(&item.sig, |v| {
+            v.visit_signature(&item.sig);
+            v.visit_block(&item.block);
+        });
         self.test_depth -= u32::from(test_only);
     }
 
     fn visit_trait_item_fn(&mut self, item: &'ast syn::TraitItemFn) {
+        let test_only = is_test_only(&item.attrs);
+        self.test_depth += u32::from(test_only);
         self.record_fn(&item.sig, &item.attrs, None, true);
-        self.visit_fn_body(&item.sig, |v| visit::visit_trait_item_fn(v, item));
+        self.visit_fn_body(&item.sig, |v| {
+            v.visit_signature(&item.sig);
+            if let Some(block) = &item.default {
+                v.visit_block(block);
+            }
+        });
+        self.test_depth -= u32::from(test_only);
     }
 
     fn visit_expr_closure(&mut self, closure: &'ast syn::ExprClosure) {
@@ -274,6 +294,7 @@ impl<'ast> Visit<'ast> for FactVisitor<'_> {
                     glob_candidates,
                     name,
                     args: literals(&call.args),
+                    arg_roots: call.args.iter().map(|a| self.chain_root_path(a)).collect(),
                     context: self.context(),
                     location: self.location(call.span(), call.span()),
                 }));
@@ -283,10 +304,13 @@ impl<'ast> Visit<'ast> for FactVisitor<'_> {
     }
 
     fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
+        let (receiver_root, receiver_args) = self.chain_root(&call.receiver).unzip();
         self.facts.method_calls.push(Arc::new(MethodCallFact {
             name: call.method.to_string(),
-            receiver_root: self.receiver_root(&call.receiver),
+            receiver_root,
+            receiver_args: receiver_args.unwrap_or_default(),
             args: literals(&call.args),
+            arg_roots: call.args.iter().map(|a| self.chain_root_path(a)).collect(),
             context: self.context(),
             location: self.location(call.method.span(), call.paren_token.span.close()),
         }));
@@ -312,6 +336,13 @@ impl<'ast> Visit<'ast> for FactVisitor<'_> {
     }
 
     fn visit_attribute(&mut self, attr: &'ast Attribute) {
+        self.record_attribute(attr, None);
+    }
+}
+
+impl FactVisitor<'_> {
+    /// Records an attribute; `item` names the fn it is on, for attributes of fns.
+    fn record_attribute(&mut self, attr: &Attribute, item: Option<&syn::Ident>) {
         if is_doc(attr) {
             return;
         }
@@ -333,6 +364,7 @@ impl<'ast> Visit<'ast> for FactVisitor<'_> {
             name,
             args,
             tokens,
+            item: item.map(|i| i.to_string()),
             in_test: self.in_test(),
             location: self.span_location(attr.span()),
         }));

@@ -1,0 +1,128 @@
+//! Kubernetes objects from YAML documents: workloads with their containers, ports, probes,
+//! preStop hooks and grace periods, each with its line. `kind: List` is unpacked.
+
+use crate::facts::{Container, ContainerPort, K8sObject, PortRef, Probe, YamlNode, YamlValue};
+use std::sync::Arc;
+
+const PROBES: [(&str, &str); 3] =
+    [("livenessProbe", "liveness"), ("readinessProbe", "readiness"), ("startupProbe", "startup")];
+const HANDLERS: [&str; 4] = ["httpGet", "tcpSocket", "grpc", "exec"];
+
+/// The Kubernetes objects of a file's documents; documents that are not objects are skipped.
+pub fn objects(documents: Vec<YamlNode>) -> Vec<K8sObject> {
+    let mut found = Vec::new();
+    for (document, node) in documents.into_iter().enumerate() {
+        let node = Arc::new(node);
+        if node.get("kind").and_then(YamlNode::as_str) == Some("List") {
+            for item in node.get("items").map(YamlNode::as_seq).unwrap_or_default() {
+                found.extend(object(Arc::new(item.clone()), document));
+            }
+        } else {
+            found.extend(object(node, document));
+        }
+    }
+    found
+}
+
+fn object(raw: Arc<YamlNode>, document: usize) -> Option<K8sObject> {
+    let api_version = raw.get("apiVersion")?.as_str()?.to_owned();
+    let (kind_at, kind) = raw.entry("kind")?;
+    let kind = kind.as_str()?.to_owned();
+    let metadata = raw.get("metadata");
+    let name_entry = metadata.and_then(|m| m.entry("name"));
+    let pod_spec = match kind.as_str() {
+        "Pod" => raw.get("spec"),
+        "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "Job" => raw.at_path("spec.template.spec"),
+        "CronJob" => raw.at_path("spec.jobTemplate.spec.template.spec"),
+        _ => None,
+    };
+    let grace = pod_spec.and_then(|spec| spec.entry("terminationGracePeriodSeconds"));
+    let containers = pod_spec.map_or_else(Vec::new, |spec| {
+        let init = spec.get("initContainers").map(YamlNode::as_seq).unwrap_or_default();
+        let main = spec.get("containers").map(YamlNode::as_seq).unwrap_or_default();
+        main.iter().map(|c| container(c, false)).chain(init.iter().map(|c| container(c, true))).collect()
+    });
+    let labels = match metadata.and_then(|m| m.get("labels")).map(|l| &l.value) {
+        Some(YamlValue::Map(entries)) => {
+            entries.iter().filter_map(|(k, _, v)| Some((k.clone(), v.scalar_text()?))).collect()
+        }
+        _ => Vec::new(),
+    };
+    Some(K8sObject {
+        api_version,
+        name: name_entry.and_then(|(_, n)| n.scalar_text()).unwrap_or_default(),
+        namespace: metadata.and_then(|m| m.get("namespace")).and_then(YamlNode::scalar_text),
+        location: name_entry.map_or(kind_at, |(at, _)| at).clone(),
+        document,
+        replicas: raw.at_path("spec.replicas").and_then(YamlNode::as_i64),
+        termination_grace_period: grace.and_then(|(_, v)| v.as_i64()),
+        termination_grace_location: grace.map(|(at, _)| at.clone()),
+        containers,
+        labels,
+        kind,
+        raw,
+    })
+}
+
+fn container(node: &YamlNode, is_init: bool) -> Container {
+    let name = node.entry("name");
+    let ports = node
+        .get("ports")
+        .map(YamlNode::as_seq)
+        .unwrap_or_default()
+        .iter()
+        .map(|port| ContainerPort {
+            number: port.get("containerPort").and_then(YamlNode::as_i64),
+            name: port.get("name").and_then(YamlNode::scalar_text),
+            location: port.location.clone(),
+        })
+        .collect();
+    let probes = PROBES
+        .iter()
+        .filter_map(|(key, kind)| node.entry(key).map(|(at, probe_node)| probe(kind, at, probe_node)))
+        .collect();
+    let pre_stop = node.at_path("lifecycle.preStop");
+    Container {
+        name: name.and_then(|(_, n)| n.scalar_text()).unwrap_or_default(),
+        image: node.get("image").and_then(YamlNode::scalar_text),
+        is_init,
+        ports,
+        probes,
+        pre_stop_sleep: pre_stop.and_then(sleep_seconds),
+        pre_stop_location: pre_stop.map(|p| p.location.clone()),
+        has_resources: node.get("resources").is_some(),
+        location: name.map_or(&node.location, |(at, _)| at).clone(),
+    }
+}
+
+fn probe(kind: &str, at: &crate::facts::Location, node: &YamlNode) -> Probe {
+    let handler = HANDLERS.iter().find(|h| node.get(h).is_some()).copied().unwrap_or("unknown");
+    let spec = node.get(handler);
+    let path = spec.and_then(|s| s.get("path"));
+    let port = spec.and_then(|s| s.get("port"));
+    Probe {
+        kind: kind.to_owned(),
+        handler: handler.to_owned(),
+        path: path.and_then(YamlNode::scalar_text),
+        path_location: path.map(|p| p.location.clone()),
+        port: port.and_then(|p| match &p.value {
+            YamlValue::Int(i) => Some(PortRef::Number(*i)),
+            YamlValue::Str(s) => Some(s.parse().map_or_else(|_| PortRef::Name(s.clone()), PortRef::Number)),
+            _ => None,
+        }),
+        port_location: port.map(|p| p.location.clone()),
+        location: at.clone(),
+    }
+}
+
+/// `sleep: {seconds: N}`, or an exec command that runs `sleep N` (directly or through a shell).
+fn sleep_seconds(pre_stop: &YamlNode) -> Option<f64> {
+    if let Some(seconds) = pre_stop.at_path("sleep.seconds").and_then(YamlNode::as_i64) {
+        return Some(seconds as f64);
+    }
+    let command: Vec<String> =
+        pre_stop.at_path("exec.command")?.as_seq().iter().filter_map(YamlNode::scalar_text).collect();
+    let words: Vec<&str> = command.iter().flat_map(|part| part.split_whitespace()).collect();
+    let at = words.iter().position(|w| *w == "sleep" || w.ends_with("/sleep"))?;
+    words.get(at + 1)?.trim_end_matches(';').trim_end_matches('s').parse().ok()
+}

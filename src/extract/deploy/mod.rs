@@ -1,0 +1,6 @@
+//! Extractors for the deployment configuration that ships with a service.
+
+pub mod compose;
+pub mod dockerfile;
+pub mod k8s;
+pub mod yaml;

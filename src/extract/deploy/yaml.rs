@@ -1,0 +1,140 @@
+//! YAML with positions: saphyr's marked nodes turned into a small owned tree where every node
+//! knows its location, `<<` merge keys are applied (compose files rely on them), and anchor
+//! expansion is bounded by saphyr's alias budget (a "billion laughs" document is an error).
+
+use crate::facts::{LineIndex, Location, Problem, YamlNode, YamlValue};
+use saphyr::{LoadableYamlNode, MarkedYaml, Scalar, YamlData};
+use std::sync::Arc;
+
+/// Nodes one file may produce after merges; a document past it is reported, not loaded.
+const MAX_NODES: usize = 1_000_000;
+
+/// Parses every document of a YAML (or JSON) file.
+pub fn load(path: &Arc<str>, text: &str) -> Result<Vec<YamlNode>, Problem> {
+    let index = LineIndex::new(text);
+    let documents = MarkedYaml::load_from_str(text).map_err(|error| {
+        let marker = error.marker();
+        let location =
+            index.location(path, (marker.line() as u32, marker.col()), (marker.line() as u32, marker.col() + 1));
+        Problem { location, message: format!("invalid YAML: {}; the file was not checked", error.info()) }
+    })?;
+    let mut converter = Converter { path, index: &index, budget: MAX_NODES };
+    documents
+        .iter()
+        .map(|doc| {
+            converter.node(doc).ok_or_else(|| Problem {
+                location: Location::file(path.clone()),
+                message: format!("YAML expands to more than {MAX_NODES} nodes; the file was not checked"),
+            })
+        })
+        .collect()
+}
+
+struct Converter<'a> {
+    path: &'a Arc<str>,
+    index: &'a LineIndex<'a>,
+    budget: usize,
+}
+
+impl Converter<'_> {
+    fn location(&self, node: &MarkedYaml) -> Location {
+        let (start, end) = (node.span.start, node.span.end);
+        self.index.location(self.path, (start.line() as u32, start.col()), (end.line() as u32, end.col()))
+    }
+
+    fn node(&mut self, node: &MarkedYaml) -> Option<YamlNode> {
+        self.budget = self.budget.checked_sub(1)?;
+        let value = match &node.data {
+            YamlData::Value(scalar) => scalar_value(scalar),
+            YamlData::Representation(text, ..) => YamlValue::Str(text.to_string()),
+            YamlData::Tagged(_, inner) => return self.node(inner),
+            YamlData::Sequence(items) => YamlValue::Seq(items.iter().map(|i| self.node(i)).collect::<Option<_>>()?),
+            YamlData::Mapping(map) => {
+                let mut entries: Vec<(String, Location, YamlNode)> = Vec::new();
+                let mut merged = Vec::new();
+                for (key, value) in map {
+                    let name = key_text(key);
+                    if name == "<<" {
+                        merged.push(self.node(value)?);
+                    } else {
+                        entries.push((name, self.location(key), self.node(value)?));
+                    }
+                }
+                // `<<: *base` or `<<: [*a, *b]`: explicit keys win, then earlier merges.
+                for source in merged {
+                    let maps = match source.value {
+                        YamlValue::Seq(items) => items,
+                        other => vec![YamlNode { location: source.location, value: other }],
+                    };
+                    for map in maps {
+                        if let YamlValue::Map(more) = map.value {
+                            for entry in more {
+                                if !entries.iter().any(|(k, ..)| *k == entry.0) {
+                                    entries.push(entry);
+                                }
+                            }
+                        }
+                    }
+                }
+                YamlValue::Map(entries)
+            }
+            YamlData::Alias(_) | YamlData::BadValue => YamlValue::Null,
+        };
+        Some(YamlNode { location: self.location(node), value })
+    }
+}
+
+fn scalar_value(scalar: &Scalar) -> YamlValue {
+    match scalar {
+        Scalar::Null => YamlValue::Null,
+        Scalar::Boolean(b) => YamlValue::Bool(*b),
+        Scalar::Integer(i) => YamlValue::Int(*i),
+        Scalar::FloatingPoint(f) => YamlValue::Float(f.into_inner()),
+        Scalar::String(s) => YamlValue::Str(s.to_string()),
+    }
+}
+
+fn key_text(key: &MarkedYaml) -> String {
+    match &key.data {
+        YamlData::Value(Scalar::String(s)) => s.to_string(),
+        YamlData::Value(Scalar::Integer(i)) => i.to_string(),
+        YamlData::Value(Scalar::Boolean(b)) => b.to_string(),
+        YamlData::Value(Scalar::FloatingPoint(f)) => f.to_string(),
+        YamlData::Representation(text, ..) => text.to_string(),
+        _ => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_positions_and_applies_merge_keys() {
+        let text = "base: &base\n  healthcheck: {test: [CMD, true]}\n  image: a\nservices:\n  api:\n    <<: *base\n    image: b\n";
+        let docs = load(&Arc::from("compose.yaml"), text).unwrap();
+        let api = docs[0].get("services").and_then(|s| s.get("api")).unwrap();
+        assert_eq!(api.get("image").and_then(YamlNode::as_str), Some("b"));
+        assert!(api.get("healthcheck").is_some());
+        let image = api.get("image").unwrap();
+        assert_eq!((image.location.line, image.location.column), (7, 12));
+    }
+
+    #[test]
+    fn an_alias_bomb_is_an_error_not_a_hang() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..10 {
+            let refs = vec![format!("*a{}", i - 1); 10].join(", ");
+            text.push_str(&format!("a{i}: &a{i} [{refs}]\n"));
+        }
+        let error = load(&Arc::from("bomb.yaml"), &text).unwrap_err();
+        assert!(error.message.contains("invalid YAML") || error.message.contains("nodes"), "{}", error.message);
+    }
+
+    #[test]
+    fn invalid_yaml_points_at_the_error() {
+        let error = load(&Arc::from("bad.yaml"), "a: [1, 2\nb: c\n").unwrap_err();
+        assert!(error.message.starts_with("invalid YAML"), "{}", error.message);
+        assert!(error.location.line >= 1);
+    }
+}

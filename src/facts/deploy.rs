@@ -1,0 +1,200 @@
+//! Deployment facts: Kubernetes objects, Dockerfiles and compose files, with exact lines.
+
+use super::Location;
+use serde::Serialize;
+use std::sync::Arc;
+
+/// A YAML node with its location; mappings keep their key order and key locations.
+#[derive(Debug, Clone, PartialEq)]
+pub struct YamlNode {
+    pub location: Location,
+    pub value: YamlValue,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum YamlValue {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    Seq(Vec<YamlNode>),
+    /// (key, location of the key, value)
+    Map(Vec<(String, Location, YamlNode)>),
+}
+
+impl YamlNode {
+    pub fn get(&self, key: &str) -> Option<&YamlNode> {
+        self.entry(key).map(|(_, value)| value)
+    }
+
+    /// The location of a key and its value.
+    pub fn entry(&self, key: &str) -> Option<(&Location, &YamlNode)> {
+        match &self.value {
+            YamlValue::Map(entries) => entries.iter().find(|(k, ..)| k == key).map(|(_, at, value)| (at, value)),
+            _ => None,
+        }
+    }
+
+    /// Follows a dotted path of keys and sequence indexes: `spec.template.spec.containers.0`.
+    pub fn at_path(&self, path: &str) -> Option<&YamlNode> {
+        path.split('.').filter(|s| !s.is_empty()).try_fold(self, |node, step| match &node.value {
+            YamlValue::Seq(items) => items.get(step.parse::<usize>().ok()?),
+            _ => node.get(step),
+        })
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            YamlValue::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_i64(&self) -> Option<i64> {
+        match &self.value {
+            YamlValue::Int(i) => Some(*i),
+            YamlValue::Str(s) => s.trim().parse().ok(),
+            _ => None,
+        }
+    }
+
+    pub fn as_seq(&self) -> &[YamlNode] {
+        match &self.value {
+            YamlValue::Seq(items) => items,
+            _ => &[],
+        }
+    }
+
+    /// A scalar as text (`8080` and `"8080"` alike).
+    pub fn scalar_text(&self) -> Option<String> {
+        match &self.value {
+            YamlValue::Str(s) => Some(s.clone()),
+            YamlValue::Int(i) => Some(i.to_string()),
+            YamlValue::Float(f) => Some(f.to_string()),
+            YamlValue::Bool(b) => Some(b.to_string()),
+            _ => None,
+        }
+    }
+}
+
+/// A port given by number or by name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum PortRef {
+    Number(i64),
+    Name(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ContainerPort {
+    pub number: Option<i64>,
+    pub name: Option<String>,
+    pub location: Location,
+}
+
+/// A liveness, readiness or startup probe.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Probe {
+    /// `liveness`, `readiness` or `startup`.
+    pub kind: String,
+    /// `httpGet`, `tcpSocket`, `grpc` or `exec`.
+    pub handler: String,
+    pub path: Option<String>,
+    pub path_location: Option<Location>,
+    pub port: Option<PortRef>,
+    pub port_location: Option<Location>,
+    /// The `livenessProbe:` key.
+    pub location: Location,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Container {
+    pub name: String,
+    pub image: Option<String>,
+    pub is_init: bool,
+    pub ports: Vec<ContainerPort>,
+    pub probes: Vec<Probe>,
+    /// Seconds a preStop hook sleeps (`sleep.seconds`, or an exec `sleep N`).
+    pub pre_stop_sleep: Option<f64>,
+    pub pre_stop_location: Option<Location>,
+    pub has_resources: bool,
+    /// The container's `name:` line.
+    pub location: Location,
+}
+
+/// A Kubernetes object; workloads carry their pod spec's containers.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct K8sObject {
+    pub api_version: String,
+    pub kind: String,
+    pub name: String,
+    pub namespace: Option<String>,
+    /// The `name:` under `metadata:`, else the `kind:` line.
+    pub location: Location,
+    /// 0-based index of the document in its file.
+    pub document: usize,
+    pub replicas: Option<i64>,
+    pub termination_grace_period: Option<i64>,
+    pub termination_grace_location: Option<Location>,
+    pub containers: Vec<Container>,
+    pub labels: Vec<(String, String)>,
+    #[serde(skip)]
+    pub raw: Arc<YamlNode>,
+}
+
+impl K8sObject {
+    /// Workloads that run until stopped, as opposed to Jobs and CronJobs that run to completion.
+    pub fn is_long_running(&self) -> bool {
+        matches!(self.kind.as_str(), "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "Pod")
+    }
+}
+
+/// One Dockerfile instruction (a logical line, continuations joined).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Instruction {
+    /// Upper case: `CMD`, `RUN`, ...
+    pub keyword: String,
+    /// The arguments as written, continuations joined with spaces.
+    pub args: String,
+    /// The parsed JSON array when the arguments are exec form.
+    pub exec: Option<Vec<String>>,
+    pub location: Location,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Stage {
+    pub image: String,
+    pub alias: Option<String>,
+    pub instructions: Vec<Instruction>,
+    /// The `FROM` line.
+    pub location: Location,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Dockerfile {
+    pub stages: Vec<Stage>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ComposeService {
+    pub name: String,
+    pub image: Option<String>,
+    /// The Dockerfile its `build:` uses, relative to the root; `None` without `build:`.
+    pub build_dockerfile: Option<String>,
+    pub has_healthcheck: bool,
+    pub healthcheck_disabled: bool,
+    pub stop_grace_period: Option<f64>,
+    pub stop_grace_location: Option<Location>,
+    pub stop_signal: Option<String>,
+    pub command: Option<String>,
+    pub entrypoint: Option<String>,
+    pub replicas: Option<i64>,
+    /// The service's key under `services:`.
+    pub location: Location,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Compose {
+    pub services: Vec<Arc<ComposeService>>,
+}
