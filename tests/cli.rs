@@ -211,7 +211,15 @@ fn list_and_explain_print_the_rules_docs() {
         ids,
         [
             "blocking-in-async",
+            "compose-healthcheck",
+            "dockerfile-exec-form",
+            "dockerfile-healthcheck",
             "graceful-shutdown",
+            "k8s-liveness-probe",
+            "k8s-probe-port",
+            "k8s-readiness-probe",
+            "probe-route",
+            "shutdown-grace-period",
             "suppression-without-reason",
             "unbounded-channel",
             "unused-suppression"
