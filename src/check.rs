@@ -29,8 +29,23 @@ pub struct Run {
     pub sources: Sources,
 }
 
+/// Stack for the worker threads: parsing and walking deeply nested (hostile) input recurses.
+const WORKER_STACK: usize = 64 << 20;
+
+/// Runs `f` on a thread pool whose threads have [`WORKER_STACK`] of stack.
+fn in_pool<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    match rayon::ThreadPoolBuilder::new().stack_size(WORKER_STACK).build() {
+        Ok(pool) => pool.install(f),
+        Err(_) => f(),
+    }
+}
+
 /// Reads the tree under `root` into facts: discover, extract, link.
 pub fn collect(root: &Path, options: &CheckOptions) -> (Config, Facts, Vec<Problem>) {
+    in_pool(|| collect_in_pool(root, options))
+}
+
+fn collect_in_pool(root: &Path, options: &CheckOptions) -> (Config, Facts, Vec<Problem>) {
     let (config, mut problems) = Config::load(root, options.config.as_deref());
     let (discovery, walk_problems) = discover::walk(root, &config);
     problems.extend(walk_problems);
@@ -64,7 +79,11 @@ fn read_and_extract(file: &SourceFile, kind: FileKind) -> Option<FileFacts> {
 
 /// The whole check of the tree under `root`.
 pub fn check(root: &Path, options: &CheckOptions) -> Run {
-    let (config, facts, mut problems) = collect(root, options);
+    in_pool(|| check_in_pool(root, options))
+}
+
+fn check_in_pool(root: &Path, options: &CheckOptions) -> Run {
+    let (config, facts, mut problems) = collect_in_pool(root, options);
     let facts = Arc::new(facts);
     let (policies, policy_problems) = PolicySet::load(root, &config, &options.policy_dirs);
     problems.extend(policy_problems);

@@ -286,3 +286,16 @@ fn check(facts, ctx) {
         output.stdout
     );
 }
+
+#[test]
+fn deeply_nested_code_is_parsed_or_refused_never_a_crash() {
+    let nested = |depth: usize| format!("pub fn f() -> i32 {{\n    {}1{}\n}}\n", "(".repeat(depth), ")".repeat(depth));
+    let dir = workspace(&[("src/lib.rs", UNBOUNDED), ("src/deep.rs", &nested(250)), ("src/deeper.rs", &nested(5000))]);
+    let (code, report) = check_json(dir.path(), &[]);
+    assert_eq!(code, 2);
+    assert_eq!(findings(&report), [finding("unbounded-channel", "src/lib.rs", 2)]);
+    let errs = errors(&report);
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert_eq!((errs[0].0.as_str(), errs[0].1), ("src/deeper.rs", 2));
+    assert!(errs[0].2.contains("nest deeper than 256"), "{}", errs[0].2);
+}

@@ -6,7 +6,7 @@
 use super::report::PolicyContext;
 use crate::facts::Table;
 use crate::facts::{
-    AttributeFact, Binary, CallFact, CodeContext, ComposeService, Fact, Facts, FnFact, K8sObject, Literal, Location,
+    AttributeFact, Binary, CallFact, CodeContext, ComposeService, Fact, Facts, FileInfo, FnFact, K8sObject, Literal, Location,
     MacroFact, MethodCallFact, Package, UseFact,
 };
 use rhai::{Array, Dynamic, Engine, ImmutableString};
@@ -72,6 +72,19 @@ fn literals(args: &[Literal]) -> Array {
 
 fn facts_of<T: Send + Sync + 'static>(items: impl Iterator<Item = Fact<T>>) -> Array {
     items.map(Dynamic::from).collect()
+}
+
+/// The file a code fact was found in.
+fn file_of(fact: &Dynamic) -> Option<Arc<FileInfo>> {
+    fn file<T: Send + Sync + 'static>(fact: &Dynamic) -> Option<Arc<FileInfo>> {
+        fact.read_lock::<Fact<T>>().map(|f| f.file.clone())
+    }
+    file::<CallFact>(fact)
+        .or_else(|| file::<MethodCallFact>(fact))
+        .or_else(|| file::<MacroFact>(fact))
+        .or_else(|| file::<FnFact>(fact))
+        .or_else(|| file::<AttributeFact>(fact))
+        .or_else(|| file::<UseFact>(fact))
 }
 
 /// The getters every located fact has.
@@ -172,7 +185,8 @@ fn register_fact_types(engine: &mut Engine) {
         .register_get("package_name", |b: &mut Binary| text(&b.package))
         .register_get("path", |b: &mut Binary| text(&b.src_path))
         .register_get("main", |b: &mut Binary| b.main.clone().map_or(Dynamic::UNIT, Dynamic::from))
-        .register_get("reach", |b: &mut Binary| b.reach.iter().map(|p| Dynamic::from(text(p))).collect::<Array>());
+        .register_get("reach", |b: &mut Binary| b.reach.iter().map(|p| Dynamic::from(text(p))).collect::<Array>())
+        .register_fn("includes", |b: &mut Binary, fact: Dynamic| file_of(&fact).is_some_and(|file| b.includes(&file)));
 
     engine
         .register_type_with_name::<Arc<Package>>("Package")

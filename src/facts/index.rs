@@ -2,7 +2,7 @@
 //! Policies query these natively; a script never scans every call of a workspace.
 
 use super::{
-    AttributeFact, CallFact, ComposeService, Dockerfile, Fact, FnFact, K8sObject, LinkedFile, MacroFact,
+    AttributeFact, CallFact, ComposeService, Dockerfile, Fact, FileInfo, FnFact, K8sObject, LinkedFile, MacroFact,
     MethodCallFact, Package, RustFacts, UseFact,
 };
 use std::collections::{BTreeSet, HashMap};
@@ -15,11 +15,13 @@ pub struct Table<T> {
     by_name: HashMap<String, Vec<u32>>,
     /// (path, position in `all`), sorted: exact and prefix lookups by binary search.
     by_path: Vec<(String, u32)>,
+    /// (possible path, position): glob-import candidates, for exact lookups only.
+    by_candidate: Vec<(String, u32)>,
 }
 
 impl<T> Default for Table<T> {
     fn default() -> Self {
-        Table { all: Vec::new(), by_name: HashMap::new(), by_path: Vec::new() }
+        Table { all: Vec::new(), by_name: HashMap::new(), by_path: Vec::new(), by_candidate: Vec::new() }
     }
 }
 
@@ -29,6 +31,7 @@ impl<T> Table<T> {
         items: impl Fn(&RustFacts) -> &Vec<Arc<T>>,
         name: impl Fn(&T) -> &str,
         paths: impl Fn(&T) -> Vec<&str>,
+        candidates: impl Fn(&T) -> &[String],
     ) -> Self {
         let mut table = Table::default();
         for file in files {
@@ -36,12 +39,19 @@ impl<T> Table<T> {
                 let position = table.all.len() as u32;
                 table.by_name.entry(name(item).to_owned()).or_default().push(position);
                 table.by_path.extend(paths(item).into_iter().map(|p| (p.to_owned(), position)));
+                table.by_candidate.extend(candidates(item).iter().map(|p| (p.clone(), position)));
                 table.all.push(Fact { item: item.clone(), file: file.info.clone() });
             }
         }
         table.by_path.sort();
         table.by_path.dedup();
+        table.by_candidate.sort();
         table
+    }
+
+    fn exact<'a>(sorted: &'a [(String, u32)], path: &'a str) -> impl Iterator<Item = u32> + 'a {
+        let start = sorted.partition_point(|(p, _)| p.as_str() < path);
+        sorted[start..].iter().take_while(move |(p, _)| p == path).map(|&(_, i)| i)
     }
 
     /// Facts whose last path segment (or name) is `name`.
@@ -49,10 +59,11 @@ impl<T> Table<T> {
         self.by_name.get(name).into_iter().flatten().map(|&i| &self.all[i as usize])
     }
 
-    /// Facts whose resolved path is exactly `path`.
+    /// Facts whose resolved path is exactly `path`, or may be through a glob import.
     pub fn resolved<'a>(&'a self, path: &'a str) -> impl Iterator<Item = &'a Fact<T>> + 'a {
-        let start = self.by_path.partition_point(|(p, _)| p.as_str() < path);
-        self.by_path[start..].iter().take_while(move |(p, _)| p == path).map(|&(_, i)| &self.all[i as usize])
+        let positions: BTreeSet<u32> =
+            Self::exact(&self.by_path, path).chain(Self::exact(&self.by_candidate, path)).collect();
+        positions.into_iter().map(|i| &self.all[i as usize])
     }
 
     /// Facts whose resolved path starts with `prefix`, each once, in source order.
@@ -61,6 +72,18 @@ impl<T> Table<T> {
         let positions: BTreeSet<u32> =
             self.by_path[start..].iter().take_while(|(p, _)| p.starts_with(prefix)).map(|&(_, i)| i).collect();
         positions.into_iter().map(|i| &self.all[i as usize])
+    }
+}
+
+impl Binary {
+    /// Whether the binary's build includes `file`: its own files, the library of its package,
+    /// and the libraries of the workspace packages it depends on.
+    pub fn includes(&self, file: &FileInfo) -> bool {
+        let Some(package) = &file.package else { return false };
+        if !self.reach.contains(package) {
+            return false;
+        }
+        file.in_lib || (*package == self.package && file.targets.iter().any(|t| *t == self.name))
     }
 }
 
@@ -91,7 +114,7 @@ pub struct Index {
 
 impl Index {
     pub fn build(packages: &[Package], files: &[LinkedFile]) -> Self {
-        let fns = Table::build(files, |r| &r.fns, |f| &f.name, |_| Vec::new());
+        let fns = Table::build(files, |r| &r.fns, |f| &f.name, |_| Vec::new(), |_| &[]);
         Index {
             k8s_objects: files.iter().flat_map(|f| f.facts.kubernetes.iter().map(move |o| fact(o, f))).collect(),
             dockerfiles: files.iter().flat_map(|f| f.facts.dockerfile.iter().map(move |d| fact(d, f))).collect(),
@@ -103,17 +126,19 @@ impl Index {
                 files,
                 |r| &r.calls,
                 |c| &c.name,
-                |c| std::iter::once(c.resolved.as_str()).chain(c.glob_candidates.iter().map(String::as_str)).collect(),
+                |c| vec![c.resolved.as_str()],
+                |c| &c.glob_candidates,
             ),
             method_calls: Table::build(
                 files,
                 |r| &r.method_calls,
                 |m| &m.name,
                 |m| m.receiver_root.as_deref().into_iter().collect(),
+                |_| &[],
             ),
-            macros: Table::build(files, |r| &r.macros, |m| &m.name, |m| vec![m.resolved.as_str()]),
-            attributes: Table::build(files, |r| &r.attributes, |a| &a.name, |a| vec![a.resolved.as_str()]),
-            uses: Table::build(files, |r| &r.uses, |u| u.name.as_deref().unwrap_or("*"), |u| vec![u.path.as_str()]),
+            macros: Table::build(files, |r| &r.macros, |m| &m.name, |m| vec![m.resolved.as_str()], |_| &[]),
+            attributes: Table::build(files, |r| &r.attributes, |a| &a.name, |a| vec![a.resolved.as_str()], |_| &[]),
+            uses: Table::build(files, |r| &r.uses, |u| u.name.as_deref().unwrap_or("*"), |u| vec![u.path.as_str()], |_| &[]),
             binaries: binaries(packages, &fns),
             fns,
         }

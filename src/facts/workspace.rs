@@ -62,6 +62,8 @@ pub struct FileInfo {
     pub test_only: bool,
     /// The root file of a binary target: its top-level `fn main` is the program's entry.
     pub bin_root: bool,
+    /// Compiled into the package's library, so every binary that depends on it includes it.
+    pub in_lib: bool,
 }
 
 /// A deployable service: a binary joined to the Dockerfile that builds it and the compose

@@ -23,6 +23,7 @@ pub fn place(path: &Arc<str>, packages: &[Package], manifests: &[SourceFile]) ->
     let owners = owning_targets(path, package);
     info.targets = owners.iter().map(|t| t.name.clone()).collect();
     info.bin_root = owners.iter().any(|t| t.is("bin") && *t.src_path == **path);
+    info.in_lib = owners.iter().any(|t| t.is("lib") || t.is("rlib") || t.is("proc-macro"));
     let kinds_only_tests = !owners.is_empty()
         && owners.iter().all(|t| t.kinds.iter().all(|k| matches!(k.as_str(), "test" | "bench" | "example")));
     info.test_only = in_test_dir(strip_dir(path, &package.dir)) || kinds_only_tests;

@@ -68,6 +68,12 @@ pub fn relative_to_file(mut path: Vec<String>, module: &[String]) -> Vec<String>
     }
 }
 
+/// Names the standard prelude brings into scope: a glob import never supplies these.
+const PRELUDE: [&str; 22] = [
+    "Some", "None", "Ok", "Err", "Box", "Vec", "String", "Option", "Result", "Default", "Clone", "Copy", "Send",
+    "Sync", "Drop", "Fn", "FnMut", "FnOnce", "drop", "Iterator", "ToString", "ToOwned",
+];
+
 /// What one module (file level or inline `mod`) can name.
 #[derive(Default)]
 struct Scope {
@@ -173,7 +179,9 @@ impl Scopes {
         if matches!(first.as_str(), "self" | "super") {
             return (relative_to_file(segments.to_vec(), module), Vec::new());
         }
-        if matches!(first.as_str(), "crate" | "Self") {
+        let never_from_glob = matches!(first.as_str(), "crate" | "Self" | "std" | "core" | "alloc")
+            || (segments.len() == 1 && PRELUDE.contains(&first.as_str()));
+        if never_from_glob {
             return (segments.to_vec(), Vec::new());
         }
         let candidates = scope.globs.iter().map(|glob| glob.iter().chain(segments).cloned().collect()).collect();

@@ -1,7 +1,7 @@
 //! One walk over a file's AST that records calls, method calls, macros, fns, attributes and
 //! `use` items, each with its resolved path, its async and test context and its location.
 
-use super::imports::{flatten, relative_to_file, Scopes};
+use super::imports::{flatten, Scopes};
 use super::macros::{parse_body, Body};
 use crate::facts::{
     AttributeFact, CallFact, CodeContext, FnFact, LineIndex, Literal, Location, MacroFact, MethodCallFact, RustFacts,
@@ -149,21 +149,48 @@ fn is_doc(attr: &Attribute) -> bool {
     attr.path().is_ident("doc")
 }
 
-/// `#[cfg(test)]` (also inside `all(..)`, not under `not(..)`), `#[test]`, `#[tokio::test]`, ...
+/// Code compiled only for tests: `#[cfg(..)]` whose predicate is false outside test builds,
+/// `#[test]`, `#[tokio::test]`, `#[rstest]`, ...
 fn is_test_only(attrs: &[Attribute]) -> bool {
     attrs.iter().any(|attr| {
         let Some(name) = attr.path().segments.last().map(|s| s.ident.to_string()) else { return false };
         match name.as_str() {
-            "cfg" => {
-                let Meta::List(list) = &attr.meta else { return false };
-                let tokens = list.tokens.to_string();
-                let words: Vec<&str> = tokens.split(|c: char| !c.is_alphanumeric() && c != '_').collect();
-                words.contains(&"test") && !words.contains(&"not")
-            }
+            "cfg" => attr.parse_args::<Meta>().is_ok_and(|predicate| cfg_outside_tests(&predicate) == Some(false)),
             "test" | "rstest" | "test_case" | "bench" => true,
             _ => false,
         }
     })
+}
+
+/// A cfg predicate evaluated for a build without `test`: `Some(false)` when it cannot hold,
+/// `None` when it depends on something else (features, target).
+fn cfg_outside_tests(predicate: &Meta) -> Option<bool> {
+    match predicate {
+        Meta::Path(path) if path.is_ident("test") => Some(false),
+        Meta::List(list) => {
+            let items = list.parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated).ok()?;
+            let values: Vec<Option<bool>> = items.iter().map(cfg_outside_tests).collect();
+            let all = |v: bool| values.iter().all(|x| *x == Some(v));
+            if list.path.is_ident("all") {
+                if values.contains(&Some(false)) {
+                    Some(false)
+                } else {
+                    all(true).then_some(true)
+                }
+            } else if list.path.is_ident("any") {
+                if values.contains(&Some(true)) {
+                    Some(true)
+                } else {
+                    all(false).then_some(false)
+                }
+            } else if list.path.is_ident("not") && values.len() == 1 {
+                values[0].map(|v| !v)
+            } else {
+                None
+            }
+        }
+        _ => None,
+    }
 }
 
 fn item_attrs(item: &Item) -> &[Attribute] {
@@ -218,6 +245,13 @@ impl<'ast> Visit<'ast> for FactVisitor<'_> {
         self.test_depth -= u32::from(test_only);
     }
 
+    fn visit_local(&mut self, local: &'ast syn::Local) {
+        let test_only = is_test_only(&local.attrs);
+        self.test_depth += u32::from(test_only);
+        visit::visit_local(self, local);
+        self.test_depth -= u32::from(test_only);
+    }
+
     fn visit_item_mod(&mut self, item: &'ast syn::ItemMod) {
         self.module.push(item.ident.to_string());
         visit::visit_item_mod(self, item);
@@ -229,8 +263,7 @@ impl<'ast> Visit<'ast> for FactVisitor<'_> {
         flatten(&item.tree, &mut Vec::new(), &mut imports);
         let location = self.location(item.span(), item.span());
         for import in imports {
-            let path = relative_to_file(import.path, &self.module);
-            let path = self.scopes.resolve(&self.module, &path).0.join("::");
+            let path = self.scopes.resolve(&self.module, &import.path).0.join("::");
             self.facts.uses.push(Arc::new(UseFact {
                 path,
                 name: import.name,
@@ -368,5 +401,26 @@ impl FactVisitor<'_> {
             in_test: self.in_test(),
             location: self.span_location(attr.span()),
         }));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn test_only(attr: &str) -> bool {
+        let item: syn::ItemFn = syn::parse_str(&format!("{attr} fn f() {{}}")).unwrap();
+        is_test_only(&item.attrs)
+    }
+
+    #[test]
+    fn cfg_predicates_are_evaluated_not_searched_for_words() {
+        assert!(test_only("#[cfg(test)]"));
+        assert!(test_only("#[cfg(all(test, not(windows)))]"));
+        assert!(test_only("#[tokio::test]"));
+        assert!(!test_only("#[cfg(any(test, feature = \"testing\"))]"));
+        assert!(!test_only("#[cfg(feature = \"test-utils\")]"));
+        assert!(!test_only("#[cfg(not(test))]"));
+        assert!(!test_only("#[inline]"));
     }
 }
