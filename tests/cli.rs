@@ -8,27 +8,38 @@ use std::path::Path;
 const UNBOUNDED: &str = "pub fn queue() {\n    let (_tx, _rx) = tokio::sync::mpsc::unbounded_channel::<u8>();\n}\n";
 
 #[test]
-fn the_example_workspace_reports_its_three_findings_as_json() {
+fn the_example_workspace_reports_code_and_deployment_findings_together() {
     let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/shop");
     let (code, report) = check_json(&example, &[]);
     assert_eq!(code, 1);
     assert_eq!(
         findings(&report),
         [
+            finding("dockerfile-exec-form", "crates/api/Dockerfile", 18),
             finding("blocking-in-async", "crates/api/src/handlers.rs", 64),
             finding("graceful-shutdown", "crates/api/src/main.rs", 20),
             finding("unbounded-channel", "crates/worker/src/main.rs", 25),
+            finding("probe-route", "deploy/k8s/api.yaml", 41),
         ]
     );
     assert_eq!(report["errors"].as_array().unwrap().len(), 0);
-    let first = &report["findings"][0];
-    assert_eq!(first["severity"], "warning");
-    assert_eq!((first["column"].as_u64(), first["end_line"].as_u64()), (Some(16), Some(64)));
-    assert_eq!(first["fingerprint"].as_str().unwrap().len(), 16);
-    let related = &report["findings"][1]["related"][0];
-    assert_eq!((related["path"].as_str(), related["line"].as_u64()), (Some("crates/api/src/main.rs"), Some(49)));
-    assert_eq!(report["summary"]["findings"], 3);
-    assert_eq!(report["summary"]["files"], 6);
+    let blocking = &report["findings"][1];
+    assert_eq!(blocking["severity"], "warning");
+    assert_eq!((blocking["column"].as_u64(), blocking["end_line"].as_u64()), (Some(16), Some(64)));
+    assert_eq!(blocking["fingerprint"].as_str().unwrap().len(), 16);
+    let graceful = &report["findings"][2];
+    let related: Vec<(&str, u64)> = graceful["related"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["path"].as_str().unwrap(), r["line"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(related[0], ("crates/api/src/main.rs", 49), "the server start, then who sends SIGTERM: {related:?}");
+    assert!(related.contains(&("deploy/k8s/api.yaml", 4)), "{related:?}");
+    let probe = &report["findings"][4];
+    assert!(probe["message"].as_str().unwrap().contains("`/ready`"), "{probe}");
+    assert_eq!(report["summary"]["findings"], 5);
+    assert_eq!(report["summary"]["files"], 11);
 }
 
 #[test]
@@ -40,7 +51,8 @@ fn human_output_has_code_frames_and_a_summary() {
     assert!(output
         .stdout
         .contains(" 25 │     let (jobs_tx, jobs_rx) = tokio::sync::mpsc::unbounded_channel::<Job>();"));
-    assert!(output.stdout.ends_with("guardrail: 2 errors, 1 warning, 0 notes in 6 files\n"), "{}", output.stdout);
+    assert!(output.stdout.contains("deploy/k8s/api.yaml:41:"), "{}", output.stdout);
+    assert!(output.stdout.ends_with("guardrail: 3 errors, 2 warnings, 0 notes in 11 files\n"), "{}", output.stdout);
     assert!(!output.stdout.contains('\u{1b}'), "no colour with --color never");
     let colored = guardrail(&["check", ".", "--color", "always"], &example);
     assert!(colored.stdout.contains('\u{1b}'), "colour with --color always");

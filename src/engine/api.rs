@@ -6,8 +6,8 @@
 use super::report::PolicyContext;
 use crate::facts::Table;
 use crate::facts::{
-    AttributeFact, Binary, CallFact, CodeContext, ComposeService, Fact, Facts, FileInfo, FnFact, K8sObject, Literal, Location,
-    MacroFact, MethodCallFact, Package, UseFact,
+    AttributeFact, Binary, CallFact, CodeContext, ComposeService, Fact, Facts, FileInfo, FnFact, K8sObject, Literal,
+    Location, MacroFact, MethodCallFact, Package, UseFact,
 };
 use rhai::{Array, Dynamic, Engine, ImmutableString};
 use std::sync::Arc;
@@ -68,10 +68,6 @@ fn literals(args: &[Literal]) -> Array {
             Literal::Other(()) => Dynamic::UNIT,
         })
         .collect()
-}
-
-fn facts_of<T: Send + Sync + 'static>(items: impl Iterator<Item = Fact<T>>) -> Array {
-    items.map(Dynamic::from).collect()
 }
 
 /// The file a code fact was found in.
@@ -199,15 +195,32 @@ fn register_fact_types(engine: &mut Engine) {
         });
 }
 
+type QueryResult = Result<Array, Box<rhai::EvalAltResult>>;
+
+/// Query results as a script array, unless the deadline has passed or the result would break
+/// the array size limit: a native query is one operation however long it takes.
+fn query_result<'a, T: Send + Sync + 'static>(items: impl Iterator<Item = &'a Fact<T>>) -> QueryResult {
+    if super::sandbox::deadline_passed() {
+        return Err(super::sandbox::DEADLINE_TOKEN.into());
+    }
+    let array: Array = items.take(super::sandbox::MAX_ARRAY_SIZE + 1).cloned().map(Dynamic::from).collect();
+    if array.len() > super::sandbox::MAX_ARRAY_SIZE {
+        return Err(
+            format!("query result larger than {} facts: use an indexed query", super::sandbox::MAX_ARRAY_SIZE).into()
+        );
+    }
+    Ok(array)
+}
+
 /// Registers `name()`, `name(key)`, `name_resolved(path)` and `name_with_prefix(prefix)`.
 fn register_queries<T: Send + Sync + 'static>(engine: &mut Engine, name: &str, table: fn(&Facts) -> &Table<T>) {
-    engine.register_fn(name, move |f: &mut FactsHandle| facts_of(table(&f.0).all.iter().cloned()));
-    engine.register_fn(name, move |f: &mut FactsHandle, key: &str| facts_of(table(&f.0).named(key).cloned()));
+    engine.register_fn(name, move |f: &mut FactsHandle| query_result(table(&f.0).all.iter()));
+    engine.register_fn(name, move |f: &mut FactsHandle, key: &str| query_result(table(&f.0).named(key)));
     engine.register_fn(format!("{name}_resolved"), move |f: &mut FactsHandle, path: &str| {
-        facts_of(table(&f.0).resolved(path).cloned())
+        query_result(table(&f.0).resolved(path))
     });
     engine.register_fn(format!("{name}_with_prefix"), move |f: &mut FactsHandle, prefix: &str| {
-        facts_of(table(&f.0).with_prefix(prefix).cloned())
+        query_result(table(&f.0).with_prefix(prefix))
     });
 }
 

@@ -29,6 +29,16 @@ pub struct PolicyContext {
 
 type RhaiResult<T> = Result<T, Box<EvalAltResult>>;
 
+/// Longest message, help or related text a finding keeps; the rest is cut with an ellipsis.
+const MAX_TEXT: usize = 2_000;
+
+fn bounded(text: &str) -> String {
+    match text.char_indices().nth(MAX_TEXT) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_owned(),
+    }
+}
+
 fn error<T>(message: String) -> RhaiResult<T> {
     Err(message.into())
 }
@@ -62,7 +72,7 @@ impl PolicyContext {
 
     fn report(&mut self, at: Dynamic, message: &str, mut options: Map) -> RhaiResult<()> {
         let location = location_of(&at)?;
-        let help = options.remove("help").map(|h| h.to_string());
+        let help = options.remove("help").map(|h| bounded(&h.to_string()));
         let severity = match options.remove("severity") {
             None => self.severity,
             Some(name) => name.to_string().parse::<Severity>().or_else(error)?.min(self.severity),
@@ -87,7 +97,7 @@ impl PolicyContext {
         sink.findings.push(Finding {
             rule: self.rule.to_string(),
             severity,
-            message: message.to_owned(),
+            message: bounded(message),
             location,
             help,
             related,
@@ -102,7 +112,7 @@ fn related(entry: Dynamic) -> RhaiResult<Related> {
         return error("each related entry must be #{ at: <fact>, message: \"..\" }".into());
     };
     let at = map.remove("at").map_or_else(|| error("related entry without `at`".into()), Ok)?;
-    let message = map.remove("message").map(|m| m.to_string()).unwrap_or_default();
+    let message = map.remove("message").map(|m| bounded(&m.to_string())).unwrap_or_default();
     Ok(Related { location: location_of(&at)?, message })
 }
 

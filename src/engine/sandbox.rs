@@ -7,6 +7,7 @@ use crate::discover::Limits;
 use rhai::module_resolvers::DummyModuleResolver;
 use rhai::{Dynamic, Engine};
 use std::cell::Cell;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 /// Set explicitly: Rhai's defaults differ between debug and release builds.
@@ -16,9 +17,13 @@ const MAX_FN_EXPR_DEPTH: usize = 48;
 pub const MAX_STRING_SIZE: usize = 1 << 20;
 pub const MAX_ARRAY_SIZE: usize = 100_000;
 const MAX_MAP_SIZE: usize = 100_000;
-/// How often (in operations) the deadline is checked; reading the clock on every operation
-/// would cost more than most policies.
-const DEADLINE_CHECK_EVERY: u64 = 4096;
+/// How often (in operations) the deadline is checked. One operation can be a native query that
+/// takes milliseconds, so the clock is read often; native queries also check it themselves.
+const DEADLINE_CHECK_EVERY: u64 = 256;
+const MAX_VARIABLES: usize = 1_000;
+/// `print`/`debug` output a run lets through, and how long one line may be.
+const MAX_PRINTED_LINES: usize = 200;
+const MAX_PRINTED_CHARS: usize = 500;
 
 /// The value `on_progress` returns when the deadline passes; errors carry it back.
 pub const DEADLINE_TOKEN: &str = "guardrail: policy deadline exceeded";
@@ -27,6 +32,22 @@ thread_local! {
     /// The deadline of the policy running on this thread. The engine is shared by all
     /// threads, so a per-evaluation deadline lives with the thread that evaluates.
     static DEADLINE: Cell<Option<Instant>> = const { Cell::new(None) };
+}
+
+/// Whether the deadline of the policy running on this thread has passed.
+pub fn deadline_passed() -> bool {
+    DEADLINE.with(|d| d.get().is_some_and(|deadline| Instant::now() > deadline))
+}
+
+/// Policy output for stderr: one line, control characters escaped, length bounded, so a policy
+/// cannot forge CI log commands or flood the log.
+fn printable(text: &str) -> Option<String> {
+    static PRINTED: AtomicUsize = AtomicUsize::new(0);
+    if PRINTED.fetch_add(1, Ordering::Relaxed) >= MAX_PRINTED_LINES {
+        return None;
+    }
+    let escaped: String = text.chars().take(MAX_PRINTED_CHARS).flat_map(char::escape_debug).collect();
+    Some(escaped)
 }
 
 /// Runs `f` with a deadline for policies evaluated on this thread.
@@ -49,15 +70,23 @@ pub fn engine(limits: &Limits) -> Engine {
     engine.set_max_array_size(MAX_ARRAY_SIZE);
     engine.set_max_map_size(MAX_MAP_SIZE);
     engine.set_max_modules(0);
+    engine.set_max_variables(MAX_VARIABLES);
     // `print` would go to stdout and corrupt JSON or SARIF output.
-    engine.on_print(|text| eprintln!("policy: {text}"));
-    engine.on_debug(|text, _, position| eprintln!("policy debug ({position}): {text}"));
+    engine.on_print(|text| {
+        if let Some(line) = printable(text) {
+            eprintln!("policy: {line}");
+        }
+    });
+    engine.on_debug(|text, _, position| {
+        if let Some(line) = printable(text) {
+            eprintln!("policy debug ({position}): {line}");
+        }
+    });
     engine.on_progress(|operations| {
-        if operations % DEADLINE_CHECK_EVERY != 0 {
+        if !operations.is_multiple_of(DEADLINE_CHECK_EVERY) {
             return None;
         }
-        let expired = DEADLINE.with(|d| d.get().is_some_and(|deadline| Instant::now() > deadline));
-        expired.then(|| Dynamic::from(DEADLINE_TOKEN))
+        deadline_passed().then(|| Dynamic::from(DEADLINE_TOKEN))
     });
     engine
 }

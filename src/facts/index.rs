@@ -138,7 +138,13 @@ impl Index {
             ),
             macros: Table::build(files, |r| &r.macros, |m| &m.name, |m| vec![m.resolved.as_str()], |_| &[]),
             attributes: Table::build(files, |r| &r.attributes, |a| &a.name, |a| vec![a.resolved.as_str()], |_| &[]),
-            uses: Table::build(files, |r| &r.uses, |u| u.name.as_deref().unwrap_or("*"), |u| vec![u.path.as_str()], |_| &[]),
+            uses: Table::build(
+                files,
+                |r| &r.uses,
+                |u| u.name.as_deref().unwrap_or("*"),
+                |u| vec![u.path.as_str()],
+                |_| &[],
+            ),
             binaries: binaries(packages, &fns),
             fns,
         }
