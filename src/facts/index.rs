@@ -83,7 +83,7 @@ impl Binary {
         if !self.reach.contains(package) {
             return false;
         }
-        file.in_lib || (*package == self.package && file.targets.iter().any(|t| *t == self.name))
+        file.in_lib || (*package == self.package && file.targets.contains(&self.name))
     }
 }
 
