@@ -25,7 +25,10 @@ impl Sources {
         let mut texts = self.texts.lock().unwrap_or_else(|e| e.into_inner());
         texts
             .entry(path.clone())
-            .or_insert_with(|| std::fs::read_to_string(self.root.join(&**path)).ok().map(Arc::from))
+            .or_insert_with(|| {
+                let text = std::fs::read_to_string(self.root.join(&**path)).ok()?;
+                Some(Arc::from(text.strip_prefix('\u{feff}').unwrap_or(&text)))
+            })
             .clone()
     }
 }

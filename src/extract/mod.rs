@@ -6,7 +6,7 @@ pub mod deploy;
 mod rust;
 mod suppression;
 
-pub use comments::{line_comment, rule_ids, target_line, LineComment};
+pub use comments::{line_comment, rule_ids, target_line, CommentStyle, LineComment};
 
 use crate::facts::{FileFacts, FileKind, Location, Problem};
 use std::sync::Arc;
@@ -20,7 +20,8 @@ pub const HELM_NOTE: &str = "Helm template syntax ({{ }}): skipped; lint the ren
 pub fn extract(path: Arc<str>, kind: FileKind, bytes: &[u8]) -> Option<FileFacts> {
     let mut facts = FileFacts::new(path.clone(), kind);
     let text = match std::str::from_utf8(bytes) {
-        Ok(text) => text,
+        // Editors hide a byte-order mark; positions are counted after it, as in `Sources`.
+        Ok(text) => text.strip_prefix('\u{feff}').unwrap_or(text),
         Err(_) if kind == FileKind::Kubernetes => return None,
         Err(error) => {
             facts.problems.push(Problem {
@@ -34,7 +35,7 @@ pub fn extract(path: Arc<str>, kind: FileKind, bytes: &[u8]) -> Option<FileFacts
         return None;
     }
     facts.lines = text.lines().count() as u32;
-    facts.suppressions = suppression::suppressions(&path, text, kind.comment_marker());
+    facts.suppressions = suppression::suppressions(&path, text, kind.comment_style());
     match kind {
         FileKind::Rust => match rust::extract(&path, text) {
             Ok(rust) => facts.rust = rust,

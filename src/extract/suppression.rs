@@ -1,13 +1,13 @@
 //! `guardrail-allow(<rule>[, <rule>]): <reason>` comments.
 
-use super::comments::{line_comment, rule_ids, target_line};
+use super::comments::{line_comment, rule_ids, target_line, CommentStyle};
 use crate::facts::{LineIndex, Suppression};
 use std::sync::Arc;
 
 const DIRECTIVE: &str = "guardrail-allow(";
 
-/// Every suppression comment in a file whose line comments start with `marker`.
-pub fn suppressions(path: &Arc<str>, text: &str, marker: &str) -> Vec<Suppression> {
+/// Every suppression comment in a file written in `style`.
+pub fn suppressions(path: &Arc<str>, text: &str, style: CommentStyle) -> Vec<Suppression> {
     if !text.contains(DIRECTIVE) {
         return Vec::new();
     }
@@ -15,23 +15,32 @@ pub fn suppressions(path: &Arc<str>, text: &str, marker: &str) -> Vec<Suppressio
     let lines: Vec<&str> = text.lines().collect();
     let mut found = Vec::new();
     for (i, line) in lines.iter().enumerate() {
-        let Some(comment) = line_comment(line, marker) else { continue };
+        let Some(comment) = line_comment(line, style) else { continue };
         let Some(rest) = comment.body.strip_prefix(DIRECTIVE) else { continue };
         let Some((ids, after)) = rest.split_once(')') else { continue };
         let reason =
             after.trim_start().strip_prefix(':').map(str::trim).filter(|reason| !reason.is_empty()).map(str::to_owned);
         let line_number = i + 1;
         let target = if comment.alone {
-            target_line(&lines, line_number, marker, |body| body.starts_with(DIRECTIVE))
+            target_line(&lines, line_number, style, |body| body.starts_with(DIRECTIVE))
         } else {
             line_number
         };
+        // Above `#[tokio::main]` a suppression covers the attributes and the item line after them.
+        let mut target_end = target;
+        while comment.alone
+            && style == CommentStyle::Rust
+            && lines.get(target_end - 1).is_some_and(|l| l.trim_start().starts_with("#["))
+        {
+            target_end += 1;
+        }
         let end_column = line.chars().count();
         let location = index.location(path, (line_number as u32, comment.column), (line_number as u32, end_column));
         found.extend(rule_ids(ids).map(|rule| Suppression {
             rule: rule.to_owned(),
             reason: reason.clone(),
             target_line: target as u32,
+            target_end_line: target_end as u32,
             location: location.clone(),
         }));
     }
@@ -45,7 +54,7 @@ mod tests {
     #[test]
     fn parses_rules_reasons_and_targets() {
         let text = "a(); // guardrail-allow(x, y): legacy queue\n// guardrail-allow(z)\nb();\n";
-        let found = suppressions(&Arc::from("f.rs"), text, "//");
+        let found = suppressions(&Arc::from("f.rs"), text, CommentStyle::Rust);
         let summary: Vec<_> =
             found.iter().map(|s| (s.rule.as_str(), s.reason.as_deref(), s.target_line, s.location.line)).collect();
         assert_eq!(summary, [("x", Some("legacy queue"), 1, 1), ("y", Some("legacy queue"), 1, 1), ("z", None, 3, 2)]);

@@ -1,6 +1,7 @@
 //! The facts extracted from one file: plain data, what the code *says*, not what it means.
 
 use super::{Compose, Dockerfile, K8sObject, Location};
+use crate::extract::CommentStyle;
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -147,8 +148,9 @@ pub struct Suppression {
     pub rule: String,
     /// Required; a suppression without one suppresses nothing and is reported.
     pub reason: Option<String>,
-    /// The line whose findings it suppresses.
+    /// The lines whose findings it suppresses: one line, or attributes and the item after them.
     pub target_line: u32,
+    pub target_end_line: u32,
     /// The comment itself.
     pub location: Location,
 }
@@ -172,11 +174,12 @@ pub enum FileKind {
 }
 
 impl FileKind {
-    /// The line-comment marker of the file's language.
-    pub fn comment_marker(self) -> &'static str {
+    /// How the file's language writes line comments.
+    pub fn comment_style(self) -> CommentStyle {
         match self {
-            FileKind::Rust => "//",
-            _ => "#",
+            FileKind::Rust => CommentStyle::Rust,
+            FileKind::Dockerfile => CommentStyle::Dockerfile,
+            FileKind::Kubernetes | FileKind::Compose => CommentStyle::Yaml,
         }
     }
 }

@@ -55,8 +55,11 @@ pub fn apply(
     let mut suppressed = 0;
     for finding in findings {
         let matching = by_file.get(&*finding.location.path).and_then(|list| {
-            list.iter()
-                .position(|s| s.reason.is_some() && s.rule == finding.rule && s.target_line == finding.location.line)
+            list.iter().position(|s| {
+                s.reason.is_some()
+                    && s.rule == finding.rule
+                    && (s.target_line..=s.target_end_line).contains(&finding.location.line)
+            })
         });
         match matching {
             Some(i) => {
@@ -76,6 +79,10 @@ pub fn apply(
                     "write why after a colon: `guardrail-allow(<rule>): <reason>`".to_owned(),
                 )
             } else if !used.contains(&(Arc::from(path), i)) {
+                // A suppression for a rule that is turned off has nothing to suppress here.
+                if settings.get(&suppression.rule).is_some_and(|s| s.severity.is_none()) {
+                    continue;
+                }
                 let known = settings.contains_key(&suppression.rule);
                 let why = if known { "no finding of that rule on its line" } else { "no rule has that id" };
                 (

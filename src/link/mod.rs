@@ -15,6 +15,25 @@ use crate::facts::{Facts, FileFacts, LinkedFile, Package, Problem};
 use paths::{absolute, ReExports};
 use std::sync::Arc;
 
+/// `rename → crate name` for the dependencies a package renames (`chan = { package = "flume" }`).
+fn renamed_dependencies(packages: &[Package], package: &str) -> Vec<(String, String)> {
+    let Some(package) = packages.iter().find(|p| &*p.name == package) else { return Vec::new() };
+    package
+        .dependencies
+        .iter()
+        .filter_map(|d| Some((d.rename.as_ref()?.replace('-', "_"), d.name.replace('-', "_"))))
+        .collect()
+}
+
+/// A path through a renamed dependency, written with the crate's own name.
+fn unrename(path: &str, renames: &[(String, String)]) -> String {
+    let first = path.split("::").next().unwrap_or(path);
+    match renames.iter().find(|(rename, _)| rename == first) {
+        Some((_, name)) => format!("{name}{}", &path[first.len()..]),
+        None => path.to_owned(),
+    }
+}
+
 /// Joins extracted files to the packages that own them, makes their paths absolute, and
 /// maps binaries to the deployment that runs them.
 pub fn link(
@@ -31,7 +50,8 @@ pub fn link(
         .zip(infos)
         .map(|(mut facts, info)| {
             let module = info.module.as_deref();
-            let canonical = |path: &str| reexports.follow(absolute(path, module));
+            let renames = info.package.as_ref().map(|name| renamed_dependencies(&packages, name)).unwrap_or_default();
+            let canonical = |path: &str| reexports.follow(absolute(&unrename(path, &renames), module));
             for call in &mut facts.rust.calls {
                 let call = Arc::make_mut(call);
                 call.resolved = canonical(&call.resolved);
