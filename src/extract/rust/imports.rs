@@ -210,10 +210,8 @@ impl Scopes {
                     }
                 }
                 Item::Fn(f) => {
-                    self.by_module.entry(key.clone()).or_default().add_local(f.sig.ident.to_string());
-                    // `use` inside a fn body: visible in that body; kept in the module scope,
-                    // which is where such imports almost always agree.
-                    self.collect_block_uses(&f.block.stmts, module);
+                    // `use` inside its body is scoped to the block; the visitor handles those.
+                    self.by_module.entry(key).or_default().add_local(f.sig.ident.to_string());
                 }
                 other => {
                     if let Some(name) = item_name(other) {
@@ -222,14 +220,6 @@ impl Scopes {
                 }
             }
         }
-    }
-
-    fn collect_block_uses(&mut self, stmts: &[syn::Stmt], module: &mut Vec<String>) {
-        let uses = stmts.iter().filter_map(|stmt| match stmt {
-            syn::Stmt::Item(item @ Item::Use(_)) => Some(item),
-            _ => None,
-        });
-        self.collect_items(uses, module);
     }
 }
 

@@ -27,6 +27,8 @@ pub struct FactVisitor<'a> {
     module: Vec<String>,
     frames: Vec<Frame>,
     test_depth: u32,
+    /// `use` items inside blocks (fn bodies, nested blocks): visible only there.
+    block_scopes: Vec<Vec<(String, Vec<String>)>>,
     facts: RustFacts,
 }
 
@@ -39,6 +41,7 @@ impl<'a> FactVisitor<'a> {
             module: Vec::new(),
             frames: Vec::new(),
             test_depth: 0,
+            block_scopes: Vec::new(),
             facts: RustFacts::default(),
         }
     }
@@ -68,6 +71,18 @@ impl<'a> FactVisitor<'a> {
         }
     }
 
+    /// Resolves path segments through the enclosing blocks' imports, then the module's.
+    fn resolve_segments(&self, segments: &[String]) -> (Vec<String>, Vec<Vec<String>>) {
+        if let Some(first) = segments.first() {
+            let block_import =
+                self.block_scopes.iter().rev().find_map(|scope| scope.iter().rev().find(|(n, _)| n == first));
+            if let Some((_, target)) = block_import {
+                return (target.iter().chain(&segments[1..]).cloned().collect(), Vec::new());
+            }
+        }
+        self.scopes.resolve(&self.module, segments)
+    }
+
     /// (written, resolved, glob candidates, last segment) of a path in the current module.
     fn resolve(&self, path: &syn::Path) -> (String, String, Vec<String>, String) {
         let segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
@@ -76,7 +91,7 @@ impl<'a> FactVisitor<'a> {
         if path.leading_colon.is_some() {
             return (written.clone(), written, Vec::new(), name);
         }
-        let (resolved, candidates) = self.scopes.resolve(&self.module, &segments);
+        let (resolved, candidates) = self.resolve_segments(&segments);
         let candidates = candidates.iter().map(|c| c.join("::")).collect();
         (written, resolved.join("::"), candidates, name)
     }
@@ -245,6 +260,27 @@ impl<'ast> Visit<'ast> for FactVisitor<'_> {
         self.test_depth -= u32::from(test_only);
     }
 
+    fn visit_block(&mut self, block: &'ast syn::Block) {
+        let mut imports = Vec::new();
+        for stmt in &block.stmts {
+            if let syn::Stmt::Item(Item::Use(item)) = stmt {
+                flatten(&item.tree, &mut Vec::new(), &mut imports);
+            }
+        }
+        let scope: Vec<(String, Vec<String>)> = imports
+            .into_iter()
+            .filter_map(|import| Some((import.name?, self.resolve_segments(&import.path).0)))
+            .collect();
+        let scoped = !scope.is_empty();
+        if scoped {
+            self.block_scopes.push(scope);
+        }
+        visit::visit_block(self, block);
+        if scoped {
+            self.block_scopes.pop();
+        }
+    }
+
     fn visit_local(&mut self, local: &'ast syn::Local) {
         let test_only = is_test_only(&local.attrs);
         self.test_depth += u32::from(test_only);
@@ -263,7 +299,7 @@ impl<'ast> Visit<'ast> for FactVisitor<'_> {
         flatten(&item.tree, &mut Vec::new(), &mut imports);
         let location = self.location(item.span(), item.span());
         for import in imports {
-            let path = self.scopes.resolve(&self.module, &import.path).0.join("::");
+            let path = self.resolve_segments(&import.path).0.join("::");
             self.facts.uses.push(Arc::new(UseFact {
                 path,
                 name: import.name,
