@@ -12,5 +12,6 @@ pub mod filter;
 pub mod findings;
 pub mod fixtures;
 pub mod link;
+pub mod paths;
 pub mod report;
 pub mod sources;

@@ -16,6 +16,19 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct FactsHandle(pub Arc<Facts>);
 
+/// A package of the workspace, for scripts (a handle, so a query copies nothing).
+#[derive(Clone)]
+pub struct PackageHandle {
+    facts: Arc<Facts>,
+    index: usize,
+}
+
+impl PackageHandle {
+    fn package(&self) -> &Package {
+        &self.facts.packages[self.index]
+    }
+}
+
 /// Something with a place in a file.
 pub trait Located {
     fn location(&self) -> &Location;
@@ -185,13 +198,15 @@ fn register_fact_types(engine: &mut Engine) {
         .register_fn("includes", |b: &mut Binary, fact: Dynamic| file_of(&fact).is_some_and(|file| b.includes(&file)));
 
     engine
-        .register_type_with_name::<Arc<Package>>("Package")
-        .register_get("name", |p: &mut Arc<Package>| text(&p.name))
-        .register_get("version", |p: &mut Arc<Package>| text(&p.version))
-        .register_get("manifest_path", |p: &mut Arc<Package>| text(&p.manifest_path))
-        .register_fn("has_dependency", |p: &mut Arc<Package>, name: &str| p.dependencies.iter().any(|d| d.name == name))
-        .register_fn("dependency_features", |p: &mut Arc<Package>, name: &str| {
-            strings(p.dependencies.iter().filter(|d| d.name == name).flat_map(|d| &d.features))
+        .register_type_with_name::<PackageHandle>("Package")
+        .register_get("name", |p: &mut PackageHandle| text(&p.package().name))
+        .register_get("version", |p: &mut PackageHandle| text(&p.package().version))
+        .register_get("manifest_path", |p: &mut PackageHandle| text(&p.package().manifest_path))
+        .register_fn("has_dependency", |p: &mut PackageHandle, name: &str| {
+            p.package().dependencies.iter().any(|d| d.name == name)
+        })
+        .register_fn("dependency_features", |p: &mut PackageHandle, name: &str| {
+            strings(p.package().dependencies.iter().filter(|d| d.name == name).flat_map(|d| &d.features))
         });
 }
 
@@ -238,10 +253,13 @@ pub fn register(engine: &mut Engine) {
         f.0.index.binaries.iter().cloned().map(Dynamic::from).collect::<Array>()
     });
     engine.register_fn("packages", |f: &mut FactsHandle| {
-        f.0.packages.iter().map(|p| Dynamic::from(Arc::new(p.clone()))).collect::<Array>()
+        (0..f.0.packages.len())
+            .map(|index| Dynamic::from(PackageHandle { facts: f.0.clone(), index }))
+            .collect::<Array>()
     });
     engine.register_fn("find_package", |f: &mut FactsHandle, name: &str| {
-        f.0.packages.iter().find(|p| &*p.name == name).map_or(Dynamic::UNIT, |p| Dynamic::from(Arc::new(p.clone())))
+        let index = f.0.packages.iter().position(|p| &*p.name == name);
+        index.map_or(Dynamic::UNIT, |index| Dynamic::from(PackageHandle { facts: f.0.clone(), index }))
     });
     super::api_deploy::register(engine);
     PolicyContext::register(engine);

@@ -125,6 +125,19 @@ pub struct AttributeFact {
     pub location: Location,
 }
 
+/// An out-of-line module declaration, `mod x;`: where the module's file is, and whether it is
+/// compiled only for tests (`#[cfg(test)] mod tests;`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ModDecl {
+    pub name: String,
+    /// The inline module the declaration sits in, empty at file level.
+    pub inline: String,
+    /// `#[path = ".."]`, relative to the declaring file's directory.
+    pub path_attr: Option<String>,
+    pub in_test: bool,
+    pub location: Location,
+}
+
 /// Everything extracted from one Rust source file.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct RustFacts {
@@ -134,6 +147,7 @@ pub struct RustFacts {
     pub macros: Vec<Arc<MacroFact>>,
     pub fns: Vec<Arc<FnFact>>,
     pub attributes: Vec<Arc<AttributeFact>>,
+    pub modules: Vec<ModDecl>,
 }
 
 impl RustFacts {

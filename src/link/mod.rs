@@ -43,7 +43,8 @@ pub fn link(
     declared: &[ServiceConfig],
 ) -> (Facts, Vec<Problem>) {
     let (services, problems) = services::map_services(declared, &packages, &files);
-    let infos: Vec<_> = files.iter().map(|f| placement::place(&f.path, &packages, manifests)).collect();
+    let mut infos: Vec<_> = files.iter().map(|f| placement::place(&f.path, &packages, manifests)).collect();
+    placement::apply_module_declarations(&files, &mut infos);
     let reexports = ReExports::build(&files, &infos);
     let linked = files
         .into_iter()

@@ -1,7 +1,8 @@
 //! Which package, targets and module path each file belongs to.
 
 use crate::discover::SourceFile;
-use crate::facts::{FileInfo, Package, Target};
+use crate::facts::{FileFacts, FileInfo, ModDecl, Package, Target};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 const TEST_DIRS: [&str; 3] = ["tests/", "benches/", "examples/"];
@@ -31,6 +32,55 @@ pub fn place(path: &Arc<str>, packages: &[Package], manifests: &[SourceFile]) ->
     let naming = owners.iter().find(|t| t.is("lib")).or(owners.first());
     info.module = naming.map(|target| module_path(path, target));
     info
+}
+
+/// Applies `mod x;` declarations: a module declared under `#[cfg(test)]` makes its file (and
+/// the files of its submodules) test-only, and `#[path]` names the file a module lives in.
+pub fn apply_module_declarations(files: &[FileFacts], infos: &mut [FileInfo]) {
+    let by_path: HashMap<&str, usize> = files.iter().enumerate().map(|(i, f)| (&*f.path, i)).collect();
+    // Declarations reach down one level per round; module trees are shallow.
+    for _ in 0..16 {
+        let mut changed = false;
+        for (parent, file) in files.iter().enumerate() {
+            for decl in &file.rust.modules {
+                let Some(&child) =
+                    child_files(&file.path, &infos[parent], decl).iter().find_map(|p| by_path.get(p.as_str()))
+                else {
+                    continue;
+                };
+                if (decl.in_test || infos[parent].test_only) && !infos[child].test_only {
+                    infos[child].test_only = true;
+                    changed = true;
+                }
+                if let Some(parent_module) = infos[parent].module.clone() {
+                    let inline = if decl.inline.is_empty() { String::new() } else { format!("::{}", decl.inline) };
+                    let module = Some(format!("{parent_module}{inline}::{}", decl.name));
+                    if decl.path_attr.is_some() && infos[child].module != module {
+                        infos[child].module = module;
+                        changed = true;
+                    }
+                }
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+}
+
+/// Where the file of a declared module can be: `dir/x.rs` or `dir/x/mod.rs`, or `#[path]`.
+fn child_files(parent: &str, info: &FileInfo, decl: &ModDecl) -> Vec<String> {
+    let (dir, file_name) = parent.rsplit_once('/').unwrap_or(("", parent));
+    let join = |a: &str, b: &str| if a.is_empty() { b.to_owned() } else { format!("{a}/{b}") };
+    if let Some(path) = &decl.path_attr {
+        return vec![crate::paths::join(dir, path)];
+    }
+    let owns_dir = matches!(file_name, "mod.rs" | "lib.rs" | "main.rs") || info.bin_root;
+    let mut base = if owns_dir { dir.to_owned() } else { join(dir, file_name.trim_end_matches(".rs")) };
+    for inline in decl.inline.split("::").filter(|s| !s.is_empty()) {
+        base = join(&base, inline);
+    }
+    vec![join(&base, &format!("{}.rs", decl.name)), join(&base, &format!("{}/mod.rs", decl.name))]
 }
 
 fn is_within(path: &str, dir: &str) -> bool {

@@ -1,6 +1,7 @@
 //! Compose files: services with their build, healthcheck, grace period, signal and command.
 
 use crate::facts::{Compose, ComposeService, YamlNode, YamlValue};
+use crate::paths::join;
 use std::sync::Arc;
 
 /// The services of a compose file's first document (merge keys already applied).
@@ -84,32 +85,15 @@ pub fn duration_seconds(text: &str) -> Option<f64> {
     Some(total)
 }
 
-/// Joins relative paths with `/`, resolving `.` and `..` (a path leaving the root stays as is).
-pub fn join(base: &str, relative: &str) -> String {
-    let mut parts: Vec<&str> = base.split('/').filter(|p| !p.is_empty() && *p != ".").collect();
-    for part in relative.split('/') {
-        match part {
-            "" | "." => {}
-            ".." if parts.last().is_some_and(|p| *p != "..") => {
-                parts.pop();
-            }
-            other => parts.push(other),
-        }
-    }
-    parts.join("/")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn durations_and_paths() {
+    fn durations() {
         assert_eq!(duration_seconds("1m30s"), Some(90.0));
         assert_eq!(duration_seconds("500ms"), Some(0.5));
         assert_eq!(duration_seconds("10"), Some(10.0));
         assert_eq!(duration_seconds("soon"), None);
-        assert_eq!(join("deploy", "../crates/api/Dockerfile"), "crates/api/Dockerfile");
-        assert_eq!(join("", "./Dockerfile"), "Dockerfile");
     }
 }

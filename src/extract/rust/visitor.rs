@@ -289,6 +289,22 @@ impl<'ast> Visit<'ast> for FactVisitor<'_> {
     }
 
     fn visit_item_mod(&mut self, item: &'ast syn::ItemMod) {
+        if item.content.is_none() {
+            let path_attr = item.attrs.iter().find(|a| a.path().is_ident("path")).and_then(|a| match &a.meta {
+                Meta::NameValue(nv) => match literal(&nv.value) {
+                    Literal::Str(path) => Some(path),
+                    _ => None,
+                },
+                _ => None,
+            });
+            self.facts.modules.push(crate::facts::ModDecl {
+                name: item.ident.to_string(),
+                inline: self.module.join("::"),
+                path_attr,
+                in_test: self.in_test(),
+                location: self.span_location(item.ident.span()),
+            });
+        }
         self.module.push(item.ident.to_string());
         visit::visit_item_mod(self, item);
         self.module.pop();
