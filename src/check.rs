@@ -20,6 +20,9 @@ pub struct CheckOptions {
     pub config: Option<PathBuf>,
     /// Policy directories in addition to those the configuration names.
     pub policy_dirs: Vec<PathBuf>,
+    /// Inputs that are not files under the root, as (shown path, kind, text): rendered Helm
+    /// output given on stdin.
+    pub extra_inputs: Vec<(Arc<str>, FileKind, Arc<str>)>,
 }
 
 /// Everything a run produced, with what reporting needs.
@@ -53,7 +56,12 @@ fn collect_in_pool(root: &Path, options: &CheckOptions) -> (Config, Facts, Vec<P
         || link::load_packages(root, &discovery.manifests),
         || {
             let files = discovery.files.par_iter().filter_map(|(file, kind)| read_and_extract(file, *kind));
-            files.collect::<Vec<_>>()
+            let mut files = files.collect::<Vec<_>>();
+            let extra = options.extra_inputs.iter();
+            files.extend(
+                extra.filter_map(|(shown, kind, text)| extract::extract(shown.clone(), *kind, text.as_bytes())),
+            );
+            files
         },
     );
     problems.extend(cargo_problems);
@@ -94,6 +102,9 @@ fn check_in_pool(root: &Path, options: &CheckOptions) -> Run {
     let sources = Sources::new(root);
     for policy in &policies.policies {
         sources.insert(policy.path.clone(), policy.source.clone());
+    }
+    for (shown, _, text) in &options.extra_inputs {
+        sources.insert(shown.clone(), text.clone());
     }
     let (findings, suppressed) = filter::apply(findings, &facts, &settings, &sources);
     problems.sort_by(|a, b| {

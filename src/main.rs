@@ -5,12 +5,15 @@ use clap::{Parser, Subcommand, ValueEnum};
 use guardrail::check::{check, collect, CheckOptions};
 use guardrail::discover::Config;
 use guardrail::engine::{Origin, PolicySet};
+use guardrail::facts::FileKind;
 use guardrail::filter::NATIVE_RULES;
 use guardrail::findings::Severity;
 use guardrail::fixtures;
 use guardrail::report::{self, ColorChoice, Format};
+use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 #[derive(Parser)]
 #[command(name = "guardrail", version, about = "Policy-as-code linter for the architecture of Rust services")]
@@ -45,7 +48,7 @@ enum FactsFormat {
 enum Command {
     /// Check a workspace against every enabled policy.
     #[command(
-        after_help = "Examples:\n  guardrail check\n  guardrail check examples/shop --format json\n  guardrail check --fail-on warning --color never"
+        after_help = "Examples:\n  guardrail check\n  guardrail check examples/shop --format json\n  guardrail check --fail-on warning --color never\n  helm template api ./chart | guardrail check --k8s-stdin"
     )]
     Check {
         /// The root to check.
@@ -61,6 +64,9 @@ enum Command {
         config: Option<PathBuf>,
         #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
         color: ColorChoice,
+        /// Also read Kubernetes manifests from stdin (e.g. `helm template … | guardrail check --k8s-stdin`).
+        #[arg(long)]
+        k8s_stdin: bool,
     },
     /// Print the facts model as JSON, to see what policies can query.
     Facts {
@@ -109,8 +115,17 @@ enum Command {
 
 fn main() -> ExitCode {
     let code = match Cli::parse().command {
-        Command::Check { path, format, fail_on, config, color } => {
-            let run = check(&path, &CheckOptions { config, ..CheckOptions::default() });
+        Command::Check { path, format, fail_on, config, color, k8s_stdin } => {
+            let mut extra_inputs = Vec::new();
+            if k8s_stdin {
+                let mut text = String::new();
+                if let Err(error) = std::io::stdin().read_to_string(&mut text) {
+                    eprintln!("error: cannot read manifests from stdin: {error}");
+                    return ExitCode::from(2);
+                }
+                extra_inputs.push((Arc::from("<stdin>"), FileKind::Kubernetes, Arc::from(text)));
+            }
+            let run = check(&path, &CheckOptions { config, extra_inputs, ..CheckOptions::default() });
             let text = match format {
                 Format::Human => report::render_human(&run.outcome, &run.sources, color.enabled()),
                 Format::Json => report::render_json(&run.outcome),

@@ -311,3 +311,65 @@ fn deeply_nested_code_is_parsed_or_refused_never_a_crash() {
     assert_eq!((errs[0].0.as_str(), errs[0].1), ("src/deeper.rs", 2));
     assert!(errs[0].2.contains("nest deeper than 256"), "{}", errs[0].2);
 }
+
+const DEPLOYMENT: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  template:\n    spec:\n      containers:\n        - name: api\n          image: ghcr.io/acme/api:1.0.0\n          readinessProbe:\n            httpGet: {path: /ready, port: 8080}\n";
+
+#[test]
+fn helm_templates_are_skipped_with_a_note_and_rendered_output_is_read_from_stdin() {
+    let template = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\nspec:\n  template:\n    spec:\n      containers:\n        - name: api\n          image: {{ .Values.image }}\n";
+    let dir = workspace(&[("src/lib.rs", "pub fn ok() {}\n"), ("chart/templates/deployment.yaml", template)]);
+    let (code, report) = check_json(dir.path(), &[]);
+    assert_eq!((code, findings(&report)), (0, vec![]));
+    let notes = report["notes"].as_array().unwrap();
+    assert_eq!(notes.len(), 1);
+    assert_eq!(notes[0]["path"], "chart/templates/deployment.yaml");
+    assert!(notes[0]["message"].as_str().unwrap().contains("--k8s-stdin"), "{}", notes[0]);
+
+    let output = guardrail_with(&["check", ".", "--format", "json", "--k8s-stdin"], dir.path(), |c| {
+        c.stdin(std::process::Stdio::piped());
+    });
+    // Without input on stdin nothing is added.
+    assert_eq!(output.code, 0, "{}", output.stdout);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_guardrail"))
+        .args(["check", ".", "--format", "json", "--k8s-stdin"])
+        .current_dir(dir.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(DEPLOYMENT.as_bytes()).unwrap();
+    let output = child.wait_with_output().unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(findings(&report), [finding("k8s-liveness-probe", "<stdin>", 9)]);
+}
+
+#[test]
+fn invalid_yaml_in_a_manifest_is_an_error_with_its_line() {
+    let broken = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: [unclosed\nspec: {}\n";
+    let dir =
+        workspace(&[("src/lib.rs", UNBOUNDED), ("deploy/pod.yaml", broken), ("deploy/values.yaml", "just: [text\n")]);
+    let (code, report) = check_json(dir.path(), &[]);
+    assert_eq!(code, 2);
+    assert_eq!(findings(&report), [finding("unbounded-channel", "src/lib.rs", 2)]);
+    let errs = errors(&report);
+    assert_eq!(errs.len(), 1, "YAML that is not a manifest is not ours: {errs:?}");
+    assert_eq!(errs[0].0, "deploy/pod.yaml");
+    assert!(errs[0].2.starts_with("invalid YAML"), "{}", errs[0].2);
+}
+
+#[test]
+fn services_shows_each_link_with_its_evidence() {
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/shop");
+    let output = guardrail(&["services", "."], &example);
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    assert!(
+        output.stdout.contains("api (found)\n  binary      api (package api)\n  dockerfile  crates/api/Dockerfile\n"),
+        "{}",
+        output.stdout
+    );
+    assert!(output.stdout.contains("  kubernetes  Deployment shop-api in deploy/k8s/api.yaml\n"), "{}", output.stdout);
+    let json = guardrail(&["services", ".", "--format", "json"], &example).json();
+    let names: Vec<&str> = json.as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["api", "worker"]);
+}
