@@ -373,3 +373,23 @@ fn services_shows_each_link_with_its_evidence() {
     let names: Vec<&str> = json.as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["api", "worker"]);
 }
+
+#[test]
+fn a_yaml_alias_bomb_is_an_error_not_a_hang() {
+    let mut bomb = String::from(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bomb\na0: &a0 [x, x, x, x, x, x, x, x, x, x]\n",
+    );
+    for i in 1..12 {
+        let refs = vec![format!("*a{}", i - 1); 10].join(", ");
+        bomb.push_str(&format!("a{i}: &a{i} [{refs}]\n"));
+    }
+    let dir = workspace(&[("src/lib.rs", UNBOUNDED), ("deploy/bomb.yaml", &bomb)]);
+    let started = std::time::Instant::now();
+    let (code, report) = check_json(dir.path(), &[]);
+    assert!(started.elapsed() < std::time::Duration::from_secs(10), "took {:?}", started.elapsed());
+    assert_eq!(code, 2);
+    assert_eq!(findings(&report), [finding("unbounded-channel", "src/lib.rs", 2)]);
+    let errs = errors(&report);
+    assert_eq!(errs[0].0, "deploy/bomb.yaml");
+    assert!(errs[0].2.contains("invalid YAML") || errs[0].2.contains("nodes"), "{}", errs[0].2);
+}

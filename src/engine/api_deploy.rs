@@ -46,6 +46,10 @@ fn register_position<T: Clone + Send + Sync + 'static>(engine: &mut Engine, name
         .register_get("location", move |v: &mut T| location(v).clone());
 }
 
+fn string_map(pairs: &[(String, String)]) -> Map {
+    pairs.iter().map(|(k, v)| (k.as_str().into(), text(v).into())).collect()
+}
+
 fn containers(object: &K8sObject, init: bool) -> Array {
     object.containers.iter().filter(|c| c.is_init == init).cloned().map(Dynamic::from).collect()
 }
@@ -65,9 +69,8 @@ fn register_kubernetes(engine: &mut Engine) {
         })
         .register_get("containers", |o: &mut Fact<K8sObject>| containers(&o.item, false))
         .register_get("init_containers", |o: &mut Fact<K8sObject>| containers(&o.item, true))
-        .register_get("labels", |o: &mut Fact<K8sObject>| {
-            o.item.labels.iter().map(|(k, v)| (k.as_str().into(), text(v).into())).collect::<Map>()
-        })
+        .register_get("labels", |o: &mut Fact<K8sObject>| string_map(&o.item.labels))
+        .register_get("annotations", |o: &mut Fact<K8sObject>| string_map(&o.item.annotations))
         .register_get("raw", |o: &mut Fact<K8sObject>| yaml_to_dynamic(&o.item.raw))
         .register_fn("location_of", |o: &mut Fact<K8sObject>, path: &str| {
             location_or_unit(o.item.raw.at_path(path).map(|n| &n.location))

@@ -139,6 +139,7 @@ pub struct K8sObject {
     pub termination_grace_location: Option<Location>,
     pub containers: Vec<Container>,
     pub labels: Vec<(String, String)>,
+    pub annotations: Vec<(String, String)>,
     #[serde(skip)]
     pub raw: Arc<YamlNode>,
 }

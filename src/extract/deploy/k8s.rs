@@ -42,7 +42,7 @@ fn object(raw: Arc<YamlNode>, document: usize) -> Option<K8sObject> {
         let main = spec.get("containers").map(YamlNode::as_seq).unwrap_or_default();
         main.iter().map(|c| container(c, false)).chain(init.iter().map(|c| container(c, true))).collect()
     });
-    let labels = match metadata.and_then(|m| m.get("labels")).map(|l| &l.value) {
+    let string_map = |key: &str| match metadata.and_then(|m| m.get(key)).map(|l| &l.value) {
         Some(YamlValue::Map(entries)) => {
             entries.iter().filter_map(|(k, _, v)| Some((k.clone(), v.scalar_text()?))).collect()
         }
@@ -58,7 +58,8 @@ fn object(raw: Arc<YamlNode>, document: usize) -> Option<K8sObject> {
         termination_grace_period: grace.and_then(|(_, v)| v.as_i64()),
         termination_grace_location: grace.map(|(at, _)| at.clone()),
         containers,
-        labels,
+        labels: string_map("labels"),
+        annotations: string_map("annotations"),
         kind,
         raw,
     })
