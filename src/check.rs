@@ -1,6 +1,7 @@
 //! The pipeline of one run: discover → extract (parallel) ‖ cargo metadata → link →
 //! evaluate (parallel) → filter. Reporting is left to the caller.
 
+use crate::arch::{self, ArchGraph};
 use crate::discover::{self, Config, SourceFile};
 use crate::engine::{resolve_settings, PolicySet};
 use crate::extract;
@@ -66,8 +67,11 @@ fn collect_in_pool(root: &Path, options: &CheckOptions) -> (Config, Facts, Vec<P
     );
     problems.extend(cargo_problems);
     problems.extend(files.iter().flat_map(|f| f.problems.iter().cloned()));
-    let (facts, link_problems) = link::link(packages, &discovery.manifests, files, &config.services);
+    let (mut facts, link_problems) = link::link(packages, &discovery.manifests, files, &config.services);
     problems.extend(link_problems);
+    let (graph, graph_problems) = ArchGraph::build(&facts, &config.architecture);
+    facts.arch = graph;
+    problems.extend(graph_problems);
     (config, facts, problems)
 }
 
@@ -95,10 +99,11 @@ fn check_in_pool(root: &Path, options: &CheckOptions) -> Run {
     let facts = Arc::new(facts);
     let (policies, policy_problems) = PolicySet::load(root, &config, &options.policy_dirs);
     problems.extend(policy_problems);
-    let (settings, settings_problems) = resolve_settings(&config, &policies.policies, &filter::NATIVE_RULES);
+    let (settings, settings_problems) = resolve_settings(&config, &policies.policies, &crate::native::NATIVE_RULES);
     problems.extend(settings_problems);
-    let (findings, evaluation_problems) = policies.evaluate(&facts, &settings);
+    let (mut findings, evaluation_problems) = policies.evaluate(&facts, &settings);
     problems.extend(evaluation_problems);
+    findings.extend(arch::check(&facts.arch, &config.architecture, &settings));
     let sources = Sources::new(root);
     for policy in &policies.policies {
         sources.insert(policy.path.clone(), policy.source.clone());

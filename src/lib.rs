@@ -3,6 +3,7 @@
 //! The pipeline, one module per stage: [`discover`] → [`extract`] → [`link`] → [`engine`] →
 //! [`filter`] → [`report`]; [`check`] runs it. [`fixtures`] is the policy test runner.
 
+pub mod arch;
 pub mod check;
 pub mod discover;
 pub mod engine;
@@ -12,6 +13,7 @@ pub mod filter;
 pub mod findings;
 pub mod fixtures;
 pub mod link;
+pub mod native;
 pub mod paths;
 pub mod report;
 pub mod sources;

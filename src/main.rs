@@ -2,13 +2,15 @@
 //! (0 ok, 1 findings at or above --fail-on, 2 usage, configuration or policy errors).
 
 use clap::{Parser, Subcommand, ValueEnum};
+use guardrail::arch::render::{render, GraphFormat};
+use guardrail::arch::Level;
 use guardrail::check::{check, collect, CheckOptions};
 use guardrail::discover::Config;
 use guardrail::engine::{Origin, PolicySet};
 use guardrail::facts::FileKind;
-use guardrail::filter::NATIVE_RULES;
 use guardrail::findings::Severity;
 use guardrail::fixtures;
+use guardrail::native::NATIVE_RULES;
 use guardrail::report::{self, ColorChoice, Format};
 use std::io::Read;
 use std::path::PathBuf;
@@ -88,6 +90,20 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
     },
+    /// Draw the architecture: layers, dependencies, and the edges that break a rule in red.
+    #[command(
+        after_help = "Examples:\n  guardrail graph > architecture.mmd\n  guardrail graph --level module --format dot | dot -Tsvg > architecture.svg"
+    )]
+    Graph {
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        #[arg(long)]
+        config: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
+        format: GraphFormat,
+        #[arg(long, value_enum, default_value_t = Level::Crate)]
+        level: Level,
+    },
     /// Run policies against fixture workspaces with `expect:`/`ok:` markers.
     #[command(
         after_help = "Layout: DIR/<policy-id>/<case>/ holds a small workspace.\nExample:\n  guardrail test fixtures --policies my-policies"
@@ -156,6 +172,12 @@ fn main() -> ExitCode {
                     println!("{}", serde_json::to_string_pretty(&facts.services).expect("services serialise"))
                 }
             }
+            report_problems(&problems)
+        }
+        Command::Graph { path, config, format, level } => {
+            let (config, facts, problems) = collect(&path, &CheckOptions { config, ..CheckOptions::default() });
+            let (violations, _) = guardrail::arch::unexcused(&facts.arch, &config.architecture);
+            print!("{}", render(&facts.arch, &config.architecture, level, &violations, format));
             report_problems(&problems)
         }
         Command::Test { dir, policies } => run_fixtures(&dir, policies),

@@ -15,7 +15,9 @@ fn the_example_workspace_reports_code_and_deployment_findings_together() {
     assert_eq!(
         findings(&report),
         [
+            finding("forbidden-dependency", "crates/api/Cargo.toml", 11),
             finding("dockerfile-exec-form", "crates/api/Dockerfile", 18),
+            finding("forbidden-dependency", "crates/api/src/handlers.rs", 18),
             finding("blocking-in-async", "crates/api/src/handlers.rs", 64),
             finding("graceful-shutdown", "crates/api/src/main.rs", 20),
             finding("unbounded-channel", "crates/worker/src/main.rs", 25),
@@ -23,11 +25,11 @@ fn the_example_workspace_reports_code_and_deployment_findings_together() {
         ]
     );
     assert_eq!(report["errors"].as_array().unwrap().len(), 0);
-    let blocking = &report["findings"][1];
+    let blocking = &report["findings"][3];
     assert_eq!(blocking["severity"], "warning");
     assert_eq!((blocking["column"].as_u64(), blocking["end_line"].as_u64()), (Some(16), Some(64)));
     assert_eq!(blocking["fingerprint"].as_str().unwrap().len(), 16);
-    let graceful = &report["findings"][2];
+    let graceful = &report["findings"][4];
     let related: Vec<(&str, u64)> = graceful["related"]
         .as_array()
         .unwrap()
@@ -36,9 +38,9 @@ fn the_example_workspace_reports_code_and_deployment_findings_together() {
         .collect();
     assert_eq!(related[0], ("crates/api/src/main.rs", 49), "the server start, then who sends SIGTERM: {related:?}");
     assert!(related.contains(&("deploy/k8s/api.yaml", 4)), "{related:?}");
-    let probe = &report["findings"][4];
+    let probe = &report["findings"][6];
     assert!(probe["message"].as_str().unwrap().contains("`/ready`"), "{probe}");
-    assert_eq!(report["summary"]["findings"], 5);
+    assert_eq!(report["summary"]["findings"], 7);
     assert_eq!(report["summary"]["files"], 11);
 }
 
@@ -52,7 +54,7 @@ fn human_output_has_code_frames_and_a_summary() {
         .stdout
         .contains(" 25 │     let (jobs_tx, jobs_rx) = tokio::sync::mpsc::unbounded_channel::<Job>();"));
     assert!(output.stdout.contains("deploy/k8s/api.yaml:41:"), "{}", output.stdout);
-    assert!(output.stdout.ends_with("guardrail: 3 errors, 2 warnings, 0 notes in 11 files\n"), "{}", output.stdout);
+    assert!(output.stdout.ends_with("guardrail: 5 errors, 2 warnings, 0 notes in 11 files\n"), "{}", output.stdout);
     assert!(!output.stdout.contains('\u{1b}'), "no colour with --color never");
     let colored = guardrail(&["check", ".", "--color", "always"], &example);
     assert!(colored.stdout.contains('\u{1b}'), "colour with --color always");
@@ -224,16 +226,21 @@ fn list_and_explain_print_the_rules_docs() {
         [
             "blocking-in-async",
             "compose-healthcheck",
+            "dependency-cycle",
             "dockerfile-exec-form",
             "dockerfile-healthcheck",
+            "forbidden-dependency",
             "graceful-shutdown",
+            "independence-violation",
             "k8s-liveness-probe",
             "k8s-probe-port",
             "k8s-readiness-probe",
+            "layer-violation",
             "probe-route",
             "shutdown-grace-period",
             "suppression-without-reason",
             "unbounded-channel",
+            "unmatched-exception",
             "unused-suppression"
         ]
     );
@@ -392,4 +399,95 @@ fn a_yaml_alias_bomb_is_an_error_not_a_hang() {
     let errs = errors(&report);
     assert_eq!(errs[0].0, "deploy/bomb.yaml");
     assert!(errs[0].2.contains("invalid YAML") || errs[0].2.contains("nodes"), "{}", errs[0].2);
+}
+
+#[test]
+fn graph_draws_the_example_architecture_with_the_violation_in_red() {
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/shop");
+    let output = guardrail(&["graph", "."], &example);
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    let expected = "flowchart TD
+  subgraph layer_entrypoints[\"layer: entrypoints\"]
+    api[\"api\"]
+    worker[\"worker\"]
+  end
+  subgraph layer_storage[\"layer: storage\"]
+    storage[\"storage\"]
+  end
+  subgraph layer_domain[\"layer: domain\"]
+    domain[\"domain\"]
+  end
+  axum[\"axum\"]
+  reqwest[\"reqwest\"]
+  sqlx[\"sqlx\"]
+  tokio[\"tokio\"]
+  api --> axum
+  api --> domain
+  api --> sqlx
+  api --> storage
+  api --> tokio
+  storage --> domain
+  storage --> sqlx
+  worker --> domain
+  worker --> reqwest
+  worker --> storage
+  worker --> tokio
+  linkStyle 2 stroke:#d1242f,stroke-width:3px
+";
+    assert_eq!(output.stdout, expected);
+    let dot = guardrail(&["graph", ".", "--level", "module", "--format", "dot"], &example);
+    assert!(
+        dot.stdout.contains("  \"api::handlers\" -> \"sqlx\" [color=\"#d1242f\", penwidth=3];\n"),
+        "{}",
+        dot.stdout
+    );
+    assert!(dot.stdout.contains("  \"worker::processor\" -> \"storage\";\n"), "{}", dot.stdout);
+}
+
+#[test]
+fn architecture_configuration_mistakes_point_into_guardrail_toml() {
+    let config = "[architecture]\nacylic = true\n";
+    let dir = workspace(&[("src/lib.rs", UNBOUNDED), ("guardrail.toml", config)]);
+    let (code, report) = check_json(dir.path(), &[]);
+    assert_eq!(code, 2);
+    let errs = errors(&report);
+    assert_eq!((errs[0].0.as_str(), errs[0].1), ("guardrail.toml", 2));
+    assert!(errs[0].2.contains("unknown field `acylic`"), "{}", errs[0].2);
+
+    let config = "[[architecture.exception]]\nfrom = \"a\"\nto = \"b\"\n";
+    let dir = workspace(&[("src/lib.rs", UNBOUNDED), ("guardrail.toml", config)]);
+    let (code, report) = check_json(dir.path(), &[]);
+    assert_eq!(code, 2);
+    assert!(errors(&report)[0].2.contains("missing field `reason`"), "{:?}", errors(&report));
+}
+
+#[test]
+fn policies_can_query_the_architecture_graph() {
+    let policy = r#"
+const META = #{ id: "no-upward-edges", severity: "warning", summary: "s", rationale: "r", example: "e", fix: "f" };
+fn check(facts, ctx) {
+    for edge in facts.arch_edges("module") {
+        if facts.layer_of(edge.from) == "core" && facts.layer_of(edge.to) == "app" {
+            ctx.report(edge.location, edge.from + " -> " + edge.to);
+        }
+    }
+    let chain = facts.arch_path("svc::core", "svc::app");
+    if type_of(chain) != "array" || chain.len() != 1 { throw "expected a one-hop chain"; }
+}
+"#;
+    let config = "policies = [\"p\"]\n[architecture]\nacyclic = false\n[[architecture.layers]]\nname = \"app\"\nmembers = [\"svc::app\"]\n[[architecture.layers]]\nname = \"core\"\nmembers = [\"svc::core\"]\n";
+    let lib = "pub mod app;\npub mod core;\n";
+    let dir = workspace(&[
+        ("src/lib.rs", lib),
+        ("src/app.rs", "pub struct Screen;\n"),
+        ("src/core.rs", "pub fn draw() -> crate::app::Screen {\n    crate::app::Screen\n}\n"),
+        ("guardrail.toml", config),
+        ("p/no-upward-edges.rhai", policy),
+    ]);
+    let (code, report) = check_json(dir.path(), &[]);
+    assert_eq!(code, 1, "{report}");
+    assert_eq!(
+        findings(&report),
+        [finding("layer-violation", "src/core.rs", 1), finding("no-upward-edges", "src/core.rs", 1)]
+    );
 }

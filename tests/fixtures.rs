@@ -18,7 +18,7 @@ fn every_fixture_passes_and_every_policy_is_covered_both_ways() {
     let (policies, problems) = PolicySet::load(&dir, &Config::default(), &[]);
     assert!(problems.is_empty(), "{problems:?}");
     let mut ids: Vec<String> = policies.policies.iter().map(|p| p.doc.id.clone()).collect();
-    ids.extend(guardrail::filter::NATIVE_RULES.iter().map(|d| d.id.clone()));
+    ids.extend(guardrail::native::NATIVE_RULES.iter().map(|d| d.id.clone()));
     let gaps = coverage_gaps(&results, &dir, &ids);
     assert!(gaps.is_empty(), "coverage gaps:\n{}", gaps.join("\n"));
 }

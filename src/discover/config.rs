@@ -1,5 +1,6 @@
 //! `guardrail.toml`: read with spans, so that every mistake points into the file.
 
+use super::architecture::{Architecture, RawArchitecture};
 use crate::facts::{LineIndex, Location, Problem};
 use crate::findings::Severity;
 use serde::Deserialize;
@@ -70,6 +71,7 @@ pub struct Config {
     pub rules: BTreeMap<String, RuleConfig>,
     pub limits: Limits,
     pub services: Vec<ServiceConfig>,
+    pub architecture: Architecture,
 }
 
 #[derive(Deserialize)]
@@ -85,6 +87,8 @@ struct RawConfig {
     rules: BTreeMap<Spanned<String>, Spanned<RawRule>>,
     #[serde(default, rename = "service")]
     services: Vec<Spanned<RawService>>,
+    #[serde(default)]
+    architecture: Option<RawArchitecture>,
 }
 
 #[derive(Deserialize)]
@@ -155,6 +159,9 @@ impl Config {
                 policy_max_operations: limits.policy_max_operations.unwrap_or(defaults.policy_max_operations),
                 policy_max_findings: limits.policy_max_findings.unwrap_or(defaults.policy_max_findings),
             };
+        }
+        if let Some(architecture) = raw.architecture {
+            config.architecture = architecture.resolve(at);
         }
         config.services = raw
             .services

@@ -1,5 +1,6 @@
 //! Discover: the root, its configuration, and the files worth reading.
 
+pub mod architecture;
 pub mod config;
 mod walk;
 

@@ -262,5 +262,6 @@ pub fn register(engine: &mut Engine) {
         index.map_or(Dynamic::UNIT, |index| Dynamic::from(PackageHandle { facts: f.0.clone(), index }))
     });
     super::api_deploy::register(engine);
+    super::api_arch::register(engine);
     PolicyContext::register(engine);
 }

@@ -3,6 +3,7 @@
 //! still report.
 
 mod api;
+mod api_arch;
 mod api_deploy;
 pub mod policy;
 mod report;

@@ -37,6 +37,9 @@ pub struct Facts {
     pub files: Vec<LinkedFile>,
     #[serde(skip)]
     pub index: Index,
+    /// The crate and module dependency graph; built after link, with the configuration.
+    #[serde(skip)]
+    pub arch: crate::arch::ArchGraph,
 }
 
 /// One file's facts with what link learned about it.
@@ -50,6 +53,6 @@ pub struct LinkedFile {
 impl Facts {
     pub fn new(packages: Vec<Package>, services: Vec<Service>, files: Vec<LinkedFile>) -> Self {
         let index = Index::build(&packages, &files);
-        Facts { packages, services, files, index }
+        Facts { packages, services, files, index, arch: Default::default() }
     }
 }

@@ -25,6 +25,8 @@ pub struct CodeContext {
     pub in_test: bool,
     /// Name of the innermost named fn, if any.
     pub function: Option<String>,
+    /// The inline module, empty at file level.
+    pub module: String,
 }
 
 /// A `use` item, one per imported name (groups are flattened).
@@ -38,6 +40,18 @@ pub struct UseFact {
     /// `pub`, `pub(crate)`, ... : a re-export.
     pub is_pub: bool,
     /// The inline module (`a::b` for `mod a { mod b { use ..; } }`), empty at file level.
+    pub module: String,
+    pub in_test: bool,
+    pub location: Location,
+}
+
+/// A path in a type, an expression or a struct literal that names something through a module:
+/// `crate::infra::db::Pool`, or `Pool` imported from there. What architecture checks follow.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PathFact {
+    pub written: String,
+    pub resolved: String,
+    /// The inline module it is written in, empty at file level.
     pub module: String,
     pub in_test: bool,
     pub location: Location,
@@ -148,6 +162,7 @@ pub struct RustFacts {
     pub fns: Vec<Arc<FnFact>>,
     pub attributes: Vec<Arc<AttributeFact>>,
     pub modules: Vec<ModDecl>,
+    pub paths: Vec<Arc<PathFact>>,
 }
 
 impl RustFacts {

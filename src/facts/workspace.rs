@@ -1,5 +1,6 @@
 //! Packages, targets and per-file placement, as link learns them from `cargo metadata`.
 
+use super::Location;
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -14,6 +15,8 @@ pub struct Package {
     pub dir: String,
     pub dependencies: Vec<Dependency>,
     pub targets: Vec<Target>,
+    /// The architecture layer `[package.metadata.guardrail] layer = ".."` names.
+    pub layer: Option<String>,
 }
 
 /// A dependency as declared in a manifest.
@@ -30,6 +33,8 @@ pub struct Dependency {
     pub optional: bool,
     /// For path dependencies: the directory, relative to the root.
     pub path: Option<String>,
+    /// Where the manifest declares it.
+    pub location: Option<Location>,
 }
 
 /// A compilation target of a package.

@@ -5,7 +5,7 @@ mod fingerprint;
 mod suppressions;
 
 pub use fingerprint::fingerprint;
-pub use suppressions::NATIVE_RULES;
+pub use suppressions::docs as suppression_rules;
 
 use crate::engine::RuleSettings;
 use crate::facts::Facts;

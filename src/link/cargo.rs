@@ -1,5 +1,6 @@
 //! Packages and targets from `cargo metadata --no-deps --offline`: no network, no lockfile.
 
+use super::manifest;
 use crate::discover::config::relative_display;
 use crate::discover::SourceFile;
 use crate::facts::{Dependency, Location, Package, Problem, Target};
@@ -33,6 +34,14 @@ pub fn load_packages(root: &Path, manifests: &[SourceFile]) -> (Vec<Package>, Ve
     (packages, problems)
 }
 
+fn kind_name(kind: DependencyKind) -> &'static str {
+    match kind {
+        DependencyKind::Development => "dev",
+        DependencyKind::Build => "build",
+        _ => "normal",
+    }
+}
+
 fn metadata(root: &Path, manifest: &Path) -> Result<Vec<Package>, String> {
     let metadata = MetadataCommand::new()
         .manifest_path(manifest)
@@ -60,22 +69,24 @@ fn metadata(root: &Path, manifest: &Path) -> Result<Vec<Package>, String> {
         .filter_map(|package| {
             let manifest_path = shown(package.manifest_path.as_std_path())?;
             let dir = manifest_path.rsplit_once('/').map_or(String::new(), |(dir, _)| dir.to_owned());
+            let manifest_text = std::fs::read_to_string(package.manifest_path.as_std_path()).unwrap_or_default();
+            let declared = manifest::dependency_locations(&Arc::from(manifest_path.as_str()), &manifest_text);
             let dependencies = package
                 .dependencies
                 .iter()
                 .map(|dep| Dependency {
                     name: dep.name.to_string(),
                     rename: dep.rename.clone(),
-                    kind: match dep.kind {
-                        DependencyKind::Development => "dev",
-                        DependencyKind::Build => "build",
-                        _ => "normal",
-                    }
-                    .to_owned(),
+                    kind: kind_name(dep.kind).to_owned(),
                     features: dep.features.clone(),
                     uses_default_features: dep.uses_default_features,
                     optional: dep.optional,
                     path: dep.path.as_ref().and_then(|p| shown(p.as_std_path())),
+                    location: manifest::find(
+                        &declared,
+                        kind_name(dep.kind),
+                        dep.rename.as_deref().unwrap_or(&dep.name),
+                    ),
                 })
                 .collect();
             let targets = package
@@ -90,7 +101,9 @@ fn metadata(root: &Path, manifest: &Path) -> Result<Vec<Package>, String> {
                     })
                 })
                 .collect();
+            let layer = package.metadata.pointer("/guardrail/layer").and_then(|l| l.as_str()).map(str::to_owned);
             Some(Package {
+                layer,
                 name: Arc::from(package.name.as_str()),
                 version: package.version.to_string(),
                 manifest_path: Arc::from(manifest_path),

@@ -2,6 +2,7 @@
 //! cargo, each file's place in them, and crate-absolute paths across re-exports.
 
 mod cargo;
+mod manifest;
 mod paths;
 mod placement;
 mod services;
@@ -71,6 +72,10 @@ pub fn link(
             for attr in &mut facts.rust.attributes {
                 let attr = Arc::make_mut(attr);
                 attr.resolved = canonical(&attr.resolved);
+            }
+            for path in &mut facts.rust.paths {
+                let path = Arc::make_mut(path);
+                path.resolved = canonical(&path.resolved);
             }
             for import in &mut facts.rust.uses {
                 let import = Arc::make_mut(import);

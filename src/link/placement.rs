@@ -143,6 +143,7 @@ mod tests {
             manifest_path: Arc::from("api/Cargo.toml"),
             dir: "api".into(),
             dependencies: Vec::new(),
+            layer: None,
             targets: vec![
                 target("shop-api", "lib", "api/src/lib.rs"),
                 target("shop-api", "bin", "api/src/main.rs"),

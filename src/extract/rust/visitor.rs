@@ -68,6 +68,7 @@ impl<'a> FactVisitor<'a> {
             in_async: self.frames.last().is_some_and(|frame| frame.is_async),
             in_test: self.in_test(),
             function: self.frames.iter().rev().find_map(|frame| frame.function.clone()),
+            module: self.module.join("::"),
         }
     }
 
@@ -145,6 +146,21 @@ impl<'a> FactVisitor<'a> {
             location: self.location(start, sig.ident.span()),
         }));
         attrs.iter().for_each(|attr| self.record_attribute(attr, Some(&sig.ident)));
+    }
+
+    /// Records a path that reaches through a module (`a::b`, or a name imported from one).
+    fn record_path(&mut self, path: &syn::Path) {
+        let (written, resolved, _, _) = self.resolve(path);
+        if !resolved.contains("::") {
+            return;
+        }
+        self.facts.paths.push(Arc::new(crate::facts::PathFact {
+            written,
+            resolved,
+            module: self.module.join("::"),
+            in_test: self.in_test(),
+            location: self.location(path.span(), path.span()),
+        }));
     }
 
     fn visit_fn_body(&mut self, sig: &Signature, visit: impl FnOnce(&mut Self)) {
@@ -367,6 +383,27 @@ impl<'ast> Visit<'ast> for FactVisitor<'_> {
 
     fn visit_expr_async(&mut self, block: &'ast syn::ExprAsync) {
         self.with_frame(Frame { function: None, is_async: true }, |v| visit::visit_expr_async(v, block));
+    }
+
+    fn visit_type_path(&mut self, path: &'ast syn::TypePath) {
+        if path.qself.is_none() {
+            self.record_path(&path.path);
+        }
+        visit::visit_type_path(self, path);
+    }
+
+    fn visit_expr_path(&mut self, path: &'ast syn::ExprPath) {
+        if path.qself.is_none() {
+            self.record_path(&path.path);
+        }
+        visit::visit_expr_path(self, path);
+    }
+
+    fn visit_expr_struct(&mut self, expr: &'ast syn::ExprStruct) {
+        if expr.qself.is_none() {
+            self.record_path(&expr.path);
+        }
+        visit::visit_expr_struct(self, expr);
     }
 
     fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {

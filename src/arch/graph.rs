@@ -1,0 +1,277 @@
+//! The dependency graph of the workspace at two levels: crates (from the manifests, pointing at
+//! the dependency's line in `Cargo.toml`) and modules (from `use` items and paths in the code,
+//! pointing at the reference).
+
+use crate::discover::architecture::{matches, Architecture};
+use crate::facts::{Facts, Location, Problem};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Crate,
+    Module,
+}
+
+/// `from` depends on `to`, first seen at `location`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Edge {
+    pub level: Level,
+    pub from: String,
+    pub to: String,
+    /// `to` is outside the workspace.
+    pub external: bool,
+    /// A dev-dependency (crate level).
+    pub dev: bool,
+    pub location: Location,
+}
+
+#[derive(Debug, Default)]
+pub struct ArchGraph {
+    /// Workspace crates, by the name code uses.
+    pub crates: BTreeSet<String>,
+    /// Workspace modules: `crate_name::a::b`.
+    pub modules: BTreeSet<String>,
+    pub edges: Vec<Edge>,
+    /// Layers top to bottom: (name, member patterns), with `[package.metadata.guardrail]` layers.
+    pub layers: Vec<(String, Vec<String>)>,
+    outgoing: HashMap<(Level, String), Vec<usize>>,
+}
+
+impl ArchGraph {
+    pub fn build(facts: &Facts, architecture: &Architecture) -> (ArchGraph, Vec<Problem>) {
+        let mut graph = ArchGraph::default();
+        let mut problems = Vec::new();
+        graph.layers = architecture.layers.iter().map(|l| (l.name.clone(), l.members.clone())).collect();
+        for package in &facts.packages {
+            let crate_name = package.name.replace('-', "_");
+            graph.crates.insert(crate_name.clone());
+            if let Some(layer) = &package.layer {
+                match graph.layers.iter_mut().find(|(name, _)| name == layer) {
+                    Some((_, members)) => members.push(crate_name.clone()),
+                    None => problems.push(Problem {
+                        location: Location::file(package.manifest_path.clone()),
+                        message: format!("[package.metadata.guardrail] names layer \"{layer}\", which guardrail.toml does not declare"),
+                    }),
+                }
+            }
+            for dep in &package.dependencies {
+                if dep.kind == "dev"
+                    && !architecture.dev_dependencies
+                    && !graph.crates.contains(&dep.name.replace('-', "_"))
+                {
+                    // Dev-dependencies on outside crates never matter; workspace ones feed the dev-cycle check.
+                    continue;
+                }
+                let to = dep.name.replace('-', "_");
+                graph.edges.push(Edge {
+                    level: Level::Crate,
+                    from: crate_name.clone(),
+                    external: !facts.packages.iter().any(|p| p.name.replace('-', "_") == to),
+                    to,
+                    dev: dep.kind == "dev",
+                    location: dep.location.clone().unwrap_or_else(|| Location::file(package.manifest_path.clone())),
+                });
+            }
+        }
+        graph.add_module_edges(facts, architecture);
+        graph.edges.sort_by(|a, b| (a.level, &a.from, &a.to, &a.location).cmp(&(b.level, &b.from, &b.to, &b.location)));
+        graph.edges.dedup_by(|b, a| a.level == b.level && a.from == b.from && a.to == b.to && a.dev == b.dev);
+        for (i, edge) in graph.edges.iter().enumerate() {
+            graph.outgoing.entry((edge.level, edge.from.clone())).or_default().push(i);
+        }
+        (graph, problems)
+    }
+
+    fn add_module_edges(&mut self, facts: &Facts, architecture: &Architecture) {
+        let inline = |module: &str, inline: &str| {
+            if inline.is_empty() {
+                module.to_owned()
+            } else {
+                format!("{module}::{inline}")
+            }
+        };
+        for file in &facts.files {
+            let Some(module) = &file.info.module else { continue };
+            self.modules.insert(module.clone());
+            let rust = &file.facts.rust;
+            let inner = rust.uses.iter().map(|u| &u.module).chain(rust.fns.iter().map(|f| &f.module));
+            self.modules.extend(inner.filter(|m| !m.is_empty()).map(|m| inline(module, m)));
+        }
+        let mut externals: HashMap<&str, BTreeSet<String>> = HashMap::new();
+        for package in &facts.packages {
+            let names = package.dependencies.iter().map(|d| d.rename.as_ref().unwrap_or(&d.name).replace('-', "_"));
+            externals.insert(&package.name, names.collect());
+        }
+        for file in &facts.files {
+            let (Some(module), Some(package)) = (&file.info.module, &file.info.package) else { continue };
+            if file.info.test_only && !architecture.test_code {
+                continue;
+            }
+            let rust = &file.facts.rust;
+            let references = (rust.uses.iter().map(|u| (&u.path, &u.module, u.in_test, &u.location)))
+                .chain(rust.paths.iter().map(|p| (&p.resolved, &p.module, p.in_test, &p.location)))
+                .chain(rust.calls.iter().map(|c| (&c.resolved, &c.context.module, c.context.in_test, &c.location)))
+                .chain(rust.macros.iter().map(|m| (&m.resolved, &m.context.module, m.context.in_test, &m.location)));
+            for (path, inner, in_test, location) in references {
+                if in_test && !architecture.test_code {
+                    continue;
+                }
+                let from = inline(module, inner);
+                let Some((to, external)) = self.target(path, externals.get(&**package)) else { continue };
+                if to == from {
+                    continue;
+                }
+                self.edges.push(Edge {
+                    level: Level::Module,
+                    from,
+                    to,
+                    external,
+                    dev: false,
+                    location: location.clone(),
+                });
+            }
+        }
+    }
+
+    /// The workspace module a path names (its longest known prefix), else the path itself when
+    /// it starts with a dependency of the package.
+    fn target(&self, path: &str, externals: Option<&BTreeSet<String>>) -> Option<(String, bool)> {
+        let segments: Vec<&str> = path.split("::").collect();
+        for len in (1..=segments.len()).rev() {
+            let prefix = segments[..len].join("::");
+            if self.modules.contains(&prefix) {
+                return Some((prefix, false));
+            }
+        }
+        let first = segments.first()?;
+        externals.filter(|names| names.contains(*first)).map(|_| (path.to_owned(), true))
+    }
+
+    /// Index of the first layer a node belongs to; 0 is the top.
+    pub fn layer_of(&self, node: &str) -> Option<usize> {
+        self.layers.iter().position(|(_, members)| members.iter().any(|m| matches(m, node)))
+    }
+
+    pub fn edges_from(&self, level: Level, node: &str) -> impl Iterator<Item = &Edge> {
+        self.outgoing.get(&(level, node.to_owned())).into_iter().flatten().map(|&i| &self.edges[i])
+    }
+
+    /// The shortest chain of module edges from `source` to a node `is_target` accepts, stepping
+    /// only through workspace modules.
+    pub fn shortest_path(&self, source: &str, is_target: impl Fn(&str) -> bool) -> Option<Vec<&Edge>> {
+        let mut previous: BTreeMap<&str, &Edge> = BTreeMap::new();
+        let mut queue = VecDeque::from([source]);
+        let mut seen = BTreeSet::from([source]);
+        while let Some(node) = queue.pop_front() {
+            for edge in self.edges_from(Level::Module, node) {
+                if !seen.insert(&edge.to) {
+                    continue;
+                }
+                previous.insert(&edge.to, edge);
+                if is_target(&edge.to) {
+                    let mut chain = vec![edge];
+                    while let Some(step) = previous.get(chain[0].from.as_str()) {
+                        if chain[0].from == source {
+                            break;
+                        }
+                        chain.insert(0, step);
+                    }
+                    return Some(chain);
+                }
+                if !edge.external {
+                    queue.push_back(&edge.to);
+                }
+            }
+        }
+        None
+    }
+
+    /// Strongly connected components (of more than one node) among the edges `keep` accepts.
+    pub fn cycles(&self, keep: impl Fn(&Edge) -> bool) -> Vec<Vec<String>> {
+        let edges: Vec<&Edge> = self.edges.iter().filter(|e| keep(e)).collect();
+        let nodes: BTreeSet<&str> = edges.iter().flat_map(|e| [e.from.as_str(), e.to.as_str()]).collect();
+        let index: HashMap<&str, usize> = nodes.iter().enumerate().map(|(i, n)| (*n, i)).collect();
+        let names: Vec<&str> = nodes.into_iter().collect();
+        let mut adjacency = vec![Vec::new(); names.len()];
+        for edge in &edges {
+            adjacency[index[edge.from.as_str()]].push(index[edge.to.as_str()]);
+        }
+        tarjan(&adjacency)
+            .into_iter()
+            .filter(|component| component.len() > 1)
+            .map(|component| {
+                let mut members: Vec<String> = component.into_iter().map(|i| names[i].to_owned()).collect();
+                members.sort();
+                members
+            })
+            .collect()
+    }
+}
+
+/// Tarjan's strongly connected components, iterative (deep module graphs must not overflow).
+fn tarjan(adjacency: &[Vec<usize>]) -> Vec<Vec<usize>> {
+    let n = adjacency.len();
+    let (mut index, mut low, mut on_stack) = (vec![usize::MAX; n], vec![0; n], vec![false; n]);
+    let (mut stack, mut components, mut counter) = (Vec::new(), Vec::new(), 0);
+    for root in 0..n {
+        if index[root] != usize::MAX {
+            continue;
+        }
+        let mut work = vec![(root, 0usize)];
+        while let Some((node, child)) = work.pop() {
+            if child == 0 {
+                index[node] = counter;
+                low[node] = counter;
+                counter += 1;
+                stack.push(node);
+                on_stack[node] = true;
+            }
+            if let Some(&next) = adjacency[node].get(child) {
+                work.push((node, child + 1));
+                if index[next] == usize::MAX {
+                    work.push((next, 0));
+                } else if on_stack[next] {
+                    low[node] = low[node].min(index[next]);
+                }
+                continue;
+            }
+            if low[node] == index[node] {
+                let mut component = Vec::new();
+                while let Some(member) = stack.pop() {
+                    on_stack[member] = false;
+                    component.push(member);
+                    if member == node {
+                        break;
+                    }
+                }
+                components.push(component);
+            }
+            if let Some(&(parent, _)) = work.last() {
+                low[parent] = low[parent].min(low[node]);
+            }
+        }
+    }
+    components
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tarjan;
+
+    #[test]
+    fn finds_strongly_connected_components() {
+        // 0 -> 1 -> 2 -> 0, 2 -> 3, 3 -> 4 -> 3
+        let adjacency = vec![vec![1], vec![2], vec![0, 3], vec![4], vec![3]];
+        let mut components: Vec<Vec<usize>> = tarjan(&adjacency)
+            .into_iter()
+            .map(|mut c| {
+                c.sort();
+                c
+            })
+            .collect();
+        components.sort();
+        assert_eq!(components, [vec![0, 1, 2], vec![3, 4]]);
+    }
+}

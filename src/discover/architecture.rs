@@ -1,0 +1,201 @@
+//! `[architecture]` in guardrail.toml: the intended shape of the workspace.
+//!
+//! Patterns name crates (`shop-domain`, `sqlx`) or modules (`shop_api::handlers`), matching the
+//! module and everything below it; `*` stands for one path segment, `**` for any number.
+
+use crate::facts::Location;
+use serde::Deserialize;
+use toml::Spanned;
+
+/// A layer: members may depend only on members of layers below it (or of their own layer).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Layer {
+    pub name: String,
+    pub members: Vec<String>,
+    pub location: Location,
+}
+
+/// `from` must never reach `to`, directly or through other modules.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Forbidden {
+    pub from: Vec<String>,
+    pub to: Vec<String>,
+    pub reason: Option<String>,
+    pub location: Location,
+}
+
+/// None of `members` may reach another.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Independence {
+    pub members: Vec<String>,
+    pub reason: Option<String>,
+    pub location: Location,
+}
+
+/// An accepted violation, with its reason.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Exception {
+    pub from: String,
+    pub to: String,
+    pub reason: String,
+    pub location: Location,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Architecture {
+    /// Top to bottom.
+    pub layers: Vec<Layer>,
+    pub forbidden: Vec<Forbidden>,
+    pub independent: Vec<Independence>,
+    pub exceptions: Vec<Exception>,
+    /// Report module cycles inside a crate.
+    pub acyclic: bool,
+    /// Count dev-dependencies as edges.
+    pub dev_dependencies: bool,
+    /// Count references from test-only code.
+    pub test_code: bool,
+}
+
+impl Architecture {
+    pub fn is_empty(&self) -> bool {
+        self.layers.is_empty() && self.forbidden.is_empty() && self.independent.is_empty() && !self.acyclic
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawArchitecture {
+    #[serde(default)]
+    layers: Vec<Spanned<RawLayer>>,
+    #[serde(default)]
+    forbid: Vec<Spanned<RawForbidden>>,
+    #[serde(default)]
+    independent: Vec<Spanned<RawIndependence>>,
+    #[serde(default)]
+    exception: Vec<Spanned<RawException>>,
+    #[serde(default = "yes")]
+    acyclic: bool,
+    #[serde(default)]
+    dev_dependencies: bool,
+    #[serde(default)]
+    test_code: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLayer {
+    name: String,
+    #[serde(default)]
+    members: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawForbidden {
+    from: Vec<String>,
+    to: Vec<String>,
+    reason: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawIndependence {
+    members: Vec<String>,
+    reason: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawException {
+    from: String,
+    to: String,
+    reason: String,
+}
+
+/// Crate names as written in Cargo.toml use `-`; code and module paths use `_`.
+fn normalized(patterns: Vec<String>) -> Vec<String> {
+    patterns.into_iter().map(|p| p.replace('-', "_")).collect()
+}
+
+impl RawArchitecture {
+    pub(super) fn resolve(self, at: impl Fn(std::ops::Range<usize>) -> Location) -> Architecture {
+        Architecture {
+            layers: self
+                .layers
+                .into_iter()
+                .map(|l| {
+                    let location = at(l.span());
+                    let l = l.into_inner();
+                    Layer { name: l.name, members: normalized(l.members), location }
+                })
+                .collect(),
+            forbidden: self
+                .forbid
+                .into_iter()
+                .map(|f| {
+                    let location = at(f.span());
+                    let f = f.into_inner();
+                    Forbidden { from: normalized(f.from), to: normalized(f.to), reason: f.reason, location }
+                })
+                .collect(),
+            independent: self
+                .independent
+                .into_iter()
+                .map(|i| {
+                    let location = at(i.span());
+                    let i = i.into_inner();
+                    Independence { members: normalized(i.members), reason: i.reason, location }
+                })
+                .collect(),
+            exceptions: self
+                .exception
+                .into_iter()
+                .map(|e| {
+                    let location = at(e.span());
+                    let e = e.into_inner();
+                    Exception { from: e.from.replace('-', "_"), to: e.to.replace('-', "_"), reason: e.reason, location }
+                })
+                .collect(),
+            acyclic: self.acyclic,
+            dev_dependencies: self.dev_dependencies,
+            test_code: self.test_code,
+        }
+    }
+}
+
+/// Whether `pattern` matches module path `path` or one of its ancestors: `a::*` matches
+/// `a::b` and `a::b::c`; `a` matches `a` and everything below it; `**` matches any rest.
+pub fn matches(pattern: &str, path: &str) -> bool {
+    let mut path = path.split("::");
+    for part in pattern.split("::") {
+        if part == "**" {
+            return true;
+        }
+        match path.next() {
+            Some(segment) if part == "*" || part == segment => {}
+            _ => return false,
+        }
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::matches;
+
+    #[test]
+    fn patterns_match_modules_and_their_descendants() {
+        assert!(matches("shop_domain", "shop_domain"));
+        assert!(matches("shop_domain", "shop_domain::order"));
+        assert!(!matches("shop_domain", "shop_domain_ext"));
+        assert!(matches("shop_api::*", "shop_api::handlers::orders"));
+        assert!(!matches("shop_api::*", "shop_api"));
+        assert!(matches("**", "anything::at::all"));
+        assert!(matches("tokio::net", "tokio::net"));
+        assert!(!matches("tokio::net", "tokio"));
+    }
+}
