@@ -99,13 +99,16 @@ impl ArchGraph {
             let inner = rust.uses.iter().map(|u| &u.module).chain(rust.fns.iter().map(|f| &f.module));
             self.modules.extend(inner.filter(|m| !m.is_empty()).map(|m| inline(module, m)));
         }
-        let mut externals: HashMap<&str, BTreeSet<String>> = HashMap::new();
-        for package in &facts.packages {
-            let names = package.dependencies.iter().map(|d| d.rename.as_ref().unwrap_or(&d.name).replace('-', "_"));
-            externals.insert(&package.name, names.collect());
-        }
+        // Any crate the workspace depends on: a path can reach one through another crate's
+        // re-export (`shop_shared::Pool` resolving to `sqlx::PgPool`).
+        let externals: BTreeSet<String> = facts
+            .packages
+            .iter()
+            .flat_map(|p| p.dependencies.iter().map(|d| d.name.replace('-', "_")))
+            .filter(|name| !self.crates.contains(name))
+            .collect();
         for file in &facts.files {
-            let (Some(module), Some(package)) = (&file.info.module, &file.info.package) else { continue };
+            let Some(module) = &file.info.module else { continue };
             if file.info.test_only && !architecture.test_code {
                 continue;
             }
@@ -119,7 +122,7 @@ impl ArchGraph {
                     continue;
                 }
                 let from = inline(module, inner);
-                let Some((to, external)) = self.target(path, externals.get(&**package)) else { continue };
+                let Some((to, external)) = self.target(path, &externals) else { continue };
                 if to == from {
                     continue;
                 }
@@ -136,8 +139,8 @@ impl ArchGraph {
     }
 
     /// The workspace module a path names (its longest known prefix), else the path itself when
-    /// it starts with a dependency of the package.
-    fn target(&self, path: &str, externals: Option<&BTreeSet<String>>) -> Option<(String, bool)> {
+    /// it starts with a crate the workspace depends on.
+    fn target(&self, path: &str, externals: &BTreeSet<String>) -> Option<(String, bool)> {
         let segments: Vec<&str> = path.split("::").collect();
         for len in (1..=segments.len()).rev() {
             let prefix = segments[..len].join("::");
@@ -146,7 +149,7 @@ impl ArchGraph {
             }
         }
         let first = segments.first()?;
-        externals.filter(|names| names.contains(*first)).map(|_| (path.to_owned(), true))
+        externals.contains(*first).then(|| (path.to_owned(), true))
     }
 
     /// Index of the first layer a node belongs to; 0 is the top.
