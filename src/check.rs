@@ -11,6 +11,7 @@ use crate::findings::Outcome;
 use crate::link;
 use crate::sources::Sources;
 use rayon::prelude::*;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -56,7 +57,8 @@ fn collect_in_pool(root: &Path, options: &CheckOptions) -> (Config, Facts, Vec<P
     let ((packages, cargo_problems), files) = rayon::join(
         || link::load_packages(root, &discovery.manifests),
         || {
-            let files = discovery.files.par_iter().filter_map(|(file, kind)| read_and_extract(file, *kind));
+            let max_size = config.max_file_size;
+            let files = discovery.files.par_iter().filter_map(|(file, kind)| read_and_extract(file, *kind, max_size));
             let mut files = files.collect::<Vec<_>>();
             let extra = options.extra_inputs.iter();
             files.extend(
@@ -75,17 +77,29 @@ fn collect_in_pool(root: &Path, options: &CheckOptions) -> (Config, Facts, Vec<P
     (config, facts, problems)
 }
 
-fn read_and_extract(file: &SourceFile, kind: FileKind) -> Option<FileFacts> {
-    match std::fs::read(&file.path) {
-        Ok(bytes) => extract::extract(file.shown.clone(), kind, &bytes),
-        Err(error) => {
-            let mut facts = FileFacts::new(file.shown.clone(), kind);
-            facts.problems.push(Problem {
-                location: Location::file(file.shown.clone()),
-                message: format!("cannot read: {error}; the file was not checked"),
-            });
-            Some(facts)
-        }
+fn read_and_extract(file: &SourceFile, kind: FileKind, max_size: u64) -> Option<FileFacts> {
+    let problem = |message: String| {
+        let mut facts = FileFacts::new(file.shown.clone(), kind);
+        facts.problems.push(Problem { location: Location::file(file.shown.clone()), message });
+        Some(facts)
+    };
+    let size = std::fs::metadata(&file.path).map(|m| m.len()).unwrap_or(0);
+    if size > max_size {
+        let mut facts = FileFacts::new(file.shown.clone(), kind);
+        facts.notes.push(Problem {
+            location: Location::file(file.shown.clone()),
+            message: format!("skipped: {size} bytes is over the max_file_size of {max_size} bytes in guardrail.toml"),
+        });
+        return Some(facts);
+    }
+    let bytes = match std::fs::read(&file.path) {
+        Ok(bytes) => bytes,
+        Err(error) => return problem(format!("cannot read: {error}; the file was not checked")),
+    };
+    // A bug in an extractor must cost one file, not the run.
+    match catch_unwind(AssertUnwindSafe(|| extract::extract(file.shown.clone(), kind, &bytes))) {
+        Ok(facts) => facts,
+        Err(_) => problem("internal error: guardrail panicked while reading this file; it was not checked".to_owned()),
     }
 }
 

@@ -134,3 +134,49 @@ fn a_policy_without_metadata_is_refused() {
     assert_eq!(errs[0].0, "p/bare.rhai");
     assert!(errs[0].2.contains("const META"), "{}", errs[0].2);
 }
+
+#[test]
+fn a_flood_of_findings_is_capped_with_an_error_naming_the_policy() {
+    let body = "fn check(facts, ctx) {\n    let site = facts.calls()[0];\n    for i in 0..1000000 { ctx.report(site, \"x\"); }\n}";
+    let source = policy("flood", body);
+    let dir = workspace(&[
+        ("src/lib.rs", UNBOUNDED),
+        ("guardrail.toml", "policies = [\"p\"]\n[limits]\npolicy_max_findings = 100\n"),
+        ("p/flood.rhai", &source),
+    ]);
+    let (code, report) = check_json(dir.path(), &[]);
+    assert_eq!(code, 2);
+    let flood = findings(&report).iter().filter(|f| f.0 == "flood").count();
+    assert_eq!(flood, 100);
+    let errs = errors(&report);
+    assert!(errs.iter().any(|e| e.2.contains("`flood` reported more than 100 findings")), "{errs:?}");
+}
+
+#[test]
+fn there_is_no_way_to_the_environment_files_or_processes() {
+    for (id, call) in [
+        ("env", "env(\"HOME\")"),
+        ("open", "open_file(\"/etc/passwd\")"),
+        ("run", "system(\"id\")"),
+        ("clock", "timestamp()"),
+    ] {
+        let errs = run_hostile(id, &format!("fn check(facts, ctx) {{\n    let x = {call};\n}}"));
+        assert_mentions(&errs, &[&format!("`{id}`"), "Function not found"]);
+    }
+}
+
+#[test]
+fn a_configuration_cannot_lift_the_sandbox_limits() {
+    let config = "[limits]\npolicy_max_operations = 0\npolicy_timeout_ms = 86400000\n";
+    let dir = workspace(&[("src/lib.rs", UNBOUNDED), ("guardrail.toml", config)]);
+    let (code, report) = check_json(dir.path(), &[]);
+    assert_eq!(code, 2);
+    let errs = errors(&report);
+    assert_eq!(errs.len(), 2, "{errs:?}");
+    assert_eq!(
+        (errs[0].1, errs[0].2.as_str()),
+        (2, "policy_max_operations must be between 1000 and 1000000000; the default 20000000 applies")
+    );
+    assert_eq!(errs[1].1, 3);
+    assert_eq!(findings(&report), [finding("unbounded-channel", "src/lib.rs", 2)]);
+}

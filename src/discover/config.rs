@@ -61,7 +61,7 @@ pub struct ServiceConfig {
 }
 
 /// The validated configuration of a run.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Config {
     /// The file it came from, relative to the root, if any.
     pub path: Option<Arc<str>>,
@@ -72,6 +72,26 @@ pub struct Config {
     pub limits: Limits,
     pub services: Vec<ServiceConfig>,
     pub architecture: Architecture,
+    /// Files larger than this are skipped with a note (generated code, vendored blobs).
+    pub max_file_size: u64,
+}
+
+/// Default [`Config::max_file_size`]: far above hand-written source, far below a vendored blob.
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 4 << 20;
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            path: None,
+            exclude: Vec::new(),
+            policy_dirs: Vec::new(),
+            rules: BTreeMap::new(),
+            limits: Limits::default(),
+            services: Vec::new(),
+            architecture: Architecture::default(),
+            max_file_size: DEFAULT_MAX_FILE_SIZE,
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -89,6 +109,7 @@ struct RawConfig {
     services: Vec<Spanned<RawService>>,
     #[serde(default)]
     architecture: Option<RawArchitecture>,
+    max_file_size: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -108,10 +129,18 @@ type RawRule = BTreeMap<Spanned<String>, Spanned<toml::Value>>;
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawLimits {
-    policy_timeout_ms: Option<u64>,
-    policy_max_operations: Option<u64>,
-    policy_max_findings: Option<usize>,
+    policy_timeout_ms: Option<Spanned<u64>>,
+    policy_max_operations: Option<Spanned<u64>>,
+    policy_max_findings: Option<Spanned<u64>>,
 }
+
+/// The range each limit may be set in: a configuration can come from the pull request being
+/// checked, so it may tighten the sandbox but not remove it.
+const LIMIT_RANGES: [(&str, u64, u64); 3] = [
+    ("policy_timeout_ms", 1, 60_000),
+    ("policy_max_operations", 1_000, 1_000_000_000),
+    ("policy_max_findings", 1, 100_000),
+];
 
 impl Config {
     /// Loads `explicit` (a path given on the command line) or `<root>/guardrail.toml` if it
@@ -150,14 +179,32 @@ impl Config {
         };
         let mut problems = Vec::new();
         config.exclude = raw.exclude;
+        config.max_file_size = raw.max_file_size.unwrap_or(DEFAULT_MAX_FILE_SIZE);
         config.policy_dirs =
             raw.policies.into_iter().map(|dir| (PathBuf::from(dir.get_ref()), at(dir.span()))).collect();
         if let Some(limits) = raw.limits {
             let defaults = Limits::default();
+            let mut bounded = |value: Option<Spanned<u64>>, (name, min, max): (&str, u64, u64), default: u64| {
+                let Some(value) = value else { return default };
+                if (min..=max).contains(value.get_ref()) {
+                    return *value.get_ref();
+                }
+                let message = format!("{name} must be between {min} and {max}; the default {default} applies");
+                problems.push(Problem { location: at(value.span()), message });
+                default
+            };
             config.limits = Limits {
-                policy_timeout_ms: limits.policy_timeout_ms.unwrap_or(defaults.policy_timeout_ms),
-                policy_max_operations: limits.policy_max_operations.unwrap_or(defaults.policy_max_operations),
-                policy_max_findings: limits.policy_max_findings.unwrap_or(defaults.policy_max_findings),
+                policy_timeout_ms: bounded(limits.policy_timeout_ms, LIMIT_RANGES[0], defaults.policy_timeout_ms),
+                policy_max_operations: bounded(
+                    limits.policy_max_operations,
+                    LIMIT_RANGES[1],
+                    defaults.policy_max_operations,
+                ),
+                policy_max_findings: bounded(
+                    limits.policy_max_findings,
+                    LIMIT_RANGES[2],
+                    defaults.policy_max_findings as u64,
+                ) as usize,
             };
         }
         if let Some(architecture) = raw.architecture {
