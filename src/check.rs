@@ -3,7 +3,7 @@
 
 use crate::arch::{self, ArchGraph};
 use crate::discover::{self, Config, SourceFile};
-use crate::engine::{resolve_settings, PolicySet};
+use crate::engine::{resolve_settings, PolicySet, RuleDoc};
 use crate::extract;
 use crate::facts::{Facts, FileFacts, FileKind, Location, Problem};
 use crate::filter;
@@ -25,6 +25,12 @@ pub struct CheckOptions {
     /// Inputs that are not files under the root, as (shown path, kind, text): rendered Helm
     /// output given on stdin.
     pub extra_inputs: Vec<(Arc<str>, FileKind, Arc<str>)>,
+    /// Hide the findings this baseline file records.
+    pub baseline: Option<PathBuf>,
+    /// Report only findings on lines changed since the merge-base of this git reference and HEAD.
+    pub diff_base: Option<String>,
+    /// Report only findings in these files (relative to the root); all when empty.
+    pub only_paths: Vec<String>,
 }
 
 /// Everything a run produced, with what reporting needs.
@@ -32,6 +38,9 @@ pub struct Run {
     pub outcome: Outcome,
     pub facts: Arc<Facts>,
     pub sources: Sources,
+    /// The documentation of every rule that ran, for formats that describe rules (SARIF).
+    pub rules: Vec<RuleDoc>,
+    pub config: Config,
 }
 
 /// Stack for the worker threads: parsing and walking deeply nested (hostile) input recurses.
@@ -134,7 +143,33 @@ fn check_in_pool(root: &Path, options: &CheckOptions) -> Run {
             &b.message,
         ))
     });
-    let notes = facts.files.iter().flat_map(|f| f.facts.notes.iter().cloned()).collect();
-    let outcome = Outcome { findings, problems, files: facts.files.len(), suppressed, notes };
-    Run { outcome, facts, sources }
+    let mut notes: Vec<Problem> = facts.files.iter().flat_map(|f| f.facts.notes.iter().cloned()).collect();
+    let mut findings = findings;
+    let mut baselined = 0;
+    if let Some(path) = &options.baseline {
+        let shown = crate::discover::config::relative_display(root, path);
+        match filter::baseline::apply(&mut findings, path, &shown) {
+            Ok((hidden, stale)) => {
+                baselined = hidden;
+                notes.extend(stale);
+            }
+            Err(problem) => problems.push(problem),
+        }
+    }
+    if let Some(base) = &options.diff_base {
+        match filter::diff::changed_lines(root, base) {
+            Ok(changed) => findings.retain(|f| {
+                let whole_file = f.location.line == 1 && f.location.start_byte == f.location.end_byte;
+                filter::diff::is_changed(&changed, &f.location.path, f.location.line, whole_file)
+            }),
+            Err(message) => problems.push(Problem { location: Location::file(Arc::from("")), message }),
+        }
+    }
+    if !options.only_paths.is_empty() {
+        findings.retain(|f| options.only_paths.iter().any(|p| *p == *f.location.path));
+    }
+    let outcome = Outcome { findings, problems, files: facts.files.len(), suppressed, baselined, notes };
+    let rules =
+        policies.policies.iter().map(|p| p.doc.clone()).chain(crate::native::NATIVE_RULES.iter().cloned()).collect();
+    Run { outcome, facts, sources, rules, config }
 }

@@ -82,6 +82,8 @@ pub struct Outcome {
     pub files: usize,
     /// Findings hidden by inline suppressions.
     pub suppressed: usize,
+    /// Findings hidden by the baseline.
+    pub baselined: usize,
     /// Information about the run that does not change the exit code (skipped Helm templates).
     pub notes: Vec<Problem>,
 }

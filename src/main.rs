@@ -46,6 +46,12 @@ enum FactsFormat {
     Json,
 }
 
+#[derive(Clone, Copy, ValueEnum)]
+enum ServicesFormat {
+    Human,
+    Json,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Check a workspace against every enabled policy.
@@ -53,15 +59,18 @@ enum Command {
         after_help = "Examples:\n  guardrail check\n  guardrail check examples/shop --format json\n  guardrail check --fail-on warning --color never\n  helm template api ./chart | guardrail check --k8s-stdin"
     )]
     Check {
-        /// The root to check.
-        #[arg(default_value = ".")]
-        path: PathBuf,
+        /// A directory to check; or files, to report only on them (pre-commit passes the staged
+        /// files): the root is then the nearest ancestor with guardrail.toml or a workspace Cargo.toml.
+        paths: Vec<PathBuf>,
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
+        /// Also write FORMAT to FILE, e.g. `--output sarif=guardrail.sarif`; repeatable.
+        #[arg(long, value_name = "FORMAT=FILE")]
+        output: Vec<String>,
         /// Exit 1 when a finding has at least this severity.
         #[arg(long, value_enum, default_value_t = FailOn::Error)]
         fail_on: FailOn,
-        /// Configuration file (default: <path>/guardrail.toml when it exists).
+        /// Configuration file (default: <root>/guardrail.toml when it exists).
         #[arg(long)]
         config: Option<PathBuf>,
         #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
@@ -69,6 +78,25 @@ enum Command {
         /// Also read Kubernetes manifests from stdin (e.g. `helm template … | guardrail check --k8s-stdin`).
         #[arg(long)]
         k8s_stdin: bool,
+        /// Hide the findings recorded in this baseline (see `guardrail baseline`).
+        #[arg(long)]
+        baseline: Option<PathBuf>,
+        /// Report only findings on lines changed since the merge-base of REF and HEAD.
+        #[arg(long, value_name = "REF")]
+        diff_base: Option<String>,
+        /// The SARIF category (automationDetails.id), to tell jobs or shards apart in code scanning.
+        #[arg(long, default_value = "guardrail")]
+        category: String,
+    },
+    /// Record today's findings so that `check --baseline` reports only new ones.
+    Baseline {
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// Where to write it (default: <path>/guardrail-baseline.json).
+        #[arg(long)]
+        output: Option<PathBuf>,
+        #[arg(long)]
+        config: Option<PathBuf>,
     },
     /// Print the facts model as JSON, to see what policies can query.
     Facts {
@@ -87,8 +115,8 @@ enum Command {
         path: PathBuf,
         #[arg(long)]
         config: Option<PathBuf>,
-        #[arg(long, value_enum, default_value_t = Format::Human)]
-        format: Format,
+        #[arg(long, value_enum, default_value_t = ServicesFormat::Human)]
+        format: ServicesFormat,
     },
     /// Draw the architecture: layers, dependencies, and the edges that break a rule in red.
     #[command(
@@ -131,23 +159,51 @@ enum Command {
 
 fn main() -> ExitCode {
     let code = match Cli::parse().command {
-        Command::Check { path, format, fail_on, config, color, k8s_stdin } => {
+        Command::Check { paths, format, output, fail_on, config, color, k8s_stdin, baseline, diff_base, category } => {
+            let (root, only_paths) = match resolve_targets(&paths) {
+                Ok(targets) => targets,
+                Err(message) => return usage_error(&message),
+            };
+            let mut outputs = Vec::new();
+            for spec in &output {
+                match spec.split_once('=').map(|(f, file)| (Format::from_str(f, true), file)) {
+                    Some((Ok(format), file)) => outputs.push((format, PathBuf::from(file))),
+                    _ => {
+                        return usage_error(&format!(
+                            "--output takes FORMAT=FILE with a format of --format, not `{spec}`"
+                        ))
+                    }
+                }
+            }
             let mut extra_inputs = Vec::new();
             if k8s_stdin {
                 let mut text = String::new();
                 if let Err(error) = std::io::stdin().read_to_string(&mut text) {
-                    eprintln!("error: cannot read manifests from stdin: {error}");
-                    return ExitCode::from(2);
+                    return usage_error(&format!("cannot read manifests from stdin: {error}"));
                 }
                 extra_inputs.push((Arc::from("<stdin>"), FileKind::Kubernetes, Arc::from(text)));
             }
-            let run = check(&path, &CheckOptions { config, extra_inputs, ..CheckOptions::default() });
-            let text = match format {
-                Format::Human => report::render_human(&run.outcome, &run.sources, color.enabled()),
-                Format::Json => report::render_json(&run.outcome),
-            };
-            print!("{text}");
+            let options =
+                CheckOptions { config, extra_inputs, baseline, diff_base, only_paths, ..CheckOptions::default() };
+            let run = check(&root, &options);
+            print!("{}", report::render(format, &run, color.enabled(), &category));
+            for (format, file) in outputs {
+                if let Err(error) = write_atomically(&file, &report::render(format, &run, false, &category)) {
+                    eprintln!("error: cannot write {}: {error}", file.display());
+                    return ExitCode::from(2);
+                }
+            }
             run.outcome.exit_code(fail_on.into())
+        }
+        Command::Baseline { path, output, config } => {
+            let run = check(&path, &CheckOptions { config, ..CheckOptions::default() });
+            let file = output.unwrap_or_else(|| path.join("guardrail-baseline.json"));
+            if let Err(error) = write_atomically(&file, &guardrail::filter::baseline::write(&run.outcome.findings)) {
+                eprintln!("error: cannot write {}: {error}", file.display());
+                return ExitCode::from(2);
+            }
+            println!("wrote {} findings to {}", run.outcome.findings.len(), file.display());
+            report_problems(&run.outcome.problems)
         }
         Command::Facts { path, config, format: FactsFormat::Json } => {
             let (_, facts, problems) = collect(&path, &CheckOptions { config, ..CheckOptions::default() });
@@ -167,8 +223,8 @@ fn main() -> ExitCode {
         Command::Services { path, config, format } => {
             let (_, facts, problems) = collect(&path, &CheckOptions { config, ..CheckOptions::default() });
             match format {
-                Format::Human => print!("{}", report::render_services(&facts.services)),
-                Format::Json => {
+                ServicesFormat::Human => print!("{}", report::render_services(&facts.services)),
+                ServicesFormat::Json => {
                     println!("{}", serde_json::to_string_pretty(&facts.services).expect("services serialise"))
                 }
             }
@@ -209,6 +265,40 @@ fn main() -> ExitCode {
         }
     };
     ExitCode::from(code as u8)
+}
+
+fn usage_error(message: &str) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::from(2)
+}
+
+/// Writes through a temporary file and a rename, so a reader never sees half a report.
+fn write_atomically(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    let mut temporary = path.as_os_str().to_owned();
+    temporary.push(format!(".tmp-{}", std::process::id()));
+    std::fs::write(&temporary, text)?;
+    std::fs::rename(&temporary, path)
+}
+
+/// The root to check and the files to report on, from the paths given.
+fn resolve_targets(paths: &[PathBuf]) -> Result<(PathBuf, Vec<String>), String> {
+    match paths {
+        [] => Ok((guardrail::discover::find_root(&std::env::current_dir().map_err(|e| e.to_string())?), Vec::new())),
+        [dir] if dir.is_dir() => Ok((dir.clone(), Vec::new())),
+        files => {
+            let cwd = std::env::current_dir().map_err(|e| e.to_string())?;
+            let root = guardrail::discover::find_root(&cwd);
+            let mut only = Vec::new();
+            for file in files {
+                if !file.is_file() {
+                    return Err(format!("{} is neither a directory to check nor a file to report on", file.display()));
+                }
+                let absolute = std::path::absolute(file).map_err(|e| e.to_string())?;
+                only.push(guardrail::discover::config::relative_display(&root, &absolute));
+            }
+            Ok((root, only))
+        }
+    }
 }
 
 fn load_policies(root: &std::path::Path) -> (PolicySet, Vec<guardrail::facts::Problem>) {

@@ -81,6 +81,10 @@ impl ArchGraph {
         for (i, edge) in graph.edges.iter().enumerate() {
             graph.outgoing.entry((edge.level, edge.from.clone())).or_default().push(i);
         }
+        // Searches take a node's edges in source order, so a chain starts at the first reference.
+        for indexes in graph.outgoing.values_mut() {
+            indexes.sort_by(|a, b| graph.edges[*a].location.cmp(&graph.edges[*b].location));
+        }
         (graph, problems)
     }
 
@@ -116,7 +120,8 @@ impl ArchGraph {
             let references = (rust.uses.iter().map(|u| (&u.path, &u.module, u.in_test, &u.location)))
                 .chain(rust.paths.iter().map(|p| (&p.resolved, &p.module, p.in_test, &p.location)))
                 .chain(rust.calls.iter().map(|c| (&c.resolved, &c.context.module, c.context.in_test, &c.location)))
-                .chain(rust.macros.iter().map(|m| (&m.resolved, &m.context.module, m.context.in_test, &m.location)));
+                .chain(rust.macros.iter().map(|m| (&m.resolved, &m.context.module, m.context.in_test, &m.location)))
+                .chain(rust.attributes.iter().map(|a| (&a.resolved, &a.module, a.in_test, &a.location)));
             for (path, inner, in_test, location) in references {
                 if in_test && !architecture.test_code {
                     continue;

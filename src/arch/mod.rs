@@ -55,9 +55,15 @@ pub fn unexcused(graph: &ArchGraph, architecture: &Architecture) -> (Vec<Violati
     let mut used = vec![false; architecture.exceptions.len()];
     let mut kept = Vec::new();
     for violation in rules::violations(graph, architecture) {
-        match architecture.exceptions.iter().position(|e| excuses(e, &violation)) {
-            Some(i) => used[i] = true,
-            None => kept.push(violation),
+        let mut excused = false;
+        for (exception, used) in architecture.exceptions.iter().zip(used.iter_mut()) {
+            if excuses(exception, &violation) {
+                *used = true;
+                excused = true;
+            }
+        }
+        if !excused {
+            kept.push(violation);
         }
     }
     (kept, used)

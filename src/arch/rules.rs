@@ -108,11 +108,12 @@ fn because(reason: &Option<String>) -> String {
 /// Every violation of `architecture` in `graph`, before exceptions.
 pub fn violations(graph: &ArchGraph, architecture: &Architecture) -> Vec<Violation> {
     let mut found = Vec::new();
-    layer_violations(graph, &mut found);
+    let counts = |e: &Edge| !e.dev || architecture.dev_dependencies;
+    layer_violations(graph, &counts, &mut found);
     for rule in &architecture.forbidden {
         let is_source = |n: &str| rule.from.iter().any(|p| matches(p, n));
         let is_target = |n: &str| rule.to.iter().any(|p| matches(p, n));
-        reachability(graph, &is_source, &is_target, &mut found, |from, to| {
+        reachability(graph, &counts, &is_source, &is_target, &mut found, |from, to| {
             (FORBIDDEN_DEPENDENCY, format!("`{from}` must not depend on `{to}`{}", because(&rule.reason)))
         });
     }
@@ -121,7 +122,7 @@ pub fn violations(graph: &ArchGraph, architecture: &Architecture) -> Vec<Violati
             for b in rule.members.iter().filter(|b| *b != a) {
                 let is_source = |n: &str| matches(a, n);
                 let is_target = |n: &str| matches(b, n) && !matches(a, n);
-                reachability(graph, &is_source, &is_target, &mut found, |from, to| {
+                reachability(graph, &counts, &is_source, &is_target, &mut found, |from, to| {
                     (
                         INDEPENDENCE_VIOLATION,
                         format!(
@@ -139,10 +140,10 @@ pub fn violations(graph: &ArchGraph, architecture: &Architecture) -> Vec<Violati
     found
 }
 
-fn layer_violations(graph: &ArchGraph, found: &mut Vec<Violation>) {
+fn layer_violations(graph: &ArchGraph, counts: &dyn Fn(&Edge) -> bool, found: &mut Vec<Violation>) {
     let crate_of = |node: &str| node.split("::").next().unwrap_or(node).to_owned();
     let mut reported_crates = Vec::new();
-    for edge in graph.edges.iter().filter(|e| !e.dev) {
+    for edge in graph.edges.iter().filter(|e| counts(e)) {
         let (Some(from), Some(to)) = (graph.layer_of(&edge.from), graph.layer_of(&edge.to)) else { continue };
         if to >= from {
             continue;
@@ -172,12 +173,13 @@ fn layer_violations(graph: &ArchGraph, found: &mut Vec<Violation>) {
 /// module is itself a source is left to that module, which reports it more directly.
 fn reachability(
     graph: &ArchGraph,
+    counts: &dyn Fn(&Edge) -> bool,
     is_source: &dyn Fn(&str) -> bool,
     is_target: &dyn Fn(&str) -> bool,
     found: &mut Vec<Violation>,
     describe: impl Fn(&str, &str) -> (&'static str, String),
 ) {
-    for edge in graph.edges.iter().filter(|e| e.level == Level::Crate && !e.dev) {
+    for edge in graph.edges.iter().filter(|e| e.level == Level::Crate && counts(e)) {
         if is_source(&edge.from) && is_target(&edge.to) {
             let (rule, message) = describe(&edge.from, &edge.to);
             found.push(Violation {
@@ -213,12 +215,10 @@ fn reachability(
 
 fn cycle_violations(graph: &ArchGraph, found: &mut Vec<Violation>) {
     let crate_of = |node: &str| node.split("::").next().unwrap_or(node).to_owned();
-    let related_modules = |a: &str, b: &str| matches(a, b) || matches(b, a);
+    // A module using its parent (`use crate::Error`, `use super::X`) is how Rust code is
+    // written, not a cycle; a parent using its child, which uses a sibling, can be one.
     let within_crate = |e: &Edge| {
-        e.level == Level::Module
-            && !e.external
-            && crate_of(&e.from) == crate_of(&e.to)
-            && !related_modules(&e.from, &e.to)
+        e.level == Level::Module && !e.external && crate_of(&e.from) == crate_of(&e.to) && !matches(&e.to, &e.from)
     };
     let between_crates = |e: &Edge| e.level == Level::Crate && !e.external;
     for (keep, what) in [(&within_crate as &dyn Fn(&Edge) -> bool, "module"), (&between_crates, "crate")] {

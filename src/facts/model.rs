@@ -135,6 +135,8 @@ pub struct AttributeFact {
     pub tokens: String,
     /// The fn the attribute is on, for attributes of fns.
     pub item: Option<String>,
+    /// The inline module, empty at file level.
+    pub module: String,
     pub in_test: bool,
     pub location: Location,
 }

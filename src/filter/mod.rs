@@ -1,6 +1,8 @@
 //! Filter: inline suppressions (and the findings about suppressions themselves), fingerprints,
 //! and the deterministic order of the report.
 
+pub mod baseline;
+pub mod diff;
 mod fingerprint;
 mod suppressions;
 

@@ -166,6 +166,9 @@ fn summary(outcome: &Outcome) -> String {
     if outcome.suppressed > 0 {
         parts.push(format!("{} suppressed", outcome.suppressed));
     }
+    if outcome.baselined > 0 {
+        parts.push(format!("{} hidden by the baseline", outcome.baselined));
+    }
     if !outcome.problems.is_empty() {
         parts.push(format!("{} that could not be checked", plural(outcome.problems.len(), "problem")));
     }

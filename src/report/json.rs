@@ -61,6 +61,8 @@ struct Summary {
     files: usize,
     findings: usize,
     errors: usize,
+    suppressed: usize,
+    baselined: usize,
 }
 
 pub fn render_json(outcome: &Outcome) -> String {
@@ -94,7 +96,13 @@ pub fn render_json(outcome: &Outcome) -> String {
             .collect(),
         errors: outcome.problems.iter().map(JsonError::from).collect(),
         notes: outcome.notes.iter().map(JsonError::from).collect(),
-        summary: Summary { files: outcome.files, findings: outcome.findings.len(), errors: outcome.problems.len() },
+        summary: Summary {
+            files: outcome.files,
+            findings: outcome.findings.len(),
+            errors: outcome.problems.len(),
+            suppressed: outcome.suppressed,
+            baselined: outcome.baselined,
+        },
     };
     let mut text = serde_json::to_string_pretty(&report).expect("the report serialises");
     text.push('\n');

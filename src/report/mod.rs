@@ -1,13 +1,21 @@
 //! Report: the sorted findings and problems of a run, in the chosen format.
 
 mod docs;
+mod github;
 mod human;
 mod json;
+mod junit;
+mod markdown;
+mod sarif;
 
 pub use docs::{render_explain, render_list, render_services};
 pub use human::{render_human, ColorChoice};
 pub use json::render_json;
+pub use sarif::render_sarif;
 
+use crate::arch::render::GraphFormat;
+use crate::arch::Level;
+use crate::check::Run;
 use clap::ValueEnum;
 
 /// Output formats.
@@ -15,6 +23,39 @@ use clap::ValueEnum;
 pub enum Format {
     /// rustc-style diagnostics with code frames and a summary line.
     Human,
-    /// One JSON object: findings, errors, summary.
+    /// One JSON object: findings, errors, notes, summary.
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning.
+    Sarif,
+    /// GitHub Actions workflow commands: annotations on the lines.
+    Github,
+    /// JUnit XML, for CI test reports.
+    Junit,
+    /// A Markdown summary (counts, a table, the architecture diagram), for job summaries.
+    Markdown,
+}
+
+/// Renders a run in `format`; `color` matters for human output only.
+pub fn render(format: Format, run: &Run, color: bool, category: &str) -> String {
+    match format {
+        Format::Human => render_human(&run.outcome, &run.sources, color),
+        Format::Json => render_json(&run.outcome),
+        Format::Sarif => render_sarif(&run.outcome, &run.rules, category),
+        Format::Github => github::render_github(&run.outcome),
+        Format::Junit => junit::render_junit(&run.outcome),
+        Format::Markdown => {
+            let architecture = &run.config.architecture;
+            let diagram = (!architecture.layers.is_empty()).then(|| {
+                let (violations, _) = crate::arch::unexcused(&run.facts.arch, architecture);
+                crate::arch::render::render(
+                    &run.facts.arch,
+                    architecture,
+                    Level::Crate,
+                    &violations,
+                    GraphFormat::Mermaid,
+                )
+            });
+            markdown::render_markdown(&run.outcome, diagram.as_deref())
+        }
+    }
 }

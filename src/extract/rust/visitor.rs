@@ -385,25 +385,11 @@ impl<'ast> Visit<'ast> for FactVisitor<'_> {
         self.with_frame(Frame { function: None, is_async: true }, |v| visit::visit_expr_async(v, block));
     }
 
-    fn visit_type_path(&mut self, path: &'ast syn::TypePath) {
-        if path.qself.is_none() {
-            self.record_path(&path.path);
-        }
-        visit::visit_type_path(self, path);
-    }
-
-    fn visit_expr_path(&mut self, path: &'ast syn::ExprPath) {
-        if path.qself.is_none() {
-            self.record_path(&path.path);
-        }
-        visit::visit_expr_path(self, path);
-    }
-
-    fn visit_expr_struct(&mut self, expr: &'ast syn::ExprStruct) {
-        if expr.qself.is_none() {
-            self.record_path(&expr.path);
-        }
-        visit::visit_expr_struct(self, expr);
+    fn visit_path(&mut self, path: &'ast syn::Path) {
+        // Types, expressions, patterns, trait bounds and `impl Trait for`: every path that
+        // reaches through a module is a dependency.
+        self.record_path(path);
+        visit::visit_path(self, path);
     }
 
     fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
@@ -469,6 +455,11 @@ impl FactVisitor<'_> {
             return;
         }
         let (written, resolved, _, name) = self.resolve(attr.path());
+        if attr.path().is_ident("derive") {
+            if let Ok(paths) = attr.parse_args_with(Punctuated::<syn::Path, Token![,]>::parse_terminated) {
+                paths.iter().for_each(|path| self.record_path(path));
+            }
+        }
         let (args, tokens) = match &attr.meta {
             Meta::Path(_) => (Vec::new(), String::new()),
             Meta::List(list) => {
@@ -487,6 +478,7 @@ impl FactVisitor<'_> {
             args,
             tokens,
             item: item.map(|i| i.to_string()),
+            module: self.module.join("::"),
             in_test: self.in_test(),
             location: self.span_location(attr.span()),
         }));

@@ -1,0 +1,69 @@
+//! Baselines: adopt guardrail on a legacy codebase by recording today's findings, then report
+//! only new ones. Entries are line-insensitive fingerprints, sorted, one per line in the JSON,
+//! so a baseline diff reads well and the file only ever shrinks.
+
+use crate::facts::{Location, Problem};
+use crate::findings::Finding;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::sync::Arc;
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Entry {
+    pub rule: String,
+    pub path: String,
+    pub fingerprint: String,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct File {
+    version: u32,
+    findings: Vec<Entry>,
+}
+
+/// The baseline file for `findings`.
+pub fn write(findings: &[Finding]) -> String {
+    let entries: BTreeSet<Entry> = findings
+        .iter()
+        .map(|f| Entry { rule: f.rule.clone(), path: f.location.path.to_string(), fingerprint: f.fingerprint.clone() })
+        .collect();
+    let mut text = String::from("{\n  \"version\": 1,\n  \"findings\": [\n");
+    let lines: Vec<String> =
+        entries.iter().map(|e| format!("    {}", serde_json::to_string(e).expect("entries serialise"))).collect();
+    text.push_str(&lines.join(",\n"));
+    if !lines.is_empty() {
+        text.push('\n');
+    }
+    text.push_str("  ]\n}\n");
+    text
+}
+
+/// Removes the findings the baseline at `path` records. Returns how many it hid, and a note
+/// for every entry that no longer matches anything (so it can be deleted).
+pub fn apply(findings: &mut Vec<Finding>, path: &Path, shown: &str) -> Result<(usize, Vec<Problem>), Problem> {
+    let at = Location::file(Arc::from(shown));
+    let text = std::fs::read_to_string(path)
+        .map_err(|error| Problem { location: at.clone(), message: format!("cannot read the baseline: {error}") })?;
+    let file: File = serde_json::from_str(&text).map_err(|error| Problem {
+        location: Location { line: error.line() as u32, column: error.column() as u32, ..at.clone() },
+        message: format!("not a guardrail baseline: {error}"),
+    })?;
+    let mut unmatched: BTreeSet<Entry> = file.findings.into_iter().collect();
+    let before = findings.len();
+    findings.retain(|f| {
+        let key = Entry { rule: f.rule.clone(), path: f.location.path.to_string(), fingerprint: f.fingerprint.clone() };
+        !unmatched.remove(&key)
+    });
+    let notes = unmatched
+        .into_iter()
+        .map(|e| Problem {
+            location: at.clone(),
+            message: format!(
+                "baseline entry for `{}` in {} ({}) no longer matches a finding: regenerate the baseline to drop it",
+                e.rule, e.path, e.fingerprint
+            ),
+        })
+        .collect();
+    Ok((before - findings.len(), notes))
+}

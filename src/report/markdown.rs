@@ -1,0 +1,47 @@
+//! `--format markdown`: the job summary — counts by rule and severity, a table of findings,
+//! and the architecture diagram when one is declared.
+
+use crate::findings::{Outcome, Severity};
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}
+
+pub fn render_markdown(outcome: &Outcome, diagram: Option<&str>) -> String {
+    let mut out = String::from("## guardrail\n\n");
+    let count = |s: Severity| outcome.findings.iter().filter(|f| f.severity == s).count();
+    let _ = writeln!(
+        out,
+        "**{} errors, {} warnings, {} notes** in {} files{}.\n",
+        count(Severity::Error),
+        count(Severity::Warning),
+        count(Severity::Note),
+        outcome.files,
+        if outcome.problems.is_empty() { String::new() } else { format!("; {} problems", outcome.problems.len()) }
+    );
+    if !outcome.findings.is_empty() {
+        let mut by_rule: BTreeMap<(&str, Severity), usize> = BTreeMap::new();
+        for f in &outcome.findings {
+            *by_rule.entry((&f.rule, f.severity)).or_default() += 1;
+        }
+        out.push_str("| rule | severity | findings |\n|---|---|---|\n");
+        for ((rule, severity), n) in by_rule {
+            let _ = writeln!(out, "| `{rule}` | {severity} | {n} |");
+        }
+        out.push_str("\n| location | rule | message |\n|---|---|---|\n");
+        for f in &outcome.findings {
+            let _ =
+                writeln!(out, "| `{}:{}` | `{}` | {} |", f.location.path, f.location.line, f.rule, cell(&f.message));
+        }
+        out.push('\n');
+    }
+    for p in &outcome.problems {
+        let _ = writeln!(out, "- :x: `{}:{}` {}", p.location.path, p.location.line, cell(&p.message));
+    }
+    if let Some(diagram) = diagram {
+        let _ = write!(out, "\n### Architecture\n\n```mermaid\n{diagram}```\n");
+    }
+    out
+}
