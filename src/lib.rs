@@ -16,4 +16,5 @@ pub mod link;
 pub mod native;
 pub mod paths;
 pub mod report;
+pub mod scaffold;
 pub mod sources;
