@@ -396,7 +396,7 @@ fn run_fixtures(dir: &std::path::Path, policy_dirs: Vec<PathBuf>) -> i32 {
     let (policies, _) = PolicySet::load(dir, &Config::default(), &policy_dirs);
     // Coverage is asked of the policies under test: the user's, or the built-in ones when no
     // policy directory is given.
-    let under_test = |p: &&guardrail::engine::Policy| (p.origin == Origin::User) == !policy_dirs.is_empty();
+    let under_test = |p: &&guardrail::engine::Policy| (p.origin == Origin::User) != policy_dirs.is_empty();
     let ids: Vec<String> = policies.policies.iter().filter(under_test).map(|p| p.doc.id.clone()).collect();
     let gaps = fixtures::coverage_gaps(&results, dir, &ids);
     for gap in &gaps {
