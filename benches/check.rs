@@ -64,11 +64,14 @@ fn main() {
 
     let floor = median(|| parse_floor(&files));
     let mut findings = 0;
+    let mut timings = String::new();
     let full = median(|| {
         let run = check(&root, &CheckOptions::default());
         findings = run.outcome.findings.len();
+        timings = run.timings.render(5);
     });
     println!("parse-only floor (read + syn::parse_file): {:>8.1} ms", floor.as_secs_f64() * 1e3);
     println!("guardrail check (all built-in policies):   {:>8.1} ms  ({findings} findings)", full.as_secs_f64() * 1e3);
     println!("ratio check / floor: {:.2}x", full.as_secs_f64() / floor.as_secs_f64());
+    println!("\nphases of the last run:\n{timings}");
 }

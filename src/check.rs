@@ -10,10 +10,12 @@ use crate::filter;
 use crate::findings::Outcome;
 use crate::link;
 use crate::sources::Sources;
+use crate::timings::Timings;
 use rayon::prelude::*;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 /// What a run needs to know beyond the tree itself.
 #[derive(Debug, Clone, Default)]
@@ -41,6 +43,7 @@ pub struct Run {
     /// The documentation of every rule that ran, for formats that describe rules (SARIF).
     pub rules: Vec<RuleDoc>,
     pub config: Config,
+    pub timings: Timings,
 }
 
 /// Stack for the worker threads: parsing and walking deeply nested (hostile) input recurses.
@@ -54,36 +57,54 @@ fn in_pool<R: Send>(f: impl FnOnce() -> R + Send) -> R {
     }
 }
 
+/// What reading the tree produced.
+pub struct Collected {
+    pub config: Config,
+    pub facts: Facts,
+    pub problems: Vec<Problem>,
+    pub timings: Timings,
+}
+
 /// Reads the tree under `root` into facts: discover, extract, link.
-pub fn collect(root: &Path, options: &CheckOptions) -> (Config, Facts, Vec<Problem>) {
+pub fn collect(root: &Path, options: &CheckOptions) -> Collected {
     in_pool(|| collect_in_pool(root, options))
 }
 
-fn collect_in_pool(root: &Path, options: &CheckOptions) -> (Config, Facts, Vec<Problem>) {
-    let (config, mut problems) = Config::load(root, options.config.as_deref());
-    let (discovery, walk_problems) = discover::walk(root, &config);
+fn collect_in_pool(root: &Path, options: &CheckOptions) -> Collected {
+    let mut timings = Timings::default();
+    let (config, mut problems) = timings.phase("configuration", || Config::load(root, options.config.as_deref()));
+    let (discovery, walk_problems) = timings.phase("walk", || discover::walk(root, &config));
     problems.extend(walk_problems);
-    let ((packages, cargo_problems), files) = rayon::join(
-        || link::load_packages(root, &discovery.manifests),
-        || {
-            let max_size = config.max_file_size;
-            let files = discovery.files.par_iter().filter_map(|(file, kind)| read_and_extract(file, *kind, max_size));
-            let mut files = files.collect::<Vec<_>>();
-            let extra = options.extra_inputs.iter();
-            files.extend(
-                extra.filter_map(|(shown, kind, text)| extract::extract(shown.clone(), *kind, text.as_bytes())),
-            );
-            files
-        },
-    );
+    let ((packages, cargo_problems), extracted) = timings.phase("extract ‖ cargo metadata", || {
+        rayon::join(
+            || link::load_packages(root, &discovery.manifests),
+            || {
+                let max_size = config.max_file_size;
+                let timed = discovery.files.par_iter().filter_map(|(file, kind)| {
+                    let start = Instant::now();
+                    read_and_extract(file, *kind, max_size).map(|facts| (facts, start.elapsed()))
+                });
+                let mut files = timed.collect::<Vec<_>>();
+                let extra = options.extra_inputs.iter().filter_map(|(shown, kind, text)| {
+                    extract::extract(shown.clone(), *kind, text.as_bytes()).map(|facts| (facts, Duration::ZERO))
+                });
+                files.extend(extra);
+                files
+            },
+        )
+    });
+    timings.files = extracted.iter().map(|(facts, duration)| (facts.path.clone(), *duration)).collect();
+    let files: Vec<FileFacts> = extracted.into_iter().map(|(facts, _)| facts).collect();
     problems.extend(cargo_problems);
     problems.extend(files.iter().flat_map(|f| f.problems.iter().cloned()));
-    let (mut facts, link_problems) = link::link(packages, &discovery.manifests, files, &config.services);
+    let (mut facts, link_problems) =
+        timings.phase("link", || link::link(packages, &discovery.manifests, files, &config.services));
     problems.extend(link_problems);
-    let (graph, graph_problems) = ArchGraph::build(&facts, &config.architecture);
+    let (graph, graph_problems) =
+        timings.phase("architecture graph", || ArchGraph::build(&facts, &config.architecture));
     facts.arch = graph;
     problems.extend(graph_problems);
-    (config, facts, problems)
+    Collected { config, facts, problems, timings }
 }
 
 fn read_and_extract(file: &SourceFile, kind: FileKind, max_size: u64) -> Option<FileFacts> {
@@ -118,13 +139,15 @@ pub fn check(root: &Path, options: &CheckOptions) -> Run {
 }
 
 fn check_in_pool(root: &Path, options: &CheckOptions) -> Run {
-    let (config, facts, mut problems) = collect_in_pool(root, options);
+    let Collected { config, facts, mut problems, mut timings } = collect_in_pool(root, options);
     let facts = Arc::new(facts);
     let (policies, policy_problems) = PolicySet::load(root, &config, &options.policy_dirs);
     problems.extend(policy_problems);
     let (settings, settings_problems) = resolve_settings(&config, &policies.policies, &crate::native::NATIVE_RULES);
     problems.extend(settings_problems);
-    let (mut findings, evaluation_problems) = policies.evaluate(&facts, &settings);
+    let (mut findings, evaluation_problems, policy_times) =
+        timings.phase("evaluate", || policies.evaluate(&facts, &settings));
+    timings.policies = policy_times;
     problems.extend(evaluation_problems);
     findings.extend(arch::check(&facts.arch, &config.architecture, &settings));
     let sources = Sources::new(root);
@@ -134,7 +157,7 @@ fn check_in_pool(root: &Path, options: &CheckOptions) -> Run {
     for (shown, _, text) in &options.extra_inputs {
         sources.insert(shown.clone(), text.clone());
     }
-    let (findings, suppressed) = filter::apply(findings, &facts, &settings, &sources);
+    let (findings, suppressed) = timings.phase("filter", || filter::apply(findings, &facts, &settings, &sources));
     problems.sort_by(|a, b| {
         (&a.location.path, a.location.line, a.location.column, &a.message).cmp(&(
             &b.location.path,
@@ -171,5 +194,5 @@ fn check_in_pool(root: &Path, options: &CheckOptions) -> Run {
     let outcome = Outcome { findings, problems, files: facts.files.len(), suppressed, baselined, notes };
     let rules =
         policies.policies.iter().map(|p| p.doc.clone()).chain(crate::native::NATIVE_RULES.iter().cloned()).collect();
-    Run { outcome, facts, sources, rules, config }
+    Run { outcome, facts, sources, rules, config, timings }
 }

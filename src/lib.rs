@@ -18,3 +18,4 @@ pub mod paths;
 pub mod report;
 pub mod scaffold;
 pub mod sources;
+pub mod timings;

@@ -88,6 +88,9 @@ enum Command {
         /// The SARIF category (automationDetails.id), to tell jobs or shards apart in code scanning.
         #[arg(long, default_value = "guardrail")]
         category: String,
+        /// Print where the time went (phases, policies, slowest files) to stderr.
+        #[arg(long)]
+        timings: bool,
     },
     /// Record today's findings so that `check --baseline` reports only new ones.
     Baseline {
@@ -185,7 +188,19 @@ enum Command {
 
 fn main() -> ExitCode {
     let code = match Cli::parse().command {
-        Command::Check { paths, format, output, fail_on, config, color, k8s_stdin, baseline, diff_base, category } => {
+        Command::Check {
+            paths,
+            format,
+            output,
+            fail_on,
+            config,
+            color,
+            k8s_stdin,
+            baseline,
+            diff_base,
+            category,
+            timings,
+        } => {
             let (root, only_paths) = match resolve_targets(&paths) {
                 Ok(targets) => targets,
                 Err(message) => return usage_error(&message),
@@ -212,7 +227,12 @@ fn main() -> ExitCode {
             let options =
                 CheckOptions { config, extra_inputs, baseline, diff_base, only_paths, ..CheckOptions::default() };
             let run = check(&root, &options);
+            let started = std::time::Instant::now();
             print!("{}", report::render(format, &run, color.enabled(), &category));
+            if timings {
+                eprint!("{}", run.timings.render(10));
+                eprintln!("  {:<28} {:>9.1} ms", "report", started.elapsed().as_secs_f64() * 1e3);
+            }
             for (format, file) in outputs {
                 if let Err(error) = write_atomically(&file, &report::render(format, &run, false, &category)) {
                     eprintln!("error: cannot write {}: {error}", file.display());
@@ -232,7 +252,8 @@ fn main() -> ExitCode {
             report_problems(&run.outcome.problems)
         }
         Command::Facts { path, config, format: FactsFormat::Json } => {
-            let (_, facts, problems) = collect(&path, &CheckOptions { config, ..CheckOptions::default() });
+            let collected = collect(&path, &CheckOptions { config, ..CheckOptions::default() });
+            let (facts, problems) = (collected.facts, collected.problems);
             println!("{}", serde_json::to_string_pretty(&facts).expect("facts serialise"));
             for problem in &problems {
                 eprintln!(
@@ -247,7 +268,8 @@ fn main() -> ExitCode {
             }
         }
         Command::Services { path, config, format } => {
-            let (_, facts, problems) = collect(&path, &CheckOptions { config, ..CheckOptions::default() });
+            let collected = collect(&path, &CheckOptions { config, ..CheckOptions::default() });
+            let (facts, problems) = (collected.facts, collected.problems);
             match format {
                 ServicesFormat::Human => print!("{}", report::render_services(&facts.services)),
                 ServicesFormat::Json => {
@@ -257,14 +279,15 @@ fn main() -> ExitCode {
             report_problems(&problems)
         }
         Command::Graph { path, config, format, level } => {
-            let (config, facts, problems) = collect(&path, &CheckOptions { config, ..CheckOptions::default() });
+            let collected = collect(&path, &CheckOptions { config, ..CheckOptions::default() });
+            let (config, facts, problems) = (collected.config, collected.facts, collected.problems);
             let (violations, _) = guardrail::arch::unexcused(&facts.arch, &config.architecture);
             print!("{}", render(&facts.arch, &config.architecture, level, &violations, format));
             report_problems(&problems)
         }
         Command::Test { dir, policies } => run_fixtures(&dir, policies),
         Command::Init { path, force } => {
-            let (_, facts, _) = collect(&path, &CheckOptions::default());
+            let facts = collect(&path, &CheckOptions::default()).facts;
             let crates: Vec<String> = facts.packages.iter().map(|p| p.name.to_string()).collect();
             match scaffold::write_all(&scaffold::init(&path, &crates), force) {
                 Ok(()) => {

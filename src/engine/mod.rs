@@ -63,15 +63,17 @@ impl PolicySet {
         &self,
         facts: &Arc<Facts>,
         settings: &BTreeMap<String, RuleSettings>,
-    ) -> (Vec<Finding>, Vec<Problem>) {
-        let results: Vec<(Vec<Finding>, Vec<Problem>)> = self
+    ) -> (Vec<Finding>, Vec<Problem>, Vec<(String, Duration)>) {
+        let results: Vec<(Vec<Finding>, Vec<Problem>, (String, Duration))> = self
             .policies
             .par_iter()
             .filter_map(|policy| Some((policy, settings.get(&policy.doc.id)?.severity?)))
             .map(|(policy, severity)| {
                 let params = settings[&policy.doc.id].params.clone();
                 let ctx = PolicyContext::new(&policy.doc.id, severity, params, self.limits.policy_max_findings);
+                let started = std::time::Instant::now();
                 let outcome = catch_unwind(AssertUnwindSafe(|| self.run(policy, facts, &ctx)));
+                let elapsed = (policy.doc.id.clone(), started.elapsed());
                 let sink = ctx.take();
                 let mut problems = Vec::new();
                 match outcome {
@@ -91,16 +93,18 @@ impl PolicySet {
                         ),
                     });
                 }
-                (sink.findings, problems)
+                (sink.findings, problems, elapsed)
             })
             .collect();
         let mut findings = Vec::new();
         let mut problems = Vec::new();
-        for (f, p) in results {
+        let mut times = Vec::new();
+        for (f, p, t) in results {
             findings.extend(f);
             problems.extend(p);
+            times.push(t);
         }
-        (findings, problems)
+        (findings, problems, times)
     }
 
     fn run(&self, policy: &Policy, facts: &Arc<Facts>, ctx: &PolicyContext) -> Result<(), Box<EvalAltResult>> {
