@@ -26,6 +26,15 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+/// What evaluating policies produced: unsorted, unfiltered findings, problems, and the time
+/// each policy took.
+#[derive(Debug, Default)]
+pub struct Evaluation {
+    pub findings: Vec<Finding>,
+    pub problems: Vec<Problem>,
+    pub times: Vec<(String, Duration)>,
+}
+
 /// The engine with the policy API, and the policies of a run.
 pub struct PolicySet {
     engine: Engine,
@@ -59,12 +68,8 @@ impl PolicySet {
     }
 
     /// Runs every enabled policy; findings come back unsorted and unfiltered.
-    pub fn evaluate(
-        &self,
-        facts: &Arc<Facts>,
-        settings: &BTreeMap<String, RuleSettings>,
-    ) -> (Vec<Finding>, Vec<Problem>, Vec<(String, Duration)>) {
-        let results: Vec<(Vec<Finding>, Vec<Problem>, (String, Duration))> = self
+    pub fn evaluate(&self, facts: &Arc<Facts>, settings: &BTreeMap<String, RuleSettings>) -> Evaluation {
+        let results: Vec<Evaluation> = self
             .policies
             .par_iter()
             .filter_map(|policy| Some((policy, settings.get(&policy.doc.id)?.severity?)))
@@ -93,18 +98,16 @@ impl PolicySet {
                         ),
                     });
                 }
-                (sink.findings, problems, elapsed)
+                Evaluation { findings: sink.findings, problems, times: vec![elapsed] }
             })
             .collect();
-        let mut findings = Vec::new();
-        let mut problems = Vec::new();
-        let mut times = Vec::new();
-        for (f, p, t) in results {
-            findings.extend(f);
-            problems.extend(p);
-            times.push(t);
+        let mut all = Evaluation::default();
+        for result in results {
+            all.findings.extend(result.findings);
+            all.problems.extend(result.problems);
+            all.times.extend(result.times);
         }
-        (findings, problems, times)
+        all
     }
 
     fn run(&self, policy: &Policy, facts: &Arc<Facts>, ctx: &PolicyContext) -> Result<(), Box<EvalAltResult>> {
