@@ -145,10 +145,10 @@ fn check_in_pool(root: &Path, options: &CheckOptions) -> Run {
     problems.extend(policy_problems);
     let (settings, settings_problems) = resolve_settings(&config, &policies.policies, &crate::native::NATIVE_RULES);
     problems.extend(settings_problems);
-    let (mut findings, evaluation_problems, policy_times) =
-        timings.phase("evaluate", || policies.evaluate(&facts, &settings));
-    timings.policies = policy_times;
-    problems.extend(evaluation_problems);
+    let evaluation = timings.phase("evaluate", || policies.evaluate(&facts, &settings));
+    let mut findings = evaluation.findings;
+    timings.policies = evaluation.times;
+    problems.extend(evaluation.problems);
     findings.extend(arch::check(&facts.arch, &config.architecture, &settings));
     let sources = Sources::new(root);
     for policy in &policies.policies {
