@@ -75,6 +75,9 @@ impl<'a> LineIndex<'a> {
         (line, column): (u32, usize),
         (end_line, end_column): (u32, usize),
     ) -> Location {
+        // Parsers may point one past the end (an unexpected end of input): keep to real lines.
+        let last = self.line_starts.len() as u32;
+        let (line, end_line) = (line.clamp(1, last), end_line.clamp(1, last));
         Location {
             path: path.clone(),
             line,
@@ -117,5 +120,13 @@ mod tests {
         assert_eq!(index.position(12), (2, 1));
         assert_eq!(index.line_text(2), "foo();");
         assert_eq!(index.line_text(9), "");
+    }
+
+    #[test]
+    fn positions_past_the_end_are_kept_to_the_last_line() {
+        // Found by the property tests: a YAML error "at" the line after the last one.
+        let index = LineIndex::new("a: [\n");
+        let loc = index.location(&Arc::from("c.yaml"), (3, 0), (3, 1));
+        assert_eq!((loc.line, loc.end_line), (2, 2));
     }
 }

@@ -1,0 +1,143 @@
+//! Property tests that feed the parsers what an attacker or a broken editor might: arbitrary
+//! bytes, token soup, and mutations of real files. The property: no panic, and a file that
+//! does not parse becomes a problem with a location inside the file. `PROPTEST_CASES` sets the
+//! number of cases (256 by default; run with more locally, e.g. `PROPTEST_CASES=20000`).
+
+use guardrail::discover::config::Config;
+use guardrail::extract::{self, line_comment, CommentStyle};
+use guardrail::facts::{FileFacts, FileKind};
+use proptest::prelude::*;
+use std::sync::Arc;
+
+const RUST_SEED: &str = include_str!("../examples/shop/crates/api/src/handlers.rs");
+const K8S_SEED: &str = include_str!("../examples/shop/deploy/k8s/api.yaml");
+const COMPOSE_SEED: &str = include_str!("../examples/shop/compose.yaml");
+const DOCKER_SEED: &str = include_str!("../examples/shop/crates/api/Dockerfile");
+
+/// Every location a file's facts point at lies within the file.
+fn locations_in_bounds(facts: &FileFacts, text: &[u8]) {
+    let lines = text.split(|b| *b == b'\n').count() as u32;
+    for problem in facts.problems.iter().chain(&facts.notes) {
+        assert!(problem.location.line <= lines, "problem at line {} of {lines}", problem.location.line);
+    }
+    for call in &facts.rust.calls {
+        assert!(call.location.line >= 1 && call.location.line <= lines);
+        assert!(call.location.end_byte as usize <= text.len());
+    }
+}
+
+fn run(kind: FileKind, name: &str, bytes: &[u8]) {
+    if let Some(facts) = extract::extract(Arc::from(name), kind, bytes) {
+        locations_in_bounds(&facts, bytes);
+    }
+}
+
+/// A seed file with a slice replaced by arbitrary text: mostly-valid input, the interesting kind.
+fn mutated(seed: &'static str) -> impl Strategy<Value = String> {
+    (0..seed.len(), 0..64usize, ".{0,40}").prop_map(move |(at, len, insert)| {
+        let mut text = seed.to_owned();
+        let start = (0..=at).rev().find(|i| text.is_char_boundary(*i)).unwrap_or(0);
+        let end = (start + len..=text.len()).find(|i| text.is_char_boundary(*i)).unwrap_or(text.len());
+        text.replace_range(start..end.max(start), &insert);
+        text
+    })
+}
+
+fn token_soup() -> impl Strategy<Value = String> {
+    let tokens = prop::sample::select(vec![
+        "fn",
+        "async",
+        "{",
+        "}",
+        "(",
+        ")",
+        "[",
+        "]",
+        "::",
+        "use",
+        "mod",
+        ";",
+        "tokio",
+        "spawn",
+        "!",
+        "select",
+        "=>",
+        "=",
+        ",",
+        "\"s\"",
+        "'a'",
+        "'a",
+        "#[cfg(test)]",
+        "//",
+        "/*",
+        "*/",
+        "r#\"",
+        "\"#",
+        "impl",
+        "\n",
+    ]);
+    prop::collection::vec(tokens, 0..200).prop_map(|t| t.join(" "))
+}
+
+proptest! {
+    #[test]
+    fn rust_extraction_never_panics_on_bytes(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
+        run(FileKind::Rust, "a.rs", &bytes);
+    }
+
+    #[test]
+    fn rust_extraction_never_panics_on_token_soup(text in token_soup()) {
+        run(FileKind::Rust, "a.rs", text.as_bytes());
+    }
+
+    #[test]
+    fn rust_extraction_never_panics_on_mutated_code(text in mutated(RUST_SEED)) {
+        run(FileKind::Rust, "handlers.rs", text.as_bytes());
+    }
+
+    #[test]
+    fn kubernetes_extraction_never_panics(text in mutated(K8S_SEED)) {
+        run(FileKind::Kubernetes, "api.yaml", text.as_bytes());
+    }
+
+    #[test]
+    fn compose_extraction_never_panics(text in mutated(COMPOSE_SEED)) {
+        run(FileKind::Compose, "compose.yaml", text.as_bytes());
+    }
+
+    #[test]
+    fn dockerfile_parsing_never_panics(text in mutated(DOCKER_SEED)) {
+        run(FileKind::Dockerfile, "Dockerfile", text.as_bytes());
+    }
+
+    #[test]
+    fn yaml_extraction_never_panics_on_bytes(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
+        let mut text = b"apiVersion: v1\nkind: Pod\n".to_vec();
+        text.extend(bytes);
+        run(FileKind::Kubernetes, "pod.yaml", &text);
+        run(FileKind::Compose, "compose.yaml", &text);
+        run(FileKind::Dockerfile, "Dockerfile", &text);
+    }
+
+    #[test]
+    fn comment_scanning_never_panics(line in ".{0,80}") {
+        for style in [CommentStyle::Rust, CommentStyle::Yaml, CommentStyle::Dockerfile] {
+            if let Some(comment) = line_comment(&line, style) {
+                prop_assert!(comment.column <= line.chars().count());
+            }
+        }
+    }
+
+    #[test]
+    fn config_loading_never_panics(text in ".{0,200}") {
+        let (_, problems) = Config::parse(Arc::from("guardrail.toml"), &text);
+        for problem in problems {
+            prop_assert!(problem.location.line as usize <= text.lines().count().max(1) + 1);
+        }
+    }
+
+    #[test]
+    fn config_loading_never_panics_on_near_valid_input(text in mutated("exclude = [\"gen/**\"]\n[rules.unbounded-channel]\nseverity = \"warning\"\ninclude_tests = true\n[limits]\npolicy_timeout_ms = 500\n[[architecture.layers]]\nname = \"a\"\nmembers = [\"x\"]\n")) {
+        let _ = Config::parse(Arc::from("guardrail.toml"), &text);
+    }
+}
