@@ -33,6 +33,8 @@ pub struct CheckOptions {
     pub diff_base: Option<String>,
     /// Report only findings in these files (relative to the root); all when empty.
     pub only_paths: Vec<String>,
+    /// Build the architecture graph even when `guardrail.toml` declares no architecture.
+    pub architecture_graph: bool,
 }
 
 /// Everything a run produced, with what reporting needs.
@@ -100,10 +102,13 @@ fn collect_in_pool(root: &Path, options: &CheckOptions) -> Collected {
     let (mut facts, link_problems) =
         timings.phase("link", || link::link(packages, &discovery.manifests, files, &config.services));
     problems.extend(link_problems);
-    let (graph, graph_problems) =
-        timings.phase("architecture graph", || ArchGraph::build(&facts, &config.architecture));
-    facts.arch = graph;
-    problems.extend(graph_problems);
+    // The module graph follows every reference in the code: build it only when it is used.
+    if options.architecture_graph || !config.architecture.is_empty() {
+        let (graph, graph_problems) =
+            timings.phase("architecture graph", || ArchGraph::build(&facts, &config.architecture));
+        facts.arch = graph;
+        problems.extend(graph_problems);
+    }
     Collected { config, facts, problems, timings }
 }
 

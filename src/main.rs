@@ -279,7 +279,8 @@ fn main() -> ExitCode {
             report_problems(&problems)
         }
         Command::Graph { path, config, format, level } => {
-            let collected = collect(&path, &CheckOptions { config, ..CheckOptions::default() });
+            let options = CheckOptions { config, architecture_graph: true, ..CheckOptions::default() };
+            let collected = collect(&path, &options);
             let (config, facts, problems) = (collected.config, collected.facts, collected.problems);
             let (violations, _) = guardrail::arch::unexcused(&facts.arch, &config.architecture);
             print!("{}", render(&facts.arch, &config.architecture, level, &violations, format));

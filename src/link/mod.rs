@@ -14,6 +14,7 @@ pub use cargo::load_packages;
 use crate::discover::{ServiceConfig, SourceFile};
 use crate::facts::{Facts, FileFacts, LinkedFile, Package, Problem};
 use paths::{absolute, ReExports};
+use rayon::prelude::*;
 use std::sync::Arc;
 
 /// `rename → crate name` for the dependencies a package renames (`chan = { package = "flume" }`).
@@ -48,7 +49,7 @@ pub fn link(
     placement::apply_module_declarations(&files, &mut infos);
     let reexports = ReExports::build(&files, &infos);
     let linked = files
-        .into_iter()
+        .into_par_iter()
         .zip(infos)
         .map(|(mut facts, info)| {
             let module = info.module.as_deref();

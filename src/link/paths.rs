@@ -62,17 +62,16 @@ impl ReExports {
     /// Follows re-exports through the longest matching prefix, hop by hop.
     pub fn follow(&self, path: String) -> String {
         let mut path = path;
+        if self.table.is_empty() {
+            return path;
+        }
         for _ in 0..MAX_HOPS {
-            let segments: Vec<&str> = path.split("::").collect();
-            let replaced = (2..=segments.len()).rev().find_map(|len| {
-                let prefix = segments[..len].join("::");
-                self.table.get(&prefix).map(|target| {
-                    std::iter::once(target.as_str())
-                        .chain(segments[len..].iter().copied())
-                        .collect::<Vec<_>>()
-                        .join("::")
-                })
-            });
+            // Prefixes of two or more segments, longest first, looked up without allocating.
+            let ends = path.match_indices("::").map(|(i, _)| i).skip(1).chain([path.len()]).collect::<Vec<_>>();
+            let replaced = ends
+                .iter()
+                .rev()
+                .find_map(|&end| self.table.get(&path[..end]).map(|target| format!("{target}{}", &path[end..])));
             match replaced {
                 Some(next) if next != path => path = next,
                 _ => break,
