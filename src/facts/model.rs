@@ -45,8 +45,9 @@ pub struct UseFact {
     pub location: Location,
 }
 
-/// A path in a type, an expression or a struct literal that names something through a module:
-/// `crate::infra::db::Pool`, or `Pool` imported from there. What architecture checks follow.
+/// A path in a type, an expression, a pattern or a trait bound that names something through a
+/// module: `crate::infra::db::Pool`, or `Pool` imported from there. Recorded once per module
+/// (its first occurrence): what architecture checks follow.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PathFact {
     pub written: String,

@@ -29,6 +29,9 @@ pub struct FactVisitor<'a> {
     test_depth: u32,
     /// `use` items inside blocks (fn bodies, nested blocks): visible only there.
     block_scopes: Vec<Vec<(String, Vec<String>)>>,
+    /// (module, resolved path, in test) of the paths recorded: each is recorded once per
+    /// module, at its first occurrence — what a dependency graph needs, at a fraction of the cost.
+    seen_paths: std::collections::HashSet<(String, String, bool)>,
     facts: RustFacts,
 }
 
@@ -42,6 +45,7 @@ impl<'a> FactVisitor<'a> {
             frames: Vec::new(),
             test_depth: 0,
             block_scopes: Vec::new(),
+            seen_paths: Default::default(),
             facts: RustFacts::default(),
         }
     }
@@ -151,7 +155,9 @@ impl<'a> FactVisitor<'a> {
     /// Records a path that reaches through a module (`a::b`, or a name imported from one).
     fn record_path(&mut self, path: &syn::Path) {
         let (written, resolved, _, _) = self.resolve(path);
-        if !resolved.contains("::") {
+        if !resolved.contains("::")
+            || !self.seen_paths.insert((self.module.join("::"), resolved.clone(), self.in_test()))
+        {
             return;
         }
         self.facts.paths.push(Arc::new(crate::facts::PathFact {
