@@ -37,6 +37,13 @@ fn parse_floor(files: &[PathBuf]) {
     });
 }
 
+/// VmHWM from /proc: the process's peak resident memory.
+fn peak_memory_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
 fn main() {
     // `cargo bench` passes `--bench`; a filter argument that is not ours is ignored.
     let root = match std::env::var_os("GUARDRAIL_BENCH_DIR") {
@@ -62,7 +69,8 @@ fn main() {
         files.len()
     );
 
-    let floor = median(|| parse_floor(&files));
+    let pool = |threads: usize| rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("a thread pool");
+    let floor = pool(threads).install(|| median(|| parse_floor(&files)));
     let mut findings = 0;
     let mut timings = String::new();
     let full = median(|| {
@@ -70,8 +78,25 @@ fn main() {
         findings = run.outcome.findings.len();
         timings = run.timings.render(5);
     });
-    println!("parse-only floor (read + syn::parse_file): {:>8.1} ms", floor.as_secs_f64() * 1e3);
-    println!("guardrail check (all built-in policies):   {:>8.1} ms  ({findings} findings)", full.as_secs_f64() * 1e3);
+    // `check` builds its pool on each run, sized by RAYON_NUM_THREADS.
+    std::env::set_var("RAYON_NUM_THREADS", "1");
+    let single = median(|| drop(check(&root, &CheckOptions::default())));
+    std::env::remove_var("RAYON_NUM_THREADS");
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    println!("parse-only floor (read + syn::parse_file):  {:>8.1} ms", ms(floor));
+    println!("guardrail check (all built-in policies):    {:>8.1} ms  ({findings} findings)", ms(full));
+    println!("guardrail check on 1 thread:                {:>8.1} ms", ms(single));
     println!("ratio check / floor: {:.2}x", full.as_secs_f64() / floor.as_secs_f64());
+    println!("speed-up {threads} threads vs 1: {:.2}x", single.as_secs_f64() / full.as_secs_f64());
+    if let Some(peak) = peak_memory_kib() {
+        let bytes: u64 = files.iter().filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.len()).sum();
+        println!(
+            "peak memory (whole process): {:.0} MiB, {:.1} MiB per 100k lines, {:.1}x the source read ({:.1} MiB)",
+            peak as f64 / 1024.0,
+            peak as f64 / 1024.0 / (lines as f64 / 100_000.0),
+            (peak * 1024) as f64 / bytes as f64,
+            bytes as f64 / 1048576.0
+        );
+    }
     println!("\nphases of the last run:\n{timings}");
 }
