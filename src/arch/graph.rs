@@ -169,22 +169,31 @@ impl ArchGraph {
     /// The shortest chain of module edges from `source` to a node `is_target` accepts, stepping
     /// only through workspace modules.
     pub fn shortest_path(&self, source: &str, is_target: impl Fn(&str) -> bool) -> Option<Vec<&Edge>> {
+        self.search(source, &is_target, &|e| e.level == Level::Module)
+    }
+
+    /// Breadth-first search over the edges `keep` accepts, in source order, never stepping
+    /// through an external node: the shortest chain from `source` to an accepted node.
+    pub fn search(
+        &self,
+        source: &str,
+        is_target: &dyn Fn(&str) -> bool,
+        keep: &dyn Fn(&Edge) -> bool,
+    ) -> Option<Vec<&Edge>> {
         let mut previous: BTreeMap<&str, &Edge> = BTreeMap::new();
         let mut queue = VecDeque::from([source]);
         let mut seen = BTreeSet::from([source]);
         while let Some(node) = queue.pop_front() {
-            for edge in self.edges_from(Level::Module, node) {
+            let edges = [Level::Crate, Level::Module].into_iter().flat_map(|level| self.edges_from(level, node));
+            for edge in edges.filter(|e| keep(e)) {
                 if !seen.insert(&edge.to) {
                     continue;
                 }
                 previous.insert(&edge.to, edge);
                 if is_target(&edge.to) {
                     let mut chain = vec![edge];
-                    while let Some(step) = previous.get(chain[0].from.as_str()) {
-                        if chain[0].from == source {
-                            break;
-                        }
-                        chain.insert(0, step);
+                    while chain[0].from != source {
+                        chain.insert(0, previous[chain[0].from.as_str()]);
                     }
                     return Some(chain);
                 }

@@ -231,7 +231,7 @@ fn cycle_violations(graph: &ArchGraph, found: &mut Vec<Violation>) {
             let mut first = in_cycle.clone();
             first.sort_by(|a, b| a.location.cmp(&b.location));
             let Some(start) = first.first() else { continue };
-            let back = graph.shortest_path_within(&start.to, &start.from, keep);
+            let back = graph.search(&start.to, &|n| n == start.from, keep).unwrap_or_default();
             let mut chain = vec![*start];
             chain.extend(back);
             found.push(Violation {
@@ -243,30 +243,5 @@ fn cycle_violations(graph: &ArchGraph, found: &mut Vec<Violation>) {
                 ends: (start.from.clone(), start.from.clone()),
             });
         }
-    }
-}
-
-impl ArchGraph {
-    /// The shortest chain from `from` to `to` using only edges `keep` accepts.
-    fn shortest_path_within(&self, from: &str, to: &str, keep: &dyn Fn(&Edge) -> bool) -> Vec<&Edge> {
-        let mut previous: std::collections::HashMap<&str, &Edge> = std::collections::HashMap::new();
-        let mut queue = std::collections::VecDeque::from([from]);
-        while let Some(node) = queue.pop_front() {
-            for edge in self.edges.iter().filter(|e| keep(e) && e.from == node) {
-                if previous.contains_key(edge.to.as_str()) || edge.to == from {
-                    continue;
-                }
-                previous.insert(&edge.to, edge);
-                if edge.to == to {
-                    let mut chain = vec![edge];
-                    while chain[0].from != from {
-                        chain.insert(0, previous[chain[0].from.as_str()]);
-                    }
-                    return chain;
-                }
-                queue.push_back(&edge.to);
-            }
-        }
-        Vec::new()
     }
 }
