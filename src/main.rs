@@ -11,7 +11,7 @@ use guardrail::facts::FileKind;
 use guardrail::findings::Severity;
 use guardrail::fixtures;
 use guardrail::native::NATIVE_RULES;
-use guardrail::report::{self, ColorChoice, Format};
+use guardrail::report::{self, ColorChoice, Format, RenderOptions};
 use guardrail::scaffold;
 use std::io::Read;
 use std::path::PathBuf;
@@ -91,6 +91,10 @@ enum Command {
         /// Print where the time went (phases, policies, slowest files) to stderr.
         #[arg(long)]
         timings: bool,
+        /// Prepend this to paths in SARIF and GitHub annotations (e.g. `services/api/` when
+        /// checking a sub-directory of the repository).
+        #[arg(long, default_value = "")]
+        path_prefix: String,
     },
     /// Record today's findings so that `check --baseline` reports only new ones.
     Baseline {
@@ -200,6 +204,7 @@ fn main() -> ExitCode {
             diff_base,
             category,
             timings,
+            path_prefix,
         } => {
             let (root, only_paths) = match resolve_targets(&paths) {
                 Ok(targets) => targets,
@@ -228,13 +233,15 @@ fn main() -> ExitCode {
                 CheckOptions { config, extra_inputs, baseline, diff_base, only_paths, ..CheckOptions::default() };
             let run = check(&root, &options);
             let started = std::time::Instant::now();
-            print!("{}", report::render(format, &run, color.enabled(), &category));
+            let render_options = RenderOptions { color: color.enabled(), category, path_prefix };
+            print!("{}", report::render(format, &run, &render_options));
             if timings {
                 eprint!("{}", run.timings.render(10));
                 eprintln!("  {:<28} {:>9.1} ms", "report", started.elapsed().as_secs_f64() * 1e3);
             }
             for (format, file) in outputs {
-                if let Err(error) = write_atomically(&file, &report::render(format, &run, false, &category)) {
+                let plain = RenderOptions { color: false, ..render_options.clone() };
+                if let Err(error) = write_atomically(&file, &report::render(format, &run, &plain)) {
                     eprintln!("error: cannot write {}: {error}", file.display());
                     return ExitCode::from(2);
                 }

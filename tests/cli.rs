@@ -38,6 +38,10 @@ fn the_example_workspace_reports_code_and_deployment_findings_together() {
         .collect();
     assert_eq!(related[0], ("crates/api/src/main.rs", 49), "the server start, then who sends SIGTERM: {related:?}");
     assert!(related.contains(&("deploy/k8s/api.yaml", 4)), "{related:?}");
+    assert_eq!(
+        report["findings"][1]["help"],
+        "use exec form: CMD [\"/usr/local/bin/api\", ...], or prefix the command with `exec`"
+    );
     let probe = &report["findings"][6];
     assert!(probe["message"].as_str().unwrap().contains("`/ready`"), "{probe}");
     assert_eq!(report["summary"]["findings"], 7);

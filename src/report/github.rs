@@ -12,7 +12,16 @@ fn escape_property(text: &str) -> String {
     escape_data(text).replace(':', "%3A").replace(',', "%2C")
 }
 
-pub fn render_github(outcome: &Outcome) -> String {
+/// `file=…,line=…,col=…` for a location, or nothing for a problem with no file.
+fn position(path: &str, line: u32, column: u32, prefix: &str) -> String {
+    if path.is_empty() {
+        String::new()
+    } else {
+        format!("file={},line={line},col={column},", escape_property(&format!("{prefix}{path}")))
+    }
+}
+
+pub fn render_github(outcome: &Outcome, prefix: &str) -> String {
     let mut out = String::new();
     for f in &outcome.findings {
         let command = match f.severity {
@@ -27,10 +36,8 @@ pub fn render_github(outcome: &Outcome) -> String {
         let at = &f.location;
         let _ = writeln!(
             out,
-            "::{command} file={},line={},col={},endLine={},endColumn={},title={}::{}",
-            escape_property(&at.path),
-            at.line,
-            at.column,
+            "::{command} {}endLine={},endColumn={},title={}::{}",
+            position(&at.path, at.line, at.column, prefix),
             at.end_line,
             at.end_column,
             escape_property(&format!("guardrail: {}", f.rule)),
@@ -40,10 +47,8 @@ pub fn render_github(outcome: &Outcome) -> String {
     for p in &outcome.problems {
         let _ = writeln!(
             out,
-            "::error file={},line={},col={},title={}::{}",
-            escape_property(&p.location.path),
-            p.location.line,
-            p.location.column,
+            "::error {}title={}::{}",
+            position(&p.location.path, p.location.line, p.location.column, prefix),
             escape_property("guardrail: error"),
             escape_data(&p.message)
         );

@@ -35,13 +35,25 @@ pub enum Format {
     Markdown,
 }
 
-/// Renders a run in `format`; `color` matters for human output only.
-pub fn render(format: Format, run: &Run, color: bool, category: &str) -> String {
+/// How a run is rendered beyond its format.
+#[derive(Debug, Clone, Default)]
+pub struct RenderOptions {
+    /// Colour, for human output.
+    pub color: bool,
+    /// The SARIF category.
+    pub category: String,
+    /// Prepended to paths in SARIF and GitHub annotations, which GitHub reads from the
+    /// repository root when the checked root is a sub-directory (`examples/shop/`).
+    pub path_prefix: String,
+}
+
+/// Renders a run in `format`.
+pub fn render(format: Format, run: &Run, options: &RenderOptions) -> String {
     match format {
-        Format::Human => render_human(&run.outcome, &run.sources, color),
+        Format::Human => render_human(&run.outcome, &run.sources, options.color),
         Format::Json => render_json(&run.outcome),
-        Format::Sarif => render_sarif(&run.outcome, &run.rules, category),
-        Format::Github => github::render_github(&run.outcome),
+        Format::Sarif => render_sarif(&run.outcome, &run.rules, &options.category, &options.path_prefix),
+        Format::Github => github::render_github(&run.outcome, &options.path_prefix),
         Format::Junit => junit::render_junit(&run.outcome),
         Format::Markdown => {
             let architecture = &run.config.architecture;

@@ -77,9 +77,9 @@ struct SarifResult<'a> {
     rule_index: usize,
     level: &'static str,
     message: Text,
-    locations: [SarifLocation<'a>; 1],
+    locations: [SarifLocation; 1],
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    related_locations: Vec<SarifLocation<'a>>,
+    related_locations: Vec<SarifLocation>,
     partial_fingerprints: Fingerprints<'a>,
 }
 
@@ -91,25 +91,25 @@ struct Fingerprints<'a> {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct SarifLocation<'a> {
+struct SarifLocation {
     #[serde(skip_serializing_if = "Option::is_none")]
     id: Option<usize>,
-    physical_location: Physical<'a>,
+    physical_location: Physical,
     #[serde(skip_serializing_if = "Option::is_none")]
     message: Option<Text>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Physical<'a> {
-    artifact_location: Artifact<'a>,
+struct Physical {
+    artifact_location: Artifact,
     region: Region,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Artifact<'a> {
-    uri: &'a str,
+struct Artifact {
+    uri: String,
     uri_base_id: &'static str,
 }
 
@@ -130,13 +130,13 @@ fn level(severity: Severity) -> &'static str {
     }
 }
 
-fn physical(location: &Location) -> Physical<'_> {
+fn physical(location: &Location, prefix: &str) -> Physical {
     let line = location.line.max(1);
     let end_line = location.end_line.max(line);
     let column = location.column.max(1);
     let end_column = if end_line == line { location.end_column.max(column + 1) } else { location.end_column.max(1) };
     Physical {
-        artifact_location: Artifact { uri: &location.path, uri_base_id: "%SRCROOT%" },
+        artifact_location: Artifact { uri: format!("{prefix}{}", location.path), uri_base_id: "%SRCROOT%" },
         region: Region { start_line: line, start_column: column, end_line, end_column },
     }
 }
@@ -146,8 +146,9 @@ fn rule_name(id: &str) -> String {
     id.split('-').map(|w| w[..1].to_uppercase() + &w[1..]).collect()
 }
 
-/// Renders the findings of a run; `category` distinguishes shards or jobs in code scanning.
-pub fn render_sarif(outcome: &Outcome, rules: &[RuleDoc], category: &str) -> String {
+/// Renders the findings of a run; `category` distinguishes shards or jobs in code scanning, and
+/// `prefix` makes paths relative to the repository root.
+pub fn render_sarif(outcome: &Outcome, rules: &[RuleDoc], category: &str, prefix: &str) -> String {
     let index = |id: &str| rules.iter().position(|r| r.id == id);
     let results = outcome
         .findings
@@ -163,14 +164,18 @@ pub fn render_sarif(outcome: &Outcome, rules: &[RuleDoc], category: &str) -> Str
                         None => f.message.clone(),
                     },
                 },
-                locations: [SarifLocation { id: None, physical_location: physical(&f.location), message: None }],
+                locations: [SarifLocation {
+                    id: None,
+                    physical_location: physical(&f.location, prefix),
+                    message: None,
+                }],
                 related_locations: f
                     .related
                     .iter()
                     .enumerate()
                     .map(|(i, r)| SarifLocation {
                         id: Some(i),
-                        physical_location: physical(&r.location),
+                        physical_location: physical(&r.location, prefix),
                         message: Some(Text { text: r.message.clone() }),
                     })
                     .collect(),
