@@ -231,7 +231,9 @@ fn main() -> ExitCode {
             }
             let options =
                 CheckOptions { config, extra_inputs, baseline, diff_base, only_paths, ..CheckOptions::default() };
+            let progress = Progress::start(format == Format::Human);
             let run = check(&root, &options);
+            drop(progress);
             let started = std::time::Instant::now();
             let render_options = RenderOptions { color: color.enabled(), category, path_prefix };
             print!("{}", report::render(format, &run, &render_options));
@@ -350,6 +352,49 @@ fn main() -> ExitCode {
         }
     };
     ExitCode::from(code as u8)
+}
+
+/// A line on stderr that says the run is still going, for long runs in a terminal; never in
+/// CI, when stderr is not a terminal, or for machine-readable output.
+struct Progress {
+    done: Option<std::sync::mpsc::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Progress {
+    const QUIET_FOR: std::time::Duration = std::time::Duration::from_millis(800);
+
+    fn start(human: bool) -> Progress {
+        use std::io::IsTerminal;
+        let wanted = human && std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
+        if !wanted {
+            return Progress { done: None, thread: None };
+        }
+        let (done, finished) = std::sync::mpsc::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let started = std::time::Instant::now();
+            if !matches!(finished.recv_timeout(Self::QUIET_FOR), Err(std::sync::mpsc::RecvTimeoutError::Timeout)) {
+                return;
+            }
+            let tick = std::time::Duration::from_millis(250);
+            while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = finished.recv_timeout(tick) {
+                eprint!("\rguardrail: checking… {:.1} s", started.elapsed().as_secs_f64());
+            }
+            eprint!("\r\x1b[K");
+        });
+        Progress { done: Some(done), thread: Some(thread) }
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        if let Some(done) = self.done.take() {
+            let _ = done.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
 }
 
 fn usage_error(message: &str) -> ExitCode {
