@@ -100,3 +100,22 @@ fn walk(root: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     found
 }
+
+#[test]
+fn deeply_nested_yaml_is_parsed_or_refused_never_a_crash() {
+    let flow = format!(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: deep\ndata: {}{}\n",
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
+    let block: String = (1..1500).map(|i| format!("{}a:\n", " ".repeat(i))).collect();
+    let block = format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: deeper\ndata:\n{block}");
+    let dir = workspace(&[("src/lib.rs", UNBOUNDED), ("deploy/flow.yaml", &flow), ("deploy/block.yaml", &block)]);
+    let (code, report) = check_json(dir.path(), &[]);
+    assert_eq!(code, 2);
+    assert_eq!(findings(&report), [finding("unbounded-channel", "src/lib.rs", 2)]);
+    let errs = errors(&report);
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert_eq!((errs[0].0.as_str(), errs[0].1), ("deploy/flow.yaml", 5));
+    assert!(errs[0].2.contains("recursion limit"), "{}", errs[0].2);
+}
