@@ -97,6 +97,9 @@ enum Command {
         path_prefix: String,
     },
     /// Record today's findings so that `check --baseline` reports only new ones.
+    #[command(
+        after_help = "Example:\n  guardrail baseline && git add guardrail-baseline.json\n  guardrail check --baseline guardrail-baseline.json"
+    )]
     Baseline {
         #[arg(default_value = ".")]
         path: PathBuf,
@@ -107,6 +110,7 @@ enum Command {
         config: Option<PathBuf>,
     },
     /// Print the facts model as JSON, to see what policies can query.
+    #[command(after_help = "Example:\n  guardrail facts | jq '.files[].rust.calls[] | select(.name == \"spawn\")'")]
     Facts {
         #[arg(default_value = ".")]
         path: PathBuf,
@@ -118,6 +122,7 @@ enum Command {
     },
     /// Show how each binary was joined to its Dockerfile, compose service and Kubernetes
     /// workloads, and the evidence for each link.
+    #[command(after_help = "Example:\n  guardrail services --format json")]
     Services {
         #[arg(default_value = ".")]
         path: PathBuf,
@@ -152,6 +157,7 @@ enum Command {
         policies: Vec<PathBuf>,
     },
     /// List the rules: id, default severity, origin, summary.
+    #[command(after_help = "Example:\n  guardrail list | grep error")]
     List {
         /// A root whose guardrail.toml adds user policies.
         #[arg(default_value = ".")]
@@ -183,6 +189,7 @@ enum Command {
         force: bool,
     },
     /// Print a rule's documentation.
+    #[command(after_help = "Example:\n  guardrail explain probe-route")]
     Explain {
         id: String,
         #[arg(long, default_value = ".")]
