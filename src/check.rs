@@ -138,6 +138,41 @@ fn read_and_extract(file: &SourceFile, kind: FileKind, max_size: u64) -> Option<
     }
 }
 
+/// Narrows the report to what was asked: not in the baseline, on changed lines, in the files
+/// given. Returns how many findings the baseline hid.
+fn narrow(
+    findings: &mut Vec<crate::findings::Finding>,
+    problems: &mut Vec<Problem>,
+    notes: &mut Vec<Problem>,
+    root: &Path,
+    options: &CheckOptions,
+) -> usize {
+    let mut baselined = 0;
+    if let Some(path) = &options.baseline {
+        let shown = crate::discover::config::relative_display(root, path);
+        match filter::baseline::apply(findings, path, &shown) {
+            Ok((hidden, stale)) => {
+                baselined = hidden;
+                notes.extend(stale);
+            }
+            Err(problem) => problems.push(problem),
+        }
+    }
+    if let Some(base) = &options.diff_base {
+        match filter::diff::changed_lines(root, base) {
+            Ok(changed) => findings.retain(|f| {
+                let whole_file = f.location.line == 1 && f.location.start_byte == f.location.end_byte;
+                filter::diff::is_changed(&changed, &f.location.path, f.location.line, whole_file)
+            }),
+            Err(message) => problems.push(Problem { location: Location::file(Arc::from("")), message }),
+        }
+    }
+    if !options.only_paths.is_empty() {
+        findings.retain(|f| options.only_paths.iter().any(|p| *p == *f.location.path));
+    }
+    baselined
+}
+
 /// The whole check of the tree under `root`.
 pub fn check(root: &Path, options: &CheckOptions) -> Run {
     in_pool(|| check_in_pool(root, options))
@@ -162,40 +197,13 @@ fn check_in_pool(root: &Path, options: &CheckOptions) -> Run {
     for (shown, _, text) in &options.extra_inputs {
         sources.insert(shown.clone(), text.clone());
     }
-    let (findings, suppressed) = timings.phase("filter", || filter::apply(findings, &facts, &settings, &sources));
-    problems.sort_by(|a, b| {
-        (&a.location.path, a.location.line, a.location.column, &a.message).cmp(&(
-            &b.location.path,
-            b.location.line,
-            b.location.column,
-            &b.message,
-        ))
-    });
+    let (mut findings, suppressed) = timings.phase("filter", || filter::apply(findings, &facts, &settings, &sources));
     let mut notes: Vec<Problem> = facts.files.iter().flat_map(|f| f.facts.notes.iter().cloned()).collect();
-    let mut findings = findings;
-    let mut baselined = 0;
-    if let Some(path) = &options.baseline {
-        let shown = crate::discover::config::relative_display(root, path);
-        match filter::baseline::apply(&mut findings, path, &shown) {
-            Ok((hidden, stale)) => {
-                baselined = hidden;
-                notes.extend(stale);
-            }
-            Err(problem) => problems.push(problem),
-        }
-    }
-    if let Some(base) = &options.diff_base {
-        match filter::diff::changed_lines(root, base) {
-            Ok(changed) => findings.retain(|f| {
-                let whole_file = f.location.line == 1 && f.location.start_byte == f.location.end_byte;
-                filter::diff::is_changed(&changed, &f.location.path, f.location.line, whole_file)
-            }),
-            Err(message) => problems.push(Problem { location: Location::file(Arc::from("")), message }),
-        }
-    }
-    if !options.only_paths.is_empty() {
-        findings.retain(|f| options.only_paths.iter().any(|p| *p == *f.location.path));
-    }
+    let baselined = narrow(&mut findings, &mut problems, &mut notes, root, options);
+    problems.sort_by(|a, b| {
+        let key = |p: &Problem| (p.location.path.clone(), p.location.line, p.location.column, p.message.clone());
+        key(a).cmp(&key(b))
+    });
     let outcome = Outcome { findings, problems, files: facts.files.len(), suppressed, baselined, notes };
     let rules =
         policies.policies.iter().map(|p| p.doc.clone()).chain(crate::native::NATIVE_RULES.iter().cloned()).collect();
