@@ -13,7 +13,7 @@ pub use cargo::load_packages;
 
 use crate::discover::{ServiceConfig, SourceFile};
 use crate::facts::{Facts, FileFacts, LinkedFile, Package, Problem};
-use paths::{absolute, ReExports};
+use paths::{absolute, is_relative, ReExports};
 use rayon::prelude::*;
 use std::sync::Arc;
 
@@ -27,13 +27,11 @@ fn renamed_dependencies(packages: &[Package], package: &str) -> Vec<(String, Str
         .collect()
 }
 
-/// A path through a renamed dependency, written with the crate's own name.
-fn unrename(path: &str, renames: &[(String, String)]) -> String {
+/// A path through a renamed dependency, written with the crate's own name; `None` when the
+/// path does not start with a renamed dependency.
+fn unrename(path: &str, renames: &[(String, String)]) -> Option<String> {
     let first = path.split("::").next().unwrap_or(path);
-    match renames.iter().find(|(rename, _)| rename == first) {
-        Some((_, name)) => format!("{name}{}", &path[first.len()..]),
-        None => path.to_owned(),
-    }
+    renames.iter().find(|(rename, _)| rename == first).map(|(_, name)| format!("{name}{}", &path[first.len()..]))
 }
 
 /// Joins extracted files to the packages that own them, makes their paths absolute, and
@@ -54,37 +52,41 @@ pub fn link(
         .map(|(mut facts, info)| {
             let module = info.module.as_deref();
             let renames = info.package.as_ref().map(|name| renamed_dependencies(&packages, name)).unwrap_or_default();
-            let canonical = |path: &str| reexports.follow(absolute(&unrename(path, &renames), module));
+            // Most paths need no rewriting: only allocate for those that do.
+            let canonical = |path: &mut String| {
+                let unrenamed = unrename(path, &renames);
+                let current = unrenamed.as_deref().unwrap_or(path);
+                let absolute = is_relative(current).then(|| absolute(current, module));
+                let current = absolute.as_deref().unwrap_or(current);
+                if let Some(rewritten) = reexports.follow(current).or(absolute).or(unrenamed) {
+                    *path = rewritten;
+                }
+            };
             for call in &mut facts.rust.calls {
                 let call = Arc::make_mut(call);
-                call.resolved = canonical(&call.resolved);
-                call.glob_candidates.iter_mut().for_each(|c| *c = canonical(c));
-                call.arg_roots.iter_mut().flatten().for_each(|r| *r = canonical(r));
+                canonical(&mut call.resolved);
+                call.glob_candidates.iter_mut().for_each(canonical);
+                call.arg_roots.iter_mut().flatten().for_each(canonical);
             }
             for call in &mut facts.rust.method_calls {
                 let call = Arc::make_mut(call);
-                call.receiver_root = call.receiver_root.as_deref().map(canonical);
-                call.arg_roots.iter_mut().flatten().for_each(|r| *r = canonical(r));
+                call.receiver_root.iter_mut().for_each(canonical);
+                call.arg_roots.iter_mut().flatten().for_each(canonical);
             }
             for mac in &mut facts.rust.macros {
-                let mac = Arc::make_mut(mac);
-                mac.resolved = canonical(&mac.resolved);
+                canonical(&mut Arc::make_mut(mac).resolved);
             }
             for attr in &mut facts.rust.attributes {
-                let attr = Arc::make_mut(attr);
-                attr.resolved = canonical(&attr.resolved);
+                canonical(&mut Arc::make_mut(attr).resolved);
             }
             for path in &mut facts.rust.paths {
-                let path = Arc::make_mut(path);
-                path.resolved = canonical(&path.resolved);
+                canonical(&mut Arc::make_mut(path).resolved);
             }
             for import in &mut facts.rust.uses {
-                let import = Arc::make_mut(import);
-                import.path = canonical(&import.path);
+                canonical(&mut Arc::make_mut(import).path);
             }
             for f in &mut facts.rust.fns {
-                let f = Arc::make_mut(f);
-                f.attributes.iter_mut().for_each(|a| *a = canonical(a));
+                Arc::make_mut(f).attributes.iter_mut().for_each(canonical);
             }
             LinkedFile { info: Arc::new(info), facts }
         })

@@ -59,13 +59,15 @@ impl ReExports {
         ReExports { table }
     }
 
-    /// Follows re-exports through the longest matching prefix, hop by hop.
-    pub fn follow(&self, path: String) -> String {
-        let mut path = path;
+    /// Follows re-exports through the longest matching prefix, hop by hop; `None` when no
+    /// re-export applies (the common case, kept free of allocations).
+    pub fn follow(&self, path: &str) -> Option<String> {
         if self.table.is_empty() {
-            return path;
+            return None;
         }
+        let mut current: Option<String> = None;
         for _ in 0..MAX_HOPS {
+            let path = current.as_deref().unwrap_or(path);
             // Prefixes of two or more segments, longest first, looked up without allocating.
             let ends = path.match_indices("::").map(|(i, _)| i).skip(1).chain([path.len()]).collect::<Vec<_>>();
             let replaced = ends
@@ -73,12 +75,18 @@ impl ReExports {
                 .rev()
                 .find_map(|&end| self.table.get(&path[..end]).map(|target| format!("{target}{}", &path[end..])));
             match replaced {
-                Some(next) if next != path => path = next,
+                Some(next) if next != path => current = Some(next),
                 _ => break,
             }
         }
-        path
+        current
     }
+}
+
+/// Whether a path starts with `crate`, `self` or `super`, which [`absolute`] rewrites.
+pub fn is_relative(path: &str) -> bool {
+    let first = path.split("::").next().unwrap_or(path);
+    matches!(first, "crate" | "self" | "super")
 }
 
 #[cfg(test)]
@@ -103,8 +111,9 @@ mod tests {
         reexports.table.insert("shared::chan".into(), "tokio::sync::mpsc".into());
         reexports.table.insert("a::x".into(), "b::x".into());
         reexports.table.insert("b::x".into(), "a::x".into());
-        assert_eq!(reexports.follow("shared::make_queue".into()), "tokio::sync::mpsc::unbounded_channel");
-        assert_eq!(reexports.follow("shared::chan::channel".into()), "tokio::sync::mpsc::channel");
-        assert!(["a::x", "b::x"].contains(&reexports.follow("a::x".into()).as_str()));
+        assert_eq!(reexports.follow("shared::make_queue").unwrap(), "tokio::sync::mpsc::unbounded_channel");
+        assert_eq!(reexports.follow("shared::chan::channel").unwrap(), "tokio::sync::mpsc::channel");
+        assert!(["a::x", "b::x"].contains(&reexports.follow("a::x").unwrap_or_default().as_str()));
+        assert_eq!(reexports.follow("tokio::spawn"), None);
     }
 }
