@@ -65,7 +65,7 @@ fn output_is_byte_identical_across_runs_and_thread_counts() {
         assert_eq!(output.status.code(), Some(1));
         output.stdout
     };
-    for format in ["json", "human"] {
+    for format in ["json", "human", "sarif", "github", "junit", "markdown"] {
         let one = run("1", format);
         assert!(!one.is_empty());
         assert_eq!(one, run("4", format), "{format}: 1 thread vs 4");
