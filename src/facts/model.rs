@@ -21,7 +21,8 @@ pub enum Literal {
 pub struct CodeContext {
     /// The innermost fn, closure or block is `async`.
     pub in_async: bool,
-    /// Inside `#[cfg(test)]`, a `#[test]`-like fn; file-level test targets are added by link.
+    /// Inside `#[cfg(test)]` or a `#[test]`-like fn. Test-only files (tests/, `#[cfg(test)] mod x;`)
+    /// are known from link: the `in_test` getter of policies combines both.
     pub in_test: bool,
     /// Name of the innermost named fn, if any.
     pub function: Option<String>,

@@ -25,6 +25,8 @@ pub struct FactVisitor<'a> {
     index: &'a LineIndex<'a>,
     scopes: &'a Scopes,
     module: Vec<String>,
+    /// `module` joined with `::`, kept in step with it: every fact records it.
+    module_key: String,
     frames: Vec<Frame>,
     test_depth: u32,
     /// `use` items inside blocks (fn bodies, nested blocks): visible only there.
@@ -42,6 +44,7 @@ impl<'a> FactVisitor<'a> {
             index,
             scopes,
             module: Vec::new(),
+            module_key: String::new(),
             frames: Vec::new(),
             test_depth: 0,
             block_scopes: Vec::new(),
@@ -72,7 +75,7 @@ impl<'a> FactVisitor<'a> {
             in_async: self.frames.last().is_some_and(|frame| frame.is_async),
             in_test: self.in_test(),
             function: self.frames.iter().rev().find_map(|frame| frame.function.clone()),
-            module: self.module.join("::"),
+            module: self.module_key.clone(),
         }
     }
 
@@ -144,7 +147,7 @@ impl<'a> FactVisitor<'a> {
             is_async: sig.asyncness.is_some(),
             is_pub: vis.is_some_and(|v| !matches!(v, Visibility::Inherited)),
             is_method,
-            module: self.module.join("::"),
+            module: self.module_key.clone(),
             attributes,
             in_test: self.in_test(),
             location: self.location(start, sig.ident.span()),
@@ -156,14 +159,14 @@ impl<'a> FactVisitor<'a> {
     fn record_path(&mut self, path: &syn::Path) {
         let (written, resolved, _, _) = self.resolve(path);
         if !resolved.contains("::")
-            || !self.seen_paths.insert((self.module.join("::"), resolved.clone(), self.in_test()))
+            || !self.seen_paths.insert((self.module_key.clone(), resolved.clone(), self.in_test()))
         {
             return;
         }
         self.facts.paths.push(Arc::new(crate::facts::PathFact {
             written,
             resolved,
-            module: self.module.join("::"),
+            module: self.module_key.clone(),
             in_test: self.in_test(),
             location: self.location(path.span(), path.span()),
         }));
@@ -321,15 +324,17 @@ impl<'ast> Visit<'ast> for FactVisitor<'_> {
             });
             self.facts.modules.push(crate::facts::ModDecl {
                 name: item.ident.to_string(),
-                inline: self.module.join("::"),
+                inline: self.module_key.clone(),
                 path_attr,
                 in_test: self.in_test(),
                 location: self.span_location(item.ident.span()),
             });
         }
         self.module.push(item.ident.to_string());
+        self.module_key = self.module.join("::");
         visit::visit_item_mod(self, item);
         self.module.pop();
+        self.module_key = self.module.join("::");
     }
 
     fn visit_item_use(&mut self, item: &'ast syn::ItemUse) {
@@ -343,7 +348,7 @@ impl<'ast> Visit<'ast> for FactVisitor<'_> {
                 name: import.name,
                 is_glob: import.is_glob,
                 is_pub: !matches!(item.vis, Visibility::Inherited),
-                module: self.module.join("::"),
+                module: self.module_key.clone(),
                 in_test: self.in_test(),
                 location: location.clone(),
             }));
@@ -484,7 +489,7 @@ impl FactVisitor<'_> {
             args,
             tokens,
             item: item.map(|i| i.to_string()),
-            module: self.module.join("::"),
+            module: self.module_key.clone(),
             in_test: self.in_test(),
             location: self.span_location(attr.span()),
         }));
