@@ -167,9 +167,7 @@ fn register_fact_types(engine: &mut Engine) {
         .register_get("is_async", |f: &mut Fact<FnFact>| f.item.is_async)
         .register_get("is_pub", |f: &mut Fact<FnFact>| f.item.is_pub)
         .register_get("is_method", |f: &mut Fact<FnFact>| f.item.is_method)
-        .register_get("is_main", |f: &mut Fact<FnFact>| {
-            f.file.bin_root && f.item.name == "main" && f.item.module.is_empty() && !f.item.is_method
-        })
+        .register_get("is_main", |f: &mut Fact<FnFact>| f.is_main())
         .register_get("attributes", |f: &mut Fact<FnFact>| strings(&f.item.attributes));
 
     register_located::<AttributeFact>(engine, "Attribute");

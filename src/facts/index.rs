@@ -159,10 +159,7 @@ fn binaries(packages: &[Package], fns: &Table<FnFact>) -> Vec<Binary> {
     let mut binaries = Vec::new();
     for package in packages {
         for target in package.targets.iter().filter(|t| t.is("bin")) {
-            let main = fns
-                .named("main")
-                .find(|f| *f.file.path == *target.src_path && f.item.module.is_empty() && !f.item.is_method)
-                .cloned();
+            let main = fns.named("main").find(|f| *f.file.path == *target.src_path && f.is_main()).cloned();
             binaries.push(Binary {
                 name: target.name.clone(),
                 package: package.name.clone(),

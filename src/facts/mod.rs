@@ -29,6 +29,13 @@ impl<T> Clone for Fact<T> {
     }
 }
 
+impl Fact<FnFact> {
+    /// The top-level `fn main` of a binary's root file: the program's entry point.
+    pub fn is_main(&self) -> bool {
+        self.file.bin_root && self.item.name == "main" && self.item.module.is_empty() && !self.item.is_method
+    }
+}
+
 /// The whole, linked, immutable model of one run.
 #[derive(Debug, Serialize)]
 pub struct Facts {
