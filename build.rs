@@ -1,9 +1,43 @@
 //! Embeds every `policies/*.rhai` file into the binary: adding a built-in policy is adding a file.
+//! Also hashes the sources, so the facts cache can tell builds apart (see `src/cache`).
 
 use std::fmt::Write;
 use std::path::Path;
 
 fn main() {
+    embed_policies();
+    println!("cargo:rerun-if-changed=src");
+    println!("cargo:rerun-if-changed=Cargo.lock");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    collect_files(&root.join("src"), &mut files);
+    files.push(root.join("Cargo.lock"));
+    files.sort();
+    // FNV-1a over each file's path and bytes: what changes extraction changes the hash.
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for path in files {
+        let bytes = std::fs::read(&path).unwrap_or_default();
+        let relative = path.strip_prefix(root).unwrap_or(&path).to_string_lossy().into_owned();
+        for byte in relative.bytes().chain([0xff]).chain(bytes).chain([0xff]) {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    println!("cargo:rustc-env=GUARDRAIL_SOURCE_HASH={hash:016x}");
+}
+
+fn collect_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).expect("src/ is readable").flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            collect_files(&path, out);
+        } else {
+            out.push(path);
+        }
+    }
+}
+
+fn embed_policies() {
     println!("cargo:rerun-if-changed=policies");
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("policies");
     let mut files: Vec<_> = std::fs::read_dir(&dir)

@@ -2,6 +2,7 @@
 //! evaluate (parallel) → filter. Reporting is left to the caller.
 
 use crate::arch::{self, ArchGraph};
+use crate::cache::Cache;
 use crate::discover::{self, Config, SourceFile};
 use crate::engine::{resolve_settings, PolicySet, RuleDoc};
 use crate::extract;
@@ -35,6 +36,8 @@ pub struct CheckOptions {
     pub only_paths: Vec<String>,
     /// Build the architecture graph even when `guardrail.toml` declares no architecture.
     pub architecture_graph: bool,
+    /// Reuse the facts of unchanged files from this cache directory, and record new ones.
+    pub cache: Option<PathBuf>,
 }
 
 /// Everything a run produced, with what reporting needs.
@@ -64,6 +67,8 @@ pub struct Collected {
     pub config: Config,
     pub facts: Facts,
     pub problems: Vec<Problem>,
+    /// What the run should mention without failing: a cache it could not write.
+    pub notes: Vec<Problem>,
     pub timings: Timings,
 }
 
@@ -77,6 +82,7 @@ fn collect_in_pool(root: &Path, options: &CheckOptions) -> Collected {
     let (config, mut problems) = timings.phase("configuration", || Config::load(root, options.config.as_deref()));
     let (discovery, walk_problems) = timings.phase("walk", || discover::walk(root, &config));
     problems.extend(walk_problems);
+    let cache = options.cache.clone().map(Cache::open);
     let ((packages, cargo_problems), extracted) = timings.phase("extract ‖ cargo metadata", || {
         rayon::join(
             || link::load_packages(root, &discovery.manifests),
@@ -84,7 +90,7 @@ fn collect_in_pool(root: &Path, options: &CheckOptions) -> Collected {
                 let max_size = config.max_file_size;
                 let timed = discovery.files.par_iter().filter_map(|(file, kind)| {
                     let start = Instant::now();
-                    read_and_extract(file, *kind, max_size).map(|facts| (facts, start.elapsed()))
+                    read_and_extract(file, *kind, max_size, cache.as_ref()).map(|facts| (facts, start.elapsed()))
                 });
                 let mut files = timed.collect::<Vec<_>>();
                 let extra = options.extra_inputs.iter().filter_map(|(shown, kind, text)| {
@@ -97,6 +103,13 @@ fn collect_in_pool(root: &Path, options: &CheckOptions) -> Collected {
     });
     timings.files = extracted.iter().map(|(facts, duration)| (facts.path.clone(), *duration)).collect();
     let files: Vec<FileFacts> = extracted.into_iter().map(|(facts, _)| facts).collect();
+    let mut notes = Vec::new();
+    if let Some(cache) = cache {
+        timings.cache = Some(cache.stats());
+        if let Err(message) = timings.phase("save cache", || cache.save()) {
+            notes.push(Problem { location: Location::file(Arc::from("")), message });
+        }
+    }
     problems.extend(cargo_problems);
     problems.extend(files.iter().flat_map(|f| f.problems.iter().cloned()));
     let (mut facts, link_problems) =
@@ -109,10 +122,10 @@ fn collect_in_pool(root: &Path, options: &CheckOptions) -> Collected {
         facts.arch = graph;
         problems.extend(graph_problems);
     }
-    Collected { config, facts, problems, timings }
+    Collected { config, facts, problems, notes, timings }
 }
 
-fn read_and_extract(file: &SourceFile, kind: FileKind, max_size: u64) -> Option<FileFacts> {
+fn read_and_extract(file: &SourceFile, kind: FileKind, max_size: u64, cache: Option<&Cache>) -> Option<FileFacts> {
     let problem = |message: String| {
         let mut facts = FileFacts::new(file.shown.clone(), kind);
         facts.problems.push(Problem { location: Location::file(file.shown.clone()), message });
@@ -131,9 +144,18 @@ fn read_and_extract(file: &SourceFile, kind: FileKind, max_size: u64) -> Option<
         Ok(bytes) => bytes,
         Err(error) => return problem(format!("cannot read: {error}; the file was not checked")),
     };
+    let cache = cache.filter(|_| kind == FileKind::Rust);
+    if let Some(facts) = cache.and_then(|cache| cache.load(&file.shown, &bytes)) {
+        return Some(facts);
+    }
     // A bug in an extractor must cost one file, not the run.
     match catch_unwind(AssertUnwindSafe(|| extract::extract(file.shown.clone(), kind, &bytes))) {
-        Ok(facts) => facts,
+        Ok(facts) => {
+            if let (Some(cache), Some(facts)) = (cache, &facts) {
+                cache.store(facts, &bytes);
+            }
+            facts
+        }
         Err(_) => problem("internal error: guardrail panicked while reading this file; it was not checked".to_owned()),
     }
 }
@@ -179,7 +201,7 @@ pub fn check(root: &Path, options: &CheckOptions) -> Run {
 }
 
 fn check_in_pool(root: &Path, options: &CheckOptions) -> Run {
-    let Collected { config, facts, mut problems, mut timings } = collect_in_pool(root, options);
+    let Collected { config, facts, mut problems, mut notes, mut timings } = collect_in_pool(root, options);
     let facts = Arc::new(facts);
     let (policies, policy_problems) = PolicySet::load(root, &config, &options.policy_dirs);
     problems.extend(policy_problems);
@@ -198,7 +220,7 @@ fn check_in_pool(root: &Path, options: &CheckOptions) -> Run {
         sources.insert(shown.clone(), text.clone());
     }
     let (mut findings, suppressed) = timings.phase("filter", || filter::apply(findings, &facts, &settings, &sources));
-    let mut notes: Vec<Problem> = facts.files.iter().flat_map(|f| f.facts.notes.iter().cloned()).collect();
+    notes.extend(facts.files.iter().flat_map(|f| f.facts.notes.iter().cloned()));
     let baselined = narrow(&mut findings, &mut problems, &mut notes, root, options);
     problems.sort_by(|a, b| {
         let key = |p: &Problem| (p.location.path.clone(), p.location.line, p.location.column, p.message.clone());

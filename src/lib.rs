@@ -4,6 +4,7 @@
 //! [`filter`] → [`report`]; [`check`] runs it. [`fixtures`] is the policy test runner.
 
 pub mod arch;
+pub mod cache;
 pub mod check;
 pub mod discover;
 pub mod engine;

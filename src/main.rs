@@ -95,6 +95,12 @@ enum Command {
         /// checking a sub-directory of the repository).
         #[arg(long, default_value = "")]
         path_prefix: String,
+        /// Neither read nor write the facts cache.
+        #[arg(long)]
+        no_cache: bool,
+        /// Where unchanged files' facts are kept between runs [default: <root>/target/guardrail-cache].
+        #[arg(long, value_name = "DIR", conflicts_with = "no_cache")]
+        cache_dir: Option<PathBuf>,
     },
     /// Record today's findings so that `check --baseline` reports only new ones.
     #[command(
@@ -212,6 +218,8 @@ fn main() -> ExitCode {
             category,
             timings,
             path_prefix,
+            no_cache,
+            cache_dir,
         } => {
             let (root, only_paths) = match resolve_targets(&paths) {
                 Ok(targets) => targets,
@@ -236,8 +244,16 @@ fn main() -> ExitCode {
                 }
                 extra_inputs.push((Arc::from("<stdin>"), FileKind::Kubernetes, Arc::from(text)));
             }
-            let options =
-                CheckOptions { config, extra_inputs, baseline, diff_base, only_paths, ..CheckOptions::default() };
+            let cache = (!no_cache).then(|| cache_dir.unwrap_or_else(|| root.join("target/guardrail-cache")));
+            let options = CheckOptions {
+                config,
+                extra_inputs,
+                baseline,
+                diff_base,
+                only_paths,
+                cache,
+                ..CheckOptions::default()
+            };
             let progress = Progress::start(format == Format::Human);
             let run = check(&root, &options);
             drop(progress);

@@ -1,5 +1,6 @@
 //! `--timings`: where a run spent its time, per phase, per policy, and the slowest files.
 
+use crate::cache::CacheStats;
 use std::fmt::Write;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -9,6 +10,8 @@ pub struct Timings {
     pub phases: Vec<(&'static str, Duration)>,
     pub policies: Vec<(String, Duration)>,
     pub files: Vec<(Arc<str>, Duration)>,
+    /// Set when the run used the facts cache.
+    pub cache: Option<CacheStats>,
 }
 
 impl Timings {
@@ -30,6 +33,9 @@ impl Timings {
         policies.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         for (id, duration) in policies {
             let _ = writeln!(out, "    policy {id:<21} {:>9.1} ms", ms(duration));
+        }
+        if let Some(CacheStats { hits, misses }) = self.cache {
+            let _ = writeln!(out, "  cache: {hits} files reused, {misses} extracted");
         }
         let mut files: Vec<_> = self.files.iter().collect();
         files.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));

@@ -74,7 +74,7 @@ fn output_is_byte_identical_across_runs_and_thread_counts() {
 }
 
 #[test]
-fn checking_writes_nothing_into_the_tree() {
+fn checking_writes_nothing_into_the_tree_but_its_cache() {
     let dir = workspace(&[("src/lib.rs", UNBOUNDED), ("guardrail.toml", "exclude = []\n")]);
     let listing = |root: &std::path::Path| {
         let mut entries: Vec<_> = walk(root).into_iter().map(|p| (p.clone(), std::fs::read(&p).unwrap())).collect();
@@ -82,10 +82,15 @@ fn checking_writes_nothing_into_the_tree() {
         entries
     };
     let before = listing(dir.path());
-    check_json(dir.path(), &[]);
+    check_json(dir.path(), &["--no-cache"]);
     guardrail(&["facts", "."], dir.path());
     guardrail(&["graph", "."], dir.path());
     assert_eq!(before, listing(dir.path()), "no Cargo.lock, cache or report may appear");
+
+    check_json(dir.path(), &[]);
+    let mut after: Vec<_> = listing(dir.path()).into_iter().map(|(path, _)| path).collect();
+    after.retain(|path| !before.iter().any(|(seen, _)| seen == path));
+    assert_eq!(after, [dir.path().join("target/guardrail-cache/facts.bin")]);
 }
 
 fn walk(root: &std::path::Path) -> Vec<std::path::PathBuf> {

@@ -1,0 +1,329 @@
+//! The binary form of a Rust file's facts in the cache.
+//!
+//! Hand-written rather than serde: the facts' serde attributes shape the JSON of `guardrail
+//! facts` (flattened contexts, untagged literals, omitted empties), which compact binary formats
+//! cannot read back. Every struct is written through [`codec_struct!`], which destructures and
+//! rebuilds it field by field, so a field added to a fact is a compile error here, not a field
+//! silently lost by the cache.
+//!
+//! Numbers are LEB128 varints; strings are indexes into a table of the entry's distinct strings.
+//! Decoding never trusts its input: every length and index is checked, and any inconsistency is
+//! [`Corrupt`], which makes the entry a miss.
+
+use crate::facts::{
+    AttributeFact, CallFact, CodeContext, FileFacts, FileKind, FnFact, Literal, Location, MacroFact, MethodCallFact,
+    ModDecl, PathFact, Problem, RustFacts, Suppression, UseFact,
+};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// The entry cannot be decoded: truncated, written by another version, or damaged.
+#[derive(Debug)]
+pub struct Corrupt;
+
+/// Writes values, each distinct string once: facts repeat module paths, function names and
+/// resolved paths many times over, and an entry is written and read on every run.
+#[derive(Default)]
+pub struct Writer<'a> {
+    body: Vec<u8>,
+    strings: Vec<&'a str>,
+    string_ids: HashMap<&'a str, u32>,
+}
+
+impl<'a> Writer<'a> {
+    fn varint(&mut self, mut value: u64) {
+        while value >= 0x80 {
+            self.body.push(value as u8 | 0x80);
+            value >>= 7;
+        }
+        self.body.push(value as u8);
+    }
+
+    fn str(&mut self, text: &'a str) {
+        let next = self.strings.len() as u32;
+        let id = *self.string_ids.entry(text).or_insert(next);
+        if id == next {
+            self.strings.push(text);
+        }
+        self.varint(u64::from(id));
+    }
+
+    /// The string table, then the values.
+    pub fn finish(self) -> Vec<u8> {
+        let table: usize = self.strings.iter().map(|s| s.len() + 2).sum();
+        let mut out = Writer { body: Vec::with_capacity(table + self.body.len() + 8), ..Writer::default() };
+        out.varint(self.strings.len() as u64);
+        for text in &self.strings {
+            out.varint(text.len() as u64);
+            out.body.extend_from_slice(text.as_bytes());
+        }
+        out.body.extend_from_slice(&self.body);
+        out.body
+    }
+}
+
+/// Reads back what a [`Writer`] wrote.
+pub struct Reader<'a> {
+    bytes: &'a [u8],
+    strings: Vec<&'a str>,
+    /// The file the entry describes: locations that name it share this allocation, as they do
+    /// after extraction.
+    path: Arc<str>,
+}
+
+impl<'a> Reader<'a> {
+    pub fn new(bytes: &'a [u8], path: Arc<str>) -> Result<Self, Corrupt> {
+        let mut reader = Reader { bytes, strings: Vec::new(), path };
+        let count = reader.len()?;
+        reader.strings.reserve(count);
+        for _ in 0..count {
+            let n = reader.len()?;
+            let text = std::str::from_utf8(reader.take(n)?).map_err(|_| Corrupt)?;
+            reader.strings.push(text);
+        }
+        Ok(reader)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+
+    fn take(&mut self, n: usize) -> Result<&'a [u8], Corrupt> {
+        if n > self.bytes.len() {
+            return Err(Corrupt);
+        }
+        let (taken, rest) = self.bytes.split_at(n);
+        self.bytes = rest;
+        Ok(taken)
+    }
+
+    fn byte(&mut self) -> Result<u8, Corrupt> {
+        Ok(self.take(1)?[0])
+    }
+
+    fn varint(&mut self) -> Result<u64, Corrupt> {
+        let mut value = 0u64;
+        for shift in (0..64).step_by(7) {
+            let byte = self.byte()?;
+            value |= u64::from(byte & 0x7f) << shift;
+            if byte < 0x80 {
+                return Ok(value);
+            }
+        }
+        Err(Corrupt)
+    }
+
+    /// A length prefix; every encoded value takes at least one byte, so a length beyond the
+    /// bytes left is corrupt (and cannot make us allocate what the entry does not hold).
+    fn len(&mut self) -> Result<usize, Corrupt> {
+        let n = usize::try_from(self.varint()?).map_err(|_| Corrupt)?;
+        if n > self.bytes.len() {
+            return Err(Corrupt);
+        }
+        Ok(n)
+    }
+
+    fn str(&mut self) -> Result<&'a str, Corrupt> {
+        let id = usize::try_from(self.varint()?).map_err(|_| Corrupt)?;
+        self.strings.get(id).copied().ok_or(Corrupt)
+    }
+}
+
+pub trait Codec: Sized {
+    fn encode<'a>(&'a self, out: &mut Writer<'a>);
+    fn decode(input: &mut Reader<'_>) -> Result<Self, Corrupt>;
+}
+
+impl Codec for u32 {
+    fn encode<'a>(&'a self, out: &mut Writer<'a>) {
+        out.varint(u64::from(*self));
+    }
+    fn decode(input: &mut Reader<'_>) -> Result<Self, Corrupt> {
+        u32::try_from(input.varint()?).map_err(|_| Corrupt)
+    }
+}
+
+impl Codec for i64 {
+    fn encode<'a>(&'a self, out: &mut Writer<'a>) {
+        out.varint(*self as u64);
+    }
+    fn decode(input: &mut Reader<'_>) -> Result<Self, Corrupt> {
+        Ok(input.varint()? as i64)
+    }
+}
+
+impl Codec for f64 {
+    fn encode<'a>(&'a self, out: &mut Writer<'a>) {
+        out.varint(self.to_bits());
+    }
+    fn decode(input: &mut Reader<'_>) -> Result<Self, Corrupt> {
+        Ok(f64::from_bits(input.varint()?))
+    }
+}
+
+impl Codec for bool {
+    fn encode<'a>(&'a self, out: &mut Writer<'a>) {
+        out.body.push(u8::from(*self));
+    }
+    fn decode(input: &mut Reader<'_>) -> Result<Self, Corrupt> {
+        match input.byte()? {
+            0 => Ok(false),
+            1 => Ok(true),
+            _ => Err(Corrupt),
+        }
+    }
+}
+
+impl Codec for String {
+    fn encode<'a>(&'a self, out: &mut Writer<'a>) {
+        out.str(self);
+    }
+    fn decode(input: &mut Reader<'_>) -> Result<Self, Corrupt> {
+        input.str().map(str::to_owned)
+    }
+}
+
+impl Codec for Arc<str> {
+    fn encode<'a>(&'a self, out: &mut Writer<'a>) {
+        out.str(self);
+    }
+    fn decode(input: &mut Reader<'_>) -> Result<Self, Corrupt> {
+        let text = input.str()?;
+        Ok(if text == &*input.path { input.path.clone() } else { Arc::from(text) })
+    }
+}
+
+impl<T: Codec> Codec for Vec<T> {
+    fn encode<'a>(&'a self, out: &mut Writer<'a>) {
+        out.varint(self.len() as u64);
+        self.iter().for_each(|item| item.encode(out));
+    }
+    fn decode(input: &mut Reader<'_>) -> Result<Self, Corrupt> {
+        let n = input.len()?;
+        (0..n).map(|_| T::decode(input)).collect()
+    }
+}
+
+impl<T: Codec> Codec for Option<T> {
+    fn encode<'a>(&'a self, out: &mut Writer<'a>) {
+        out.body.push(u8::from(self.is_some()));
+        if let Some(value) = self {
+            value.encode(out);
+        }
+    }
+    fn decode(input: &mut Reader<'_>) -> Result<Self, Corrupt> {
+        Ok(if bool::decode(input)? { Some(T::decode(input)?) } else { None })
+    }
+}
+
+impl<T: Codec> Codec for Arc<T> {
+    fn encode<'a>(&'a self, out: &mut Writer<'a>) {
+        (**self).encode(out);
+    }
+    fn decode(input: &mut Reader<'_>) -> Result<Self, Corrupt> {
+        T::decode(input).map(Arc::new)
+    }
+}
+
+impl Codec for Literal {
+    fn encode<'a>(&'a self, out: &mut Writer<'a>) {
+        match self {
+            Literal::Str(text) => {
+                out.body.push(0);
+                text.encode(out);
+            }
+            Literal::Int(value) => {
+                out.body.push(1);
+                value.encode(out);
+            }
+            Literal::Float(value) => {
+                out.body.push(2);
+                value.encode(out);
+            }
+            Literal::Bool(value) => {
+                out.body.push(3);
+                value.encode(out);
+            }
+            Literal::Other(()) => out.body.push(4),
+        }
+    }
+    fn decode(input: &mut Reader<'_>) -> Result<Self, Corrupt> {
+        match input.byte()? {
+            0 => String::decode(input).map(Literal::Str),
+            1 => i64::decode(input).map(Literal::Int),
+            2 => f64::decode(input).map(Literal::Float),
+            3 => bool::decode(input).map(Literal::Bool),
+            4 => Ok(Literal::Other(())),
+            _ => Err(Corrupt),
+        }
+    }
+}
+
+/// Implements [`Codec`] for a struct from the list of its fields, which must be complete: the
+/// struct is destructured and rebuilt without `..`.
+macro_rules! codec_struct {
+    ($name:ident { $($field:ident),* $(,)? }) => {
+        impl Codec for $name {
+            fn encode<'a>(&'a self, out: &mut Writer<'a>) {
+                let $name { $($field),* } = self;
+                $($field.encode(out);)*
+            }
+            fn decode(input: &mut Reader<'_>) -> Result<Self, Corrupt> {
+                Ok($name { $($field: Codec::decode(input)?),* })
+            }
+        }
+    };
+}
+
+codec_struct!(Location { path, line, column, end_line, end_column, start_byte, end_byte });
+codec_struct!(CodeContext { in_async, in_test, function, module });
+codec_struct!(UseFact { path, name, is_glob, is_pub, module, in_test, location });
+codec_struct!(PathFact { written, resolved, module, in_test, location });
+codec_struct!(CallFact { written, resolved, glob_candidates, name, args, arg_roots, context, location });
+codec_struct!(MethodCallFact { name, receiver_root, receiver_args, args, arg_roots, context, location });
+codec_struct!(MacroFact { written, resolved, name, context, location });
+codec_struct!(FnFact { name, is_async, is_pub, is_method, module, attributes, in_test, location });
+codec_struct!(AttributeFact { written, resolved, name, args, tokens, item, module, in_test, location });
+codec_struct!(ModDecl { name, inline, path_attr, in_test, location });
+codec_struct!(RustFacts { uses, calls, method_calls, macros, fns, attributes, modules, paths });
+codec_struct!(Suppression { rule, reason, target_line, target_end_line, location });
+codec_struct!(Problem { location, message });
+
+/// The facts of a Rust file; deployment facts are not cached (see the module docs of
+/// [`crate::cache`]), so a Rust file's are always empty.
+impl Codec for FileFacts {
+    fn encode<'a>(&'a self, out: &mut Writer<'a>) {
+        let FileFacts {
+            path,
+            kind: _,
+            lines,
+            rust,
+            kubernetes: _,
+            dockerfile: _,
+            compose: _,
+            suppressions,
+            problems,
+            notes,
+        } = self;
+        path.encode(out);
+        lines.encode(out);
+        rust.encode(out);
+        suppressions.encode(out);
+        problems.encode(out);
+        notes.encode(out);
+    }
+    fn decode(input: &mut Reader<'_>) -> Result<Self, Corrupt> {
+        Ok(FileFacts {
+            path: Codec::decode(input)?,
+            kind: FileKind::Rust,
+            lines: Codec::decode(input)?,
+            rust: Codec::decode(input)?,
+            kubernetes: Vec::new(),
+            dockerfile: None,
+            compose: None,
+            suppressions: Codec::decode(input)?,
+            problems: Codec::decode(input)?,
+            notes: Codec::decode(input)?,
+        })
+    }
+}

@@ -1,0 +1,298 @@
+//! The facts cache: a file whose bytes have not changed since the last run is not parsed again.
+//!
+//! Extraction is a pure function of (path, kind, bytes) — configuration decides *which* files
+//! are read, never what is extracted from them — so an entry is keyed by the file's shown path
+//! and holds the 128-bit hash of the bytes it was extracted from. Only Rust files are cached:
+//! parsing them is nearly all of extraction, while manifests, Dockerfiles and compose files
+//! parse in microseconds.
+//!
+//! The cache is one file, `<dir>/facts.bin`, stamped with the build of guardrail that wrote it
+//! (a rebuilt extractor never reads an older one's facts). One file rather than one per source
+//! file: creating thousands of files costs more than parsing them. It is rewritten at the end
+//! of extraction with exactly the files of the run, so it never grows beyond the tree, and not
+//! at all when nothing changed. Nothing in it is trusted: a wrong magic or build discards the
+//! whole file; an entry with a wrong content hash, length or payload checksum, or a payload that
+//! does not decode, is a miss, and the file is extracted again. It is written to a temporary
+//! file renamed into place, so concurrent runs see a whole cache or none.
+
+mod codec;
+
+use crate::facts::FileFacts;
+use codec::{Codec, Reader, Writer};
+use std::collections::HashMap;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use xxhash_rust::xxh3::{xxh3_128, xxh3_64};
+
+const MAGIC: &[u8; 8] = b"grcache\x02";
+
+/// Identifies the build: the crate version and a hash of the sources that produced it.
+const BUILD: &str = concat!(env!("CARGO_PKG_VERSION"), "+", env!("GUARDRAIL_SOURCE_HASH"));
+
+const FILE_NAME: &str = "facts.bin";
+
+/// The facts cache of one run, shared by its extraction threads.
+pub struct Cache {
+    dir: PathBuf,
+    /// The cache file as the previous run left it; empty when there was none or it was foreign.
+    previous: Vec<u8>,
+    /// Where each path's entry (content hash, payload hash, payload) sits in `previous`.
+    index: HashMap<Box<str>, Range<usize>>,
+    /// The entries of this run, which the rewritten cache will hold.
+    current: Mutex<Vec<(Arc<str>, Entry)>>,
+    hits: AtomicUsize,
+    misses: AtomicUsize,
+}
+
+enum Entry {
+    Previous(Range<usize>),
+    New(Vec<u8>),
+}
+
+/// What the cache did in a run, for `--timings`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CacheStats {
+    pub hits: usize,
+    pub misses: usize,
+}
+
+impl Cache {
+    /// Opens the cache in `dir`; a missing, unreadable or foreign cache is an empty one.
+    pub fn open(dir: PathBuf) -> Self {
+        let previous = std::fs::read(dir.join(FILE_NAME)).unwrap_or_default();
+        let index = parse_index(&previous).unwrap_or_default();
+        Cache {
+            dir,
+            previous,
+            index,
+            current: Mutex::new(Vec::new()),
+            hits: AtomicUsize::new(0),
+            misses: AtomicUsize::new(0),
+        }
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The facts cached for `path` when they were extracted from exactly `bytes`.
+    pub fn load(&self, path: &Arc<str>, bytes: &[u8]) -> Option<FileFacts> {
+        let found = self.index.get(&**path).and_then(|range| {
+            let facts = decode_entry(&self.previous[range.clone()], path, bytes)?;
+            self.record(path, Entry::Previous(range.clone()));
+            Some(facts)
+        });
+        let counter = if found.is_some() { &self.hits } else { &self.misses };
+        counter.fetch_add(1, Ordering::Relaxed);
+        found
+    }
+
+    /// Records the facts extracted from `bytes`, for [`Cache::save`].
+    pub fn store(&self, facts: &FileFacts, bytes: &[u8]) {
+        self.record(&facts.path, Entry::New(encode_entry(facts, bytes)));
+    }
+
+    fn record(&self, path: &Arc<str>, entry: Entry) {
+        self.current.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push((path.clone(), entry));
+    }
+
+    pub fn stats(&self) -> CacheStats {
+        CacheStats { hits: self.hits.load(Ordering::Relaxed), misses: self.misses.load(Ordering::Relaxed) }
+    }
+
+    /// Rewrites the cache with the entries of this run, unless they are the previous ones.
+    pub fn save(self) -> Result<(), String> {
+        let mut current = self.current.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let unchanged =
+            current.len() == self.index.len() && current.iter().all(|(_, e)| matches!(e, Entry::Previous(_)));
+        if unchanged {
+            return Ok(());
+        }
+        current.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut out = Vec::with_capacity(self.previous.len());
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&xxh3_64(BUILD.as_bytes()).to_le_bytes());
+        for (path, entry) in &current {
+            let bytes = match entry {
+                Entry::Previous(range) => &self.previous[range.clone()],
+                Entry::New(bytes) => bytes,
+            };
+            out.extend_from_slice(&(path.len() as u64).to_le_bytes());
+            out.extend_from_slice(path.as_bytes());
+            out.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
+            out.extend_from_slice(bytes);
+        }
+        std::fs::create_dir_all(&self.dir)
+            .and_then(|()| write_atomically(&self.dir.join(FILE_NAME), &out))
+            .map_err(|error| format!("cannot write the cache in {}: {error}", self.dir.display()))
+    }
+}
+
+/// Splits `bytes` into a prefix of `n` bytes and the rest, or `None` when it is shorter.
+fn split(bytes: &[u8], n: u64) -> Option<(&[u8], &[u8])> {
+    bytes.split_at_checked(usize::try_from(n).ok()?)
+}
+
+fn read_u64(bytes: &mut &[u8]) -> Option<u64> {
+    let (head, rest) = split(bytes, 8)?;
+    *bytes = rest;
+    Some(u64::from_le_bytes(head.try_into().ok()?))
+}
+
+/// Where each path's entry is, or `None` when the file is not a whole cache of this build.
+fn parse_index(file: &[u8]) -> Option<HashMap<Box<str>, Range<usize>>> {
+    let (magic, mut rest) = split(file, 8)?;
+    if magic != MAGIC || read_u64(&mut rest)? != xxh3_64(BUILD.as_bytes()) {
+        return None;
+    }
+    let mut index = HashMap::new();
+    while !rest.is_empty() {
+        let path_len = read_u64(&mut rest)?;
+        let (path, after) = split(rest, path_len)?;
+        rest = after;
+        let entry_len = read_u64(&mut rest)?;
+        let (entry, after) = split(rest, entry_len)?;
+        let start = file.len() - rest.len();
+        rest = after;
+        index.insert(std::str::from_utf8(path).ok()?.into(), start..start + entry.len());
+    }
+    Some(index)
+}
+
+/// content hash (16 bytes), payload hash (8), payload.
+fn encode_entry(facts: &FileFacts, bytes: &[u8]) -> Vec<u8> {
+    let mut writer = Writer::default();
+    facts.encode(&mut writer);
+    let payload = writer.finish();
+    let mut entry = Vec::with_capacity(24 + payload.len());
+    entry.extend_from_slice(&xxh3_128(bytes).to_le_bytes());
+    entry.extend_from_slice(&xxh3_64(&payload).to_le_bytes());
+    entry.extend_from_slice(&payload);
+    entry
+}
+
+fn decode_entry(entry: &[u8], path: &Arc<str>, bytes: &[u8]) -> Option<FileFacts> {
+    let (content_hash, rest) = split(entry, 16)?;
+    let (payload_hash, payload) = split(rest, 8)?;
+    if content_hash != xxh3_128(bytes).to_le_bytes() || payload_hash != xxh3_64(payload).to_le_bytes() {
+        return None;
+    }
+    let mut reader = Reader::new(payload, path.clone()).ok()?;
+    let facts = FileFacts::decode(&mut reader).ok()?;
+    (reader.is_empty() && facts.path == *path).then_some(facts)
+}
+
+/// Writes `bytes` to `target` through a temporary file beside it, renamed into place.
+fn write_atomically(target: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let temporary = target.with_extension(format!("tmp-{}", std::process::id()));
+    let result = std::fs::write(&temporary, bytes).and_then(|()| std::fs::rename(&temporary, target));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::FileKind;
+
+    fn extracted(path: &str, text: &str) -> FileFacts {
+        crate::extract::extract(Arc::from(path), FileKind::Rust, text.as_bytes()).expect("a Rust file has facts")
+    }
+
+    const SOURCE: &str = r#"
+use std::sync::mpsc::channel as q;
+// guardrail-allow(unbounded-channel): bounded by the protocol
+#[tokio::main]
+async fn main() {
+    let (tx, rx) = q();
+    tx.send(1.5).unwrap();
+    tracing::info!("started {}", 1);
+    #[cfg(test)]
+    mod t { fn f() { super::main(); } }
+}
+"#;
+
+    #[test]
+    fn an_entry_decodes_to_the_facts_it_was_encoded_from() {
+        let facts = extracted("src/main.rs", SOURCE);
+        assert!(!facts.rust.calls.is_empty() && !facts.suppressions.is_empty());
+        let entry = encode_entry(&facts, SOURCE.as_bytes());
+        let decoded = decode_entry(&entry, &facts.path, SOURCE.as_bytes()).expect("a valid entry");
+        assert_eq!(decoded, facts);
+        // Locations share the file's path, as extraction's do.
+        assert!(Arc::ptr_eq(&decoded.rust.calls[0].location.path, &decoded.path));
+    }
+
+    #[test]
+    fn an_entry_for_other_bytes_or_another_path_is_a_miss() {
+        let facts = extracted("src/main.rs", SOURCE);
+        let entry = encode_entry(&facts, SOURCE.as_bytes());
+        assert!(decode_entry(&entry, &facts.path, b"fn main() {}").is_none());
+        assert!(decode_entry(&entry, &Arc::from("src/lib.rs"), SOURCE.as_bytes()).is_none());
+    }
+
+    #[test]
+    fn every_truncation_and_every_flipped_byte_is_a_miss() {
+        let facts = extracted("src/main.rs", SOURCE);
+        let entry = encode_entry(&facts, SOURCE.as_bytes());
+        for len in 0..entry.len() {
+            assert!(decode_entry(&entry[..len], &facts.path, SOURCE.as_bytes()).is_none(), "truncated to {len}");
+        }
+        for at in 0..entry.len() {
+            let mut damaged = entry.clone();
+            damaged[at] ^= 0x20;
+            assert!(decode_entry(&damaged, &facts.path, SOURCE.as_bytes()).is_none(), "byte {at} flipped");
+        }
+    }
+
+    #[test]
+    fn a_saved_cache_is_reused_and_a_changed_file_misses() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache_dir = dir.path().join("nested/cache");
+        let facts = extracted("src/main.rs", SOURCE);
+        let cache = Cache::open(cache_dir.clone());
+        assert!(cache.load(&facts.path, SOURCE.as_bytes()).is_none());
+        cache.store(&facts, SOURCE.as_bytes());
+        cache.save().unwrap();
+
+        let cache = Cache::open(cache_dir.clone());
+        assert_eq!(cache.load(&facts.path, SOURCE.as_bytes()), Some(facts.clone()));
+        assert!(cache.load(&facts.path, b"fn main() {}").is_none());
+        assert_eq!(cache.stats(), CacheStats { hits: 1, misses: 1 });
+        let files = |dir: &Path| std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name()).collect::<Vec<_>>();
+        assert_eq!(files(&cache_dir), ["facts.bin"], "no temporary files are left");
+        let written = std::fs::metadata(cache_dir.join(FILE_NAME)).unwrap().modified().unwrap();
+        cache.save().unwrap();
+        assert_eq!(std::fs::metadata(cache_dir.join(FILE_NAME)).unwrap().modified().unwrap(), written);
+    }
+
+    #[test]
+    fn a_damaged_or_foreign_cache_file_is_an_empty_cache() {
+        let dir = tempfile::tempdir().unwrap();
+        let facts = extracted("src/main.rs", SOURCE);
+        let cache = Cache::open(dir.path().to_owned());
+        cache.store(&facts, SOURCE.as_bytes());
+        cache.save().unwrap();
+        let file = std::fs::read(dir.path().join(FILE_NAME)).unwrap();
+        for damaged in [file[..file.len() - 1].to_vec(), b"grcache\x01 written by another build".to_vec(), Vec::new()] {
+            std::fs::write(dir.path().join(FILE_NAME), &damaged).unwrap();
+            let cache = Cache::open(dir.path().to_owned());
+            assert!(cache.load(&facts.path, SOURCE.as_bytes()).is_none());
+        }
+    }
+
+    #[test]
+    fn an_unwritable_cache_is_an_error_and_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let blocker = dir.path().join("file");
+        std::fs::write(&blocker, "not a directory").unwrap();
+        let cache = Cache::open(blocker.join("cache"));
+        let facts = extracted("src/main.rs", SOURCE);
+        cache.store(&facts, SOURCE.as_bytes());
+        assert!(cache.save().unwrap_err().contains("cannot write the cache"));
+    }
+}
