@@ -11,9 +11,10 @@
 #                     Nothing is fetched here: check out with `fetch-depth: 0` so that the base is there.
 #   INPUT_BASELINE    --baseline FILE
 #   INPUT_CATEGORY    --category NAME, the SARIF category (default guardrail)
+#   INPUT_SHARD       --shard K/N; the SARIF category becomes NAME-shard-K-of-N
 # From GitHub: GITHUB_EVENT_NAME, GITHUB_BASE_REF, GITHUB_STEP_SUMMARY, GITHUB_OUTPUT, RUNNER_TEMP.
 #
-# Outputs: `sarif=<path>` and `exit-code=<n>` in $GITHUB_OUTPUT, the Markdown report appended to
+# Outputs: `sarif=<path>`, `category=<SARIF category>` and `exit-code=<n>` in $GITHUB_OUTPUT, the Markdown report appended to
 # $GITHUB_STEP_SUMMARY. Exit code: guardrail's (0 clean, 1 findings at or above fail-on, 2 errors).
 set -euo pipefail
 
@@ -65,6 +66,11 @@ args=(check "$path" --format github --color never --fail-on "$fail_on" --categor
 if [ -n "${INPUT_CONFIG:-}" ]; then args+=(--config "$INPUT_CONFIG"); fi
 if [ -n "${INPUT_BASELINE:-}" ]; then args+=(--baseline "$INPUT_BASELINE"); fi
 if [ -n "$diff_base" ]; then args+=(--diff-base "$diff_base"); fi
+sarif_category="$category"
+if [ -n "${INPUT_SHARD:-}" ]; then
+  args+=(--shard "$INPUT_SHARD")
+  sarif_category="$category-shard-${INPUT_SHARD%%/*}-of-${INPUT_SHARD#*/}"
+fi
 
 echo "+ $bin ${args[*]}" >&2
 
@@ -88,6 +94,7 @@ fi
 if [ -n "${GITHUB_OUTPUT:-}" ]; then
   {
     if [ -s "$sarif" ]; then echo "sarif=$sarif"; fi
+    echo "category=$sarif_category"
     echo "exit-code=$code"
   } >>"$GITHUB_OUTPUT"
 fi

@@ -10,6 +10,7 @@ use crate::facts::{Facts, FileFacts, FileKind, Location, Problem};
 use crate::filter;
 use crate::findings::Outcome;
 use crate::link;
+use crate::shard::{Plan, Shard};
 use crate::sources::Sources;
 use crate::timings::Timings;
 use rayon::prelude::*;
@@ -38,6 +39,8 @@ pub struct CheckOptions {
     pub architecture_graph: bool,
     /// Reuse the facts of unchanged files from this cache directory, and record new ones.
     pub cache: Option<PathBuf>,
+    /// Check one part of the workspace, for CI job matrices.
+    pub shard: Option<Shard>,
 }
 
 /// Everything a run produced, with what reporting needs.
@@ -70,6 +73,8 @@ pub struct Collected {
     /// What the run should mention without failing: a cache it could not write.
     pub notes: Vec<Problem>,
     pub timings: Timings,
+    /// What this shard reports on, under `--shard`.
+    pub plan: Option<Plan>,
 }
 
 /// Reads the tree under `root` into facts: discover, extract, link.
@@ -83,24 +88,50 @@ fn collect_in_pool(root: &Path, options: &CheckOptions) -> Collected {
     let (discovery, walk_problems) = timings.phase("walk", || discover::walk(root, &config));
     problems.extend(walk_problems);
     let cache = options.cache.clone().map(Cache::open);
-    let ((packages, cargo_problems), extracted) = timings.phase("extract ‖ cargo metadata", || {
-        rayon::join(
-            || link::load_packages(root, &discovery.manifests),
-            || {
-                let max_size = config.max_file_size;
-                let timed = discovery.files.par_iter().filter_map(|(file, kind)| {
-                    let start = Instant::now();
-                    read_and_extract(file, *kind, max_size, cache.as_ref()).map(|facts| (facts, start.elapsed()))
-                });
-                let mut files = timed.collect::<Vec<_>>();
-                let extra = options.extra_inputs.iter().filter_map(|(shown, kind, text)| {
-                    extract::extract(shown.clone(), *kind, text.as_bytes()).map(|facts| (facts, Duration::ZERO))
-                });
-                files.extend(extra);
-                files
-            },
-        )
-    });
+    let extract_files = |files: Vec<&(SourceFile, FileKind)>| {
+        let max_size = config.max_file_size;
+        let timed = files.into_par_iter().filter_map(|(file, kind)| {
+            let start = Instant::now();
+            read_and_extract(file, *kind, max_size, cache.as_ref()).map(|facts| (facts, start.elapsed()))
+        });
+        timed.collect::<Vec<_>>()
+    };
+    let extra_inputs = || {
+        options.extra_inputs.iter().filter_map(|(shown, kind, text)| {
+            extract::extract(shown.clone(), *kind, text.as_bytes()).map(|facts| (facts, Duration::ZERO))
+        })
+    };
+    let mut plan = None;
+    let ((packages, cargo_problems), extracted) = match options.shard {
+        None => timings.phase("extract ‖ cargo metadata", || {
+            rayon::join(
+                || link::load_packages(root, &discovery.manifests),
+                || {
+                    let mut files = extract_files(discovery.files.iter().collect());
+                    files.extend(extra_inputs());
+                    files
+                },
+            )
+        }),
+        Some(shard) => timings.phase("plan shard, extract", || {
+            // The partition needs the packages and the deployment files before any Rust is read.
+            let (packages, cargo_problems) = link::load_packages(root, &discovery.manifests);
+            let (rust, deployment): (Vec<_>, Vec<_>) = discovery.files.iter().partition(|(_, k)| *k == FileKind::Rust);
+            let mut files = extract_files(deployment);
+            files.extend(extra_inputs());
+            let deployment_facts: Vec<FileFacts> = files.iter().map(|(facts, _)| facts.clone()).collect();
+            let (services, _) = link::map_services(&config.services, &packages, &deployment_facts);
+            let sizes: Vec<(Arc<str>, u64)> = rust
+                .iter()
+                .map(|(file, _)| (file.shown.clone(), std::fs::metadata(&file.path).map_or(0, |m| m.len())))
+                .collect();
+            let deployment = (&deployment_facts[..], &services[..]);
+            let partition = Plan::new(shard, &packages, &discovery.manifests, &sizes, deployment, &config.architecture);
+            files.extend(extract_files(rust.into_iter().filter(|(file, _)| partition.reads(&file.shown)).collect()));
+            plan = Some(partition);
+            ((packages, cargo_problems), files)
+        }),
+    };
     timings.files = extracted.iter().map(|(facts, duration)| (facts.path.clone(), *duration)).collect();
     let files: Vec<FileFacts> = extracted.into_iter().map(|(facts, _)| facts).collect();
     let mut notes = Vec::new();
@@ -122,7 +153,7 @@ fn collect_in_pool(root: &Path, options: &CheckOptions) -> Collected {
         facts.arch = graph;
         problems.extend(graph_problems);
     }
-    Collected { config, facts, problems, notes, timings }
+    Collected { config, facts, problems, notes, timings, plan }
 }
 
 fn read_and_extract(file: &SourceFile, kind: FileKind, max_size: u64, cache: Option<&Cache>) -> Option<FileFacts> {
@@ -201,7 +232,7 @@ pub fn check(root: &Path, options: &CheckOptions) -> Run {
 }
 
 fn check_in_pool(root: &Path, options: &CheckOptions) -> Run {
-    let Collected { config, facts, mut problems, mut notes, mut timings } = collect_in_pool(root, options);
+    let Collected { config, facts, mut problems, mut notes, mut timings, plan } = collect_in_pool(root, options);
     let facts = Arc::new(facts);
     let (policies, policy_problems) = PolicySet::load(root, &config, &options.policy_dirs);
     problems.extend(policy_problems);
@@ -221,6 +252,11 @@ fn check_in_pool(root: &Path, options: &CheckOptions) -> Run {
     }
     let (mut findings, suppressed) = timings.phase("filter", || filter::apply(findings, &facts, &settings, &sources));
     notes.extend(facts.files.iter().flat_map(|f| f.facts.notes.iter().cloned()));
+    if let Some(plan) = &plan {
+        findings.retain(|f| plan.owns(&f.location.path));
+        problems.retain(|p| !plan.owned_elsewhere(&p.location.path));
+        notes.retain(|n| !plan.owned_elsewhere(&n.location.path));
+    }
     let baselined = narrow(&mut findings, &mut problems, &mut notes, root, options);
     problems.sort_by(|a, b| {
         let key = |p: &Problem| (p.location.path.clone(), p.location.line, p.location.column, p.message.clone());

@@ -18,5 +18,6 @@ pub mod native;
 pub mod paths;
 pub mod report;
 pub mod scaffold;
+pub mod shard;
 pub mod sources;
 pub mod timings;

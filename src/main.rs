@@ -13,6 +13,7 @@ use guardrail::fixtures;
 use guardrail::native::NATIVE_RULES;
 use guardrail::report::{self, ColorChoice, Format, RenderOptions};
 use guardrail::scaffold;
+use guardrail::shard::Shard;
 use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -101,6 +102,10 @@ enum Command {
         /// Where unchanged files' facts are kept between runs [default: <root>/target/guardrail-cache].
         #[arg(long, value_name = "DIR", conflicts_with = "no_cache")]
         cache_dir: Option<PathBuf>,
+        /// Check part K of N of the workspace, cut along packages, for a CI job matrix: the N
+        /// shards together report what one run does. SARIF categories get `-shard-K-of-N`.
+        #[arg(long, value_name = "K/N")]
+        shard: Option<Shard>,
     },
     /// Record today's findings so that `check --baseline` reports only new ones.
     #[command(
@@ -220,6 +225,7 @@ fn main() -> ExitCode {
             path_prefix,
             no_cache,
             cache_dir,
+            shard,
         } => {
             let (root, only_paths) = match resolve_targets(&paths) {
                 Ok(targets) => targets,
@@ -252,12 +258,17 @@ fn main() -> ExitCode {
                 diff_base,
                 only_paths,
                 cache,
+                shard,
                 ..CheckOptions::default()
             };
             let progress = Progress::start(format == Format::Human);
             let run = check(&root, &options);
             drop(progress);
             let started = std::time::Instant::now();
+            let category = match shard {
+                Some(Shard { index, count }) => format!("{category}-shard-{index}-of-{count}"),
+                None => category,
+            };
             let render_options = RenderOptions { color: color.enabled(), category, path_prefix };
             print!("{}", report::render(format, &run, &render_options));
             if timings {

@@ -235,6 +235,7 @@ fn the_action_script_annotates_summarises_and_fails_on_the_example() {
     let outputs = runner.outputs();
     assert_eq!(outputs.get("earlier").map(String::as_str), Some("1"), "appended to GITHUB_OUTPUT: {outputs:?}");
     assert_eq!(outputs.get("exit-code").map(String::as_str), Some("1"), "{outputs:?}");
+    assert_eq!(outputs.get("category").map(String::as_str), Some("shop"), "{outputs:?}");
     let sarif = PathBuf::from(outputs.get("sarif").unwrap_or_else(|| panic!("no sarif= in {outputs:?}")));
     assert!(sarif.is_file(), "{}", sarif.display());
     assert!(sarif.starts_with(runner.dir.path().join("runner-temp")), "{}", sarif.display());
@@ -332,6 +333,25 @@ fn fail_on_config_and_baseline_inputs_reach_guardrail() {
 }
 
 #[test]
+fn a_shard_input_checks_one_part_under_its_own_category() {
+    let mut annotated = Vec::new();
+    for shard in ["1/2", "2/2"] {
+        let runner = FakeRunner::new();
+        let output = runner.run(repo(), &[("INPUT_PATH", "examples/shop"), ("INPUT_SHARD", shard)]);
+        assert!(output.code <= 1, "{}", show(&output));
+        let category = format!("guardrail-shard-{}-of-2", &shard[..1]);
+        let outputs = runner.outputs();
+        assert_eq!(outputs.get("category"), Some(&category), "{outputs:?}");
+        let sarif = std::fs::read_to_string(outputs.get("sarif").expect("a SARIF file")).unwrap();
+        let sarif: serde_json::Value = serde_json::from_str(&sarif).unwrap();
+        assert_eq!(sarif["runs"][0]["automationDetails"]["id"], format!("{category}/"));
+        annotated.extend(annotations(&output.stdout).iter().map(|a| a.key().1.to_owned()));
+    }
+    annotated.sort();
+    assert_eq!(annotated.len(), 7, "the two shards annotate the example's 7 findings once: {annotated:?}");
+}
+
+#[test]
 fn a_missing_binary_or_path_is_an_error_of_the_action() {
     let runner = FakeRunner::new();
     let output = runner.run(repo(), &[("GUARDRAIL_BIN", "/nonexistent/guardrail"), ("INPUT_PATH", "examples/shop")]);
@@ -418,7 +438,7 @@ fn every_input_is_used_and_every_variable_the_script_reads_is_passed() {
             inputs.push(line.trim().trim_end_matches(':').to_owned());
         }
     }
-    assert_eq!(inputs, ["path", "config", "fail-on", "diff-base", "baseline", "sarif", "category", "binary"]);
+    assert_eq!(inputs, ["path", "config", "fail-on", "diff-base", "baseline", "sarif", "category", "shard", "binary"]);
     for input in &inputs {
         assert!(yaml.contains(&format!("inputs.{input}")), "input `{input}` is never used");
     }
@@ -432,6 +452,7 @@ fn every_input_is_used_and_every_variable_the_script_reads_is_passed() {
         "INPUT_DIFF_BASE",
         "INPUT_BASELINE",
         "INPUT_CATEGORY",
+        "INPUT_SHARD",
     ] {
         assert!(script.contains(&format!("${{{variable}")), "the script does not read {variable}");
         assert!(yaml.contains(&format!("        {variable}: ${{{{ ")), "action.yml does not pass {variable}");

@@ -7,9 +7,9 @@ mod paths;
 mod placement;
 mod services;
 
-pub use services::image_name;
-
 pub use cargo::load_packages;
+pub use placement::place;
+pub use services::{image_name, map_services};
 
 use crate::discover::{ServiceConfig, SourceFile};
 use crate::facts::{Facts, FileFacts, LinkedFile, Package, Problem};
