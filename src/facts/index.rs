@@ -5,24 +5,35 @@ use super::{
     AttributeFact, CallFact, ComposeService, Dockerfile, Fact, FileInfo, FnFact, K8sObject, LinkedFile, MacroFact,
     MethodCallFact, Package, RustFacts, UseFact,
 };
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::ops::Bound;
 use std::sync::Arc;
 
 /// Facts of one kind, with their keys.
 #[derive(Debug)]
 pub struct Table<T> {
     pub all: Vec<Fact<T>>,
-    by_name: HashMap<String, Vec<u32>>,
-    /// (path, position in `all`), sorted: exact and prefix lookups by binary search.
-    by_path: Vec<(String, u32)>,
-    /// (possible path, position): glob-import candidates, for exact lookups only.
-    by_candidate: Vec<(String, u32)>,
+    by_name: HashMap<Box<str>, Vec<u32>>,
+    /// Resolved path → positions in `all`; ordered, for prefix lookups.
+    by_path: BTreeMap<Box<str>, Vec<u32>>,
+    /// Possible path through a glob import → positions, for exact lookups only.
+    by_candidate: HashMap<Box<str>, Vec<u32>>,
 }
 
 impl<T> Default for Table<T> {
     fn default() -> Self {
-        Table { all: Vec::new(), by_name: HashMap::new(), by_path: Vec::new(), by_candidate: Vec::new() }
+        Table { all: Vec::new(), by_name: HashMap::new(), by_path: BTreeMap::new(), by_candidate: HashMap::new() }
     }
+}
+
+/// Groups positions by key, borrowing the keys: most repeat, so only distinct ones are copied
+/// when the groups are kept.
+fn group<'a, C: FromIterator<(Box<str>, Vec<u32>)>>(keyed: impl Iterator<Item = (&'a str, u32)>) -> C {
+    let mut groups: HashMap<&str, Vec<u32>> = HashMap::new();
+    for (key, position) in keyed {
+        groups.entry(key).or_default().push(position);
+    }
+    groups.into_iter().map(|(key, positions)| (Box::from(key), positions)).collect()
 }
 
 impl<T> Table<T> {
@@ -30,28 +41,20 @@ impl<T> Table<T> {
         files: &[LinkedFile],
         items: impl Fn(&RustFacts) -> &Vec<Arc<T>>,
         name: impl Fn(&T) -> &str,
-        paths: impl Fn(&T) -> Vec<&str>,
+        path: impl Fn(&T) -> Option<&str>,
         candidates: impl Fn(&T) -> &[String],
     ) -> Self {
-        let mut table = Table::default();
-        for file in files {
-            for item in items(&file.facts.rust) {
-                let position = table.all.len() as u32;
-                table.by_name.entry(name(item).to_owned()).or_default().push(position);
-                table.by_path.extend(paths(item).into_iter().map(|p| (p.to_owned(), position)));
-                table.by_candidate.extend(candidates(item).iter().map(|p| (p.clone(), position)));
-                table.all.push(Fact { item: item.clone(), file: file.info.clone() });
-            }
+        let items: Vec<(&Arc<T>, &Arc<FileInfo>)> =
+            files.iter().flat_map(|f| items(&f.facts.rust).iter().map(move |item| (item, &f.info))).collect();
+        let positioned = || items.iter().zip(0u32..).map(|((item, _), position)| (&***item, position));
+        Table {
+            by_name: group(positioned().map(|(item, at)| (name(item), at))),
+            by_path: group(positioned().filter_map(|(item, at)| Some((path(item)?, at)))),
+            by_candidate: group(
+                positioned().flat_map(|(item, at)| candidates(item).iter().map(move |c| (c.as_str(), at))),
+            ),
+            all: items.iter().map(|(item, file)| Fact { item: Arc::clone(item), file: Arc::clone(file) }).collect(),
         }
-        table.by_path.sort();
-        table.by_path.dedup();
-        table.by_candidate.sort();
-        table
-    }
-
-    fn exact<'a>(sorted: &'a [(String, u32)], path: &'a str) -> impl Iterator<Item = u32> + 'a {
-        let start = sorted.partition_point(|(p, _)| p.as_str() < path);
-        sorted[start..].iter().take_while(move |(p, _)| p == path).map(|&(_, i)| i)
     }
 
     /// Facts whose last path segment (or name) is `name`.
@@ -61,16 +64,17 @@ impl<T> Table<T> {
 
     /// Facts whose resolved path is exactly `path`, or may be through a glob import.
     pub fn resolved<'a>(&'a self, path: &'a str) -> impl Iterator<Item = &'a Fact<T>> + 'a {
+        let exact = self.by_path.get(path).into_iter().flatten();
         let positions: BTreeSet<u32> =
-            Self::exact(&self.by_path, path).chain(Self::exact(&self.by_candidate, path)).collect();
+            exact.chain(self.by_candidate.get(path).into_iter().flatten()).copied().collect();
         positions.into_iter().map(|i| &self.all[i as usize])
     }
 
     /// Facts whose resolved path starts with `prefix`, each once, in source order.
     pub fn with_prefix<'a>(&'a self, prefix: &str) -> impl Iterator<Item = &'a Fact<T>> + 'a {
-        let start = self.by_path.partition_point(|(p, _)| p.as_str() < prefix);
+        let run = self.by_path.range::<str, _>((Bound::Included(prefix), Bound::Unbounded));
         let positions: BTreeSet<u32> =
-            self.by_path[start..].iter().take_while(|(p, _)| p.starts_with(prefix)).map(|&(_, i)| i).collect();
+            run.take_while(|(path, _)| path.starts_with(prefix)).flat_map(|(_, at)| at.iter().copied()).collect();
         positions.into_iter().map(|i| &self.all[i as usize])
     }
 }
@@ -114,7 +118,38 @@ pub struct Index {
 
 impl Index {
     pub fn build(packages: &[Package], files: &[LinkedFile]) -> Self {
-        let fns = Table::build(files, |r| &r.fns, |f| &f.name, |_| Vec::new(), |_| &[]);
+        let ((calls, method_calls), ((macros, attributes), (uses, fns))) = rayon::join(
+            || {
+                rayon::join(
+                    || Table::build(files, |r| &r.calls, |c| &c.name, |c| Some(&c.resolved), |c| &c.glob_candidates),
+                    || Table::build(files, |r| &r.method_calls, |m| &m.name, receiver_root, no_candidates),
+                )
+            },
+            || {
+                rayon::join(
+                    || {
+                        rayon::join(
+                            || Table::build(files, |r| &r.macros, |m| &m.name, |m| Some(&m.resolved), no_candidates),
+                            || {
+                                Table::build(
+                                    files,
+                                    |r| &r.attributes,
+                                    |a| &a.name,
+                                    |a| Some(&a.resolved),
+                                    no_candidates,
+                                )
+                            },
+                        )
+                    },
+                    || {
+                        rayon::join(
+                            || Table::build(files, |r| &r.uses, use_name, |u| Some(&u.path), no_candidates),
+                            || Table::build(files, |r| &r.fns, |f| &f.name, |_| None, no_candidates),
+                        )
+                    },
+                )
+            },
+        );
         Index {
             k8s_objects: files.iter().flat_map(|f| f.facts.kubernetes.iter().map(move |o| fact(o, f))).collect(),
             dockerfiles: files.iter().flat_map(|f| f.facts.dockerfile.iter().map(move |d| fact(d, f))).collect(),
@@ -122,33 +157,28 @@ impl Index {
                 .iter()
                 .flat_map(|f| f.facts.compose.iter().flat_map(move |c| c.services.iter().map(move |s| fact(s, f))))
                 .collect(),
-            calls: Table::build(
-                files,
-                |r| &r.calls,
-                |c| &c.name,
-                |c| vec![c.resolved.as_str()],
-                |c| &c.glob_candidates,
-            ),
-            method_calls: Table::build(
-                files,
-                |r| &r.method_calls,
-                |m| &m.name,
-                |m| m.receiver_root.as_deref().into_iter().collect(),
-                |_| &[],
-            ),
-            macros: Table::build(files, |r| &r.macros, |m| &m.name, |m| vec![m.resolved.as_str()], |_| &[]),
-            attributes: Table::build(files, |r| &r.attributes, |a| &a.name, |a| vec![a.resolved.as_str()], |_| &[]),
-            uses: Table::build(
-                files,
-                |r| &r.uses,
-                |u| u.name.as_deref().unwrap_or("*"),
-                |u| vec![u.path.as_str()],
-                |_| &[],
-            ),
+            calls,
+            method_calls,
+            macros,
+            attributes,
+            uses,
             binaries: binaries(packages, &fns),
             fns,
         }
     }
+}
+
+fn receiver_root(call: &MethodCallFact) -> Option<&str> {
+    call.receiver_root.as_deref()
+}
+
+/// A glob import has no name of its own: `*`.
+fn use_name(import: &UseFact) -> &str {
+    import.name.as_deref().unwrap_or("*")
+}
+
+fn no_candidates<T>(_: &T) -> &[String] {
+    &[]
 }
 
 fn fact<T>(item: &Arc<T>, file: &LinkedFile) -> Fact<T> {

@@ -69,11 +69,10 @@ impl ReExports {
         for _ in 0..MAX_HOPS {
             let path = current.as_deref().unwrap_or(path);
             // Prefixes of two or more segments, longest first, looked up without allocating.
-            let ends = path.match_indices("::").map(|(i, _)| i).skip(1).chain([path.len()]).collect::<Vec<_>>();
-            let replaced = ends
-                .iter()
-                .rev()
-                .find_map(|&end| self.table.get(&path[..end]).map(|target| format!("{target}{}", &path[end..])));
+            let first = path.find("::").unwrap_or(path.len());
+            let ends = [path.len()].into_iter().chain(path.rmatch_indices("::").map(|(i, _)| i).filter(|&i| i > first));
+            let replaced =
+                ends.into_iter().find_map(|end| self.table.get(&path[..end]).map(|t| format!("{t}{}", &path[end..])));
             match replaced {
                 Some(next) if next != path => current = Some(next),
                 _ => break,
