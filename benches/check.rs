@@ -1,24 +1,40 @@
 //! `cargo bench --bench check`: guardrail end to end against the floor of reading and parsing
-//! the same files with syn, on the same threads. Set `GUARDRAIL_BENCH_LINES` (default 200000)
-//! or `GUARDRAIL_BENCH_DIR` to measure a directory of your own instead.
+//! the same files with syn, on the same threads, in one run:
+//!
+//! - the parse-only floor: read + `syn::parse_file` of every `.rs` file, in parallel;
+//! - `check` cold (no cache) with every built-in policy, on all threads and on one;
+//! - `check` with the facts cache: the run that fills it, then warm runs (nothing changed);
+//! - peak memory of one cold `check`, in a child process of its own;
+//! - ast-grep and Semgrep running one unbounded-channel rule over the same tree, when
+//!   `scripts/install-bench-peers.sh` has installed them under `target/tools`.
+//!
+//! `GUARDRAIL_BENCH_LINES` sizes the generated workspace (default 1,000,000 lines);
+//! `GUARDRAIL_BENCH_DIR=/path` measures a directory of your own instead.
 
 mod generate;
 
 use guardrail::check::{check, CheckOptions};
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 const RUNS: usize = 5;
+/// Runs of ast-grep, and of Semgrep, which takes minutes on a million lines.
+const PEER_RUNS: [usize; 2] = [3, 1];
+/// Set in the child process that measures one check's peak memory.
+const CHILD: &str = "GUARDRAIL_BENCH_CHILD";
+/// Bump when the generator changes, so an old generated tree is not measured as a new one.
+const GENERATOR_VERSION: u32 = 2;
 
 fn rust_files(root: &Path) -> Vec<PathBuf> {
     let walker = ignore::WalkBuilder::new(root).hidden(false).require_git(false).build();
     walker.filter_map(Result::ok).map(|e| e.into_path()).filter(|p| p.extension().is_some_and(|e| e == "rs")).collect()
 }
 
-/// The median of `RUNS` timings of `f`.
-fn median(mut f: impl FnMut()) -> Duration {
-    let mut times: Vec<Duration> = (0..RUNS)
+/// The median of `runs` timings of `f`.
+fn median(runs: usize, mut f: impl FnMut()) -> Duration {
+    let mut times: Vec<Duration> = (0..runs)
         .map(|_| {
             let start = Instant::now();
             f();
@@ -26,7 +42,7 @@ fn median(mut f: impl FnMut()) -> Duration {
         })
         .collect();
     times.sort();
-    times[RUNS / 2]
+    times[runs / 2]
 }
 
 fn parse_floor(files: &[PathBuf]) {
@@ -37,22 +53,57 @@ fn parse_floor(files: &[PathBuf]) {
     });
 }
 
-/// VmHWM from /proc: the process's peak resident memory.
+/// VmHWM from /proc: this process's peak resident memory.
 fn peak_memory_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
+/// Runs `command` `runs` times: the median wall time, the peak memory of the last run when
+/// GNU time is there to tell it, and the last run's stdout.
+fn measure(runs: usize, command: impl Fn() -> Command) -> Option<(Duration, Option<u64>, String)> {
+    let memory_file = std::env::temp_dir().join(format!("guardrail-bench-rss-{}", std::process::id()));
+    let gnu_time = Path::new("/usr/bin/time").exists();
+    let mut last = String::new();
+    let mut failed = false;
+    let time = median(runs, || {
+        let command = command();
+        let mut run = if gnu_time {
+            let mut wrapped = Command::new("/usr/bin/time");
+            wrapped.args(["-f", "%M", "-o"]).arg(&memory_file).arg(command.get_program()).args(command.get_args());
+            wrapped.envs(command.get_envs().filter_map(|(k, v)| Some((k, v?))));
+            wrapped
+        } else {
+            command
+        };
+        match run.output() {
+            Ok(output) => last = String::from_utf8_lossy(&output.stdout).into_owned(),
+            Err(error) => {
+                eprintln!("cannot run {:?}: {error}", run.get_program());
+                failed = true;
+            }
+        }
+    });
+    let memory = std::fs::read_to_string(&memory_file).ok().and_then(|t| t.lines().last()?.trim().parse().ok());
+    let _ = std::fs::remove_file(&memory_file);
+    (!failed).then_some((time, memory, last))
+}
+
 fn main() {
+    if let Some(root) = std::env::var_os(CHILD) {
+        let run = check(Path::new(&root), &CheckOptions::default());
+        println!("{} {}", run.outcome.findings.len(), peak_memory_kib().unwrap_or(0));
+        return;
+    }
     // `cargo bench` passes `--bench`; a filter argument that is not ours is ignored.
     let root = match std::env::var_os("GUARDRAIL_BENCH_DIR") {
         Some(dir) => PathBuf::from(dir),
         None => {
             let lines: usize =
-                std::env::var("GUARDRAIL_BENCH_LINES").ok().and_then(|v| v.parse().ok()).unwrap_or(200_000);
+                std::env::var("GUARDRAIL_BENCH_LINES").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
             // Outside this repository, whose .gitignore would hide a workspace under target/.
-            let root = std::env::temp_dir().join(format!("guardrail-bench-{lines}"));
+            let root = std::env::temp_dir().join(format!("guardrail-bench-v{GENERATOR_VERSION}-{lines}"));
             if !root.join("Cargo.toml").exists() {
                 let written = generate::generate(&root, lines).expect("generate the workspace");
                 eprintln!("generated {written} lines in {}", root.display());
@@ -62,41 +113,129 @@ fn main() {
     };
     let files = rust_files(&root);
     let lines: usize = files.iter().map(|p| std::fs::read_to_string(p).map_or(0, |t| t.lines().count())).sum();
+    let bytes: u64 = files.iter().filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.len()).sum();
     let threads = rayon::current_num_threads();
     println!(
-        "workspace: {} ({} files, {lines} lines), {threads} threads, median of {RUNS} runs",
+        "workspace: {} ({} Rust files, {lines} lines, {:.1} MiB), {threads} threads, median of {RUNS} runs",
         root.display(),
-        files.len()
+        files.len(),
+        bytes as f64 / 1048576.0
     );
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    let ratio = |d: Duration, base: Duration| d.as_secs_f64() / base.as_secs_f64();
 
     let pool = |threads: usize| rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("a thread pool");
-    let floor = pool(threads).install(|| median(|| parse_floor(&files)));
+    let floor = pool(threads).install(|| median(RUNS, || parse_floor(&files)));
+    println!("parse-only floor (read + syn::parse_file)   {:>9.1} ms", ms(floor));
+
     let mut findings = 0;
     let mut timings = String::new();
-    let full = median(|| {
+    let cold = median(RUNS, || {
         let run = check(&root, &CheckOptions::default());
         findings = run.outcome.findings.len();
         timings = run.timings.render(5);
     });
+    println!(
+        "check, cold, all built-in policies          {:>9.1} ms  {:>5.2}x floor  ({findings} findings)",
+        ms(cold),
+        ratio(cold, floor)
+    );
+
     // `check` builds its pool on each run, sized by RAYON_NUM_THREADS.
     std::env::set_var("RAYON_NUM_THREADS", "1");
-    let single = median(|| drop(check(&root, &CheckOptions::default())));
+    let single = median(RUNS, || drop(check(&root, &CheckOptions::default())));
     std::env::remove_var("RAYON_NUM_THREADS");
-    let ms = |d: Duration| d.as_secs_f64() * 1e3;
-    println!("parse-only floor (read + syn::parse_file):  {:>8.1} ms", ms(floor));
-    println!("guardrail check (all built-in policies):    {:>8.1} ms  ({findings} findings)", ms(full));
-    println!("guardrail check on 1 thread:                {:>8.1} ms", ms(single));
-    println!("ratio check / floor: {:.2}x", full.as_secs_f64() / floor.as_secs_f64());
-    println!("speed-up {threads} threads vs 1: {:.2}x", single.as_secs_f64() / full.as_secs_f64());
-    if let Some(peak) = peak_memory_kib() {
-        let bytes: u64 = files.iter().filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.len()).sum();
+    println!(
+        "check, cold, 1 thread                       {:>9.1} ms  speed-up {threads} threads vs 1: {:.2}x",
+        ms(single),
+        ratio(single, cold)
+    );
+
+    let cache_dir = std::env::temp_dir().join(format!("guardrail-bench-cache-{}", std::process::id()));
+    let cached = CheckOptions { cache: Some(cache_dir.clone()), ..CheckOptions::default() };
+    let start = Instant::now();
+    drop(check(&root, &cached));
+    let filling = start.elapsed();
+    let mut warm_findings = 0;
+    let warm = median(RUNS, || warm_findings = check(&root, &cached).outcome.findings.len());
+    let _ = std::fs::remove_dir_all(&cache_dir);
+    assert_eq!(warm_findings, findings, "a warm run reports what a cold one does");
+    println!(
+        "check, filling the cache                    {:>9.1} ms  {:>5.2}x floor",
+        ms(filling),
+        ratio(filling, floor)
+    );
+    println!(
+        "check, warm (nothing changed)               {:>9.1} ms  {:>5.1}% of cold",
+        ms(warm),
+        100.0 * ratio(warm, cold)
+    );
+
+    let exe = std::env::current_exe().expect("the bench binary");
+    let child = || {
+        let mut child = Command::new(&exe);
+        child.env(CHILD, &root);
+        child
+    };
+    if let Some((_, _, out)) = measure(1, child) {
+        let peak: u64 = out.split_whitespace().nth(1).and_then(|p| p.parse().ok()).unwrap_or(0);
         println!(
-            "peak memory (whole process): {:.0} MiB, {:.1} MiB per 100k lines, {:.1}x the source read ({:.1} MiB)",
+            "peak memory of one cold check: {:.0} MiB, {:.1} MiB per 100k lines, {:.1}x the {:.1} MiB of source read",
             peak as f64 / 1024.0,
             peak as f64 / 1024.0 / (lines as f64 / 100_000.0),
             (peak * 1024) as f64 / bytes as f64,
             bytes as f64 / 1048576.0
         );
     }
-    println!("\nphases of the last run:\n{timings}");
+
+    peers(&root, floor);
+    println!("\nphases of the last cold run:\n{timings}");
+}
+
+/// ast-grep and Semgrep, one unbounded-channel rule each, over the same tree.
+fn peers(root: &Path, floor: Duration) {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let tools = repo.join("target/tools");
+    let rules = repo.join("benches/peers");
+    let threads = rayon::current_num_threads().to_string();
+    let ast_grep = tools.join("ast-grep/node_modules/.bin/ast-grep");
+    let semgrep = tools.join("bench-venv/bin/semgrep");
+    let ast_grep_command = || {
+        let mut command = Command::new(&ast_grep);
+        command.arg("scan").arg("--rule").arg(rules.join("unbounded-channel.ast-grep.yml"));
+        command.args(["--json=compact", "--threads", &threads]).arg(root);
+        command
+    };
+    let semgrep_command = || {
+        let mut command = Command::new(&semgrep);
+        command.arg("scan").arg("--config").arg(rules.join("unbounded-channel.semgrep.yml"));
+        // Without --disable-version-check an offline Semgrep waits ~96 s for a lookup to fail.
+        command.args(["--json", "--metrics=off", "--disable-version-check", "--jobs", &threads]);
+        command.arg(root);
+        command
+    };
+    let commands: [(&str, &Path, &dyn Fn() -> Command, usize); 2] = [
+        ("ast-grep", &ast_grep, &ast_grep_command, PEER_RUNS[0]),
+        ("semgrep", &semgrep, &semgrep_command, PEER_RUNS[1]),
+    ];
+    if !ast_grep.exists() && !semgrep.exists() {
+        println!("peers: not installed (bash scripts/install-bench-peers.sh), skipped");
+    }
+    for (name, binary, command, runs) in commands {
+        if !binary.exists() {
+            continue;
+        }
+        let Some((time, memory, out)) = measure(runs, command) else { continue };
+        let matches = serde_json::from_str::<serde_json::Value>(&out).ok().map(|json| match json.get("results") {
+            Some(results) => results.as_array().map_or(0, Vec::len),
+            None => json.as_array().map_or(0, Vec::len),
+        });
+        println!(
+            "{name:<9} one rule                         {:>9.1} ms  {:>5.2}x floor  ({} matches, peak {})",
+            time.as_secs_f64() * 1e3,
+            time.as_secs_f64() / floor.as_secs_f64(),
+            matches.map_or("?".to_owned(), |m| m.to_string()),
+            memory.map_or("?".to_owned(), |kib| format!("{:.0} MiB", kib as f64 / 1024.0)),
+        );
+    }
 }

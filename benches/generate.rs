@@ -1,5 +1,6 @@
 //! Writes a realistic service workspace of about `lines` lines: crates of axum handlers, workers
-//! with channels, domain types, config, tests — the shapes guardrail's policies look at.
+//! with channels, domain types, config, tests, and for each service a binary, a Dockerfile and a
+//! Kubernetes Deployment — the shapes guardrail's policies look at, code and deployment joined.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -97,6 +98,81 @@ mod tests {{
     out
 }
 
+/// A server that drains on SIGTERM, as `graceful-shutdown` wants.
+fn main_file(crate_index: usize) -> String {
+    format!(
+        r#"use axum::routing::get;
+use axum::Router;
+use tokio::signal::unix::{{signal, SignalKind}};
+
+#[tokio::main]
+async fn main() {{
+    let app = Router::new()
+        .route("/healthz", get(|| async {{ "ok" }}))
+        .route("/ready", get(|| async {{ "ready" }}))
+        .merge(svc{crate_index}::handlers0::routes_0(Default::default()));
+    let listener = tokio::net::TcpListener::bind("0.0.0.0:8080").await.expect("bind");
+    axum::serve(listener, app).with_graceful_shutdown(terminated()).await.expect("serve");
+}}
+
+async fn terminated() {{
+    let mut term = signal(SignalKind::terminate()).expect("a SIGTERM handler");
+    term.recv().await;
+}}
+"#
+    )
+}
+
+fn dockerfile(crate_index: usize) -> String {
+    format!(
+        "FROM rust:1.88 AS build\nWORKDIR /src\nCOPY . .\nRUN cargo build --release --bin svc{crate_index}\n\n\
+         FROM debian:bookworm-slim\nCOPY --from=build /src/target/release/svc{crate_index} /usr/local/bin/svc{crate_index}\n\
+         HEALTHCHECK CMD [\"/usr/local/bin/svc{crate_index}\", \"--health\"]\n\
+         ENTRYPOINT [\"/usr/local/bin/svc{crate_index}\"]\n"
+    )
+}
+
+/// A Deployment whose readiness probe asks for a path no route serves in every fifth service,
+/// so the code-to-deployment join is measured with findings.
+fn deployment(crate_index: usize) -> String {
+    let ready = if crate_index.is_multiple_of(5) { "/readyz" } else { "/ready" };
+    format!(
+        r#"apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: svc{crate_index}
+spec:
+  replicas: 3
+  selector:
+    matchLabels:
+      app: svc{crate_index}
+  template:
+    metadata:
+      labels:
+        app: svc{crate_index}
+    spec:
+      terminationGracePeriodSeconds: 30
+      containers:
+        - name: svc{crate_index}
+          image: ghcr.io/acme/svc{crate_index}:1.4.2
+          ports:
+            - containerPort: 8080
+              name: http
+          resources:
+            limits:
+              memory: 256Mi
+          livenessProbe:
+            httpGet:
+              path: /healthz
+              port: http
+          readinessProbe:
+            httpGet:
+              path: {ready}
+              port: 8080
+"#
+    )
+}
+
 /// Generates the workspace under `root` and returns the number of lines written.
 pub fn generate(root: &Path, lines: usize) -> std::io::Result<usize> {
     let per_file = handler_file(0, 0).lines().count();
@@ -124,6 +200,16 @@ pub fn generate(root: &Path, lines: usize) -> std::io::Result<usize> {
         }
         written += lib.lines().count();
         std::fs::write(src.join("lib.rs"), lib)?;
+        let extra = [
+            (src.join("main.rs"), main_file(c)),
+            (root.join(format!("crates/svc{c}/Dockerfile")), dockerfile(c)),
+            (root.join(format!("crates/svc{c}/deploy/deployment.yaml")), deployment(c)),
+        ];
+        for (path, text) in extra {
+            std::fs::create_dir_all(path.parent().expect("a directory"))?;
+            written += text.lines().count();
+            std::fs::write(path, text)?;
+        }
     }
     Ok(written)
 }

@@ -19,6 +19,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+// A run makes millions of small allocations from several threads (facts, syntax trees, script
+// values); mimalloc makes them several times cheaper than the system allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "guardrail", version, about = "Policy-as-code linter for the architecture of Rust services")]
 struct Cli {

@@ -493,6 +493,50 @@ fn check(facts, ctx) {
 }
 
 #[test]
+fn queries_narrowed_to_a_binary_see_only_the_files_it_is_built_from() {
+    // Two binaries in one package and a shared library: `tool` is built from src/bin/tool.rs
+    // and the library, never from src/main.rs.
+    let policy = r#"
+const META = #{ id: "spawns-in-tool", severity: "warning", summary: "s", rationale: "r", example: "e", fix: "f" };
+fn check(facts, ctx) {
+    for bin in facts.binaries() {
+        if bin.name != "tool" { continue; }
+        for site in facts.calls("spawn", bin) { ctx.report(site, "named"); }
+        for site in facts.calls_resolved("tokio::spawn", bin) { ctx.report(site, "resolved"); }
+        for site in facts.calls_with_prefix("tokio::", bin) { ctx.report(site, "prefix"); }
+    }
+}
+"#;
+    let spawn = "pub fn go() {\n    tokio::spawn(async {});\n}\n";
+    let dir = workspace(&[
+        ("src/lib.rs", spawn),
+        ("src/main.rs", "fn main() {\n    tokio::spawn(async {});\n}\n"),
+        ("src/bin/tool.rs", "fn main() {\n    // tokio::spawn in a comment\n    tokio::spawn(async {});\n}\n"),
+        ("guardrail.toml", "policies = [\"p\"]\n"),
+        ("p/spawns-in-tool.rhai", policy),
+    ]);
+    let (code, report) = check_json(dir.path(), &["--fail-on", "error"]);
+    assert_eq!(code, 0, "{report}");
+    let messages: Vec<(String, u64, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_owned(),
+                f["line"].as_u64().unwrap(),
+                f["message"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, u64, String)> = [("src/bin/tool.rs", 3), ("src/lib.rs", 2)]
+        .iter()
+        .flat_map(|(path, line)| ["named", "prefix", "resolved"].map(|m| (path.to_string(), *line, m.to_owned())))
+        .collect();
+    assert_eq!(messages, expected, "src/main.rs belongs to the other binary");
+}
+
+#[test]
 fn new_policy_starts_a_policy_whose_fixtures_pass_and_init_never_overwrites() {
     let dir = workspace(&[("src/lib.rs", "pub fn ok() {}\n")]);
     let created = guardrail(&["new-policy", "no-todo"], dir.path());

@@ -225,15 +225,26 @@ fn query_result<'a, T: Send + Sync + 'static>(items: impl Iterator<Item = &'a Fa
     Ok(array)
 }
 
-/// Registers `name()`, `name(key)`, `name_resolved(path)` and `name_with_prefix(prefix)`.
+/// Registers `name()`, `name(key)`, `name_resolved(path)` and `name_with_prefix(prefix)`, and
+/// the last three with a binary, `name(key, bin)`, for the facts in the files `bin` includes:
+/// a per-service policy then never walks the whole workspace once per service.
 fn register_queries<T: Send + Sync + 'static>(engine: &mut Engine, name: &str, table: fn(&Facts) -> &Table<T>) {
     engine.register_fn(name, move |f: &mut FactsHandle| query_result(table(&f.0).all.iter()));
     engine.register_fn(name, move |f: &mut FactsHandle, key: &str| query_result(table(&f.0).named(key)));
-    engine.register_fn(format!("{name}_resolved"), move |f: &mut FactsHandle, path: &str| {
-        query_result(table(&f.0).resolved(path))
+    engine.register_fn(name, move |f: &mut FactsHandle, key: &str, bin: Binary| {
+        query_result(table(&f.0).named(key).filter(|fact| bin.includes(&fact.file)))
     });
-    engine.register_fn(format!("{name}_with_prefix"), move |f: &mut FactsHandle, prefix: &str| {
+    let resolved = format!("{name}_resolved");
+    engine.register_fn(&resolved, move |f: &mut FactsHandle, path: &str| query_result(table(&f.0).resolved(path)));
+    engine.register_fn(&resolved, move |f: &mut FactsHandle, path: &str, bin: Binary| {
+        query_result(table(&f.0).resolved(path).filter(|fact| bin.includes(&fact.file)))
+    });
+    let with_prefix = format!("{name}_with_prefix");
+    engine.register_fn(&with_prefix, move |f: &mut FactsHandle, prefix: &str| {
         query_result(table(&f.0).with_prefix(prefix))
+    });
+    engine.register_fn(&with_prefix, move |f: &mut FactsHandle, prefix: &str, bin: Binary| {
+        query_result(table(&f.0).with_prefix(prefix).filter(|fact| bin.includes(&fact.file)))
     });
 }
 
