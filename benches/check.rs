@@ -1,10 +1,11 @@
 //! `cargo bench --bench check`: guardrail end to end against the floor of reading and parsing
 //! the same files with syn, on the same threads, in one run:
 //!
-//! - the parse-only floor: read + `syn::parse_file` of every `.rs` file, in parallel;
-//! - `check` cold (no cache) with every built-in policy, on all threads and on one;
+//! - the parse-only floor: read + `syn::parse_file` of every `.rs` file, in parallel, with the
+//!   allocator the binary uses;
+//! - the `guardrail` binary's `check`, end to end, cold (`--no-cache`) with every built-in
+//!   policy, on all threads and on one, and its peak memory;
 //! - `check` with the facts cache: the run that fills it, then warm runs (nothing changed);
-//! - peak memory of one cold `check`, in a child process of its own;
 //! - ast-grep and Semgrep running one unbounded-channel rule over the same tree, when
 //!   `scripts/install-bench-peers.sh` has installed them under `target/tools`.
 //!
@@ -13,7 +14,6 @@
 
 mod generate;
 
-use guardrail::check::{check, CheckOptions};
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -22,8 +22,9 @@ use std::time::{Duration, Instant};
 const RUNS: usize = 5;
 /// Runs of ast-grep, and of Semgrep, which takes minutes on a million lines.
 const PEER_RUNS: [usize; 2] = [3, 1];
-/// Set in the child process that measures one check's peak memory.
-const CHILD: &str = "GUARDRAIL_BENCH_CHILD";
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// Bump when the generator changes, so an old generated tree is not measured as a new one.
 const GENERATOR_VERSION: u32 = 2;
 
@@ -51,13 +52,6 @@ fn parse_floor(files: &[PathBuf]) {
         let _ = std::hint::black_box(syn::parse_file(&text));
         proc_macro2::extra::invalidate_current_thread_spans();
     });
-}
-
-/// VmHWM from /proc: this process's peak resident memory.
-fn peak_memory_kib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 /// Runs `command` `runs` times: the median wall time, the peak memory of the last run when
@@ -91,11 +85,6 @@ fn measure(runs: usize, command: impl Fn() -> Command) -> Option<(Duration, Opti
 }
 
 fn main() {
-    if let Some(root) = std::env::var_os(CHILD) {
-        let run = check(Path::new(&root), &CheckOptions::default());
-        println!("{} {}", run.outcome.findings.len(), peak_memory_kib().unwrap_or(0));
-        return;
-    }
     // `cargo bench` passes `--bench`; a filter argument that is not ours is ignored.
     let root = match std::env::var_os("GUARDRAIL_BENCH_DIR") {
         Some(dir) => PathBuf::from(dir),
@@ -128,59 +117,56 @@ fn main() {
     let floor = pool(threads).install(|| median(RUNS, || parse_floor(&files)));
     println!("parse-only floor (read + syn::parse_file)   {:>9.1} ms", ms(floor));
 
-    let mut findings = 0;
-    let mut timings = String::new();
-    let cold = median(RUNS, || {
-        let run = check(&root, &CheckOptions::default());
-        findings = run.outcome.findings.len();
-        timings = run.timings.render(5);
-    });
+    let guardrail = |extra: &[&str], threads: Option<&str>| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_guardrail"));
+        command.arg("check").arg(&root).args(["--format", "json"]).args(extra);
+        if let Some(threads) = threads {
+            command.env("RAYON_NUM_THREADS", threads);
+        }
+        command
+    };
+    let findings = |json: &str| {
+        serde_json::from_str::<serde_json::Value>(json).ok().and_then(|r| Some(r["findings"].as_array()?.len()))
+    };
+    let Some((cold, memory, out)) = measure(RUNS, || guardrail(&["--no-cache"], None)) else { return };
+    let found = findings(&out);
     println!(
-        "check, cold, all built-in policies          {:>9.1} ms  {:>5.2}x floor  ({findings} findings)",
+        "check, cold, all built-in policies          {:>9.1} ms  {:>5.2}x floor  ({} findings)",
         ms(cold),
-        ratio(cold, floor)
+        ratio(cold, floor),
+        found.map_or("?".to_owned(), |n| n.to_string())
     );
-
-    // `check` builds its pool on each run, sized by RAYON_NUM_THREADS.
-    std::env::set_var("RAYON_NUM_THREADS", "1");
-    let single = median(RUNS, || drop(check(&root, &CheckOptions::default())));
-    std::env::remove_var("RAYON_NUM_THREADS");
-    println!(
-        "check, cold, 1 thread                       {:>9.1} ms  speed-up {threads} threads vs 1: {:.2}x",
-        ms(single),
-        ratio(single, cold)
-    );
+    if let Some((single, _, _)) = measure(RUNS, || guardrail(&["--no-cache"], Some("1"))) {
+        println!(
+            "check, cold, 1 thread                       {:>9.1} ms  speed-up {threads} threads vs 1: {:.2}x",
+            ms(single),
+            ratio(single, cold)
+        );
+    }
 
     let cache_dir = std::env::temp_dir().join(format!("guardrail-bench-cache-{}", std::process::id()));
-    let cached = CheckOptions { cache: Some(cache_dir.clone()), ..CheckOptions::default() };
-    let start = Instant::now();
-    drop(check(&root, &cached));
-    let filling = start.elapsed();
-    let mut warm_findings = 0;
-    let warm = median(RUNS, || warm_findings = check(&root, &cached).outcome.findings.len());
+    let cached = cache_dir.display().to_string();
     let _ = std::fs::remove_dir_all(&cache_dir);
-    assert_eq!(warm_findings, findings, "a warm run reports what a cold one does");
-    println!(
-        "check, filling the cache                    {:>9.1} ms  {:>5.2}x floor",
-        ms(filling),
-        ratio(filling, floor)
-    );
-    println!(
-        "check, warm (nothing changed)               {:>9.1} ms  {:>5.1}% of cold",
-        ms(warm),
-        100.0 * ratio(warm, cold)
-    );
-
-    let exe = std::env::current_exe().expect("the bench binary");
-    let child = || {
-        let mut child = Command::new(&exe);
-        child.env(CHILD, &root);
-        child
-    };
-    if let Some((_, _, out)) = measure(1, child) {
-        let peak: u64 = out.split_whitespace().nth(1).and_then(|p| p.parse().ok()).unwrap_or(0);
+    if let Some((filling, _, _)) = measure(1, || guardrail(&["--cache-dir", &cached], None)) {
         println!(
-            "peak memory of one cold check: {:.0} MiB, {:.1} MiB per 100k lines, {:.1}x the {:.1} MiB of source read",
+            "check, filling the cache                    {:>9.1} ms  {:>5.2}x floor",
+            ms(filling),
+            ratio(filling, floor)
+        );
+    }
+    if let Some((warm, _, out)) = measure(RUNS, || guardrail(&["--cache-dir", &cached], None)) {
+        assert_eq!(findings(&out), found, "a warm run reports what a cold one does");
+        println!(
+            "check, warm (nothing changed)               {:>9.1} ms  {:>5.1}% of cold",
+            ms(warm),
+            100.0 * ratio(warm, cold)
+        );
+    }
+    let _ = std::fs::remove_dir_all(&cache_dir);
+
+    if let Some(peak) = memory {
+        println!(
+            "peak memory of a cold check: {:.0} MiB, {:.1} MiB per 100k lines, {:.1}x the {:.1} MiB of source read",
             peak as f64 / 1024.0,
             peak as f64 / 1024.0 / (lines as f64 / 100_000.0),
             (peak * 1024) as f64 / bytes as f64,
@@ -189,7 +175,9 @@ fn main() {
     }
 
     peers(&root, floor);
-    println!("\nphases of the last cold run:\n{timings}");
+    if let Ok(output) = guardrail(&["--no-cache", "--timings"], None).output() {
+        println!("\nphases of a cold run:\n{}", String::from_utf8_lossy(&output.stderr));
+    }
 }
 
 /// ast-grep and Semgrep, one unbounded-channel rule each, over the same tree.

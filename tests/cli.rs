@@ -504,35 +504,29 @@ fn check(facts, ctx) {
         for site in facts.calls("spawn", bin) { ctx.report(site, "named"); }
         for site in facts.calls_resolved("tokio::spawn", bin) { ctx.report(site, "resolved"); }
         for site in facts.calls_with_prefix("tokio::", bin) { ctx.report(site, "prefix"); }
+        for site in facts.method_calls_with_arg("route", 0, "/healthz", bin) { ctx.report(site, "route"); }
     }
 }
 "#;
     let spawn = "pub fn go() {\n    tokio::spawn(async {});\n}\n";
     let dir = workspace(&[
         ("src/lib.rs", spawn),
-        ("src/main.rs", "fn main() {\n    tokio::spawn(async {});\n}\n"),
-        ("src/bin/tool.rs", "fn main() {\n    // tokio::spawn in a comment\n    tokio::spawn(async {});\n}\n"),
+        ("src/main.rs", "fn main() {\n    tokio::spawn(async {});\n    r.route(\"/healthz\", h);\n}\n"),
+        (
+            "src/bin/tool.rs",
+            "fn main() {\n    // tokio::spawn in a comment\n    tokio::spawn(async {});\n    r.route(\"/other\", h).route(\"/healthz\", h);\n}\n",
+        ),
         ("guardrail.toml", "policies = [\"p\"]\n"),
         ("p/spawns-in-tool.rhai", policy),
     ]);
     let (code, report) = check_json(dir.path(), &["--fail-on", "error"]);
     assert_eq!(code, 0, "{report}");
-    let messages: Vec<(String, u64, String)> = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["path"].as_str().unwrap().to_owned(),
-                f["line"].as_u64().unwrap(),
-                f["message"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect();
-    let expected: Vec<(String, u64, String)> = [("src/bin/tool.rs", 3), ("src/lib.rs", 2)]
+    let messages = located(&report, "findings");
+    let mut expected: Vec<(String, u64, String)> = [("src/bin/tool.rs", 3), ("src/lib.rs", 2)]
         .iter()
         .flat_map(|(path, line)| ["named", "prefix", "resolved"].map(|m| (path.to_string(), *line, m.to_owned())))
         .collect();
+    expected.insert(3, ("src/bin/tool.rs".to_owned(), 4, "route".to_owned()));
     assert_eq!(messages, expected, "src/main.rs belongs to the other binary");
 }
 

@@ -248,6 +248,49 @@ fn register_queries<T: Send + Sync + 'static>(engine: &mut Engine, name: &str, t
     });
 }
 
+/// Facts with literal arguments.
+trait Arguments {
+    fn arguments(&self) -> &[Literal];
+}
+
+impl Arguments for CallFact {
+    fn arguments(&self) -> &[Literal] {
+        &self.args
+    }
+}
+
+impl Arguments for MethodCallFact {
+    fn arguments(&self) -> &[Literal] {
+        &self.args
+    }
+}
+
+impl Arguments for AttributeFact {
+    fn arguments(&self) -> &[Literal] {
+        &self.args
+    }
+}
+
+/// Registers `name_with_arg(key, position, text, bin)`: the facts `name(key, bin)` returns
+/// whose argument at `position` is the string literal `text` — `.route("/healthz", ..)` found
+/// without a script loop over every route of a service.
+fn register_argument_query<T: Arguments + Send + Sync + 'static>(
+    engine: &mut Engine,
+    name: &str,
+    table: fn(&Facts) -> &Table<T>,
+) {
+    engine.register_fn(
+        format!("{name}_with_arg"),
+        move |f: &mut FactsHandle, key: &str, position: i64, text: &str, bin: Binary| {
+            let literal = |fact: &Fact<T>| {
+                let argument = usize::try_from(position).ok().and_then(|i| fact.item.arguments().get(i));
+                matches!(argument, Some(Literal::Str(s)) if s == text)
+            };
+            query_result(table(&f.0).named(key).filter(|fact| literal(fact) && bin.includes(&fact.file)))
+        },
+    );
+}
+
 /// Registers the whole policy API on a sandboxed engine.
 pub fn register(engine: &mut Engine) {
     register_fact_types(engine);
@@ -258,6 +301,9 @@ pub fn register(engine: &mut Engine) {
     register_queries::<FnFact>(engine, "fns", |f| &f.index.fns);
     register_queries::<AttributeFact>(engine, "attributes", |f| &f.index.attributes);
     register_queries::<UseFact>(engine, "uses", |f| &f.index.uses);
+    register_argument_query::<CallFact>(engine, "calls", |f| &f.index.calls);
+    register_argument_query::<MethodCallFact>(engine, "method_calls", |f| &f.index.method_calls);
+    register_argument_query::<AttributeFact>(engine, "attributes", |f| &f.index.attributes);
     engine.register_fn("binaries", |f: &mut FactsHandle| {
         f.0.index.binaries.iter().cloned().map(Dynamic::from).collect::<Array>()
     });

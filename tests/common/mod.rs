@@ -75,7 +75,12 @@ pub fn findings(report: &Value) -> Vec<(String, String, u64)> {
 
 /// (path, line, message) of every error.
 pub fn errors(report: &Value) -> Vec<(String, u64, String)> {
-    report["errors"]
+    located(report, "errors")
+}
+
+/// (path, line, message) of every entry of `key` (`errors`, `findings`, `notes`).
+pub fn located(report: &Value, key: &str) -> Vec<(String, u64, String)> {
+    report[key]
         .as_array()
         .unwrap()
         .iter()
