@@ -286,7 +286,7 @@ fn register_argument_query<T: Arguments + Send + Sync + 'static>(
                 let argument = usize::try_from(position).ok().and_then(|i| fact.item.arguments().get(i));
                 matches!(argument, Some(Literal::Str(s)) if s == text)
             };
-            query_result(table(&f.0).named(key).filter(|fact| literal(fact) && bin.includes(&fact.file)))
+            query_result(table(&f.0).named(key).filter(|fact| bin.includes(&fact.file) && literal(fact)))
         },
     );
 }
