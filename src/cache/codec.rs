@@ -66,6 +66,8 @@ impl<'a> Writer<'a> {
 pub struct Reader<'a> {
     bytes: &'a [u8],
     strings: Vec<&'a str>,
+    /// Each distinct string decoded as `Arc<str>` once, shared like extraction shares it.
+    shared: Vec<Option<Arc<str>>>,
     /// The file the entry describes: locations that name it share this allocation, as they do
     /// after extraction.
     path: Arc<str>,
@@ -73,7 +75,7 @@ pub struct Reader<'a> {
 
 impl<'a> Reader<'a> {
     pub fn new(bytes: &'a [u8], path: Arc<str>) -> Result<Self, Corrupt> {
-        let mut reader = Reader { bytes, strings: Vec::new(), path };
+        let mut reader = Reader { bytes, strings: Vec::new(), shared: Vec::new(), path };
         let count = reader.len()?;
         reader.strings.reserve(count);
         for _ in 0..count {
@@ -81,6 +83,7 @@ impl<'a> Reader<'a> {
             let text = std::str::from_utf8(reader.take(n)?).map_err(|_| Corrupt)?;
             reader.strings.push(text);
         }
+        reader.shared = vec![None; count];
         Ok(reader)
     }
 
@@ -124,8 +127,26 @@ impl<'a> Reader<'a> {
     }
 
     fn str(&mut self) -> Result<&'a str, Corrupt> {
+        let id = self.string_id()?;
+        Ok(self.strings[id])
+    }
+
+    fn string_id(&mut self) -> Result<usize, Corrupt> {
         let id = usize::try_from(self.varint()?).map_err(|_| Corrupt)?;
-        self.strings.get(id).copied().ok_or(Corrupt)
+        if id < self.strings.len() {
+            Ok(id)
+        } else {
+            Err(Corrupt)
+        }
+    }
+
+    fn shared_str(&mut self) -> Result<Arc<str>, Corrupt> {
+        let id = self.string_id()?;
+        let text = self.strings[id];
+        let path = &self.path;
+        let shared =
+            self.shared[id].get_or_insert_with(|| if text == &**path { path.clone() } else { Arc::from(text) });
+        Ok(shared.clone())
     }
 }
 
@@ -188,8 +209,7 @@ impl Codec for Arc<str> {
         out.str(self);
     }
     fn decode(input: &mut Reader<'_>) -> Result<Self, Corrupt> {
-        let text = input.str()?;
-        Ok(if text == &*input.path { input.path.clone() } else { Arc::from(text) })
+        input.shared_str()
     }
 }
 

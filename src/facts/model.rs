@@ -25,7 +25,7 @@ pub struct CodeContext {
     /// are known from link: the `in_test` getter of policies combines both.
     pub in_test: bool,
     /// Name of the innermost named fn, if any.
-    pub function: Option<String>,
+    pub function: Option<Arc<str>>,
     /// The inline module, empty at file level.
     pub module: String,
 }
