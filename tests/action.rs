@@ -333,6 +333,15 @@ fn fail_on_config_and_baseline_inputs_reach_guardrail() {
 }
 
 #[test]
+fn the_action_caches_the_directory_guardrail_keeps_its_facts_in() {
+    assert!(action_yml().contains("        path: ${{ inputs.path }}/target/guardrail-cache\n"));
+    let dir = common::workspace(&[("src/lib.rs", "pub fn ok() {}\n")]);
+    let output = common::guardrail(&["check", "."], dir.path());
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    assert!(dir.path().join("target/guardrail-cache/facts.bin").is_file());
+}
+
+#[test]
 fn a_shard_input_checks_one_part_under_its_own_category() {
     let mut annotated = Vec::new();
     for shard in ["1/2", "2/2"] {
