@@ -162,10 +162,11 @@ impl Scopes {
         scopes
     }
 
-    /// Resolves a path as written in `module`: `(resolved, glob candidates)`. A path that
-    /// names a local item becomes file-relative (`self::..`); link makes it crate-absolute.
-    pub fn resolve(&self, module: &[String], segments: &[String]) -> (Vec<String>, Vec<Vec<String>>) {
-        let scope = self.by_module.get(&module.join("::")).unwrap_or(&self.empty);
+    /// Resolves a path as written in `module` (whose segments joined by `::` are `module_key`):
+    /// `(resolved, glob candidates)`. A path that names a local item becomes file-relative
+    /// (`self::..`); link makes it crate-absolute.
+    pub fn resolve(&self, module: &[String], module_key: &str, segments: &[String]) -> (Vec<String>, Vec<Vec<String>>) {
+        let scope = self.by_module.get(module_key).unwrap_or(&self.empty);
         let Some(first) = segments.first() else { return (Vec::new(), Vec::new()) };
         if let Some(target) = scope.aliases.get(first) {
             let resolved = target.iter().chain(&segments[1..]).cloned().collect();

@@ -34,7 +34,8 @@ pub struct FactVisitor<'a> {
     block_scopes: Vec<Vec<(String, Vec<String>)>>,
     /// (module, resolved path, in test) of the paths recorded: each is recorded once per
     /// module, at its first occurrence — what a dependency graph needs, at a fraction of the cost.
-    seen_paths: std::collections::HashSet<(String, String, bool)>,
+    /// Paths already recorded, by inline module and then by whether in test code.
+    seen_paths: std::collections::HashMap<String, [std::collections::HashSet<String>; 2]>,
     facts: RustFacts,
 }
 
@@ -89,7 +90,7 @@ impl<'a> FactVisitor<'a> {
                 return (target.iter().chain(&segments[1..]).cloned().collect(), Vec::new());
             }
         }
-        self.scopes.resolve(&self.module, segments)
+        self.scopes.resolve(&self.module, &self.module_key, segments)
     }
 
     /// (written, resolved, glob candidates, last segment) of a path in the current module.
@@ -159,11 +160,19 @@ impl<'a> FactVisitor<'a> {
     /// Records a path that reaches through a module (`a::b`, or a name imported from one).
     fn record_path(&mut self, path: &syn::Path) {
         let (written, resolved, _, _) = self.resolve(path);
-        if !resolved.contains("::")
-            || !self.seen_paths.insert((self.module_key.clone(), resolved.clone(), self.in_test()))
-        {
+        if !resolved.contains("::") {
             return;
         }
+        // Looked up before anything is copied: most paths repeat.
+        let seen = match self.seen_paths.get_mut(&self.module_key) {
+            Some(seen) => seen,
+            None => self.seen_paths.entry(self.module_key.clone()).or_default(),
+        };
+        let seen = &mut seen[usize::from(self.test_depth > 0)];
+        if seen.contains(&resolved) {
+            return;
+        }
+        seen.insert(resolved.clone());
         self.facts.paths.push(Arc::new(crate::facts::PathFact {
             written,
             resolved,
