@@ -133,10 +133,6 @@ impl Plan {
         Plan { shard, owners, read }
     }
 
-    pub fn shard(&self) -> Shard {
-        self.shard
-    }
-
     /// Whether this shard reads the Rust file at `path`.
     pub fn reads(&self, path: &str) -> bool {
         self.read.contains(path)

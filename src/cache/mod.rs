@@ -73,10 +73,6 @@ impl Cache {
         }
     }
 
-    pub fn dir(&self) -> &Path {
-        &self.dir
-    }
-
     /// The facts cached for `path` when they were extracted from exactly `bytes`.
     pub fn load(&self, path: &Arc<str>, bytes: &[u8]) -> Option<FileFacts> {
         let found = self.index.get(&**path).and_then(|range| {
