@@ -6,7 +6,7 @@ use crate::cache::Cache;
 use crate::discover::{self, Config, SourceFile};
 use crate::engine::{resolve_settings, PolicySet, RuleDoc};
 use crate::extract;
-use crate::facts::{Facts, FileFacts, FileKind, Location, Problem};
+use crate::facts::{Facts, FileFacts, FileKind, Location, Problem, Symbol};
 use crate::filter;
 use crate::findings::Outcome;
 use crate::link;
@@ -28,7 +28,7 @@ pub struct CheckOptions {
     pub policy_dirs: Vec<PathBuf>,
     /// Inputs that are not files under the root, as (shown path, kind, text): rendered Helm
     /// output given on stdin.
-    pub extra_inputs: Vec<(Arc<str>, FileKind, Arc<str>)>,
+    pub extra_inputs: Vec<(Symbol, FileKind, Arc<str>)>,
     /// Hide the findings this baseline file records.
     pub baseline: Option<PathBuf>,
     /// Report only findings on lines changed since the merge-base of this git reference and HEAD.
@@ -98,7 +98,7 @@ fn collect_in_pool(root: &Path, options: &CheckOptions) -> Collected {
     };
     let extra_inputs = || {
         options.extra_inputs.iter().filter_map(|(shown, kind, text)| {
-            extract::extract(shown.clone(), *kind, text.as_bytes()).map(|facts| (facts, Duration::ZERO))
+            extract::extract(*shown, *kind, text.as_bytes()).map(|facts| (facts, Duration::ZERO))
         })
     };
     let mut plan = None;
@@ -121,9 +121,9 @@ fn collect_in_pool(root: &Path, options: &CheckOptions) -> Collected {
             files.extend(extra_inputs());
             let deployment_facts: Vec<FileFacts> = files.iter().map(|(facts, _)| facts.clone()).collect();
             let (services, _) = link::map_services(&config.services, &packages, &deployment_facts);
-            let sizes: Vec<(Arc<str>, u64)> = rust
+            let sizes: Vec<(Symbol, u64)> = rust
                 .iter()
-                .map(|(file, _)| (file.shown.clone(), std::fs::metadata(&file.path).map_or(0, |m| m.len())))
+                .map(|(file, _)| (file.shown, std::fs::metadata(&file.path).map_or(0, |m| m.len())))
                 .collect();
             let deployment = (&deployment_facts[..], &services[..]);
             let partition = Plan::new(shard, &packages, &discovery.manifests, &sizes, deployment, &config.architecture);
@@ -132,13 +132,13 @@ fn collect_in_pool(root: &Path, options: &CheckOptions) -> Collected {
             ((packages, cargo_problems), files)
         }),
     };
-    timings.files = extracted.iter().map(|(facts, duration)| (facts.path.clone(), *duration)).collect();
+    timings.files = extracted.iter().map(|(facts, duration)| (facts.path, *duration)).collect();
     let files: Vec<FileFacts> = extracted.into_iter().map(|(facts, _)| facts).collect();
     let mut notes = Vec::new();
     if let Some(cache) = cache {
         timings.cache = Some(cache.stats());
         if let Err(message) = timings.phase("save cache", || cache.save()) {
-            notes.push(Problem { location: Location::file(Arc::from("")), message });
+            notes.push(Problem { location: Location::file(Symbol::default()), message });
         }
     }
     problems.extend(cargo_problems);
@@ -158,15 +158,15 @@ fn collect_in_pool(root: &Path, options: &CheckOptions) -> Collected {
 
 fn read_and_extract(file: &SourceFile, kind: FileKind, max_size: u64, cache: Option<&Cache>) -> Option<FileFacts> {
     let problem = |message: String| {
-        let mut facts = FileFacts::new(file.shown.clone(), kind);
-        facts.problems.push(Problem { location: Location::file(file.shown.clone()), message });
+        let mut facts = FileFacts::new(file.shown, kind);
+        facts.problems.push(Problem { location: Location::file(file.shown), message });
         Some(facts)
     };
     let size = std::fs::metadata(&file.path).map(|m| m.len()).unwrap_or(0);
     if size > max_size {
-        let mut facts = FileFacts::new(file.shown.clone(), kind);
+        let mut facts = FileFacts::new(file.shown, kind);
         facts.notes.push(Problem {
-            location: Location::file(file.shown.clone()),
+            location: Location::file(file.shown),
             message: format!("skipped: {size} bytes is over the max_file_size of {max_size} bytes in guardrail.toml"),
         });
         return Some(facts);
@@ -176,11 +176,11 @@ fn read_and_extract(file: &SourceFile, kind: FileKind, max_size: u64, cache: Opt
         Err(error) => return problem(format!("cannot read: {error}; the file was not checked")),
     };
     let cache = cache.filter(|_| kind == FileKind::Rust);
-    if let Some(facts) = cache.and_then(|cache| cache.load(&file.shown, &bytes)) {
+    if let Some(facts) = cache.and_then(|cache| cache.load(file.shown, &bytes)) {
         return Some(facts);
     }
     // A bug in an extractor must cost one file, not the run.
-    match catch_unwind(AssertUnwindSafe(|| extract::extract(file.shown.clone(), kind, &bytes))) {
+    match catch_unwind(AssertUnwindSafe(|| extract::extract(file.shown, kind, &bytes))) {
         Ok(facts) => {
             if let (Some(cache), Some(facts)) = (cache, &facts) {
                 cache.store(facts, &bytes);
@@ -217,7 +217,7 @@ fn narrow(
                 let whole_file = f.location.line == 1 && f.location.start_byte == f.location.end_byte;
                 filter::diff::is_changed(&changed, &f.location.path, f.location.line, whole_file)
             }),
-            Err(message) => problems.push(Problem { location: Location::file(Arc::from("")), message }),
+            Err(message) => problems.push(Problem { location: Location::file(Symbol::default()), message }),
         }
     }
     if !options.only_paths.is_empty() {
@@ -245,10 +245,10 @@ fn check_in_pool(root: &Path, options: &CheckOptions) -> Run {
     findings.extend(arch::check(&facts.arch, &config.architecture, &settings));
     let sources = Sources::new(root);
     for policy in &policies.policies {
-        sources.insert(policy.path.clone(), policy.source.clone());
+        sources.insert(policy.path, policy.source.clone());
     }
     for (shown, _, text) in &options.extra_inputs {
-        sources.insert(shown.clone(), text.clone());
+        sources.insert(*shown, text.clone());
     }
     let (mut findings, suppressed) = timings.phase("filter", || filter::apply(findings, &facts, &settings, &sources));
     notes.extend(facts.files.iter().flat_map(|f| f.facts.notes.iter().cloned()));
@@ -259,7 +259,7 @@ fn check_in_pool(root: &Path, options: &CheckOptions) -> Run {
     }
     let baselined = narrow(&mut findings, &mut problems, &mut notes, root, options);
     problems.sort_by(|a, b| {
-        let key = |p: &Problem| (p.location.path.clone(), p.location.line, p.location.column, p.message.clone());
+        let key = |p: &Problem| (p.location.path, p.location.line, p.location.column, p.message.clone());
         key(a).cmp(&key(b))
     });
     let outcome = Outcome { findings, problems, files: facts.files.len(), suppressed, baselined, notes };

@@ -253,7 +253,7 @@ fn main() -> ExitCode {
                 if let Err(error) = std::io::stdin().read_to_string(&mut text) {
                     return usage_error(&format!("cannot read manifests from stdin: {error}"));
                 }
-                extra_inputs.push((Arc::from("<stdin>"), FileKind::Kubernetes, Arc::from(text)));
+                extra_inputs.push((guardrail::facts::Symbol::intern("<stdin>"), FileKind::Kubernetes, Arc::from(text)));
             }
             let cache = (!no_cache).then(|| cache_dir.unwrap_or_else(|| root.join("target/guardrail-cache")));
             let options = CheckOptions {

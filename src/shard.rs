@@ -12,7 +12,7 @@
 
 use crate::discover::architecture::{matches, Architecture};
 use crate::discover::SourceFile;
-use crate::facts::{FileFacts, Package, Service};
+use crate::facts::{FileFacts, Package, Service, Symbol};
 use crate::link;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt;
@@ -49,9 +49,9 @@ impl fmt::Display for Shard {
 pub struct Plan {
     shard: Shard,
     /// The shard that owns each file that has an owner other than shard 1's default.
-    owners: HashMap<Arc<str>, usize>,
+    owners: HashMap<&'static str, usize>,
     /// The Rust files this shard reads.
-    read: HashSet<Arc<str>>,
+    read: HashSet<&'static str>,
 }
 
 impl Plan {
@@ -61,19 +61,19 @@ impl Plan {
         shard: Shard,
         packages: &[Package],
         manifests: &[SourceFile],
-        rust: &[(Arc<str>, u64)],
+        rust: &[(Symbol, u64)],
         (deployment, services): (&[FileFacts], &[Service]),
         architecture: &Architecture,
     ) -> Plan {
-        let package_of = |path: &Arc<str>| link::place(path, packages, manifests).package;
+        let package_of = |path: Symbol| link::place(path, packages, manifests).package;
         let mut weight: HashMap<Arc<str>, u64> = packages.iter().map(|p| (p.name.clone(), 0)).collect();
         let mut rust_files = Vec::new();
         for (path, size) in rust {
-            let package = package_of(path);
+            let package = package_of(*path);
             if let Some(name) = &package {
                 *weight.entry(name.clone()).or_default() += size;
             }
-            rust_files.push((path.clone(), package));
+            rust_files.push((path.as_str(), package));
         }
         let mut by_weight: Vec<(&Arc<str>, u64)> = weight.iter().map(|(name, w)| (name, *w)).collect();
         by_weight.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
@@ -85,28 +85,28 @@ impl Plan {
             package_shard.insert(name.clone(), lightest + 1);
         }
 
-        let mut owners: HashMap<Arc<str>, usize> = HashMap::new();
+        let mut owners: HashMap<&'static str, usize> = HashMap::new();
         for (path, package) in &rust_files {
             if let Some(owner) = package.as_ref().and_then(|p| package_shard.get(p)) {
-                owners.insert(path.clone(), *owner);
+                owners.insert(path, *owner);
             }
         }
         for package in packages {
-            owners.insert(package.manifest_path.clone(), package_shard[&package.name]);
+            owners.insert(package.manifest_path.as_str(), package_shard[&package.name]);
         }
         let mut read: BTreeSet<Arc<str>> =
             package_shard.iter().filter(|(_, s)| **s == shard.index).map(|(name, _)| name.clone()).collect();
         for file in deployment {
             let mut linked: Vec<&Arc<str>> = services
                 .iter()
-                .filter(|s| runs_in(s, &file.path))
+                .filter(|s| runs_in(s, file.path))
                 .filter_map(|s| s.package.as_ref())
                 .filter(|p| package_shard.contains_key(*p))
                 .collect();
             linked.sort();
             let Some(first) = linked.first() else { continue };
             let owner = package_shard[*first];
-            owners.insert(file.path.clone(), owner);
+            owners.insert(file.path.as_str(), owner);
             if owner == shard.index {
                 read.extend(linked.into_iter().cloned());
             }
@@ -150,10 +150,10 @@ impl Plan {
     }
 }
 
-fn runs_in(service: &Service, path: &Arc<str>) -> bool {
-    service.dockerfiles.contains(path)
-        || service.compose_services.iter().any(|(file, _)| file == path)
-        || service.workloads.iter().any(|(file, ..)| file == path)
+fn runs_in(service: &Service, path: Symbol) -> bool {
+    service.dockerfiles.contains(&path)
+        || service.compose_services.iter().any(|(file, _)| *file == path)
+        || service.workloads.iter().any(|(file, ..)| *file == path)
 }
 
 /// `packages` and every workspace package they depend on, directly or not, of any kind.

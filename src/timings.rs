@@ -1,15 +1,15 @@
 //! `--timings`: where a run spent its time, per phase, per policy, and the slowest files.
 
 use crate::cache::CacheStats;
+use crate::facts::Symbol;
 use std::fmt::Write;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 #[derive(Debug, Default)]
 pub struct Timings {
     pub phases: Vec<(&'static str, Duration)>,
     pub policies: Vec<(String, Duration)>,
-    pub files: Vec<(Arc<str>, Duration)>,
+    pub files: Vec<(Symbol, Duration)>,
     /// Set when the run used the facts cache.
     pub cache: Option<CacheStats>,
 }

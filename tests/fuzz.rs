@@ -5,9 +5,8 @@
 
 use guardrail::discover::config::Config;
 use guardrail::extract::{self, line_comment, CommentStyle};
-use guardrail::facts::{FileFacts, FileKind};
+use guardrail::facts::{FileFacts, FileKind, Symbol};
 use proptest::prelude::*;
-use std::sync::Arc;
 
 const RUST_SEED: &str = include_str!("../examples/shop/crates/api/src/handlers.rs");
 const K8S_SEED: &str = include_str!("../examples/shop/deploy/k8s/api.yaml");
@@ -27,7 +26,7 @@ fn locations_in_bounds(facts: &FileFacts, text: &[u8]) {
 }
 
 fn run(kind: FileKind, name: &str, bytes: &[u8]) {
-    if let Some(facts) = extract::extract(Arc::from(name), kind, bytes) {
+    if let Some(facts) = extract::extract(Symbol::intern(name), kind, bytes) {
         locations_in_bounds(&facts, bytes);
     }
 }
@@ -130,7 +129,7 @@ proptest! {
 
     #[test]
     fn config_loading_never_panics(text in ".{0,200}") {
-        let (_, problems) = Config::parse(Arc::from("guardrail.toml"), &text);
+        let (_, problems) = Config::parse(Symbol::intern("guardrail.toml"), &text);
         for problem in problems {
             prop_assert!(problem.location.line as usize <= text.lines().count().max(1) + 1);
         }
@@ -138,6 +137,6 @@ proptest! {
 
     #[test]
     fn config_loading_never_panics_on_near_valid_input(text in mutated("exclude = [\"gen/**\"]\n[rules.unbounded-channel]\nseverity = \"warning\"\ninclude_tests = true\n[limits]\npolicy_timeout_ms = 500\n[[architecture.layers]]\nname = \"a\"\nmembers = [\"x\"]\n")) {
-        let _ = Config::parse(Arc::from("guardrail.toml"), &text);
+        let _ = Config::parse(Symbol::intern("guardrail.toml"), &text);
     }
 }

@@ -51,7 +51,7 @@ impl ArchGraph {
                 match graph.layers.iter_mut().find(|(name, _)| name == layer) {
                     Some((_, members)) => members.push(crate_name.clone()),
                     None => problems.push(Problem {
-                        location: Location::file(package.manifest_path.clone()),
+                        location: Location::file(package.manifest_path),
                         message: format!("[package.metadata.guardrail] names layer \"{layer}\", which guardrail.toml does not declare"),
                     }),
                 }
@@ -71,7 +71,7 @@ impl ArchGraph {
                     external: !facts.packages.iter().any(|p| p.name.replace('-', "_") == to),
                     to,
                     dev: dep.kind == "dev",
-                    location: dep.location.clone().unwrap_or_else(|| Location::file(package.manifest_path.clone())),
+                    location: dep.location.clone().unwrap_or_else(|| Location::file(package.manifest_path)),
                 });
             }
         }

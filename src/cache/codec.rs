@@ -12,7 +12,7 @@
 
 use crate::facts::{
     AttributeFact, CallFact, CodeContext, FileFacts, FileKind, FnFact, Literal, Location, MacroFact, MethodCallFact,
-    ModDecl, PathFact, Problem, RustFacts, Suppression, UseFact,
+    ModDecl, PathFact, Problem, RustFacts, Suppression, Symbol, UseFact,
 };
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -66,16 +66,13 @@ impl<'a> Writer<'a> {
 pub struct Reader<'a> {
     bytes: &'a [u8],
     strings: Vec<&'a str>,
-    /// Each distinct string decoded as `Arc<str>` once, shared like extraction shares it.
-    shared: Vec<Option<Arc<str>>>,
-    /// The file the entry describes: locations that name it share this allocation, as they do
-    /// after extraction.
-    path: Arc<str>,
+    /// Each distinct string interned once, on first use.
+    symbols: Vec<Option<Symbol>>,
 }
 
 impl<'a> Reader<'a> {
-    pub fn new(bytes: &'a [u8], path: Arc<str>) -> Result<Self, Corrupt> {
-        let mut reader = Reader { bytes, strings: Vec::new(), shared: Vec::new(), path };
+    pub fn new(bytes: &'a [u8]) -> Result<Self, Corrupt> {
+        let mut reader = Reader { bytes, strings: Vec::new(), symbols: Vec::new() };
         let count = reader.len()?;
         reader.strings.reserve(count);
         for _ in 0..count {
@@ -83,7 +80,7 @@ impl<'a> Reader<'a> {
             let text = std::str::from_utf8(reader.take(n)?).map_err(|_| Corrupt)?;
             reader.strings.push(text);
         }
-        reader.shared = vec![None; count];
+        reader.symbols = vec![None; count];
         Ok(reader)
     }
 
@@ -140,13 +137,10 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn shared_str(&mut self) -> Result<Arc<str>, Corrupt> {
+    fn symbol(&mut self) -> Result<Symbol, Corrupt> {
         let id = self.string_id()?;
         let text = self.strings[id];
-        let path = &self.path;
-        let shared =
-            self.shared[id].get_or_insert_with(|| if text == &**path { path.clone() } else { Arc::from(text) });
-        Ok(shared.clone())
+        Ok(*self.symbols[id].get_or_insert_with(|| Symbol::intern(text)))
     }
 }
 
@@ -204,12 +198,12 @@ impl Codec for String {
     }
 }
 
-impl Codec for Arc<str> {
+impl Codec for Symbol {
     fn encode<'a>(&'a self, out: &mut Writer<'a>) {
-        out.str(self);
+        out.str(self.as_str());
     }
     fn decode(input: &mut Reader<'_>) -> Result<Self, Corrupt> {
-        input.shared_str()
+        input.symbol()
     }
 }
 
@@ -269,7 +263,7 @@ impl Codec for Literal {
     }
     fn decode(input: &mut Reader<'_>) -> Result<Self, Corrupt> {
         match input.byte()? {
-            0 => String::decode(input).map(Literal::Str),
+            0 => Symbol::decode(input).map(Literal::Str),
             1 => i64::decode(input).map(Literal::Int),
             2 => f64::decode(input).map(Literal::Float),
             3 => bool::decode(input).map(Literal::Bool),

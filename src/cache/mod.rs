@@ -17,13 +17,13 @@
 
 mod codec;
 
-use crate::facts::FileFacts;
+use crate::facts::{FileFacts, Symbol};
 use codec::{Codec, Reader, Writer};
 use std::collections::HashMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use xxhash_rust::xxh3::{xxh3_128, xxh3_64};
 
 const MAGIC: &[u8; 8] = b"grcache\x02";
@@ -41,7 +41,7 @@ pub struct Cache {
     /// Where each path's entry (content hash, payload hash, payload) sits in `previous`.
     index: HashMap<Box<str>, Range<usize>>,
     /// The entries of this run, which the rewritten cache will hold.
-    current: Mutex<Vec<(Arc<str>, Entry)>>,
+    current: Mutex<Vec<(Symbol, Entry)>>,
     hits: AtomicUsize,
     misses: AtomicUsize,
 }
@@ -74,8 +74,8 @@ impl Cache {
     }
 
     /// The facts cached for `path` when they were extracted from exactly `bytes`.
-    pub fn load(&self, path: &Arc<str>, bytes: &[u8]) -> Option<FileFacts> {
-        let found = self.index.get(&**path).and_then(|range| {
+    pub fn load(&self, path: Symbol, bytes: &[u8]) -> Option<FileFacts> {
+        let found = self.index.get(path.as_str()).and_then(|range| {
             let facts = decode_entry(&self.previous[range.clone()], path, bytes)?;
             self.record(path, Entry::Previous(range.clone()));
             Some(facts)
@@ -87,11 +87,11 @@ impl Cache {
 
     /// Records the facts extracted from `bytes`, for [`Cache::save`].
     pub fn store(&self, facts: &FileFacts, bytes: &[u8]) {
-        self.record(&facts.path, Entry::New(encode_entry(facts, bytes)));
+        self.record(facts.path, Entry::New(encode_entry(facts, bytes)));
     }
 
-    fn record(&self, path: &Arc<str>, entry: Entry) {
-        self.current.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push((path.clone(), entry));
+    fn record(&self, path: Symbol, entry: Entry) {
+        self.current.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push((path, entry));
     }
 
     pub fn stats(&self) -> CacheStats {
@@ -106,7 +106,7 @@ impl Cache {
         if unchanged {
             return Ok(());
         }
-        current.sort_by(|a, b| a.0.cmp(&b.0));
+        current.sort_by_key(|a| a.0);
         let mut out = Vec::with_capacity(self.previous.len());
         out.extend_from_slice(MAGIC);
         out.extend_from_slice(&xxh3_64(BUILD.as_bytes()).to_le_bytes());
@@ -169,15 +169,15 @@ fn encode_entry(facts: &FileFacts, bytes: &[u8]) -> Vec<u8> {
     entry
 }
 
-fn decode_entry(entry: &[u8], path: &Arc<str>, bytes: &[u8]) -> Option<FileFacts> {
+fn decode_entry(entry: &[u8], path: Symbol, bytes: &[u8]) -> Option<FileFacts> {
     let (content_hash, rest) = split(entry, 16)?;
     let (payload_hash, payload) = split(rest, 8)?;
     if content_hash != xxh3_128(bytes).to_le_bytes() || payload_hash != xxh3_64(payload).to_le_bytes() {
         return None;
     }
-    let mut reader = Reader::new(payload, path.clone()).ok()?;
+    let mut reader = Reader::new(payload).ok()?;
     let facts = FileFacts::decode(&mut reader).ok()?;
-    (reader.is_empty() && facts.path == *path).then_some(facts)
+    (reader.is_empty() && facts.path == path).then_some(facts)
 }
 
 /// Writes `bytes` to `target` through a temporary file beside it, renamed into place.
@@ -196,7 +196,7 @@ mod tests {
     use crate::facts::FileKind;
 
     fn extracted(path: &str, text: &str) -> FileFacts {
-        crate::extract::extract(Arc::from(path), FileKind::Rust, text.as_bytes()).expect("a Rust file has facts")
+        crate::extract::extract(Symbol::intern(path), FileKind::Rust, text.as_bytes()).expect("a Rust file has facts")
     }
 
     const SOURCE: &str = r#"
@@ -217,18 +217,16 @@ async fn main() {
         let facts = extracted("src/main.rs", SOURCE);
         assert!(!facts.rust.calls.is_empty() && !facts.suppressions.is_empty());
         let entry = encode_entry(&facts, SOURCE.as_bytes());
-        let decoded = decode_entry(&entry, &facts.path, SOURCE.as_bytes()).expect("a valid entry");
+        let decoded = decode_entry(&entry, facts.path, SOURCE.as_bytes()).expect("a valid entry");
         assert_eq!(decoded, facts);
-        // Locations share the file's path, as extraction's do.
-        assert!(Arc::ptr_eq(&decoded.rust.calls[0].location.path, &decoded.path));
     }
 
     #[test]
     fn an_entry_for_other_bytes_or_another_path_is_a_miss() {
         let facts = extracted("src/main.rs", SOURCE);
         let entry = encode_entry(&facts, SOURCE.as_bytes());
-        assert!(decode_entry(&entry, &facts.path, b"fn main() {}").is_none());
-        assert!(decode_entry(&entry, &Arc::from("src/lib.rs"), SOURCE.as_bytes()).is_none());
+        assert!(decode_entry(&entry, facts.path, b"fn main() {}").is_none());
+        assert!(decode_entry(&entry, Symbol::intern("src/lib.rs"), SOURCE.as_bytes()).is_none());
     }
 
     #[test]
@@ -236,12 +234,12 @@ async fn main() {
         let facts = extracted("src/main.rs", SOURCE);
         let entry = encode_entry(&facts, SOURCE.as_bytes());
         for len in 0..entry.len() {
-            assert!(decode_entry(&entry[..len], &facts.path, SOURCE.as_bytes()).is_none(), "truncated to {len}");
+            assert!(decode_entry(&entry[..len], facts.path, SOURCE.as_bytes()).is_none(), "truncated to {len}");
         }
         for at in 0..entry.len() {
             let mut damaged = entry.clone();
             damaged[at] ^= 0x20;
-            assert!(decode_entry(&damaged, &facts.path, SOURCE.as_bytes()).is_none(), "byte {at} flipped");
+            assert!(decode_entry(&damaged, facts.path, SOURCE.as_bytes()).is_none(), "byte {at} flipped");
         }
     }
 
@@ -251,13 +249,13 @@ async fn main() {
         let cache_dir = dir.path().join("nested/cache");
         let facts = extracted("src/main.rs", SOURCE);
         let cache = Cache::open(cache_dir.clone());
-        assert!(cache.load(&facts.path, SOURCE.as_bytes()).is_none());
+        assert!(cache.load(facts.path, SOURCE.as_bytes()).is_none());
         cache.store(&facts, SOURCE.as_bytes());
         cache.save().unwrap();
 
         let cache = Cache::open(cache_dir.clone());
-        assert_eq!(cache.load(&facts.path, SOURCE.as_bytes()), Some(facts.clone()));
-        assert!(cache.load(&facts.path, b"fn main() {}").is_none());
+        assert_eq!(cache.load(facts.path, SOURCE.as_bytes()), Some(facts.clone()));
+        assert!(cache.load(facts.path, b"fn main() {}").is_none());
         assert_eq!(cache.stats(), CacheStats { hits: 1, misses: 1 });
         let files = |dir: &Path| std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name()).collect::<Vec<_>>();
         assert_eq!(files(&cache_dir), ["facts.bin"], "no temporary files are left");
@@ -277,7 +275,7 @@ async fn main() {
         for damaged in [file[..file.len() - 1].to_vec(), b"grcache\x01 written by another build".to_vec(), Vec::new()] {
             std::fs::write(dir.path().join(FILE_NAME), &damaged).unwrap();
             let cache = Cache::open(dir.path().to_owned());
-            assert!(cache.load(&facts.path, SOURCE.as_bytes()).is_none());
+            assert!(cache.load(facts.path, SOURCE.as_bytes()).is_none());
         }
     }
 

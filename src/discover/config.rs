@@ -1,12 +1,11 @@
 //! `guardrail.toml`: read with spans, so that every mistake points into the file.
 
 use super::architecture::{Architecture, RawArchitecture};
-use crate::facts::{LineIndex, Location, Problem};
+use crate::facts::{LineIndex, Location, Problem, Symbol};
 use crate::findings::Severity;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use toml::Spanned;
 
 pub const FILE_NAME: &str = "guardrail.toml";
@@ -64,7 +63,7 @@ pub struct ServiceConfig {
 #[derive(Debug, Clone)]
 pub struct Config {
     /// The file it came from, relative to the root, if any.
-    pub path: Option<Arc<str>>,
+    pub path: Option<Symbol>,
     pub exclude: Vec<String>,
     /// Directories of user policies, relative to the root, each with where it was written.
     pub policy_dirs: Vec<(PathBuf, Location)>,
@@ -151,12 +150,12 @@ impl Config {
             None if root.join(FILE_NAME).is_file() => root.join(FILE_NAME),
             None => return (Config::default(), Vec::new()),
         };
-        let shown: Arc<str> = Arc::from(relative_display(root, &path));
+        let shown = Symbol::from(relative_display(root, &path));
         match std::fs::read_to_string(&path) {
             Ok(text) => Config::parse(shown, &text),
             Err(error) => {
                 let problem = Problem {
-                    location: Location::file(shown.clone()),
+                    location: Location::file(shown),
                     message: format!("cannot read the configuration: {error}"),
                 };
                 (Config { path: Some(shown), ..Config::default() }, vec![problem])
@@ -165,14 +164,14 @@ impl Config {
     }
 
     /// Parses the text of a configuration file shown as `path`.
-    pub fn parse(path: Arc<str>, text: &str) -> (Config, Vec<Problem>) {
+    pub fn parse(path: Symbol, text: &str) -> (Config, Vec<Problem>) {
         let index = LineIndex::new(text);
-        let at = |span: std::ops::Range<usize>| index.location_of_bytes(&path, span.start, span.end);
-        let mut config = Config { path: Some(path.clone()), ..Config::default() };
+        let at = |span: std::ops::Range<usize>| index.location_of_bytes(path, span.start, span.end);
+        let mut config = Config { path: Some(path), ..Config::default() };
         let raw: RawConfig = match toml::from_str(text) {
             Ok(raw) => raw,
             Err(error) => {
-                let location = error.span().map_or_else(|| Location::file(path.clone()), at);
+                let location = error.span().map_or_else(|| Location::file(path), at);
                 let message = format!("invalid configuration: {}", error.message());
                 return (config, vec![Problem { location, message }]);
             }
@@ -264,7 +263,7 @@ mod tests {
     use super::*;
 
     fn parse(text: &str) -> (Config, Vec<(u32, u32, String)>) {
-        let (config, problems) = Config::parse(Arc::from("guardrail.toml"), text);
+        let (config, problems) = Config::parse(Symbol::intern("guardrail.toml"), text);
         let problems = problems.into_iter().map(|p| (p.location.line, p.location.column, p.message)).collect();
         (config, problems)
     }

@@ -3,16 +3,15 @@
 
 use super::config::relative_display;
 use super::Config;
-use crate::facts::{FileKind, Location, Problem};
+use crate::facts::{FileKind, Location, Problem, Symbol};
 use ignore::overrides::OverrideBuilder;
 use ignore::WalkBuilder;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 /// A file to extract, with the path reports show.
 #[derive(Debug, Clone)]
 pub struct SourceFile {
-    pub shown: Arc<str>,
+    pub shown: Symbol,
     pub path: PathBuf,
 }
 
@@ -84,7 +83,8 @@ pub fn walk(root: &Path, config: &Config) -> (Discovery, Vec<Problem>) {
         let entry = match entry {
             Ok(entry) => entry,
             Err(error) => {
-                problems.push(Problem { location: Location::file(Arc::from("")), message: format!("walk: {error}") });
+                problems
+                    .push(Problem { location: Location::file(Symbol::default()), message: format!("walk: {error}") });
                 continue;
             }
         };
@@ -92,7 +92,7 @@ pub fn walk(root: &Path, config: &Config) -> (Discovery, Vec<Problem>) {
             continue;
         }
         let path = entry.into_path();
-        let file = SourceFile { shown: Arc::from(relative_display(root, &path)), path };
+        let file = SourceFile { shown: Symbol::from(relative_display(root, &path)), path };
         match file.path.file_name().and_then(|n| n.to_str()) {
             Some("Cargo.toml") => discovery.manifests.push(file),
             Some(name) => {
@@ -103,12 +103,12 @@ pub fn walk(root: &Path, config: &Config) -> (Discovery, Vec<Problem>) {
             None => {}
         }
     }
-    discovery.files.sort_by(|a, b| a.0.shown.cmp(&b.0.shown));
-    discovery.manifests.sort_by(|a, b| a.shown.cmp(&b.shown));
+    discovery.files.sort_by_key(|a| a.0.shown);
+    discovery.manifests.sort_by_key(|a| a.shown);
     (discovery, problems)
 }
 
 fn config_problem(config: &Config, message: String) -> Problem {
-    let path = config.path.clone().unwrap_or_else(|| Arc::from(super::config::FILE_NAME));
+    let path = config.path.unwrap_or_else(|| Symbol::intern(super::config::FILE_NAME));
     Problem { location: Location::file(path), message }
 }

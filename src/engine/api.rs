@@ -7,7 +7,7 @@ use super::report::PolicyContext;
 use crate::facts::Table;
 use crate::facts::{
     AttributeFact, Binary, CallFact, CodeContext, ComposeService, Fact, Facts, FileInfo, FnFact, K8sObject, Literal,
-    Location, MacroFact, MethodCallFact, Package, UseFact,
+    Location, MacroFact, MethodCallFact, Package, Symbol, UseFact,
 };
 use rhai::{Array, Dynamic, Engine, ImmutableString};
 use std::sync::Arc;
@@ -63,11 +63,11 @@ pub(super) fn optional(value: Option<&str>) -> Dynamic {
     value.map_or(Dynamic::UNIT, |s| Dynamic::from(text(s)))
 }
 
-pub(super) fn strings<'a>(values: impl IntoIterator<Item = &'a String>) -> Array {
-    values.into_iter().map(|s| Dynamic::from(text(s))).collect()
+pub(super) fn strings<'a, S: AsRef<str> + 'a>(values: impl IntoIterator<Item = &'a S>) -> Array {
+    values.into_iter().map(|s| Dynamic::from(text(s.as_ref()))).collect()
 }
 
-fn optionals(values: &[Option<String>]) -> Array {
+fn optionals(values: &[Option<Symbol>]) -> Array {
     values.iter().map(|v| optional(v.as_deref())).collect()
 }
 

@@ -15,7 +15,7 @@ pub use policy::{Origin, Policy, RuleDoc};
 pub use settings::{resolve_settings, RuleSettings};
 
 use crate::discover::{Config, Limits};
-use crate::facts::{Facts, Location, Problem};
+use crate::facts::{Facts, Location, Problem, Symbol};
 use crate::findings::Finding;
 use rayon::prelude::*;
 use report::PolicyContext;
@@ -50,7 +50,7 @@ impl PolicySet {
         api::register(&mut engine);
         let (mut policies, mut problems) = policy::builtin(&engine);
         let extra =
-            extra_dirs.iter().map(|dir| (dir.clone(), Location::file(Arc::from(dir.to_string_lossy().as_ref()))));
+            extra_dirs.iter().map(|dir| (dir.clone(), Location::file(Symbol::from(dir.to_string_lossy().as_ref()))));
         for (dir, named_at) in config.policy_dirs.iter().cloned().chain(extra) {
             let shown = dir.to_string_lossy();
             let (found, found_problems) = policy::from_dir(&engine, &root.join(&dir), &shown, &named_at);
@@ -58,7 +58,7 @@ impl PolicySet {
             for policy in found {
                 if policies.iter().any(|p| p.doc.id == policy.doc.id) {
                     let message = format!("policy id \"{}\" is already defined by another policy", policy.doc.id);
-                    problems.push(Problem { location: Location::file(policy.path.clone()), message });
+                    problems.push(Problem { location: Location::file(policy.path), message });
                 } else {
                     policies.push(policy);
                 }
@@ -85,13 +85,13 @@ impl PolicySet {
                     Ok(Ok(())) => {}
                     Ok(Err(error)) => problems.push(self.failure(policy, &error)),
                     Err(_) => problems.push(Problem {
-                        location: Location::file(policy.path.clone()),
+                        location: Location::file(policy.path),
                         message: format!("internal error: guardrail panicked while running policy `{}`", policy.doc.id),
                     }),
                 }
                 if sink.dropped > 0 {
                     problems.push(Problem {
-                        location: Location::file(policy.path.clone()),
+                        location: Location::file(policy.path),
                         message: format!(
                             "policy `{}` reported more than {} findings; {} more were dropped",
                             policy.doc.id, self.limits.policy_max_findings, sink.dropped

@@ -1,7 +1,7 @@
 //! A policy: one `.rhai` file that declares its metadata (`const META = #{..}`) and a
 //! `fn check(facts, ctx)`. The metadata is what `guardrail explain` prints.
 
-use crate::facts::{LineIndex, Location, Problem};
+use crate::facts::{LineIndex, Location, Problem, Symbol};
 use crate::findings::Severity;
 use rhai::{Dynamic, Engine, Map, Position, AST};
 use std::collections::BTreeMap;
@@ -37,15 +37,15 @@ pub struct Policy {
     pub params: BTreeMap<String, Dynamic>,
     pub origin: Origin,
     /// The file as reports show it.
-    pub path: Arc<str>,
+    pub path: Symbol,
     pub source: Arc<str>,
     pub ast: AST,
 }
 
 impl Policy {
     /// Compiles a policy and reads its metadata; any problem points into the policy file.
-    pub fn compile(engine: &Engine, path: Arc<str>, source: &str, origin: Origin) -> Result<Policy, Problem> {
-        let at = |position: Position| position_location(&path, source, position);
+    pub fn compile(engine: &Engine, path: Symbol, source: &str, origin: Origin) -> Result<Policy, Problem> {
+        let at = |position: Position| position_location(path, source, position);
         let problem = |location: Location, message: String| Problem { location, message };
         let ast = engine
             .compile(source)
@@ -57,7 +57,7 @@ impl Policy {
             .and_then(|(_, _, value)| value.try_cast::<Map>())
             .ok_or_else(|| {
                 problem(
-                    Location::file(path.clone()),
+                    Location::file(path),
                     "policy has no `const META = #{ .. }` with literal values (id, severity, summary, rationale, example, fix)".into(),
                 )
             })?;
@@ -65,28 +65,28 @@ impl Policy {
             meta.get(key)
                 .and_then(|v| v.clone().into_string().ok())
                 .filter(|s| !s.trim().is_empty())
-                .ok_or_else(|| problem(Location::file(path.clone()), format!("META.{key} must be a non-empty string")))
+                .ok_or_else(|| problem(Location::file(path), format!("META.{key} must be a non-empty string")))
         };
         let id = text("id")?;
         if id != file_stem {
             let message = format!("META.id \"{id}\" must match the file name \"{file_stem}.rhai\"");
-            return Err(problem(Location::file(path.clone()), message));
+            return Err(problem(Location::file(path), message));
         }
         let severity = text("severity")?
             .parse()
-            .map_err(|message| problem(Location::file(path.clone()), format!("META.severity: {message}")))?;
+            .map_err(|message| problem(Location::file(path), format!("META.severity: {message}")))?;
         let params = match meta.get("params") {
             None => BTreeMap::new(),
             Some(value) => value
                 .clone()
                 .try_cast::<Map>()
-                .ok_or_else(|| problem(Location::file(path.clone()), "META.params must be a map of defaults".into()))?
+                .ok_or_else(|| problem(Location::file(path), "META.params must be a map of defaults".into()))?
                 .into_iter()
                 .map(|(k, v)| (k.to_string(), v))
                 .collect(),
         };
         if !ast.iter_functions().any(|f| f.name == "check" && f.params.len() == 2) {
-            return Err(problem(Location::file(path.clone()), "policy has no `fn check(facts, ctx)`".into()));
+            return Err(problem(Location::file(path), "policy has no `fn check(facts, ctx)`".into()));
         }
         Ok(Policy {
             doc: RuleDoc {
@@ -99,7 +99,7 @@ impl Policy {
             },
             params,
             origin,
-            path: path.clone(),
+            path,
             source: Arc::from(source),
             ast,
         })
@@ -107,17 +107,17 @@ impl Policy {
 
     /// Where a Rhai position lies in this policy's file.
     pub fn location(&self, position: Position) -> Location {
-        position_location(&self.path, &self.source, position)
+        position_location(self.path, &self.source, position)
     }
 }
 
-fn position_location(path: &Arc<str>, source: &str, position: Position) -> Location {
+fn position_location(path: Symbol, source: &str, position: Position) -> Location {
     match (position.line(), position.position()) {
         (Some(line), column) => {
             let column = column.unwrap_or(1).saturating_sub(1);
             LineIndex::new(source).location(path, (line as u32, column), (line as u32, column + 1))
         }
-        _ => Location::file(path.clone()),
+        _ => Location::file(path),
     }
 }
 
@@ -126,7 +126,7 @@ pub fn builtin(engine: &Engine) -> (Vec<Policy>, Vec<Problem>) {
     let mut policies = Vec::new();
     let mut problems = Vec::new();
     for (name, source) in BUILTIN {
-        match Policy::compile(engine, Arc::from(format!("policies/{name}")), source, Origin::Builtin) {
+        match Policy::compile(engine, Symbol::from(format!("policies/{name}")), source, Origin::Builtin) {
             Ok(policy) => policies.push(policy),
             Err(problem) => problems.push(problem),
         }
@@ -153,7 +153,7 @@ pub fn from_dir(engine: &Engine, dir: &Path, shown_dir: &str, named_at: &Locatio
     files.sort();
     for file in files {
         let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let shown: Arc<str> = Arc::from(format!("{}/{name}", shown_dir.trim_end_matches('/')));
+        let shown = Symbol::from(format!("{}/{name}", shown_dir.trim_end_matches('/')));
         match std::fs::read_to_string(&file) {
             Ok(source) => match Policy::compile(engine, shown, &source, Origin::User) {
                 Ok(policy) => policies.push(policy),

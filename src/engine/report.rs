@@ -135,9 +135,8 @@ fn location_of(at: &Dynamic) -> RhaiResult<Location> {
         .or_else(|| at.read_lock::<Instruction>().map(|i| i.location.clone()))
         .or_else(|| at.read_lock::<Location>().map(|l| l.clone()))
         .or_else(|| {
-            at.read_lock::<Binary>().map(|b| {
-                b.main.as_ref().map_or_else(|| Location::file(b.src_path.clone()), |m| m.item.location.clone())
-            })
+            at.read_lock::<Binary>()
+                .map(|b| b.main.as_ref().map_or_else(|| Location::file(b.src_path), |m| m.item.location.clone()))
         });
     found.map_or_else(
         || error(format!("cannot report at a value of type {}: pass a fact or a location", at.type_name())),

@@ -8,7 +8,7 @@ mod suppression;
 
 pub use comments::{line_comment, rule_ids, target_line, CommentStyle, LineComment};
 
-use crate::facts::{FileFacts, FileKind, Location, Problem};
+use crate::facts::{FileFacts, FileKind, Location, Problem, Symbol};
 use std::sync::Arc;
 
 /// The note a skipped Helm template gets.
@@ -17,8 +17,8 @@ pub const HELM_NOTE: &str = "Helm template syntax ({{ }}): skipped; lint the ren
 
 /// Extracts the facts of one file. `None` when the file turns out not to be ours (YAML that
 /// holds no Kubernetes object).
-pub fn extract(path: Arc<str>, kind: FileKind, bytes: &[u8]) -> Option<FileFacts> {
-    let mut facts = FileFacts::new(path.clone(), kind);
+pub fn extract(path: Symbol, kind: FileKind, bytes: &[u8]) -> Option<FileFacts> {
+    let mut facts = FileFacts::new(path, kind);
     let text = match std::str::from_utf8(bytes) {
         // Editors hide a byte-order mark; positions are counted after it, as in `Sources`.
         Ok(text) => text.strip_prefix('\u{feff}').unwrap_or(text),
@@ -35,17 +35,17 @@ pub fn extract(path: Arc<str>, kind: FileKind, bytes: &[u8]) -> Option<FileFacts
         return None;
     }
     facts.lines = text.lines().count() as u32;
-    facts.suppressions = suppression::suppressions(&path, text, kind.comment_style());
+    facts.suppressions = suppression::suppressions(path, text, kind.comment_style());
     match kind {
-        FileKind::Rust => match rust::extract(&path, text) {
+        FileKind::Rust => match rust::extract(path, text) {
             Ok(rust) => facts.rust = rust,
             Err(problem) => facts.problems.push(problem),
         },
-        FileKind::Dockerfile => facts.dockerfile = Some(Arc::new(deploy::dockerfile::parse(&path, text))),
+        FileKind::Dockerfile => facts.dockerfile = Some(Arc::new(deploy::dockerfile::parse(path, text))),
         FileKind::Kubernetes if text.contains("{{") => {
             facts.notes.push(Problem { location: Location::file(path), message: HELM_NOTE.to_owned() });
         }
-        FileKind::Kubernetes => match deploy::yaml::load(&path, text) {
+        FileKind::Kubernetes => match deploy::yaml::load(path, text) {
             Ok(documents) => {
                 let objects = deploy::k8s::objects(documents);
                 if objects.is_empty() {
@@ -55,7 +55,7 @@ pub fn extract(path: Arc<str>, kind: FileKind, bytes: &[u8]) -> Option<FileFacts
             }
             Err(problem) => facts.problems.push(problem),
         },
-        FileKind::Compose => match deploy::yaml::load(&path, text) {
+        FileKind::Compose => match deploy::yaml::load(path, text) {
             Ok(documents) => facts.compose = Some(Arc::new(deploy::compose::services(&path, &documents))),
             Err(problem) => facts.problems.push(problem),
         },

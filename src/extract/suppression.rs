@@ -1,13 +1,12 @@
 //! `guardrail-allow(<rule>[, <rule>]): <reason>` comments.
 
 use super::comments::{line_comment, rule_ids, target_line, CommentStyle};
-use crate::facts::{LineIndex, Suppression};
-use std::sync::Arc;
+use crate::facts::{LineIndex, Suppression, Symbol};
 
 const DIRECTIVE: &str = "guardrail-allow(";
 
 /// Every suppression comment in a file written in `style`.
-pub fn suppressions(path: &Arc<str>, text: &str, style: CommentStyle) -> Vec<Suppression> {
+pub fn suppressions(path: Symbol, text: &str, style: CommentStyle) -> Vec<Suppression> {
     if !text.contains(DIRECTIVE) {
         return Vec::new();
     }
@@ -54,7 +53,7 @@ mod tests {
     #[test]
     fn parses_rules_reasons_and_targets() {
         let text = "a(); // guardrail-allow(x, y): legacy queue\n// guardrail-allow(z)\nb();\n";
-        let found = suppressions(&Arc::from("f.rs"), text, CommentStyle::Rust);
+        let found = suppressions(Symbol::intern("f.rs"), text, CommentStyle::Rust);
         let summary: Vec<_> =
             found.iter().map(|s| (s.rule.as_str(), s.reason.as_deref(), s.target_line, s.location.line)).collect();
         assert_eq!(summary, [("x", Some("legacy queue"), 1, 1), ("y", Some("legacy queue"), 1, 1), ("z", None, 3, 2)]);

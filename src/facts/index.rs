@@ -3,7 +3,7 @@
 
 use super::{
     AttributeFact, CallFact, ComposeService, Dockerfile, Fact, FileInfo, FnFact, K8sObject, LinkedFile, MacroFact,
-    MethodCallFact, Package, RustFacts, UseFact,
+    MethodCallFact, Package, RustFacts, Symbol, UseFact,
 };
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ops::Bound;
@@ -13,11 +13,11 @@ use std::sync::Arc;
 #[derive(Debug)]
 pub struct Table<T> {
     pub all: Vec<Fact<T>>,
-    by_name: HashMap<Box<str>, Vec<u32>>,
+    by_name: HashMap<Symbol, Vec<u32>>,
     /// Resolved path → positions in `all`; ordered, for prefix lookups.
-    by_path: BTreeMap<Box<str>, Vec<u32>>,
+    by_path: BTreeMap<&'static str, Vec<u32>>,
     /// Possible path through a glob import → positions, for exact lookups only.
-    by_candidate: HashMap<Box<str>, Vec<u32>>,
+    by_candidate: HashMap<Symbol, Vec<u32>>,
 }
 
 impl<T> Default for Table<T> {
@@ -26,32 +26,32 @@ impl<T> Default for Table<T> {
     }
 }
 
-/// Groups positions by key, borrowing the keys: most repeat, so only distinct ones are copied
-/// when the groups are kept.
-fn group<'a, C: FromIterator<(Box<str>, Vec<u32>)>>(keyed: impl Iterator<Item = (&'a str, u32)>) -> C {
-    let mut groups: HashMap<&str, Vec<u32>> = HashMap::new();
-    for (key, position) in keyed {
-        groups.entry(key).or_default().push(position);
+/// Groups positions by key.
+fn group<K, C: FromIterator<(K, Vec<u32>)>>(keyed: impl Iterator<Item = (Symbol, u32)>, key: fn(Symbol) -> K) -> C {
+    let mut groups: HashMap<Symbol, Vec<u32>> = HashMap::new();
+    for (symbol, position) in keyed {
+        groups.entry(symbol).or_default().push(position);
     }
-    groups.into_iter().map(|(key, positions)| (Box::from(key), positions)).collect()
+    groups.into_iter().map(|(symbol, positions)| (key(symbol), positions)).collect()
 }
 
 impl<T> Table<T> {
     fn build(
         files: &[LinkedFile],
         items: impl Fn(&RustFacts) -> &Vec<Arc<T>>,
-        name: impl Fn(&T) -> &str,
-        path: impl Fn(&T) -> Option<&str>,
-        candidates: impl Fn(&T) -> &[String],
+        name: impl Fn(&T) -> Symbol,
+        path: impl Fn(&T) -> Option<Symbol>,
+        candidates: impl Fn(&T) -> &[Symbol],
     ) -> Self {
         let items: Vec<(&Arc<T>, &Arc<FileInfo>)> =
             files.iter().flat_map(|f| items(&f.facts.rust).iter().map(move |item| (item, &f.info))).collect();
         let positioned = || items.iter().zip(0u32..).map(|((item, _), position)| (&***item, position));
         Table {
-            by_name: group(positioned().map(|(item, at)| (name(item), at))),
-            by_path: group(positioned().filter_map(|(item, at)| Some((path(item)?, at)))),
+            by_name: group(positioned().map(|(item, at)| (name(item), at)), |symbol| symbol),
+            by_path: group(positioned().filter_map(|(item, at)| Some((path(item)?, at))), Symbol::as_str),
             by_candidate: group(
-                positioned().flat_map(|(item, at)| candidates(item).iter().map(move |c| (c.as_str(), at))),
+                positioned().flat_map(|(item, at)| candidates(item).iter().map(move |&c| (c, at))),
+                |symbol| symbol,
             ),
             all: items.iter().map(|(item, file)| Fact { item: Arc::clone(item), file: Arc::clone(file) }).collect(),
         }
@@ -59,14 +59,15 @@ impl<T> Table<T> {
 
     /// Facts whose last path segment (or name) is `name`.
     pub fn named<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a Fact<T>> + 'a {
-        self.by_name.get(name).into_iter().flatten().map(|&i| &self.all[i as usize])
+        let positions = Symbol::lookup(name).and_then(|name| self.by_name.get(&name));
+        positions.into_iter().flatten().map(|&i| &self.all[i as usize])
     }
 
     /// Facts whose resolved path is exactly `path`, or may be through a glob import.
     pub fn resolved<'a>(&'a self, path: &'a str) -> impl Iterator<Item = &'a Fact<T>> + 'a {
         let exact = self.by_path.get(path).into_iter().flatten();
-        let positions: BTreeSet<u32> =
-            exact.chain(self.by_candidate.get(path).into_iter().flatten()).copied().collect();
+        let candidates = Symbol::lookup(path).and_then(|path| self.by_candidate.get(&path));
+        let positions: BTreeSet<u32> = exact.chain(candidates.into_iter().flatten()).copied().collect();
         positions.into_iter().map(|i| &self.all[i as usize])
     }
 
@@ -96,7 +97,7 @@ impl Binary {
 pub struct Binary {
     pub name: String,
     pub package: Arc<str>,
-    pub src_path: Arc<str>,
+    pub src_path: Symbol,
     pub main: Option<Fact<FnFact>>,
     /// The package itself and every workspace package it reaches through normal dependencies.
     pub reach: Vec<Arc<str>>,
@@ -121,30 +122,22 @@ impl Index {
         let ((calls, method_calls), ((macros, attributes), (uses, fns))) = rayon::join(
             || {
                 rayon::join(
-                    || Table::build(files, |r| &r.calls, |c| &c.name, |c| Some(&c.resolved), |c| &c.glob_candidates),
-                    || Table::build(files, |r| &r.method_calls, |m| &m.name, receiver_root, no_candidates),
+                    || Table::build(files, |r| &r.calls, |c| c.name, |c| Some(c.resolved), |c| &c.glob_candidates),
+                    || Table::build(files, |r| &r.method_calls, |m| m.name, |m| m.receiver_root, no_candidates),
                 )
             },
             || {
                 rayon::join(
                     || {
                         rayon::join(
-                            || Table::build(files, |r| &r.macros, |m| &m.name, |m| Some(&m.resolved), no_candidates),
-                            || {
-                                Table::build(
-                                    files,
-                                    |r| &r.attributes,
-                                    |a| &a.name,
-                                    |a| Some(&a.resolved),
-                                    no_candidates,
-                                )
-                            },
+                            || Table::build(files, |r| &r.macros, |m| m.name, |m| Some(m.resolved), no_candidates),
+                            || Table::build(files, |r| &r.attributes, |a| a.name, |a| Some(a.resolved), no_candidates),
                         )
                     },
                     || {
                         rayon::join(
-                            || Table::build(files, |r| &r.uses, use_name, |u| Some(&u.path), no_candidates),
-                            || Table::build(files, |r| &r.fns, |f| &f.name, |_| None, no_candidates),
+                            || Table::build(files, |r| &r.uses, use_name, |u| Some(u.path), no_candidates),
+                            || Table::build(files, |r| &r.fns, |f| f.name, |_| None, no_candidates),
                         )
                     },
                 )
@@ -168,16 +161,12 @@ impl Index {
     }
 }
 
-fn receiver_root(call: &MethodCallFact) -> Option<&str> {
-    call.receiver_root.as_deref()
-}
-
 /// A glob import has no name of its own: `*`.
-fn use_name(import: &UseFact) -> &str {
-    import.name.as_deref().unwrap_or("*")
+fn use_name(import: &UseFact) -> Symbol {
+    import.name.unwrap_or_else(|| Symbol::intern("*"))
 }
 
-fn no_candidates<T>(_: &T) -> &[String] {
+fn no_candidates<T>(_: &T) -> &[Symbol] {
     &[]
 }
 
@@ -189,11 +178,11 @@ fn binaries(packages: &[Package], fns: &Table<FnFact>) -> Vec<Binary> {
     let mut binaries = Vec::new();
     for package in packages {
         for target in package.targets.iter().filter(|t| t.is("bin")) {
-            let main = fns.named("main").find(|f| *f.file.path == *target.src_path && f.is_main()).cloned();
+            let main = fns.named("main").find(|f| f.file.path == target.src_path && f.is_main()).cloned();
             binaries.push(Binary {
                 name: target.name.clone(),
                 package: package.name.clone(),
-                src_path: target.src_path.clone(),
+                src_path: target.src_path,
                 main,
                 reach: reach(packages, package),
             });

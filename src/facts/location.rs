@@ -1,7 +1,7 @@
 //! Where a fact lives: the one type every fact, finding and diagnostic points with.
 
+use super::Symbol;
 use serde::Serialize;
-use std::sync::Arc;
 
 /// A span in a file, relative to the checked root.
 ///
@@ -9,7 +9,7 @@ use std::sync::Arc;
 /// does. Byte offsets are 0-based and half-open, for code frames.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct Location {
-    pub path: Arc<str>,
+    pub path: Symbol,
     pub line: u32,
     pub column: u32,
     pub end_line: u32,
@@ -20,7 +20,7 @@ pub struct Location {
 
 impl Location {
     /// A location that covers a whole file (used when a diagnostic has no better place).
-    pub fn file(path: Arc<str>) -> Self {
+    pub fn file(path: Symbol) -> Self {
         Location { path, line: 1, column: 1, end_line: 1, end_column: 1, start_byte: 0, end_byte: 0 }
     }
 }
@@ -71,7 +71,7 @@ impl<'a> LineIndex<'a> {
     /// (the convention of `proc_macro2::LineColumn`).
     pub fn location(
         &self,
-        path: &Arc<str>,
+        path: Symbol,
         (line, column): (u32, usize),
         (end_line, end_column): (u32, usize),
     ) -> Location {
@@ -79,7 +79,7 @@ impl<'a> LineIndex<'a> {
         let last = self.line_starts.len() as u32;
         let (line, end_line) = (line.clamp(1, last), end_line.clamp(1, last));
         Location {
-            path: path.clone(),
+            path,
             line,
             column: column as u32 + 1,
             end_line,
@@ -90,18 +90,10 @@ impl<'a> LineIndex<'a> {
     }
 
     /// A location for a byte range.
-    pub fn location_of_bytes(&self, path: &Arc<str>, start: usize, end: usize) -> Location {
+    pub fn location_of_bytes(&self, path: Symbol, start: usize, end: usize) -> Location {
         let (line, column) = self.position(start);
         let (end_line, end_column) = self.position(end);
-        Location {
-            path: path.clone(),
-            line,
-            column,
-            end_line,
-            end_column,
-            start_byte: start as u32,
-            end_byte: end as u32,
-        }
+        Location { path, line, column, end_line, end_column, start_byte: start as u32, end_byte: end as u32 }
     }
 }
 
@@ -113,8 +105,8 @@ mod tests {
     fn columns_count_characters_and_bytes_follow_utf8() {
         let text = "let é = 1;\nfoo();\n";
         let index = LineIndex::new(text);
-        let path: Arc<str> = Arc::from("a.rs");
-        let loc = index.location(&path, (1, 8), (1, 9));
+        let path = Symbol::intern("a.rs");
+        let loc = index.location(path, (1, 8), (1, 9));
         assert_eq!((loc.line, loc.column), (1, 9));
         assert_eq!(&text[loc.start_byte as usize..loc.end_byte as usize], "1");
         assert_eq!(index.position(12), (2, 1));
@@ -126,7 +118,7 @@ mod tests {
     fn positions_past_the_end_are_kept_to_the_last_line() {
         // Found by the property tests: a YAML error "at" the line after the last one.
         let index = LineIndex::new("a: [\n");
-        let loc = index.location(&Arc::from("c.yaml"), (3, 0), (3, 1));
+        let loc = index.location(Symbol::intern("c.yaml"), (3, 0), (3, 1));
         assert_eq!((loc.line, loc.end_line), (2, 2));
     }
 }

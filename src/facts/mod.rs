@@ -5,12 +5,14 @@ mod deploy;
 mod index;
 mod location;
 mod model;
+mod symbol;
 mod workspace;
 
 pub use deploy::*;
 pub use index::{Binary, Index, Table};
 pub use location::{LineIndex, Location};
 pub use model::*;
+pub use symbol::Symbol;
 pub use workspace::{Dependency, FileInfo, Package, Service, Target};
 
 use serde::Serialize;

@@ -1,6 +1,6 @@
 //! The facts extracted from one file: plain data, what the code *says*, not what it means.
 
-use super::{Compose, Dockerfile, K8sObject, Location};
+use super::{Compose, Dockerfile, K8sObject, Location, Symbol};
 use crate::extract::CommentStyle;
 use serde::Serialize;
 use std::sync::Arc;
@@ -9,7 +9,7 @@ use std::sync::Arc;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum Literal {
-    Str(String),
+    Str(Symbol),
     Int(i64),
     Float(f64),
     Bool(bool),
@@ -25,23 +25,23 @@ pub struct CodeContext {
     /// are known from link: the `in_test` getter of policies combines both.
     pub in_test: bool,
     /// Name of the innermost named fn, if any.
-    pub function: Option<Arc<str>>,
+    pub function: Option<Symbol>,
     /// The inline module, empty at file level.
-    pub module: String,
+    pub module: Symbol,
 }
 
 /// A `use` item, one per imported name (groups are flattened).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct UseFact {
     /// The full imported path: `std::sync::mpsc::channel`, or the prefix of a glob.
-    pub path: String,
+    pub path: Symbol,
     /// The local name it introduces (`q` for `... as q`); `None` for a glob.
-    pub name: Option<String>,
+    pub name: Option<Symbol>,
     pub is_glob: bool,
     /// `pub`, `pub(crate)`, ... : a re-export.
     pub is_pub: bool,
     /// The inline module (`a::b` for `mod a { mod b { use ..; } }`), empty at file level.
-    pub module: String,
+    pub module: Symbol,
     pub in_test: bool,
     pub location: Location,
 }
@@ -51,10 +51,10 @@ pub struct UseFact {
 /// (its first occurrence): what architecture checks follow.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PathFact {
-    pub written: String,
-    pub resolved: String,
+    pub written: Symbol,
+    pub resolved: Symbol,
     /// The inline module it is written in, empty at file level.
-    pub module: String,
+    pub module: Symbol,
     pub in_test: bool,
     pub location: Location,
 }
@@ -63,17 +63,17 @@ pub struct PathFact {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CallFact {
     /// The path as written, without generics: `mpsc::unbounded_channel`.
-    pub written: String,
+    pub written: Symbol,
     /// The path with `use` aliases, `crate::`/`self::`/`super::` and re-exports resolved.
-    pub resolved: String,
+    pub resolved: Symbol,
     /// Other possible resolutions through glob imports.
-    pub glob_candidates: Vec<String>,
+    pub glob_candidates: Vec<Symbol>,
     /// The last path segment.
-    pub name: String,
+    pub name: Symbol,
     pub args: Vec<Literal>,
     /// For each argument that is a path or starts a chain at one, that resolved path:
     /// `shop::routes::api` for `api()`, `axum::Router::new` for `Router::new().route(..)`.
-    pub arg_roots: Vec<Option<String>>,
+    pub arg_roots: Vec<Option<Symbol>>,
     #[serde(flatten)]
     pub context: CodeContext,
     pub location: Location,
@@ -82,16 +82,16 @@ pub struct CallFact {
 /// A method call: `receiver.name(..)`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MethodCallFact {
-    pub name: String,
+    pub name: Symbol,
     /// The resolved path at the root of the receiver chain, when it is a path or a path call:
     /// `std::process::Command::new` for `Command::new("ls").arg("-l").output()`.
-    pub receiver_root: Option<String>,
+    pub receiver_root: Option<Symbol>,
     /// The literal arguments of the call at the root of the receiver chain: `["/api"]` for
     /// `web::scope("/api").service(..)`.
     pub receiver_args: Vec<Literal>,
     pub args: Vec<Literal>,
     /// As for [`CallFact::arg_roots`].
-    pub arg_roots: Vec<Option<String>>,
+    pub arg_roots: Vec<Option<Symbol>>,
     #[serde(flatten)]
     pub context: CodeContext,
     /// The method name.
@@ -101,9 +101,9 @@ pub struct MethodCallFact {
 /// A macro invocation: `tokio::select! { .. }`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MacroFact {
-    pub written: String,
-    pub resolved: String,
-    pub name: String,
+    pub written: Symbol,
+    pub resolved: Symbol,
+    pub name: Symbol,
     #[serde(flatten)]
     pub context: CodeContext,
     pub location: Location,
@@ -112,15 +112,15 @@ pub struct MacroFact {
 /// A fn item or method.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FnFact {
-    pub name: String,
+    pub name: Symbol,
     pub is_async: bool,
     pub is_pub: bool,
     /// Declared inside an `impl` or `trait` block.
     pub is_method: bool,
     /// The inline module, empty at file level.
-    pub module: String,
+    pub module: Symbol,
     /// Resolved paths of its attributes (`tokio::main`).
-    pub attributes: Vec<String>,
+    pub attributes: Vec<Symbol>,
     pub in_test: bool,
     /// From the start of the signature to the end of the name: `async fn main`.
     pub location: Location,
@@ -129,16 +129,16 @@ pub struct FnFact {
 /// An outer attribute on an item or fn: `#[get("/orders")]`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AttributeFact {
-    pub written: String,
-    pub resolved: String,
-    pub name: String,
+    pub written: Symbol,
+    pub resolved: Symbol,
+    pub name: Symbol,
     pub args: Vec<Literal>,
     /// The tokens inside the delimiters, as text: `test` for `#[cfg(test)]`.
-    pub tokens: String,
+    pub tokens: Symbol,
     /// The fn the attribute is on, for attributes of fns.
-    pub item: Option<String>,
+    pub item: Option<Symbol>,
     /// The inline module, empty at file level.
-    pub module: String,
+    pub module: Symbol,
     pub in_test: bool,
     pub location: Location,
 }
@@ -147,11 +147,11 @@ pub struct AttributeFact {
 /// compiled only for tests (`#[cfg(test)] mod tests;`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ModDecl {
-    pub name: String,
+    pub name: Symbol,
     /// The inline module the declaration sits in, empty at file level.
-    pub inline: String,
+    pub inline: Symbol,
     /// `#[path = ".."]`, relative to the declaring file's directory.
-    pub path_attr: Option<String>,
+    pub path_attr: Option<Symbol>,
     pub in_test: bool,
     pub location: Location,
 }
@@ -220,7 +220,7 @@ impl FileKind {
 /// The result of extracting one file: pure data, a function of (path, kind, bytes) alone.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FileFacts {
-    pub path: Arc<str>,
+    pub path: Symbol,
     pub kind: FileKind,
     /// Lines of text, for summaries.
     pub lines: u32,
@@ -240,7 +240,7 @@ pub struct FileFacts {
 }
 
 impl FileFacts {
-    pub fn new(path: Arc<str>, kind: FileKind) -> Self {
+    pub fn new(path: Symbol, kind: FileKind) -> Self {
         FileFacts {
             path,
             kind,

@@ -1,6 +1,6 @@
 //! Packages, targets and per-file placement, as link learns them from `cargo metadata`.
 
-use super::Location;
+use super::{Location, Symbol};
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -10,7 +10,7 @@ pub struct Package {
     pub name: Arc<str>,
     pub version: String,
     /// `Cargo.toml`, relative to the root.
-    pub manifest_path: Arc<str>,
+    pub manifest_path: Symbol,
     /// The directory of the manifest, relative to the root; empty for the root itself.
     pub dir: String,
     pub dependencies: Vec<Dependency>,
@@ -43,7 +43,7 @@ pub struct Target {
     pub name: String,
     /// `lib`, `bin`, `test`, `bench`, `example`, `proc-macro`, ...
     pub kinds: Vec<String>,
-    pub src_path: Arc<str>,
+    pub src_path: Symbol,
     /// The name code uses for it: `-` becomes `_`.
     pub crate_name: String,
 }
@@ -57,7 +57,7 @@ impl Target {
 /// Where a file sits in the workspace.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct FileInfo {
-    pub path: Arc<str>,
+    pub path: Symbol,
     pub package: Option<Arc<str>>,
     /// Crate-qualified module path: `shop_api::handlers::orders`; `None` when unknown.
     pub module: Option<String>,
@@ -78,11 +78,11 @@ pub struct Service {
     pub name: String,
     pub package: Option<Arc<str>>,
     pub bin: Option<String>,
-    pub dockerfiles: Vec<Arc<str>>,
+    pub dockerfiles: Vec<Symbol>,
     /// (compose file, service name)
-    pub compose_services: Vec<(Arc<str>, String)>,
+    pub compose_services: Vec<(Symbol, String)>,
     /// (manifest file, kind, metadata.name)
-    pub workloads: Vec<(Arc<str>, String, String)>,
+    pub workloads: Vec<(Symbol, String, String)>,
     /// Why each link was made, one sentence each.
     pub evidence: Vec<String>,
     /// Declared with `[[service]]` in guardrail.toml.

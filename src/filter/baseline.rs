@@ -2,12 +2,11 @@
 //! only new ones. Entries are line-insensitive fingerprints, sorted, one per line in the JSON,
 //! so a baseline diff reads well and the file only ever shrinks.
 
-use crate::facts::{Location, Problem};
+use crate::facts::{Location, Problem, Symbol};
 use crate::findings::Finding;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::sync::Arc;
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Entry {
@@ -42,7 +41,7 @@ pub fn write(findings: &[Finding]) -> String {
 /// Removes the findings the baseline at `path` records. Returns how many it hid, and a note
 /// for every entry that no longer matches anything (so it can be deleted).
 pub fn apply(findings: &mut Vec<Finding>, path: &Path, shown: &str) -> Result<(usize, Vec<Problem>), Problem> {
-    let at = Location::file(Arc::from(shown));
+    let at = Location::file(Symbol::from(shown));
     let text = std::fs::read_to_string(path)
         .map_err(|error| Problem { location: at.clone(), message: format!("cannot read the baseline: {error}") })?;
     let file: File = serde_json::from_str(&text).map_err(|error| Problem {

@@ -29,8 +29,8 @@ pub fn fingerprint(rule: &str, path: &str, line_text: &str, occurrence: usize) -
 pub fn assign(findings: &mut [Finding], sources: &Sources) {
     let mut seen: HashMap<(String, String), usize> = HashMap::new();
     for same_file in findings.chunk_by_mut(|a, b| a.location.path == b.location.path) {
-        let path = same_file[0].location.path.clone();
-        let text = sources.get(&path);
+        let path = same_file[0].location.path;
+        let text = sources.get(path);
         let index = text.as_deref().map(LineIndex::new);
         for finding in same_file {
             let line_text = index.as_ref().map_or("", |i| i.line_text(finding.location.line));

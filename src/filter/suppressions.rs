@@ -3,10 +3,9 @@
 //! nothing is reported, so suppressions cannot quietly outlive the code they excused.
 
 use crate::engine::{RuleDoc, RuleSettings};
-use crate::facts::{Facts, Suppression};
+use crate::facts::{Facts, Suppression, Symbol};
 use crate::findings::{Finding, Severity};
 use std::collections::{BTreeMap, HashSet};
-use std::sync::Arc;
 
 pub const UNUSED_SUPPRESSION: &str = "unused-suppression";
 pub const SUPPRESSION_WITHOUT_REASON: &str = "suppression-without-reason";
@@ -44,17 +43,17 @@ pub fn apply(
     facts: &Facts,
     settings: &BTreeMap<String, RuleSettings>,
 ) -> (Vec<Finding>, usize) {
-    let by_file: BTreeMap<&str, &[Suppression]> = facts
+    let by_file: BTreeMap<Symbol, &[Suppression]> = facts
         .files
         .iter()
         .filter(|f| !f.facts.suppressions.is_empty())
-        .map(|f| (&*f.facts.path, f.facts.suppressions.as_slice()))
+        .map(|f| (f.facts.path, f.facts.suppressions.as_slice()))
         .collect();
-    let mut used: HashSet<(Arc<str>, usize)> = HashSet::new();
+    let mut used: HashSet<(Symbol, usize)> = HashSet::new();
     let mut kept = Vec::with_capacity(findings.len());
     let mut suppressed = 0;
     for finding in findings {
-        let matching = by_file.get(&*finding.location.path).and_then(|list| {
+        let matching = by_file.get(&finding.location.path).and_then(|list| {
             list.iter().position(|s| {
                 s.reason.is_some()
                     && s.rule == finding.rule
@@ -63,7 +62,7 @@ pub fn apply(
         });
         match matching {
             Some(i) => {
-                used.insert((finding.location.path.clone(), i));
+                used.insert((finding.location.path, i));
                 suppressed += 1;
             }
             None => kept.push(finding),
@@ -78,7 +77,7 @@ pub fn apply(
                     format!("guardrail-allow({}) has no reason, so it suppresses nothing", suppression.rule),
                     "write why after a colon: `guardrail-allow(<rule>): <reason>`".to_owned(),
                 )
-            } else if !used.contains(&(Arc::from(path), i)) {
+            } else if !used.contains(&(path, i)) {
                 // A suppression for a rule that is turned off has nothing to suppress here.
                 if settings.get(&suppression.rule).is_some_and(|s| s.severity.is_none()) {
                     continue;

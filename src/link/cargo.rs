@@ -3,7 +3,7 @@
 use super::manifest;
 use crate::discover::config::relative_display;
 use crate::discover::SourceFile;
-use crate::facts::{Dependency, Location, Package, Problem, Target};
+use crate::facts::{Dependency, Location, Package, Problem, Symbol, Target};
 use cargo_metadata::{DependencyKind, MetadataCommand};
 use std::path::Path;
 use std::sync::Arc;
@@ -14,7 +14,7 @@ pub fn load_packages(root: &Path, manifests: &[SourceFile]) -> (Vec<Package>, Ve
     let mut packages: Vec<Package> = Vec::new();
     let mut problems = Vec::new();
     let mut by_depth: Vec<&SourceFile> = manifests.iter().collect();
-    by_depth.sort_by_key(|m| (m.shown.matches('/').count(), m.shown.clone()));
+    by_depth.sort_by_key(|m| (m.shown.matches('/').count(), m.shown));
     for manifest in by_depth {
         if packages.iter().any(|p| p.manifest_path == manifest.shown) {
             continue;
@@ -27,10 +27,10 @@ pub fn load_packages(root: &Path, manifests: &[SourceFile]) -> (Vec<Package>, Ve
                     }
                 }
             }
-            Err(message) => problems.push(Problem { location: Location::file(manifest.shown.clone()), message }),
+            Err(message) => problems.push(Problem { location: Location::file(manifest.shown), message }),
         }
     }
-    packages.sort_by(|a, b| a.manifest_path.cmp(&b.manifest_path));
+    packages.sort_by_key(|a| a.manifest_path);
     (packages, problems)
 }
 
@@ -70,7 +70,7 @@ fn metadata(root: &Path, manifest: &Path) -> Result<Vec<Package>, String> {
             let manifest_path = shown(package.manifest_path.as_std_path())?;
             let dir = manifest_path.rsplit_once('/').map_or(String::new(), |(dir, _)| dir.to_owned());
             let manifest_text = std::fs::read_to_string(package.manifest_path.as_std_path()).unwrap_or_default();
-            let declared = manifest::dependency_locations(&Arc::from(manifest_path.as_str()), &manifest_text);
+            let declared = manifest::dependency_locations(Symbol::intern(manifest_path.as_str()), &manifest_text);
             let dependencies = package
                 .dependencies
                 .iter()
@@ -96,7 +96,7 @@ fn metadata(root: &Path, manifest: &Path) -> Result<Vec<Package>, String> {
                     Some(Target {
                         name: target.name.clone(),
                         kinds: target.kind.iter().map(|k| k.to_string()).collect(),
-                        src_path: Arc::from(shown(target.src_path.as_std_path())?),
+                        src_path: Symbol::from(shown(target.src_path.as_std_path())?),
                         crate_name: target.name.replace('-', "_"),
                     })
                 })
@@ -106,7 +106,7 @@ fn metadata(root: &Path, manifest: &Path) -> Result<Vec<Package>, String> {
                 layer,
                 name: Arc::from(package.name.as_str()),
                 version: package.version.to_string(),
-                manifest_path: Arc::from(manifest_path),
+                manifest_path: Symbol::from(manifest_path),
                 dir,
                 dependencies,
                 targets,

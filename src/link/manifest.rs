@@ -1,10 +1,9 @@
 //! Where a `Cargo.toml` declares each dependency: cargo metadata has no lines, so the manifest
 //! is read again with a span-keeping TOML parser for findings that point at a dependency.
 
-use crate::facts::{LineIndex, Location};
+use crate::facts::{LineIndex, Location, Symbol};
 use serde::Deserialize;
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use toml::Spanned;
 
 #[derive(Deserialize, Default)]
@@ -20,7 +19,7 @@ struct Sections {
 }
 
 /// (kind, name as written, location) of every dependency the manifest declares.
-pub fn dependency_locations(path: &Arc<str>, text: &str) -> Vec<(&'static str, String, Location)> {
+pub fn dependency_locations(path: Symbol, text: &str) -> Vec<(&'static str, String, Location)> {
     let Ok(sections) = toml::from_str::<Sections>(text) else { return Vec::new() };
     let index = LineIndex::new(text);
     let mut found = Vec::new();
@@ -28,7 +27,7 @@ pub fn dependency_locations(path: &Arc<str>, text: &str) -> Vec<(&'static str, S
     found
 }
 
-fn collect(sections: &Sections, path: &Arc<str>, index: &LineIndex, found: &mut Vec<(&'static str, String, Location)>) {
+fn collect(sections: &Sections, path: Symbol, index: &LineIndex, found: &mut Vec<(&'static str, String, Location)>) {
     for (kind, table) in [("normal", &sections.dependencies), ("dev", &sections.dev), ("build", &sections.build)] {
         for key in table.keys() {
             let span = key.span();
@@ -52,7 +51,7 @@ mod tests {
     #[test]
     fn finds_dependency_lines_in_every_section() {
         let text = "[package]\nname = \"a\"\n\n[dependencies]\nsqlx = \"0.8\"\nshop-domain = { path = \"../domain\" }\n\n[dev-dependencies]\nproptest = \"1\"\n\n[target.'cfg(unix)'.dependencies]\nnix = \"0.29\"\n";
-        let found = dependency_locations(&Arc::from("Cargo.toml"), text);
+        let found = dependency_locations(Symbol::intern("Cargo.toml"), text);
         let lines: Vec<(&str, &str, u32)> = found.iter().map(|(k, n, at)| (*k, n.as_str(), at.line)).collect();
         assert_eq!(
             lines,

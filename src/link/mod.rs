@@ -12,7 +12,7 @@ pub use placement::place;
 pub use services::{image_name, map_services};
 
 use crate::discover::{ServiceConfig, SourceFile};
-use crate::facts::{Facts, FileFacts, LinkedFile, Package, Problem};
+use crate::facts::{Facts, FileFacts, LinkedFile, Package, Problem, Symbol};
 use paths::{absolute, is_relative, ReExports};
 use rayon::prelude::*;
 use std::sync::Arc;
@@ -43,7 +43,7 @@ pub fn link(
     declared: &[ServiceConfig],
 ) -> (Facts, Vec<Problem>) {
     let (services, problems) = services::map_services(declared, &packages, &files);
-    let mut infos: Vec<_> = files.iter().map(|f| placement::place(&f.path, &packages, manifests)).collect();
+    let mut infos: Vec<_> = files.iter().map(|f| placement::place(f.path, &packages, manifests)).collect();
     placement::apply_module_declarations(&files, &mut infos);
     let reexports = ReExports::build(&files, &infos);
     let linked = files
@@ -53,13 +53,13 @@ pub fn link(
             let module = info.module.as_deref();
             let renames = info.package.as_ref().map(|name| renamed_dependencies(&packages, name)).unwrap_or_default();
             // Most paths need no rewriting: only allocate for those that do.
-            let canonical = |path: &mut String| {
+            let canonical = |path: &mut Symbol| {
                 let unrenamed = unrename(path, &renames);
                 let current = unrenamed.as_deref().unwrap_or(path);
                 let absolute = is_relative(current).then(|| absolute(current, module));
                 let current = absolute.as_deref().unwrap_or(current);
                 if let Some(rewritten) = reexports.follow(current).or(absolute).or(unrenamed) {
-                    *path = rewritten;
+                    *path = Symbol::from(rewritten);
                 }
             };
             for call in &mut facts.rust.calls {

@@ -1,36 +1,35 @@
 //! Which package, targets and module path each file belongs to.
 
 use crate::discover::SourceFile;
-use crate::facts::{FileFacts, FileInfo, ModDecl, Package, Target};
+use crate::facts::{FileFacts, FileInfo, ModDecl, Package, Symbol, Target};
 use std::collections::HashMap;
-use std::sync::Arc;
 
 const TEST_DIRS: [&str; 3] = ["tests/", "benches/", "examples/"];
 
 /// Places `path` in the workspace. Without packages (cargo unavailable) only the test-only
 /// flag is known, from the nearest manifest's directory layout.
-pub fn place(path: &Arc<str>, packages: &[Package], manifests: &[SourceFile]) -> FileInfo {
-    let mut info = FileInfo { path: path.clone(), ..FileInfo::default() };
-    let Some(package) = packages.iter().filter(|p| is_within(path, &p.dir)).max_by_key(|p| p.dir.len()) else {
+pub fn place(path: Symbol, packages: &[Package], manifests: &[SourceFile]) -> FileInfo {
+    let mut info = FileInfo { path, ..FileInfo::default() };
+    let Some(package) = packages.iter().filter(|p| is_within(&path, &p.dir)).max_by_key(|p| p.dir.len()) else {
         let dir = manifests
             .iter()
             .map(|m| m.shown.rsplit_once('/').map_or("", |(dir, _)| dir))
-            .filter(|dir| is_within(path, dir))
+            .filter(|dir| is_within(&path, dir))
             .max_by_key(|dir| dir.len());
-        info.test_only = dir.is_some_and(|dir| in_test_dir(strip_dir(path, dir)));
+        info.test_only = dir.is_some_and(|dir| in_test_dir(strip_dir(&path, dir)));
         return info;
     };
     info.package = Some(package.name.clone());
-    let owners = owning_targets(path, package);
+    let owners = owning_targets(&path, package);
     info.targets = owners.iter().map(|t| t.name.clone()).collect();
-    info.bin_root = owners.iter().any(|t| t.is("bin") && *t.src_path == **path);
+    info.bin_root = owners.iter().any(|t| t.is("bin") && t.src_path == path);
     info.in_lib = owners.iter().any(|t| t.is("lib") || t.is("rlib") || t.is("proc-macro"));
     let kinds_only_tests = !owners.is_empty()
         && owners.iter().all(|t| t.kinds.iter().all(|k| matches!(k.as_str(), "test" | "bench" | "example")));
-    info.test_only = in_test_dir(strip_dir(path, &package.dir)) || kinds_only_tests;
+    info.test_only = in_test_dir(strip_dir(&path, &package.dir)) || kinds_only_tests;
     // A file shared by a lib and a bin (both roots in `src/`) is named after the lib.
     let naming = owners.iter().find(|t| t.is("lib")).or(owners.first());
-    info.module = naming.map(|target| module_path(path, target));
+    info.module = naming.map(|target| module_path(&path, target));
     info
 }
 
@@ -134,13 +133,13 @@ mod tests {
         let target = |name: &str, kind: &str, src: &str| Target {
             name: name.into(),
             kinds: vec![kind.into()],
-            src_path: Arc::from(src),
+            src_path: Symbol::from(src),
             crate_name: name.replace('-', "_"),
         };
         Package {
-            name: Arc::from("shop-api"),
+            name: std::sync::Arc::from("shop-api"),
             version: "0.1.0".into(),
-            manifest_path: Arc::from("api/Cargo.toml"),
+            manifest_path: Symbol::intern("api/Cargo.toml"),
             dir: "api".into(),
             dependencies: Vec::new(),
             layer: None,
@@ -154,7 +153,7 @@ mod tests {
     }
 
     fn placed(path: &str) -> (Option<String>, Vec<String>, bool) {
-        let info = place(&Arc::from(path), &[package()], &[]);
+        let info = place(Symbol::intern(path), &[package()], &[]);
         (info.module, info.targets, info.test_only)
     }
 

@@ -98,7 +98,7 @@ pub fn map_services(
             if let Some(dockerfile) = &file.dockerfile {
                 if let Some(evidence) = dockerfile_evidence(&file.path, dockerfile, bin) {
                     if !claimed(&|s| s.dockerfiles.contains(&file.path)) {
-                        service.dockerfiles.push(file.path.clone());
+                        service.dockerfiles.push(file.path);
                         service.evidence.push(evidence);
                     }
                 }
@@ -123,7 +123,7 @@ pub fn map_services(
                 } else {
                     None
                 };
-                let key = (file.path.clone(), compose.name.clone());
+                let key = (file.path, compose.name.clone());
                 if let Some(reason) = reason {
                     if !claimed(&|s| s.compose_services.contains(&key)) {
                         service.evidence.push(format!(
@@ -150,7 +150,7 @@ pub fn map_services(
                         None
                     }
                 });
-                let key = (file.path.clone(), object.kind.clone(), object.name.clone());
+                let key = (file.path, object.kind.clone(), object.name.clone());
                 if let Some(reason) = reason {
                     if !claimed(&|s| s.workloads.contains(&key)) {
                         service.evidence.push(format!(
@@ -186,7 +186,7 @@ fn declared_service(config: &ServiceConfig, bins: &[Bin], files: &[FileFacts], p
     if let Some(path) = &config.dockerfile {
         match files.iter().find(|f| f.dockerfile.is_some() && *f.path == **path) {
             Some(file) => {
-                service.dockerfiles.push(file.path.clone());
+                service.dockerfiles.push(file.path);
                 service.evidence.push(said(&format!("Dockerfile {path}")));
             }
             None => problem(format!("service `{}`: no Dockerfile at `{path}`", config.name)),
@@ -195,7 +195,7 @@ fn declared_service(config: &ServiceConfig, bins: &[Bin], files: &[FileFacts], p
     if let Some(name) = &config.compose {
         let found: Vec<_> = files
             .iter()
-            .flat_map(|f| f.compose.iter().flat_map(move |c| c.services.iter().map(move |s| (f.path.clone(), s))))
+            .flat_map(|f| f.compose.iter().flat_map(move |c| c.services.iter().map(move |s| (f.path, s))))
             .filter(|(_, s)| s.name == *name)
             .map(|(path, s)| (path, s.name.clone()))
             .collect();
@@ -208,7 +208,7 @@ fn declared_service(config: &ServiceConfig, bins: &[Bin], files: &[FileFacts], p
     for name in &config.k8s {
         let found: Vec<_> = files
             .iter()
-            .flat_map(|f| f.kubernetes.iter().map(move |o| (f.path.clone(), o)))
+            .flat_map(|f| f.kubernetes.iter().map(move |o| (f.path, o)))
             .filter(|(_, o)| o.name == *name && !o.containers.is_empty())
             .map(|(path, o)| (path, o.kind.clone(), o.name.clone()))
             .collect();

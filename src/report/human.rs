@@ -88,14 +88,14 @@ fn at(
     severity: miette::Severity,
     message: String,
 ) -> Rendered {
-    let text: Option<Arc<str>> = sources.get(&location.path);
+    let text: Option<Arc<str>> = sources.get(location.path);
     let header = format!("{}:{}:{}", location.path, location.line, location.column);
     let (source, labels) = match text {
         Some(text) if location.end_byte as usize <= text.len() && location.line > 0 => {
             let length = (location.end_byte.saturating_sub(location.start_byte)) as usize;
             let span = SourceSpan::new((location.start_byte as usize).into(), length);
             let label = LabeledSpan::new_with_span(label.map(str::to_owned), span);
-            (Some(NamedSource::new(&location.path, text.to_string())), vec![label])
+            (Some(NamedSource::new(location.path, text.to_string())), vec![label])
         }
         _ => (None, Vec::new()),
     };

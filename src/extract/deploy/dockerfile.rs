@@ -2,10 +2,9 @@
 //! comment lines inside them, heredocs, multi-stage builds, and exec form only when the
 //! arguments are a valid JSON array of strings (anything else is shell form, as Docker does).
 
-use crate::facts::{Dockerfile, Instruction, LineIndex, Stage};
-use std::sync::Arc;
+use crate::facts::{Dockerfile, Instruction, LineIndex, Stage, Symbol};
 
-pub fn parse(path: &Arc<str>, text: &str) -> Dockerfile {
+pub fn parse(path: Symbol, text: &str) -> Dockerfile {
     let index = LineIndex::new(text);
     let lines: Vec<&str> = text.lines().collect();
     let escape = escape_char(&lines);
@@ -121,7 +120,7 @@ mod tests {
     use super::*;
 
     fn parsed(text: &str) -> Dockerfile {
-        parse(&Arc::from("Dockerfile"), text)
+        parse(Symbol::intern("Dockerfile"), text)
     }
 
     #[test]

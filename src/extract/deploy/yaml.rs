@@ -2,15 +2,14 @@
 //! knows its location, `<<` merge keys are applied (compose files rely on them), and anchor
 //! expansion is bounded by saphyr's alias budget (a "billion laughs" document is an error).
 
-use crate::facts::{LineIndex, Location, Problem, YamlNode, YamlValue};
+use crate::facts::{LineIndex, Location, Problem, Symbol, YamlNode, YamlValue};
 use saphyr::{LoadableYamlNode, MarkedYaml, Scalar, YamlData};
-use std::sync::Arc;
 
 /// Nodes one file may produce after merges; a document past it is reported, not loaded.
 const MAX_NODES: usize = 1_000_000;
 
 /// Parses every document of a YAML (or JSON) file.
-pub fn load(path: &Arc<str>, text: &str) -> Result<Vec<YamlNode>, Problem> {
+pub fn load(path: Symbol, text: &str) -> Result<Vec<YamlNode>, Problem> {
     let index = LineIndex::new(text);
     let documents = MarkedYaml::load_from_str(text).map_err(|error| {
         let marker = error.marker();
@@ -23,7 +22,7 @@ pub fn load(path: &Arc<str>, text: &str) -> Result<Vec<YamlNode>, Problem> {
         .iter()
         .map(|doc| {
             converter.node(doc).ok_or_else(|| Problem {
-                location: Location::file(path.clone()),
+                location: Location::file(path),
                 message: format!("YAML expands to more than {MAX_NODES} nodes; the file was not checked"),
             })
         })
@@ -31,7 +30,7 @@ pub fn load(path: &Arc<str>, text: &str) -> Result<Vec<YamlNode>, Problem> {
 }
 
 struct Converter<'a> {
-    path: &'a Arc<str>,
+    path: Symbol,
     index: &'a LineIndex<'a>,
     budget: usize,
 }
@@ -112,7 +111,7 @@ mod tests {
     #[test]
     fn keeps_positions_and_applies_merge_keys() {
         let text = "base: &base\n  healthcheck: {test: [CMD, true]}\n  image: a\nservices:\n  api:\n    <<: *base\n    image: b\n";
-        let docs = load(&Arc::from("compose.yaml"), text).unwrap();
+        let docs = load(Symbol::intern("compose.yaml"), text).unwrap();
         let api = docs[0].get("services").and_then(|s| s.get("api")).unwrap();
         assert_eq!(api.get("image").and_then(YamlNode::as_str), Some("b"));
         assert!(api.get("healthcheck").is_some());
@@ -127,13 +126,13 @@ mod tests {
             let refs = vec![format!("*a{}", i - 1); 10].join(", ");
             text.push_str(&format!("a{i}: &a{i} [{refs}]\n"));
         }
-        let error = load(&Arc::from("bomb.yaml"), &text).unwrap_err();
+        let error = load(Symbol::intern("bomb.yaml"), &text).unwrap_err();
         assert!(error.message.contains("invalid YAML") || error.message.contains("nodes"), "{}", error.message);
     }
 
     #[test]
     fn invalid_yaml_points_at_the_error() {
-        let error = load(&Arc::from("bad.yaml"), "a: [1, 2\nb: c\n").unwrap_err();
+        let error = load(Symbol::intern("bad.yaml"), "a: [1, 2\nb: c\n").unwrap_err();
         assert!(error.message.starts_with("invalid YAML"), "{}", error.message);
         assert!(error.location.line >= 1);
     }

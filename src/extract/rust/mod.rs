@@ -4,14 +4,13 @@ mod imports;
 mod macros;
 mod visitor;
 
-use crate::facts::{LineIndex, Location, Problem, RustFacts};
-use std::sync::Arc;
+use crate::facts::{LineIndex, Location, Problem, RustFacts, Symbol};
 
 /// Brackets nested deeper than this are refused before parsing: the parser recurses per level.
 const MAX_NESTING: usize = 256;
 
 /// Parses one file and extracts its facts, or reports where it does not parse.
-pub fn extract(path: &Arc<str>, text: &str) -> Result<RustFacts, Problem> {
+pub fn extract(path: Symbol, text: &str) -> Result<RustFacts, Problem> {
     let index = LineIndex::new(text);
     if let Some(at) = too_deep(text) {
         return Err(Problem {
@@ -31,7 +30,7 @@ pub fn extract(path: &Arc<str>, text: &str) -> Result<RustFacts, Problem> {
             let end = error.span().end();
             let mut location = index.location(path, (start.line as u32, start.column), (end.line as u32, end.column));
             if location.line == 0 {
-                location = Location::file(path.clone());
+                location = Location::file(path);
             }
             Err(Problem { location, message: format!("does not parse as Rust: {error}; the file was not checked") })
         }
@@ -88,9 +87,9 @@ mod tests {
     #[test]
     fn refuses_absurd_nesting_but_not_brackets_in_strings() {
         let deep = format!("fn f() {{ let x = {}1{}; }}", "(".repeat(300), ")".repeat(300));
-        let problem = extract(&Arc::from("deep.rs"), &deep).unwrap_err();
+        let problem = extract(Symbol::intern("deep.rs"), &deep).unwrap_err();
         assert!(problem.message.starts_with("brackets nest deeper than 256"), "{}", problem.message);
         let strings = format!("const S: &str = \"{}\"; // {}\nfn f() {{}}\n", "(".repeat(300), "[".repeat(300));
-        assert!(extract(&Arc::from("ok.rs"), &strings).is_ok());
+        assert!(extract(Symbol::intern("ok.rs"), &strings).is_ok());
     }
 }

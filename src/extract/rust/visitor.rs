@@ -5,7 +5,7 @@ use super::imports::{flatten, Scopes};
 use super::macros::{parse_body, Body};
 use crate::facts::{
     AttributeFact, CallFact, CodeContext, FnFact, LineIndex, Literal, Location, MacroFact, MethodCallFact, RustFacts,
-    UseFact,
+    Symbol, UseFact,
 };
 use proc_macro2::Span;
 use std::sync::Arc;
@@ -16,18 +16,18 @@ use syn::{Attribute, Expr, Item, Meta, Signature, Token, Visibility};
 
 /// A fn, closure or async block: what decides the async context of the code inside it.
 struct Frame {
-    /// Shared by every fact in the fn: one allocation per fn, not per fact.
-    function: Option<Arc<str>>,
+    function: Option<Symbol>,
     is_async: bool,
 }
 
 pub struct FactVisitor<'a> {
-    path: &'a Arc<str>,
+    path: Symbol,
     index: &'a LineIndex<'a>,
     scopes: &'a Scopes,
     module: Vec<String>,
     /// `module` joined with `::`, kept in step with it: every fact records it.
     module_key: String,
+    module_symbol: Symbol,
     frames: Vec<Frame>,
     test_depth: u32,
     /// `use` items inside blocks (fn bodies, nested blocks): visible only there.
@@ -35,18 +35,19 @@ pub struct FactVisitor<'a> {
     /// (module, resolved path, in test) of the paths recorded: each is recorded once per
     /// module, at its first occurrence — what a dependency graph needs, at a fraction of the cost.
     /// Paths already recorded, by inline module and then by whether in test code.
-    seen_paths: std::collections::HashMap<String, [std::collections::HashSet<String>; 2]>,
+    seen_paths: std::collections::HashMap<Symbol, [std::collections::HashSet<Symbol>; 2]>,
     facts: RustFacts,
 }
 
 impl<'a> FactVisitor<'a> {
-    pub fn new(path: &'a Arc<str>, index: &'a LineIndex<'a>, scopes: &'a Scopes) -> Self {
+    pub fn new(path: Symbol, index: &'a LineIndex<'a>, scopes: &'a Scopes) -> Self {
         FactVisitor {
             path,
             index,
             scopes,
             module: Vec::new(),
             module_key: String::new(),
+            module_symbol: Symbol::default(),
             frames: Vec::new(),
             test_depth: 0,
             block_scopes: Vec::new(),
@@ -64,6 +65,11 @@ impl<'a> FactVisitor<'a> {
         self.index.location(self.path, (start.line as u32, start.column), (end.line as u32, end.column))
     }
 
+    fn set_module_key(&mut self) {
+        self.module_key = self.module.join("::");
+        self.module_symbol = Symbol::intern(&self.module_key);
+    }
+
     fn span_location(&self, span: Span) -> Location {
         self.location(span, span)
     }
@@ -76,8 +82,8 @@ impl<'a> FactVisitor<'a> {
         CodeContext {
             in_async: self.frames.last().is_some_and(|frame| frame.is_async),
             in_test: self.in_test(),
-            function: self.frames.iter().rev().find_map(|frame| frame.function.clone()),
-            module: self.module_key.clone(),
+            function: self.frames.iter().rev().find_map(|frame| frame.function),
+            module: self.module_symbol,
         }
     }
 
@@ -94,21 +100,21 @@ impl<'a> FactVisitor<'a> {
     }
 
     /// (written, resolved, glob candidates, last segment) of a path in the current module.
-    fn resolve(&self, path: &syn::Path) -> (String, String, Vec<String>, String) {
+    fn resolve(&self, path: &syn::Path) -> (Symbol, Symbol, Vec<Symbol>, Symbol) {
         let segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
-        let written = segments.join("::");
-        let name = segments.last().cloned().unwrap_or_default();
+        let written = Symbol::from(segments.join("::"));
+        let name = segments.last().map_or_else(Symbol::default, |last| Symbol::intern(last));
         if path.leading_colon.is_some() {
-            return (written.clone(), written, Vec::new(), name);
+            return (written, written, Vec::new(), name);
         }
         let (resolved, candidates) = self.resolve_segments(&segments);
-        let candidates = candidates.iter().map(|c| c.join("::")).collect();
-        (written, resolved.join("::"), candidates, name)
+        let candidates = candidates.iter().map(|c| Symbol::from(c.join("::"))).collect();
+        (written, Symbol::from(resolved.join("::")), candidates, name)
     }
 
     /// The resolved path at the root of a chain, and the literal arguments of the call there:
     /// (`a::b`, [1]) for `a::b(1).c().d`.
-    fn chain_root(&self, mut expr: &Expr) -> Option<(String, Vec<Literal>)> {
+    fn chain_root(&self, mut expr: &Expr) -> Option<(Symbol, Vec<Literal>)> {
         loop {
             expr = match expr {
                 Expr::MethodCall(call) => &call.receiver,
@@ -127,7 +133,7 @@ impl<'a> FactVisitor<'a> {
         }
     }
 
-    fn chain_root_path(&self, expr: &Expr) -> Option<String> {
+    fn chain_root_path(&self, expr: &Expr) -> Option<Symbol> {
         self.chain_root(expr).map(|(path, _)| path)
     }
 
@@ -145,11 +151,11 @@ impl<'a> FactVisitor<'a> {
             .unwrap_or(sig.fn_token.span);
         let attributes = attrs.iter().filter(|a| !is_doc(a)).map(|a| self.resolve(a.path()).1).collect();
         self.facts.fns.push(Arc::new(FnFact {
-            name: sig.ident.to_string(),
+            name: Symbol::from(sig.ident.to_string()),
             is_async: sig.asyncness.is_some(),
             is_pub: vis.is_some_and(|v| !matches!(v, Visibility::Inherited)),
             is_method,
-            module: self.module_key.clone(),
+            module: self.module_symbol,
             attributes,
             in_test: self.in_test(),
             location: self.location(start, sig.ident.span()),
@@ -163,27 +169,21 @@ impl<'a> FactVisitor<'a> {
         if !resolved.contains("::") {
             return;
         }
-        // Looked up before anything is copied: most paths repeat.
-        let seen = match self.seen_paths.get_mut(&self.module_key) {
-            Some(seen) => seen,
-            None => self.seen_paths.entry(self.module_key.clone()).or_default(),
-        };
-        let seen = &mut seen[usize::from(self.test_depth > 0)];
-        if seen.contains(&resolved) {
+        let seen = &mut self.seen_paths.entry(self.module_symbol).or_default()[usize::from(self.test_depth > 0)];
+        if !seen.insert(resolved) {
             return;
         }
-        seen.insert(resolved.clone());
         self.facts.paths.push(Arc::new(crate::facts::PathFact {
             written,
             resolved,
-            module: self.module_key.clone(),
+            module: self.module_symbol,
             in_test: self.in_test(),
             location: self.location(path.span(), path.span()),
         }));
     }
 
     fn visit_fn_body(&mut self, sig: &Signature, visit: impl FnOnce(&mut Self)) {
-        let frame = Frame { function: Some(Arc::from(sig.ident.to_string())), is_async: sig.asyncness.is_some() };
+        let frame = Frame { function: Some(Symbol::from(sig.ident.to_string())), is_async: sig.asyncness.is_some() };
         self.with_frame(frame, visit);
     }
 
@@ -267,7 +267,7 @@ fn item_attrs(item: &Item) -> &[Attribute] {
 fn literal(expr: &Expr) -> Literal {
     match expr {
         Expr::Lit(lit) => match &lit.lit {
-            syn::Lit::Str(s) => Literal::Str(s.value()),
+            syn::Lit::Str(s) => Literal::Str(Symbol::from(s.value())),
             syn::Lit::Int(i) => i.base10_parse().map_or(Literal::Other(()), Literal::Int),
             syn::Lit::Float(f) => f.base10_parse().map_or(Literal::Other(()), Literal::Float),
             syn::Lit::Bool(b) => Literal::Bool(b.value),
@@ -333,18 +333,18 @@ impl<'ast> Visit<'ast> for FactVisitor<'_> {
                 _ => None,
             });
             self.facts.modules.push(crate::facts::ModDecl {
-                name: item.ident.to_string(),
-                inline: self.module_key.clone(),
+                name: Symbol::from(item.ident.to_string()),
+                inline: self.module_symbol,
                 path_attr,
                 in_test: self.in_test(),
                 location: self.span_location(item.ident.span()),
             });
         }
         self.module.push(item.ident.to_string());
-        self.module_key = self.module.join("::");
+        self.set_module_key();
         visit::visit_item_mod(self, item);
         self.module.pop();
-        self.module_key = self.module.join("::");
+        self.set_module_key();
     }
 
     fn visit_item_use(&mut self, item: &'ast syn::ItemUse) {
@@ -352,13 +352,13 @@ impl<'ast> Visit<'ast> for FactVisitor<'_> {
         flatten(&item.tree, &mut Vec::new(), &mut imports);
         let location = self.location(item.span(), item.span());
         for import in imports {
-            let path = self.resolve_segments(&import.path).0.join("::");
+            let path = Symbol::from(self.resolve_segments(&import.path).0.join("::"));
             self.facts.uses.push(Arc::new(UseFact {
                 path,
-                name: import.name,
+                name: import.name.map(Symbol::from),
                 is_glob: import.is_glob,
                 is_pub: !matches!(item.vis, Visibility::Inherited),
-                module: self.module_key.clone(),
+                module: self.module_symbol,
                 in_test: self.in_test(),
                 location: location.clone(),
             }));
@@ -435,7 +435,7 @@ impl<'ast> Visit<'ast> for FactVisitor<'_> {
     fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
         let (receiver_root, receiver_args) = self.chain_root(&call.receiver).unzip();
         self.facts.method_calls.push(Arc::new(MethodCallFact {
-            name: call.method.to_string(),
+            name: Symbol::from(call.method.to_string()),
             receiver_root,
             receiver_args: receiver_args.unwrap_or_default(),
             args: literals(&call.args),
@@ -482,15 +482,15 @@ impl FactVisitor<'_> {
             }
         }
         let (args, tokens) = match &attr.meta {
-            Meta::Path(_) => (Vec::new(), String::new()),
+            Meta::Path(_) => (Vec::new(), Symbol::default()),
             Meta::List(list) => {
                 let args = list
                     .parse_args_with(Punctuated::<Expr, Token![,]>::parse_terminated)
                     .map(|exprs| literals(&exprs))
                     .unwrap_or_default();
-                (args, list.tokens.to_string())
+                (args, Symbol::from(list.tokens.to_string()))
             }
-            Meta::NameValue(nv) => (vec![literal(&nv.value)], String::new()),
+            Meta::NameValue(nv) => (vec![literal(&nv.value)], Symbol::default()),
         };
         self.facts.attributes.push(Arc::new(AttributeFact {
             written,
@@ -498,8 +498,8 @@ impl FactVisitor<'_> {
             name,
             args,
             tokens,
-            item: item.map(|i| i.to_string()),
-            module: self.module_key.clone(),
+            item: item.map(|i| Symbol::from(i.to_string())),
+            module: self.module_symbol,
             in_test: self.in_test(),
             location: self.span_location(attr.span()),
         }));
