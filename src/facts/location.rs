@@ -29,13 +29,15 @@ impl Location {
 pub struct LineIndex<'a> {
     text: &'a str,
     line_starts: Vec<usize>,
+    /// Characters are bytes: columns convert to offsets without walking the line.
+    ascii: bool,
 }
 
 impl<'a> LineIndex<'a> {
     pub fn new(text: &'a str) -> Self {
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        LineIndex { text, line_starts }
+        LineIndex { text, line_starts, ascii: text.is_ascii() }
     }
 
     /// The text of a 1-based line, without its line ending.
@@ -43,9 +45,9 @@ impl<'a> LineIndex<'a> {
         let Some(&start) = self.line_starts.get(line.saturating_sub(1) as usize) else {
             return "";
         };
-        let rest = &self.text[start..];
-        let end = rest.find('\n').unwrap_or(rest.len());
-        rest[..end].trim_end_matches('\r')
+        // The next line starts after this one's `\n`.
+        let end = self.line_starts.get(line as usize).map_or(self.text.len(), |next| next - 1);
+        self.text[start..end].trim_end_matches('\r')
     }
 
     /// Byte offset of a 1-based line and a 0-based character column, clamped to the text.
@@ -54,7 +56,11 @@ impl<'a> LineIndex<'a> {
             return self.text.len();
         };
         let line_text = self.line_text(line);
-        let within = line_text.char_indices().nth(char_column).map_or(line_text.len(), |(i, _)| i);
+        let within = if self.ascii {
+            char_column.min(line_text.len())
+        } else {
+            line_text.char_indices().nth(char_column).map_or(line_text.len(), |(i, _)| i)
+        };
         start + within
     }
 
@@ -63,7 +69,8 @@ impl<'a> LineIndex<'a> {
         let byte = byte.min(self.text.len());
         let line = self.line_starts.partition_point(|&s| s <= byte);
         let start = self.line_starts[line - 1];
-        let column = self.text[start..byte].chars().count() + 1;
+        let before = &self.text[start..byte];
+        let column = if self.ascii { before.len() } else { before.chars().count() } + 1;
         (line as u32, column as u32)
     }
 

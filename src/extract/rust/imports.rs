@@ -1,6 +1,7 @@
 //! `use` items: flattened to one entry per imported name, and the per-module scopes that
 //! resolve the paths written in code.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use syn::{Item, UseTree};
 
@@ -163,30 +164,42 @@ impl Scopes {
     }
 
     /// Resolves a path as written in `module` (whose segments joined by `::` are `module_key`):
-    /// `(resolved, glob candidates)`. A path that names a local item becomes file-relative
-    /// (`self::..`); link makes it crate-absolute.
-    pub fn resolve(&self, module: &[String], module_key: &str, segments: &[String]) -> (Vec<String>, Vec<Vec<String>>) {
+    /// `(resolved, glob candidates)`, the resolved path borrowed from `written` when the path
+    /// names nothing this file imports or defines (most do not). A path that names a local item
+    /// becomes file-relative (`self::..`); link makes it crate-absolute.
+    pub fn resolve<'w>(&self, module: &[String], module_key: &str, written: &'w str) -> (Cow<'w, str>, Vec<String>) {
         let scope = self.by_module.get(module_key).unwrap_or(&self.empty);
-        let Some(first) = segments.first() else { return (Vec::new(), Vec::new()) };
+        let (first, rest) =
+            written.split_once("::").map_or((written, ""), |(first, _)| (first, &written[first.len()..]));
+        if first.is_empty() {
+            return (Cow::Borrowed(written), Vec::new());
+        }
         if let Some(target) = scope.aliases.get(first) {
-            let resolved = target.iter().chain(&segments[1..]).cloned().collect();
-            return (resolved, Vec::new());
+            return (Cow::Owned(format!("{}{rest}", target.join("::"))), Vec::new());
         }
         if scope.locals.contains(first) {
-            let mut resolved = local_path(module, first);
-            resolved.extend(segments[1..].iter().cloned());
-            return (resolved, Vec::new());
+            let resolved = if module_key.is_empty() {
+                format!("self::{written}")
+            } else {
+                format!("self::{module_key}::{written}")
+            };
+            return (Cow::Owned(resolved), Vec::new());
         }
-        if matches!(first.as_str(), "self" | "super") {
-            return (relative_to_file(segments.to_vec(), module), Vec::new());
+        if matches!(first, "self" | "super") {
+            let segments = written.split("::").map(str::to_owned).collect();
+            return (Cow::Owned(relative_to_file(segments, module).join("::")), Vec::new());
         }
-        let never_from_glob = matches!(first.as_str(), "crate" | "Self" | "std" | "core" | "alloc")
-            || (segments.len() == 1 && PRELUDE.contains(&first.as_str()));
+        let never_from_glob = matches!(first, "crate" | "Self" | "std" | "core" | "alloc")
+            || (rest.is_empty() && PRELUDE.contains(&first));
         if never_from_glob {
-            return (segments.to_vec(), Vec::new());
+            return (Cow::Borrowed(written), Vec::new());
         }
-        let candidates = scope.globs.iter().map(|glob| glob.iter().chain(segments).cloned().collect()).collect();
-        (segments.to_vec(), candidates)
+        let candidates = scope
+            .globs
+            .iter()
+            .map(|glob| glob.iter().map(String::as_str).chain([written]).collect::<Vec<_>>().join("::"))
+            .collect();
+        (Cow::Borrowed(written), candidates)
     }
 
     fn collect_items<'i>(&mut self, items: impl IntoIterator<Item = &'i Item>, module: &mut Vec<String>) {

@@ -8,6 +8,8 @@ use crate::facts::{
     Symbol, UseFact,
 };
 use proc_macro2::Span;
+use std::borrow::Cow;
+use std::fmt::Write;
 use std::sync::Arc;
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
@@ -31,7 +33,7 @@ pub struct FactVisitor<'a> {
     frames: Vec<Frame>,
     test_depth: u32,
     /// `use` items inside blocks (fn bodies, nested blocks): visible only there.
-    block_scopes: Vec<Vec<(String, Vec<String>)>>,
+    block_scopes: Vec<Vec<(String, String)>>,
     /// (module, resolved path, in test) of the paths recorded: each is recorded once per
     /// module, at its first occurrence — what a dependency graph needs, at a fraction of the cost.
     /// Paths already recorded, by inline module and then by whether in test code.
@@ -87,29 +89,40 @@ impl<'a> FactVisitor<'a> {
         }
     }
 
-    /// Resolves path segments through the enclosing blocks' imports, then the module's.
-    fn resolve_segments(&self, segments: &[String]) -> (Vec<String>, Vec<Vec<String>>) {
-        if let Some(first) = segments.first() {
-            let block_import =
-                self.block_scopes.iter().rev().find_map(|scope| scope.iter().rev().find(|(n, _)| n == first));
-            if let Some((_, target)) = block_import {
-                return (target.iter().chain(&segments[1..]).cloned().collect(), Vec::new());
-            }
+    /// Resolves a path written in the current module through the enclosing blocks' imports,
+    /// then the module's: (resolved, glob candidates).
+    fn resolve_text<'w>(&self, written: &'w str) -> (Cow<'w, str>, Vec<String>) {
+        let first = written.split("::").next().unwrap_or(written);
+        let block_import =
+            self.block_scopes.iter().rev().find_map(|scope| scope.iter().rev().find(|(name, _)| name == first));
+        if let Some((_, target)) = block_import {
+            return (Cow::Owned(format!("{target}{}", &written[first.len()..])), Vec::new());
         }
-        self.scopes.resolve(&self.module, &self.module_key, segments)
+        self.scopes.resolve(&self.module, &self.module_key, written)
+    }
+
+    /// [`Self::resolve_text`] of a path whose text is `written`; `::std::..` is already absolute.
+    fn resolve_path<'w>(&self, path: &syn::Path, written: &'w str) -> (Cow<'w, str>, Vec<String>) {
+        if path.leading_colon.is_some() {
+            return (Cow::Borrowed(written), Vec::new());
+        }
+        self.resolve_text(written)
+    }
+
+    /// The resolved path of `path`.
+    fn resolved(&self, path: &syn::Path) -> Symbol {
+        let written = written(path);
+        Symbol::intern(&self.resolve_path(path, &written).0)
     }
 
     /// (written, resolved, glob candidates, last segment) of a path in the current module.
     fn resolve(&self, path: &syn::Path) -> (Symbol, Symbol, Vec<Symbol>, Symbol) {
-        let segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
-        let written = Symbol::from(segments.join("::"));
-        let name = segments.last().map_or_else(Symbol::default, |last| Symbol::intern(last));
-        if path.leading_colon.is_some() {
-            return (written, written, Vec::new(), name);
-        }
-        let (resolved, candidates) = self.resolve_segments(&segments);
-        let candidates = candidates.iter().map(|c| Symbol::from(c.join("::"))).collect();
-        (written, Symbol::from(resolved.join("::")), candidates, name)
+        let text = written(path);
+        let written = Symbol::intern(&text);
+        let name = Symbol::intern(text.rsplit("::").next().unwrap_or_default());
+        let (resolved, candidates) = self.resolve_path(path, &text);
+        let resolved = if resolved == text { written } else { Symbol::intern(&resolved) };
+        (written, resolved, candidates.iter().map(|c| Symbol::intern(c)).collect(), name)
     }
 
     /// The resolved path at the root of a chain, and the literal arguments of the call there:
@@ -119,10 +132,10 @@ impl<'a> FactVisitor<'a> {
             expr = match expr {
                 Expr::MethodCall(call) => &call.receiver,
                 Expr::Call(call) => match &*call.func {
-                    Expr::Path(p) if p.qself.is_none() => return Some((self.resolve(&p.path).1, literals(&call.args))),
+                    Expr::Path(p) if p.qself.is_none() => return Some((self.resolved(&p.path), literals(&call.args))),
                     func => func,
                 },
-                Expr::Path(p) if p.qself.is_none() => return Some((self.resolve(&p.path).1, Vec::new())),
+                Expr::Path(p) if p.qself.is_none() => return Some((self.resolved(&p.path), Vec::new())),
                 Expr::Field(field) => &field.base,
                 Expr::Try(inner) => &inner.expr,
                 Expr::Await(inner) => &inner.base,
@@ -149,7 +162,7 @@ impl<'a> FactVisitor<'a> {
             .or(sig.unsafety.as_ref().map(|t| t.span))
             .or(sig.abi.as_ref().map(|abi| abi.extern_token.span))
             .unwrap_or(sig.fn_token.span);
-        let attributes = attrs.iter().filter(|a| !is_doc(a)).map(|a| self.resolve(a.path()).1).collect();
+        let attributes = attrs.iter().filter(|a| !is_doc(a)).map(|a| self.resolved(a.path())).collect();
         self.facts.fns.push(Arc::new(FnFact {
             name: Symbol::from(sig.ident.to_string()),
             is_async: sig.asyncness.is_some(),
@@ -165,16 +178,17 @@ impl<'a> FactVisitor<'a> {
 
     /// Records a path that reaches through a module (`a::b`, or a name imported from one).
     fn record_path(&mut self, path: &syn::Path) {
-        let (written, resolved, _, _) = self.resolve(path);
-        if !resolved.contains("::") {
-            return;
-        }
+        let written = written(path);
+        let resolved = match self.resolve_path(path, &written).0 {
+            resolved if resolved.contains("::") => Symbol::intern(&resolved),
+            _ => return,
+        };
         let seen = &mut self.seen_paths.entry(self.module_symbol).or_default()[usize::from(self.test_depth > 0)];
         if !seen.insert(resolved) {
             return;
         }
         self.facts.paths.push(Arc::new(crate::facts::PathFact {
-            written,
+            written: Symbol::from(written),
             resolved,
             module: self.module_symbol,
             in_test: self.in_test(),
@@ -193,6 +207,18 @@ impl<'a> FactVisitor<'a> {
             Body::Stmts(stmts) => stmts.iter().for_each(|s| self.visit_stmt(s)),
         }
     }
+}
+
+/// A path's segments as written, without generics: `mpsc::channel`.
+fn written(path: &syn::Path) -> String {
+    let mut written = String::new();
+    for segment in &path.segments {
+        if !written.is_empty() {
+            written.push_str("::");
+        }
+        let _ = write!(written, "{}", segment.ident);
+    }
+    written
 }
 
 fn is_doc(attr: &Attribute) -> bool {
@@ -302,9 +328,9 @@ impl<'ast> Visit<'ast> for FactVisitor<'_> {
                 flatten(&item.tree, &mut Vec::new(), &mut imports);
             }
         }
-        let scope: Vec<(String, Vec<String>)> = imports
+        let scope: Vec<(String, String)> = imports
             .into_iter()
-            .filter_map(|import| Some((import.name?, self.resolve_segments(&import.path).0)))
+            .filter_map(|import| Some((import.name?, self.resolve_text(&import.path.join("::")).0.into_owned())))
             .collect();
         let scoped = !scope.is_empty();
         if scoped {
@@ -352,7 +378,7 @@ impl<'ast> Visit<'ast> for FactVisitor<'_> {
         flatten(&item.tree, &mut Vec::new(), &mut imports);
         let location = self.location(item.span(), item.span());
         for import in imports {
-            let path = Symbol::from(self.resolve_segments(&import.path).0.join("::"));
+            let path = Symbol::intern(&self.resolve_text(&import.path.join("::")).0);
             self.facts.uses.push(Arc::new(UseFact {
                 path,
                 name: import.name.map(Symbol::from),
