@@ -5,7 +5,8 @@ use super::{
     AttributeFact, CallFact, ComposeService, Dockerfile, Fact, FileInfo, FnFact, K8sObject, LinkedFile, MacroFact,
     MethodCallFact, Package, RustFacts, Symbol, UseFact,
 };
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use foldhash::{HashMap, HashMapExt};
+use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Bound;
 use std::sync::Arc;
 

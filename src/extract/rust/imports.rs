@@ -1,8 +1,8 @@
 //! `use` items: flattened to one entry per imported name, and the per-module scopes that
 //! resolve the paths written in code.
 
+use foldhash::{HashMap, HashSet};
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
 use syn::{Item, UseTree};
 
 /// One imported name from a `use` tree.

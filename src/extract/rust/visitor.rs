@@ -37,7 +37,7 @@ pub struct FactVisitor<'a> {
     /// (module, resolved path, in test) of the paths recorded: each is recorded once per
     /// module, at its first occurrence — what a dependency graph needs, at a fraction of the cost.
     /// Paths already recorded, by inline module and then by whether in test code.
-    seen_paths: std::collections::HashMap<Symbol, [std::collections::HashSet<Symbol>; 2]>,
+    seen_paths: foldhash::HashMap<Symbol, [foldhash::HashSet<Symbol>; 2]>,
     facts: RustFacts,
 }
 
