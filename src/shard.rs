@@ -17,7 +17,6 @@ use crate::link;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt;
 use std::str::FromStr;
-use std::sync::Arc;
 
 /// Shard `index` of `count`, 1-based as written on the command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,23 +65,23 @@ impl Plan {
         architecture: &Architecture,
     ) -> Plan {
         let package_of = |path: Symbol| link::place(path, packages, manifests).package;
-        let mut weight: HashMap<Arc<str>, u64> = packages.iter().map(|p| (p.name.clone(), 0)).collect();
+        let mut weight: HashMap<Symbol, u64> = packages.iter().map(|p| (p.name, 0)).collect();
         let mut rust_files = Vec::new();
         for (path, size) in rust {
             let package = package_of(*path);
             if let Some(name) = &package {
-                *weight.entry(name.clone()).or_default() += size;
+                *weight.entry(*name).or_default() += size;
             }
             rust_files.push((path.as_str(), package));
         }
-        let mut by_weight: Vec<(&Arc<str>, u64)> = weight.iter().map(|(name, w)| (name, *w)).collect();
+        let mut by_weight: Vec<(&Symbol, u64)> = weight.iter().map(|(name, w)| (name, *w)).collect();
         by_weight.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
         let mut load = vec![0u64; shard.count];
-        let mut package_shard: HashMap<Arc<str>, usize> = HashMap::new();
+        let mut package_shard: HashMap<Symbol, usize> = HashMap::new();
         for (name, w) in by_weight {
             let lightest = (0..shard.count).min_by_key(|&i| (load[i], i)).unwrap_or(0);
             load[lightest] += w.max(1);
-            package_shard.insert(name.clone(), lightest + 1);
+            package_shard.insert(*name, lightest + 1);
         }
 
         let mut owners: HashMap<&'static str, usize> = HashMap::new();
@@ -94,10 +93,10 @@ impl Plan {
         for package in packages {
             owners.insert(package.manifest_path.as_str(), package_shard[&package.name]);
         }
-        let mut read: BTreeSet<Arc<str>> =
-            package_shard.iter().filter(|(_, s)| **s == shard.index).map(|(name, _)| name.clone()).collect();
+        let mut read: BTreeSet<Symbol> =
+            package_shard.iter().filter(|(_, s)| **s == shard.index).map(|(name, _)| *name).collect();
         for file in deployment {
-            let mut linked: Vec<&Arc<str>> = services
+            let mut linked: Vec<&Symbol> = services
                 .iter()
                 .filter(|s| runs_in(s, file.path))
                 .filter_map(|s| s.package.as_ref())
@@ -119,7 +118,7 @@ impl Plan {
                     matches(first, &package.name) || matches(first, &crate_name)
                 })
             };
-            read.extend(packages.iter().filter(|p| excused(p)).map(|p| p.name.clone()));
+            read.extend(packages.iter().filter(|p| excused(p)).map(|p| p.name));
         }
         let packages_read = dependency_closure(read, packages);
         let read = rust_files
@@ -157,15 +156,15 @@ fn runs_in(service: &Service, path: Symbol) -> bool {
 }
 
 /// `packages` and every workspace package they depend on, directly or not, of any kind.
-fn dependency_closure(mut read: BTreeSet<Arc<str>>, packages: &[Package]) -> BTreeSet<Arc<str>> {
+fn dependency_closure(mut read: BTreeSet<Symbol>, packages: &[Package]) -> BTreeSet<Symbol> {
     let by_name: HashMap<&str, &Package> = packages.iter().map(|p| (&*p.name, p)).collect();
-    let mut pending: Vec<Arc<str>> = read.iter().cloned().collect();
+    let mut pending: Vec<Symbol> = read.iter().cloned().collect();
     while let Some(name) = pending.pop() {
         let Some(package) = by_name.get(&*name) else { continue };
         for dependency in &package.dependencies {
             if let Some(found) = by_name.get(dependency.name.as_str()) {
-                if read.insert(found.name.clone()) {
-                    pending.push(found.name.clone());
+                if read.insert(found.name) {
+                    pending.push(found.name);
                 }
             }
         }

@@ -97,11 +97,11 @@ impl Binary {
 #[derive(Debug, Clone)]
 pub struct Binary {
     pub name: String,
-    pub package: Arc<str>,
+    pub package: Symbol,
     pub src_path: Symbol,
     pub main: Option<Fact<FnFact>>,
     /// The package itself and every workspace package it reaches through normal dependencies.
-    pub reach: Vec<Arc<str>>,
+    pub reach: Vec<Symbol>,
 }
 
 #[derive(Debug, Default)]
@@ -182,7 +182,7 @@ fn binaries(packages: &[Package], fns: &Table<FnFact>) -> Vec<Binary> {
             let main = fns.named("main").find(|f| f.file.path == target.src_path && f.is_main()).cloned();
             binaries.push(Binary {
                 name: target.name.clone(),
-                package: package.name.clone(),
+                package: package.name,
                 src_path: target.src_path,
                 main,
                 reach: reach(packages, package),
@@ -193,8 +193,8 @@ fn binaries(packages: &[Package], fns: &Table<FnFact>) -> Vec<Binary> {
 }
 
 /// Breadth-first over normal dependencies that are packages of this workspace.
-fn reach(packages: &[Package], from: &Package) -> Vec<Arc<str>> {
-    let mut seen = vec![from.name.clone()];
+fn reach(packages: &[Package], from: &Package) -> Vec<Symbol> {
+    let mut seen = vec![from.name];
     let mut next = 0;
     while let Some(name) = seen.get(next).cloned() {
         next += 1;
@@ -202,7 +202,7 @@ fn reach(packages: &[Package], from: &Package) -> Vec<Arc<str>> {
         for dep in package.dependencies.iter().filter(|d| d.kind == "normal") {
             if let Some(found) = packages.iter().find(|p| *p.name == dep.name) {
                 if !seen.contains(&found.name) {
-                    seen.push(found.name.clone());
+                    seen.push(found.name);
                 }
             }
         }

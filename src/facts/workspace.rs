@@ -2,12 +2,11 @@
 
 use super::{Location, Symbol};
 use serde::Serialize;
-use std::sync::Arc;
 
 /// A package of the workspace.
 #[derive(Debug, Clone, Serialize)]
 pub struct Package {
-    pub name: Arc<str>,
+    pub name: Symbol,
     pub version: String,
     /// `Cargo.toml`, relative to the root.
     pub manifest_path: Symbol,
@@ -58,7 +57,7 @@ impl Target {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct FileInfo {
     pub path: Symbol,
-    pub package: Option<Arc<str>>,
+    pub package: Option<Symbol>,
     /// Crate-qualified module path: `shop_api::handlers::orders`; `None` when unknown.
     pub module: Option<String>,
     /// Names of the targets that compile this file.
@@ -76,7 +75,7 @@ pub struct FileInfo {
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Service {
     pub name: String,
-    pub package: Option<Arc<str>>,
+    pub package: Option<Symbol>,
     pub bin: Option<String>,
     pub dockerfiles: Vec<Symbol>,
     /// (compose file, service name)

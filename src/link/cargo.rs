@@ -6,7 +6,6 @@ use crate::discover::SourceFile;
 use crate::facts::{Dependency, Location, Package, Problem, Symbol, Target};
 use cargo_metadata::{DependencyKind, MetadataCommand};
 use std::path::Path;
-use std::sync::Arc;
 
 /// Loads the packages of every workspace whose manifest lies under `root`. A workspace is
 /// asked once: manifests already covered by an earlier answer are skipped.
@@ -104,7 +103,7 @@ fn metadata(root: &Path, manifest: &Path) -> Result<Vec<Package>, String> {
             let layer = package.metadata.pointer("/guardrail/layer").and_then(|l| l.as_str()).map(str::to_owned);
             Some(Package {
                 layer,
-                name: Arc::from(package.name.as_str()),
+                name: Symbol::intern(package.name.as_str()),
                 version: package.version.to_string(),
                 manifest_path: Symbol::from(manifest_path),
                 dir,

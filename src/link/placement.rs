@@ -19,7 +19,7 @@ pub fn place(path: Symbol, packages: &[Package], manifests: &[SourceFile]) -> Fi
         info.test_only = dir.is_some_and(|dir| in_test_dir(strip_dir(&path, dir)));
         return info;
     };
-    info.package = Some(package.name.clone());
+    info.package = Some(package.name);
     let owners = owning_targets(&path, package);
     info.targets = owners.iter().map(|t| t.name.clone()).collect();
     info.bin_root = owners.iter().any(|t| t.is("bin") && t.src_path == path);
@@ -137,7 +137,7 @@ mod tests {
             crate_name: name.replace('-', "_"),
         };
         Package {
-            name: std::sync::Arc::from("shop-api"),
+            name: Symbol::intern("shop-api"),
             version: "0.1.0".into(),
             manifest_path: Symbol::intern("api/Cargo.toml"),
             dir: "api".into(),

@@ -89,7 +89,7 @@ pub fn map_services(
         }
         let mut service = Service {
             name: bin.name.to_owned(),
-            package: Some(bin.package.name.clone()),
+            package: Some(bin.package.name),
             bin: Some(bin.name.to_owned()),
             ..Service::default()
         };
@@ -177,7 +177,7 @@ fn declared_service(config: &ServiceConfig, bins: &[Bin], files: &[FileFacts], p
         match bins.iter().find(|b| b.name == name) {
             Some(bin) => {
                 service.bin = Some(name.clone());
-                service.package = Some(bin.package.name.clone());
+                service.package = Some(bin.package.name);
                 service.evidence.push(said(&format!("binary `{name}` of package `{}`", bin.package.name)));
             }
             None => problem(format!("service `{}`: no binary target named `{name}` in the workspace", config.name)),
