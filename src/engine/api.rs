@@ -232,7 +232,7 @@ fn register_queries<T: Send + Sync + 'static>(engine: &mut Engine, name: &str, t
     engine.register_fn(name, move |f: &mut FactsHandle| query_result(table(&f.0).all.iter()));
     engine.register_fn(name, move |f: &mut FactsHandle, key: &str| query_result(table(&f.0).named(key)));
     engine.register_fn(name, move |f: &mut FactsHandle, key: &str, bin: Binary| {
-        query_result(table(&f.0).named(key).filter(|fact| bin.includes(&fact.file)))
+        query_result(table(&f.0).named_in(key, &bin))
     });
     let resolved = format!("{name}_resolved");
     engine.register_fn(&resolved, move |f: &mut FactsHandle, path: &str| query_result(table(&f.0).resolved(path)));
@@ -282,11 +282,14 @@ fn register_argument_query<T: Arguments + Send + Sync + 'static>(
     engine.register_fn(
         format!("{name}_with_arg"),
         move |f: &mut FactsHandle, key: &str, position: i64, text: &str, bin: Binary| {
+            // A text no fact holds matches nothing; one that some fact holds compares by id.
+            let text = Symbol::lookup(text);
+            let position = usize::try_from(position).ok();
             let literal = |fact: &Fact<T>| {
-                let argument = usize::try_from(position).ok().and_then(|i| fact.item.arguments().get(i));
-                matches!(argument, Some(Literal::Str(s)) if s == text)
+                let argument = position.and_then(|i| fact.item.arguments().get(i));
+                matches!(argument, Some(Literal::Str(s)) if Some(*s) == text)
             };
-            query_result(table(&f.0).named(key).filter(|fact| bin.includes(&fact.file) && literal(fact)))
+            query_result(table(&f.0).named_in(key, &bin).filter(|fact| literal(fact)))
         },
     );
 }

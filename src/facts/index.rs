@@ -15,6 +15,9 @@ use std::sync::Arc;
 pub struct Table<T> {
     pub all: Vec<Fact<T>>,
     by_name: HashMap<Symbol, Vec<u32>>,
+    /// (name, package) → positions: a query for one binary reads the packages it reaches,
+    /// not every fact of that name in the workspace.
+    by_package_name: HashMap<(Symbol, Symbol), Vec<u32>>,
     /// Resolved path → positions in `all`; ordered, for prefix lookups.
     by_path: BTreeMap<&'static str, Vec<u32>>,
     /// Possible path through a glob import → positions, for exact lookups only.
@@ -23,17 +26,23 @@ pub struct Table<T> {
 
 impl<T> Default for Table<T> {
     fn default() -> Self {
-        Table { all: Vec::new(), by_name: HashMap::new(), by_path: BTreeMap::new(), by_candidate: HashMap::new() }
+        Table {
+            all: Vec::new(),
+            by_name: HashMap::new(),
+            by_package_name: HashMap::new(),
+            by_path: BTreeMap::new(),
+            by_candidate: HashMap::new(),
+        }
     }
 }
 
-/// Groups positions by key.
-fn group<K, C: FromIterator<(K, Vec<u32>)>>(keyed: impl Iterator<Item = (Symbol, u32)>, key: fn(Symbol) -> K) -> C {
-    let mut groups: HashMap<Symbol, Vec<u32>> = HashMap::new();
-    for (symbol, position) in keyed {
-        groups.entry(symbol).or_default().push(position);
+/// Groups positions by key, in source order within each group.
+fn group<K: std::hash::Hash + Eq, C: FromIterator<(K, Vec<u32>)>>(keyed: impl Iterator<Item = (K, u32)>) -> C {
+    let mut groups: HashMap<K, Vec<u32>> = HashMap::new();
+    for (key, position) in keyed {
+        groups.entry(key).or_default().push(position);
     }
-    groups.into_iter().map(|(symbol, positions)| (key(symbol), positions)).collect()
+    groups.into_iter().collect()
 }
 
 impl<T> Table<T> {
@@ -47,13 +56,12 @@ impl<T> Table<T> {
         let items: Vec<(&Arc<T>, &Arc<FileInfo>)> =
             files.iter().flat_map(|f| items(&f.facts.rust).iter().map(move |item| (item, &f.info))).collect();
         let positioned = || items.iter().zip(0u32..).map(|((item, _), position)| (&***item, position));
+        let package_of = |at: u32| items[at as usize].1.package;
         Table {
-            by_name: group(positioned().map(|(item, at)| (name(item), at)), |symbol| symbol),
-            by_path: group(positioned().filter_map(|(item, at)| Some((path(item)?, at))), Symbol::as_str),
-            by_candidate: group(
-                positioned().flat_map(|(item, at)| candidates(item).iter().map(move |&c| (c, at))),
-                |symbol| symbol,
-            ),
+            by_name: group(positioned().map(|(item, at)| (name(item), at))),
+            by_package_name: group(positioned().filter_map(|(item, at)| Some(((name(item), package_of(at)?), at)))),
+            by_path: group(positioned().filter_map(|(item, at)| Some((path(item)?.as_str(), at)))),
+            by_candidate: group(positioned().flat_map(|(item, at)| candidates(item).iter().map(move |&c| (c, at)))),
             all: items.iter().map(|(item, file)| Fact { item: Arc::clone(item), file: Arc::clone(file) }).collect(),
         }
     }
@@ -62,6 +70,18 @@ impl<T> Table<T> {
     pub fn named<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a Fact<T>> + 'a {
         let positions = Symbol::lookup(name).and_then(|name| self.by_name.get(&name));
         positions.into_iter().flatten().map(|&i| &self.all[i as usize])
+    }
+
+    /// Facts named `name` in the files `binary` includes, in source order.
+    pub fn named_in<'a>(&'a self, name: &str, binary: &'a Binary) -> impl Iterator<Item = &'a Fact<T>> + 'a {
+        let mut positions: Vec<u32> = Symbol::lookup(name)
+            .map(|name| {
+                let groups = binary.reach.iter().filter_map(|package| self.by_package_name.get(&(name, *package)));
+                groups.flatten().copied().filter(|&i| binary.includes(&self.all[i as usize].file)).collect()
+            })
+            .unwrap_or_default();
+        positions.sort_unstable();
+        positions.into_iter().map(|i| &self.all[i as usize])
     }
 
     /// Facts whose resolved path is exactly `path`, or may be through a glob import.
