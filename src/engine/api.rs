@@ -321,5 +321,6 @@ pub fn register(engine: &mut Engine) {
     });
     super::api_deploy::register(engine);
     super::api_arch::register(engine);
+    super::routes::register(engine);
     PolicyContext::register(engine);
 }

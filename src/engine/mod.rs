@@ -7,6 +7,7 @@ mod api_arch;
 mod api_deploy;
 pub mod policy;
 mod report;
+mod routes;
 pub mod sandbox;
 mod settings;
 
