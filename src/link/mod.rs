@@ -13,6 +13,7 @@ pub use services::{image_name, map_services};
 
 use crate::discover::{ServiceConfig, SourceFile};
 use crate::facts::{Facts, FileFacts, LinkedFile, Package, Problem, Symbol};
+use foldhash::{HashMap, HashMapExt};
 use paths::{absolute, is_relative, ReExports};
 use rayon::prelude::*;
 use std::sync::Arc;
@@ -30,7 +31,10 @@ fn renamed_dependencies(packages: &[Package], package: &str) -> Vec<(String, Str
 /// A path through a renamed dependency, written with the crate's own name; `None` when the
 /// path does not start with a renamed dependency.
 fn unrename(path: &str, renames: &[(String, String)]) -> Option<String> {
-    let first = path.split("::").next().unwrap_or(path);
+    if renames.is_empty() {
+        return None;
+    }
+    let first = path.split(':').next().unwrap_or(path);
     renames.iter().find(|(rename, _)| rename == first).map(|(_, name)| format!("{name}{}", &path[first.len()..]))
 }
 
@@ -53,25 +57,28 @@ pub fn link(
             let module = info.module.as_deref();
             let renames = info.package.as_ref().map(|name| renamed_dependencies(&packages, name)).unwrap_or_default();
             // Most paths need no rewriting: only allocate for those that do.
-            let canonical = |path: &mut Symbol| {
+            let rewrite = |path: &str| {
                 let unrenamed = unrename(path, &renames);
                 let current = unrenamed.as_deref().unwrap_or(path);
                 let absolute = is_relative(current).then(|| absolute(current, module));
                 let current = absolute.as_deref().unwrap_or(current);
-                if let Some(rewritten) = reexports.follow(current).or(absolute).or(unrenamed) {
-                    *path = Symbol::from(rewritten);
-                }
+                reexports.follow(current).or(absolute).or(unrenamed).map(Symbol::from)
+            };
+            // A file names the same paths over and over: each is rewritten once.
+            let mut rewritten: HashMap<Symbol, Symbol> = HashMap::new();
+            let mut canonical = |path: &mut Symbol| {
+                *path = *rewritten.entry(*path).or_insert_with(|| rewrite(path).unwrap_or(*path));
             };
             for call in &mut facts.rust.calls {
                 let call = Arc::make_mut(call);
                 canonical(&mut call.resolved);
-                call.glob_candidates.iter_mut().for_each(canonical);
-                call.arg_roots.iter_mut().flatten().for_each(canonical);
+                call.glob_candidates.iter_mut().for_each(&mut canonical);
+                call.arg_roots.iter_mut().flatten().for_each(&mut canonical);
             }
             for call in &mut facts.rust.method_calls {
                 let call = Arc::make_mut(call);
-                call.receiver_root.iter_mut().for_each(canonical);
-                call.arg_roots.iter_mut().flatten().for_each(canonical);
+                call.receiver_root.iter_mut().for_each(&mut canonical);
+                call.arg_roots.iter_mut().flatten().for_each(&mut canonical);
             }
             for mac in &mut facts.rust.macros {
                 canonical(&mut Arc::make_mut(mac).resolved);
@@ -86,7 +93,7 @@ pub fn link(
                 canonical(&mut Arc::make_mut(import).path);
             }
             for f in &mut facts.rust.fns {
-                Arc::make_mut(f).attributes.iter_mut().for_each(canonical);
+                Arc::make_mut(f).attributes.iter_mut().for_each(&mut canonical);
             }
             LinkedFile { info: Arc::new(info), facts }
         })

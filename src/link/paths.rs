@@ -84,7 +84,8 @@ impl ReExports {
 
 /// Whether a path starts with `crate`, `self` or `super`, which [`absolute`] rewrites.
 pub fn is_relative(path: &str) -> bool {
-    let first = path.split("::").next().unwrap_or(path);
+    // Up to the first `:`, which starts the first `::`: a char split needs no substring search.
+    let first = path.split(':').next().unwrap_or(path);
     matches!(first, "crate" | "self" | "super")
 }
 
