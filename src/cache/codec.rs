@@ -218,6 +218,16 @@ impl<T: Codec> Codec for Vec<T> {
     }
 }
 
+impl<T: Codec> Codec for Box<[T]> {
+    fn encode<'a>(&'a self, out: &mut Writer<'a>) {
+        out.varint(self.len() as u64);
+        self.iter().for_each(|item| item.encode(out));
+    }
+    fn decode(input: &mut Reader<'_>) -> Result<Self, Corrupt> {
+        Vec::decode(input).map(Vec::into_boxed_slice)
+    }
+}
+
 impl<T: Codec> Codec for Option<T> {
     fn encode<'a>(&'a self, out: &mut Writer<'a>) {
         out.body.push(u8::from(self.is_some()));

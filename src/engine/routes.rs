@@ -165,7 +165,7 @@ pub fn routes(index: &Index, binary: &Binary) -> Option<Vec<Route>> {
             let handler = attribute.item.item;
             let mounts: Vec<_> = services
                 .iter()
-                .filter(|service| match service.item.arg_roots.as_slice() {
+                .filter(|service| match &*service.item.arg_roots {
                     [Some(root)] => handler.is_some_and(|handler| last_segment(root) == handler.as_str()),
                     _ => false,
                 })

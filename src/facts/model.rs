@@ -67,13 +67,13 @@ pub struct CallFact {
     /// The path with `use` aliases, `crate::`/`self::`/`super::` and re-exports resolved.
     pub resolved: Symbol,
     /// Other possible resolutions through glob imports.
-    pub glob_candidates: Vec<Symbol>,
+    pub glob_candidates: Box<[Symbol]>,
     /// The last path segment.
     pub name: Symbol,
-    pub args: Vec<Literal>,
+    pub args: Box<[Literal]>,
     /// For each argument that is a path or starts a chain at one, that resolved path:
     /// `shop::routes::api` for `api()`, `axum::Router::new` for `Router::new().route(..)`.
-    pub arg_roots: Vec<Option<Symbol>>,
+    pub arg_roots: Box<[Option<Symbol>]>,
     #[serde(flatten)]
     pub context: CodeContext,
     pub location: Location,
@@ -88,10 +88,10 @@ pub struct MethodCallFact {
     pub receiver_root: Option<Symbol>,
     /// The literal arguments of the call at the root of the receiver chain: `["/api"]` for
     /// `web::scope("/api").service(..)`.
-    pub receiver_args: Vec<Literal>,
-    pub args: Vec<Literal>,
+    pub receiver_args: Box<[Literal]>,
+    pub args: Box<[Literal]>,
     /// As for [`CallFact::arg_roots`].
-    pub arg_roots: Vec<Option<Symbol>>,
+    pub arg_roots: Box<[Option<Symbol>]>,
     #[serde(flatten)]
     pub context: CodeContext,
     /// The method name.
@@ -120,7 +120,7 @@ pub struct FnFact {
     /// The inline module, empty at file level.
     pub module: Symbol,
     /// Resolved paths of its attributes (`tokio::main`).
-    pub attributes: Vec<Symbol>,
+    pub attributes: Box<[Symbol]>,
     pub in_test: bool,
     /// From the start of the signature to the end of the name: `async fn main`.
     pub location: Location,
@@ -132,7 +132,7 @@ pub struct AttributeFact {
     pub written: Symbol,
     pub resolved: Symbol,
     pub name: Symbol,
-    pub args: Vec<Literal>,
+    pub args: Box<[Literal]>,
     /// The tokens inside the delimiters, as text: `test` for `#[cfg(test)]`.
     pub tokens: Symbol,
     /// The fn the attribute is on, for attributes of fns.

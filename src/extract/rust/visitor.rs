@@ -127,7 +127,7 @@ impl<'a> FactVisitor<'a> {
 
     /// The resolved path at the root of a chain, and the literal arguments of the call there:
     /// (`a::b`, [1]) for `a::b(1).c().d`.
-    fn chain_root(&self, mut expr: &Expr) -> Option<(Symbol, Vec<Literal>)> {
+    fn chain_root(&self, mut expr: &Expr) -> Option<(Symbol, Box<[Literal]>)> {
         loop {
             expr = match expr {
                 Expr::MethodCall(call) => &call.receiver,
@@ -135,7 +135,7 @@ impl<'a> FactVisitor<'a> {
                     Expr::Path(p) if p.qself.is_none() => return Some((self.resolved(&p.path), literals(&call.args))),
                     func => func,
                 },
-                Expr::Path(p) if p.qself.is_none() => return Some((self.resolved(&p.path), Vec::new())),
+                Expr::Path(p) if p.qself.is_none() => return Some((self.resolved(&p.path), Box::default())),
                 Expr::Field(field) => &field.base,
                 Expr::Try(inner) => &inner.expr,
                 Expr::Await(inner) => &inner.base,
@@ -309,7 +309,7 @@ fn literal(expr: &Expr) -> Literal {
     }
 }
 
-fn literals<'e>(exprs: impl IntoIterator<Item = &'e Expr>) -> Vec<Literal> {
+fn literals<'e>(exprs: impl IntoIterator<Item = &'e Expr>) -> Box<[Literal]> {
     exprs.into_iter().map(literal).collect()
 }
 
@@ -446,7 +446,7 @@ impl<'ast> Visit<'ast> for FactVisitor<'_> {
                 self.facts.calls.push(Arc::new(CallFact {
                     written,
                     resolved,
-                    glob_candidates,
+                    glob_candidates: glob_candidates.into(),
                     name,
                     args: literals(&call.args),
                     arg_roots: call.args.iter().map(|a| self.chain_root_path(a)).collect(),
@@ -508,7 +508,7 @@ impl FactVisitor<'_> {
             }
         }
         let (args, tokens) = match &attr.meta {
-            Meta::Path(_) => (Vec::new(), Symbol::default()),
+            Meta::Path(_) => (Box::default(), Symbol::default()),
             Meta::List(list) => {
                 let args = list
                     .parse_args_with(Punctuated::<Expr, Token![,]>::parse_terminated)
@@ -516,7 +516,7 @@ impl FactVisitor<'_> {
                     .unwrap_or_default();
                 (args, Symbol::from(list.tokens.to_string()))
             }
-            Meta::NameValue(nv) => (vec![literal(&nv.value)], Symbol::default()),
+            Meta::NameValue(nv) => (Box::from([literal(&nv.value)]), Symbol::default()),
         };
         self.facts.attributes.push(Arc::new(AttributeFact {
             written,
