@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 
 #[derive(Debug, Default)]
 pub struct Timings {
-    pub phases: Vec<(&'static str, Duration)>,
+    /// Each phase with its wall time and the peak resident memory of the process at its end.
+    pub phases: Vec<(&'static str, Duration, Option<u64>)>,
     pub policies: Vec<(String, Duration)>,
     pub files: Vec<(Symbol, Duration)>,
     /// Set when the run used the facts cache.
@@ -19,15 +20,19 @@ impl Timings {
     pub fn phase<R>(&mut self, phase: &'static str, f: impl FnOnce() -> R) -> R {
         let start = Instant::now();
         let result = f();
-        self.phases.push((phase, start.elapsed()));
+        self.phases.push((phase, start.elapsed(), peak_resident_bytes()));
         result
     }
 
     pub fn render(&self, slowest: usize) -> String {
         let ms = |d: &Duration| d.as_secs_f64() * 1e3;
-        let mut out = String::from("guardrail timings (wall clock)\n");
-        for (phase, duration) in &self.phases {
-            let _ = writeln!(out, "  {phase:<28} {:>9.1} ms", ms(duration));
+        let mut out = String::from("guardrail timings (wall clock; peak resident memory so far)\n");
+        for (phase, duration, peak) in &self.phases {
+            let _ = write!(out, "  {phase:<28} {:>9.1} ms", ms(duration));
+            if let Some(peak) = peak {
+                let _ = write!(out, "  {:>6.1} MiB", *peak as f64 / 1048576.0);
+            }
+            out.push('\n');
         }
         let mut policies: Vec<_> = self.policies.iter().collect();
         policies.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
@@ -45,4 +50,12 @@ impl Timings {
         }
         out
     }
+}
+
+/// The process's peak resident set so far, where the platform tells it (Linux's `VmHWM`).
+fn peak_resident_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
+    let kib: u64 = line.trim_start_matches("VmHWM:").trim().trim_end_matches("kB").trim().parse().ok()?;
+    Some(kib * 1024)
 }
