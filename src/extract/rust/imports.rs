@@ -77,7 +77,7 @@ const PRELUDE: [&str; 22] = [
 
 /// What one module (file level or inline `mod`) can name.
 #[derive(Default)]
-struct Scope {
+pub struct Scope {
     aliases: HashMap<String, Vec<String>>,
     globs: Vec<Vec<String>>,
     /// Items defined here (fns, mods, types): a local name is neither imported nor from a glob.
@@ -85,6 +85,47 @@ struct Scope {
 }
 
 impl Scope {
+    /// Resolves a path as written in this scope's module (`module`, whose segments joined by
+    /// `::` are `module_key`), borrowed from `written` when it names nothing this file imports
+    /// or defines (most paths do not). A path that names a local item becomes file-relative
+    /// (`self::..`); link makes it crate-absolute.
+    pub fn resolve<'w>(&self, module: &[String], module_key: &str, written: &'w str) -> Cow<'w, str> {
+        let first = written.split(':').next().unwrap_or(written);
+        if let Some(target) = self.aliases.get(first) {
+            return Cow::Owned(format!("{}{}", target.join("::"), &written[first.len()..]));
+        }
+        if self.locals.contains(first) {
+            return Cow::Owned(if module_key.is_empty() {
+                format!("self::{written}")
+            } else {
+                format!("self::{module_key}::{written}")
+            });
+        }
+        if matches!(first, "self" | "super") {
+            let segments = written.split("::").map(str::to_owned).collect();
+            return Cow::Owned(relative_to_file(segments, module).join("::"));
+        }
+        Cow::Borrowed(written)
+    }
+
+    /// What a path that [`Scope::resolve`] left as written may name through this scope's glob
+    /// imports (`use super::*`).
+    pub fn glob_candidates(&self, written: &str) -> Vec<String> {
+        let first = written.split(':').next().unwrap_or(written);
+        let single = first.len() == written.len();
+        let never_from_glob = matches!(first, "" | "self" | "super" | "crate" | "Self" | "std" | "core" | "alloc")
+            || self.aliases.contains_key(first)
+            || self.locals.contains(first)
+            || (single && PRELUDE.contains(&first));
+        if never_from_glob {
+            return Vec::new();
+        }
+        self.globs
+            .iter()
+            .map(|glob| glob.iter().map(String::as_str).chain([written]).collect::<Vec<_>>().join("::"))
+            .collect()
+    }
+
     fn add_local(&mut self, name: String) {
         self.locals.insert(name);
     }
@@ -163,43 +204,9 @@ impl Scopes {
         scopes
     }
 
-    /// Resolves a path as written in `module` (whose segments joined by `::` are `module_key`):
-    /// `(resolved, glob candidates)`, the resolved path borrowed from `written` when the path
-    /// names nothing this file imports or defines (most do not). A path that names a local item
-    /// becomes file-relative (`self::..`); link makes it crate-absolute.
-    pub fn resolve<'w>(&self, module: &[String], module_key: &str, written: &'w str) -> (Cow<'w, str>, Vec<String>) {
-        let scope = self.by_module.get(module_key).unwrap_or(&self.empty);
-        let (first, rest) =
-            written.split_once("::").map_or((written, ""), |(first, _)| (first, &written[first.len()..]));
-        if first.is_empty() {
-            return (Cow::Borrowed(written), Vec::new());
-        }
-        if let Some(target) = scope.aliases.get(first) {
-            return (Cow::Owned(format!("{}{rest}", target.join("::"))), Vec::new());
-        }
-        if scope.locals.contains(first) {
-            let resolved = if module_key.is_empty() {
-                format!("self::{written}")
-            } else {
-                format!("self::{module_key}::{written}")
-            };
-            return (Cow::Owned(resolved), Vec::new());
-        }
-        if matches!(first, "self" | "super") {
-            let segments = written.split("::").map(str::to_owned).collect();
-            return (Cow::Owned(relative_to_file(segments, module).join("::")), Vec::new());
-        }
-        let never_from_glob = matches!(first, "crate" | "Self" | "std" | "core" | "alloc")
-            || (rest.is_empty() && PRELUDE.contains(&first));
-        if never_from_glob {
-            return (Cow::Borrowed(written), Vec::new());
-        }
-        let candidates = scope
-            .globs
-            .iter()
-            .map(|glob| glob.iter().map(String::as_str).chain([written]).collect::<Vec<_>>().join("::"))
-            .collect();
-        (Cow::Borrowed(written), candidates)
+    /// The scope of the inline module `module_key` (`""`, `"tests"`, `"a::b"`).
+    pub fn scope(&self, module_key: &str) -> &Scope {
+        self.by_module.get(module_key).unwrap_or(&self.empty)
     }
 
     fn collect_items<'i>(&mut self, items: impl IntoIterator<Item = &'i Item>, module: &mut Vec<String>) {

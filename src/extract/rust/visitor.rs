@@ -1,7 +1,7 @@
 //! One walk over a file's AST that records calls, method calls, macros, fns, attributes and
 //! `use` items, each with its resolved path, its async and test context and its location.
 
-use super::imports::{flatten, Scopes};
+use super::imports::{flatten, Scope, Scopes};
 use super::macros::{parse_body, Body};
 use crate::facts::{
     AttributeFact, CallFact, CodeContext, FnFact, LineIndex, Literal, Location, MacroFact, MethodCallFact, RustFacts,
@@ -9,6 +9,7 @@ use crate::facts::{
 };
 use proc_macro2::Span;
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::fmt::Write;
 use std::sync::Arc;
 use syn::punctuated::Punctuated;
@@ -26,6 +27,9 @@ pub struct FactVisitor<'a> {
     path: Symbol,
     index: &'a LineIndex<'a>,
     scopes: &'a Scopes,
+    /// The scope of the current inline module, looked up when the module changes.
+    scope: &'a Scope,
+    path_buffer: RefCell<String>,
     module: Vec<String>,
     /// `module` joined with `::`, kept in step with it: every fact records it.
     module_key: String,
@@ -47,6 +51,8 @@ impl<'a> FactVisitor<'a> {
             path,
             index,
             scopes,
+            scope: scopes.scope(""),
+            path_buffer: RefCell::default(),
             module: Vec::new(),
             module_key: String::new(),
             module_symbol: Symbol::default(),
@@ -70,6 +76,7 @@ impl<'a> FactVisitor<'a> {
     fn set_module_key(&mut self) {
         self.module_key = self.module.join("::");
         self.module_symbol = Symbol::intern(&self.module_key);
+        self.scope = self.scopes.scope(&self.module_key);
     }
 
     fn span_location(&self, span: Span) -> Location {
@@ -90,39 +97,51 @@ impl<'a> FactVisitor<'a> {
     }
 
     /// Resolves a path written in the current module through the enclosing blocks' imports,
-    /// then the module's: (resolved, glob candidates).
-    fn resolve_text<'w>(&self, written: &'w str) -> (Cow<'w, str>, Vec<String>) {
-        let first = written.split("::").next().unwrap_or(written);
+    /// then the module's.
+    fn resolve_text<'w>(&self, written: &'w str) -> Cow<'w, str> {
+        let first = written.split(':').next().unwrap_or(written);
         let block_import =
             self.block_scopes.iter().rev().find_map(|scope| scope.iter().rev().find(|(name, _)| name == first));
-        if let Some((_, target)) = block_import {
-            return (Cow::Owned(format!("{target}{}", &written[first.len()..])), Vec::new());
+        match block_import {
+            Some((_, target)) => Cow::Owned(format!("{target}{}", &written[first.len()..])),
+            None => self.scope.resolve(&self.module, &self.module_key, written),
         }
-        self.scopes.resolve(&self.module, &self.module_key, written)
     }
 
-    /// [`Self::resolve_text`] of a path whose text is `written`; `::std::..` is already absolute.
-    fn resolve_path<'w>(&self, path: &syn::Path, written: &'w str) -> (Cow<'w, str>, Vec<String>) {
-        if path.leading_colon.is_some() {
-            return (Cow::Borrowed(written), Vec::new());
+    /// Calls `f` with the text of `path` as written (`mpsc::channel`, without generics) and
+    /// resolved; `::std::..` is already absolute. The text is built in a buffer the visitor
+    /// reuses: every path of the file passes through here.
+    fn with_path<R>(&self, path: &syn::Path, f: impl FnOnce(&str, Cow<'_, str>) -> R) -> R {
+        let mut buffer = self.path_buffer.borrow_mut();
+        buffer.clear();
+        for segment in &path.segments {
+            if !buffer.is_empty() {
+                buffer.push_str("::");
+            }
+            let _ = write!(buffer, "{}", segment.ident);
         }
-        self.resolve_text(written)
+        let resolved =
+            if path.leading_colon.is_some() { Cow::Borrowed(buffer.as_str()) } else { self.resolve_text(&buffer) };
+        f(&buffer, resolved)
     }
 
     /// The resolved path of `path`.
     fn resolved(&self, path: &syn::Path) -> Symbol {
-        let written = written(path);
-        Symbol::intern(&self.resolve_path(path, &written).0)
+        self.with_path(path, |_, resolved| Symbol::intern(&resolved))
     }
 
     /// (written, resolved, glob candidates, last segment) of a path in the current module.
-    fn resolve(&self, path: &syn::Path) -> (Symbol, Symbol, Vec<Symbol>, Symbol) {
-        let text = written(path);
-        let written = Symbol::intern(&text);
-        let name = Symbol::intern(text.rsplit("::").next().unwrap_or_default());
-        let (resolved, candidates) = self.resolve_path(path, &text);
-        let resolved = if resolved == text { written } else { Symbol::intern(&resolved) };
-        (written, resolved, candidates.iter().map(|c| Symbol::intern(c)).collect(), name)
+    fn resolve(&self, path: &syn::Path) -> (Symbol, Symbol, Box<[Symbol]>, Symbol) {
+        self.with_path(path, |text, resolved| {
+            let written = Symbol::intern(text);
+            let name = Symbol::intern(text.rsplit(':').next().unwrap_or_default());
+            let (resolved, candidates) = match resolved {
+                Cow::Borrowed(_) if path.leading_colon.is_none() => (written, self.scope.glob_candidates(text)),
+                Cow::Borrowed(_) => (written, Vec::new()),
+                Cow::Owned(resolved) => (Symbol::intern(&resolved), Vec::new()),
+            };
+            (written, resolved, candidates.iter().map(|c| Symbol::intern(c)).collect(), name)
+        })
     }
 
     /// The resolved path at the root of a chain, and the literal arguments of the call there:
@@ -178,17 +197,16 @@ impl<'a> FactVisitor<'a> {
 
     /// Records a path that reaches through a module (`a::b`, or a name imported from one).
     fn record_path(&mut self, path: &syn::Path) {
-        let written = written(path);
-        let resolved = match self.resolve_path(path, &written).0 {
-            resolved if resolved.contains("::") => Symbol::intern(&resolved),
-            _ => return,
+        let through_module = |text: &str, resolved: Cow<'_, str>| {
+            resolved.contains("::").then(|| (Symbol::intern(text), Symbol::intern(&resolved)))
         };
+        let Some((written, resolved)) = self.with_path(path, through_module) else { return };
         let seen = &mut self.seen_paths.entry(self.module_symbol).or_default()[usize::from(self.test_depth > 0)];
         if !seen.insert(resolved) {
             return;
         }
         self.facts.paths.push(Arc::new(crate::facts::PathFact {
-            written: Symbol::from(written),
+            written,
             resolved,
             module: self.module_symbol,
             in_test: self.in_test(),
@@ -207,18 +225,6 @@ impl<'a> FactVisitor<'a> {
             Body::Stmts(stmts) => stmts.iter().for_each(|s| self.visit_stmt(s)),
         }
     }
-}
-
-/// A path's segments as written, without generics: `mpsc::channel`.
-fn written(path: &syn::Path) -> String {
-    let mut written = String::new();
-    for segment in &path.segments {
-        if !written.is_empty() {
-            written.push_str("::");
-        }
-        let _ = write!(written, "{}", segment.ident);
-    }
-    written
 }
 
 fn is_doc(attr: &Attribute) -> bool {
@@ -330,7 +336,7 @@ impl<'ast> Visit<'ast> for FactVisitor<'_> {
         }
         let scope: Vec<(String, String)> = imports
             .into_iter()
-            .filter_map(|import| Some((import.name?, self.resolve_text(&import.path.join("::")).0.into_owned())))
+            .filter_map(|import| Some((import.name?, self.resolve_text(&import.path.join("::")).into_owned())))
             .collect();
         let scoped = !scope.is_empty();
         if scoped {
@@ -378,7 +384,7 @@ impl<'ast> Visit<'ast> for FactVisitor<'_> {
         flatten(&item.tree, &mut Vec::new(), &mut imports);
         let location = self.location(item.span(), item.span());
         for import in imports {
-            let path = Symbol::intern(&self.resolve_text(&import.path.join("::")).0);
+            let path = Symbol::intern(&self.resolve_text(&import.path.join("::")));
             self.facts.uses.push(Arc::new(UseFact {
                 path,
                 name: import.name.map(Symbol::from),
@@ -446,7 +452,7 @@ impl<'ast> Visit<'ast> for FactVisitor<'_> {
                 self.facts.calls.push(Arc::new(CallFact {
                     written,
                     resolved,
-                    glob_candidates: glob_candidates.into(),
+                    glob_candidates,
                     name,
                     args: literals(&call.args),
                     arg_roots: call.args.iter().map(|a| self.chain_root_path(a)).collect(),
