@@ -125,6 +125,14 @@ impl<'a> FactVisitor<'a> {
         f(&buffer, resolved)
     }
 
+    /// An identifier's name, interned without a `String` of its own.
+    fn ident_symbol(&self, ident: &syn::Ident) -> Symbol {
+        let mut buffer = self.path_buffer.borrow_mut();
+        buffer.clear();
+        let _ = write!(buffer, "{ident}");
+        Symbol::intern(&buffer)
+    }
+
     /// The resolved path of `path`.
     fn resolved(&self, path: &syn::Path) -> Symbol {
         self.with_path(path, |_, resolved| Symbol::intern(&resolved))
@@ -183,7 +191,7 @@ impl<'a> FactVisitor<'a> {
             .unwrap_or(sig.fn_token.span);
         let attributes = attrs.iter().filter(|a| !is_doc(a)).map(|a| self.resolved(a.path())).collect();
         self.facts.fns.push(Arc::new(FnFact {
-            name: Symbol::from(sig.ident.to_string()),
+            name: self.ident_symbol(&sig.ident),
             is_async: sig.asyncness.is_some(),
             is_pub: vis.is_some_and(|v| !matches!(v, Visibility::Inherited)),
             is_method,
@@ -210,12 +218,12 @@ impl<'a> FactVisitor<'a> {
             resolved,
             module: self.module_symbol,
             in_test: self.in_test(),
-            location: self.location(path.span(), path.span()),
+            location: self.location(path_start(path), path_end(path)),
         }));
     }
 
     fn visit_fn_body(&mut self, sig: &Signature, visit: impl FnOnce(&mut Self)) {
-        let frame = Frame { function: Some(Symbol::from(sig.ident.to_string())), is_async: sig.asyncness.is_some() };
+        let frame = Frame { function: Some(self.ident_symbol(&sig.ident)), is_async: sig.asyncness.is_some() };
         self.with_frame(frame, visit);
     }
 
@@ -224,6 +232,25 @@ impl<'a> FactVisitor<'a> {
             Body::Exprs(exprs) => exprs.iter().for_each(|e| self.visit_expr(e)),
             Body::Stmts(stmts) => stmts.iter().for_each(|s| self.visit_stmt(s)),
         }
+    }
+}
+
+/// The first token of a path. `Spanned::span` would get there by printing the whole path (or
+/// call) back to tokens; facts are recorded for every path of a file.
+fn path_start(path: &syn::Path) -> Span {
+    match (&path.leading_colon, path.segments.first()) {
+        (Some(colon), _) => colon.spans[0],
+        (None, Some(first)) => first.ident.span(),
+        (None, None) => path.span(),
+    }
+}
+
+/// The last token of a path: its last segment, or the `>` closing that segment's generics.
+fn path_end(path: &syn::Path) -> Span {
+    match path.segments.last().map(|last| (&last.ident, &last.arguments)) {
+        Some((ident, syn::PathArguments::None)) => ident.span(),
+        Some((_, syn::PathArguments::AngleBracketed(generics))) => generics.gt_token.span,
+        _ => path.span(),
     }
 }
 
@@ -457,7 +484,7 @@ impl<'ast> Visit<'ast> for FactVisitor<'_> {
                     args: literals(&call.args),
                     arg_roots: call.args.iter().map(|a| self.chain_root_path(a)).collect(),
                     context: self.context(),
-                    location: self.location(call.span(), call.span()),
+                    location: self.location(path_start(&func.path), call.paren_token.span.close()),
                 }));
             }
         }
@@ -467,7 +494,7 @@ impl<'ast> Visit<'ast> for FactVisitor<'_> {
     fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
         let (receiver_root, receiver_args) = self.chain_root(&call.receiver).unzip();
         self.facts.method_calls.push(Arc::new(MethodCallFact {
-            name: Symbol::from(call.method.to_string()),
+            name: self.ident_symbol(&call.method),
             receiver_root,
             receiver_args: receiver_args.unwrap_or_default(),
             args: literals(&call.args),
@@ -491,7 +518,7 @@ impl<'ast> Visit<'ast> for FactVisitor<'_> {
             resolved,
             name,
             context: self.context(),
-            location: self.location(mac.path.span(), mac.delimiter.span().close()),
+            location: self.location(path_start(&mac.path), mac.delimiter.span().close()),
         }));
         self.visit_macro_body(mac);
     }
@@ -530,7 +557,7 @@ impl FactVisitor<'_> {
             name,
             args,
             tokens,
-            item: item.map(|i| Symbol::from(i.to_string())),
+            item: item.map(|i| self.ident_symbol(i)),
             module: self.module_symbol,
             in_test: self.in_test(),
             location: self.span_location(attr.span()),
