@@ -3,7 +3,7 @@
 //! `tokio::sync::mpsc::unbounded_channel` it re-exports.
 
 use crate::facts::{FileFacts, FileInfo};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// How many re-exports one path may pass through (re-export chains in broken code can loop).
 const MAX_HOPS: usize = 8;
@@ -39,6 +39,9 @@ pub fn absolute(path: &str, module: Option<&str>) -> String {
 #[derive(Default)]
 pub struct ReExports {
     table: HashMap<String, String>,
+    /// The crates that re-export anything: a path into any other crate is followed without
+    /// a lookup per prefix.
+    crates: HashSet<String>,
 }
 
 impl ReExports {
@@ -56,13 +59,14 @@ impl ReExports {
                 }
             }
         }
-        ReExports { table }
+        let crates = table.keys().filter_map(|public| public.split(':').next()).map(str::to_owned).collect();
+        ReExports { table, crates }
     }
 
     /// Follows re-exports through the longest matching prefix, hop by hop; `None` when no
     /// re-export applies (the common case, kept free of allocations).
     pub fn follow(&self, path: &str) -> Option<String> {
-        if self.table.is_empty() {
+        if !self.crates.contains(path.split(':').next().unwrap_or(path)) {
             return None;
         }
         let mut current: Option<String> = None;
@@ -111,6 +115,7 @@ mod tests {
         reexports.table.insert("shared::chan".into(), "tokio::sync::mpsc".into());
         reexports.table.insert("a::x".into(), "b::x".into());
         reexports.table.insert("b::x".into(), "a::x".into());
+        reexports.crates.extend(["shared", "a", "b"].map(String::from));
         assert_eq!(reexports.follow("shared::make_queue").unwrap(), "tokio::sync::mpsc::unbounded_channel");
         assert_eq!(reexports.follow("shared::chan::channel").unwrap(), "tokio::sync::mpsc::channel");
         assert!(["a::x", "b::x"].contains(&reexports.follow("a::x").unwrap_or_default().as_str()));
