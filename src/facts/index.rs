@@ -37,33 +37,63 @@ impl<T> Default for Table<T> {
 }
 
 /// Groups positions by key, in source order within each group.
-fn group<K: std::hash::Hash + Eq, C: FromIterator<(K, Vec<u32>)>>(keyed: impl Iterator<Item = (K, u32)>) -> C {
+fn group<K: std::hash::Hash + Eq>(keyed: impl Iterator<Item = (K, u32)>) -> HashMap<K, Vec<u32>> {
     let mut groups: HashMap<K, Vec<u32>> = HashMap::new();
     for (key, position) in keyed {
         groups.entry(key).or_default().push(position);
     }
-    groups.into_iter().collect()
+    groups
 }
 
 impl<T> Table<T> {
     fn build(
         files: &[LinkedFile],
         items: impl Fn(&RustFacts) -> &Vec<Arc<T>>,
-        name: impl Fn(&T) -> Symbol,
-        path: impl Fn(&T) -> Option<Symbol>,
-        candidates: impl Fn(&T) -> &[Symbol],
-    ) -> Self {
+        name: impl Fn(&T) -> Symbol + Sync,
+        path: impl Fn(&T) -> Option<Symbol> + Sync,
+        candidates: impl Fn(&T) -> &[Symbol] + Sync,
+    ) -> Self
+    where
+        T: Send + Sync,
+    {
         let items: Vec<(&Arc<T>, &Arc<FileInfo>)> =
             files.iter().flat_map(|f| items(&f.facts.rust).iter().map(move |item| (item, &f.info))).collect();
         let positioned = || items.iter().zip(0u32..).map(|((item, _), position)| (&***item, position));
         let package_of = |at: u32| items[at as usize].1.package;
-        Table {
-            by_name: group(positioned().map(|(item, at)| (name(item), at))),
-            by_package_name: group(positioned().filter_map(|(item, at)| Some(((name(item), package_of(at)?), at)))),
-            by_path: group(positioned().filter_map(|(item, at)| Some((path(item)?.as_str(), at)))),
-            by_candidate: group(positioned().flat_map(|(item, at)| candidates(item).iter().map(move |&c| (c, at)))),
-            all: items.iter().map(|(item, file)| Fact { item: Arc::clone(item), file: Arc::clone(file) }).collect(),
-        }
+        // The groupings are independent: the largest tables are the critical path of link.
+        let ((by_name, by_package_name), ((by_path, by_candidate), all)) = rayon::join(
+            || {
+                rayon::join(
+                    || group(positioned().map(|(item, at)| (name(item), at))),
+                    || group(positioned().filter_map(|(item, at)| Some(((name(item), package_of(at)?), at)))),
+                )
+            },
+            || {
+                rayon::join(
+                    || {
+                        rayon::join(
+                            // Grouped by id, ordered by text once per distinct path.
+                            || {
+                                let by_symbol = group(positioned().filter_map(|(item, at)| Some((path(item)?, at))));
+                                by_symbol.into_iter().map(|(path, at)| (path.as_str(), at)).collect()
+                            },
+                            || {
+                                group(
+                                    positioned().flat_map(|(item, at)| candidates(item).iter().map(move |&c| (c, at))),
+                                )
+                            },
+                        )
+                    },
+                    || {
+                        items
+                            .iter()
+                            .map(|(item, file)| Fact { item: Arc::clone(item), file: Arc::clone(file) })
+                            .collect()
+                    },
+                )
+            },
+        );
+        Table { all, by_name, by_package_name, by_path, by_candidate }
     }
 
     /// Facts whose last path segment (or name) is `name`.
