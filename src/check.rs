@@ -133,7 +133,13 @@ fn collect_in_pool(root: &Path, options: &CheckOptions) -> Collected {
         }),
     };
     timings.files = extracted.iter().map(|(facts, duration)| (facts.path, *duration)).collect();
-    let files: Vec<FileFacts> = extracted.into_iter().map(|(facts, _)| facts).collect();
+    let mut files: Vec<FileFacts> = extracted.into_iter().map(|(facts, _)| facts).collect();
+    // The module graph follows every reference in the code: build it only when it is used, and
+    // without it, drop the references (a seventh of the facts) before link indexes the rest.
+    let graph_needed = options.architecture_graph || !config.architecture.is_empty();
+    if !graph_needed {
+        files.iter_mut().for_each(|file| file.rust.paths = Vec::new());
+    }
     let mut notes = Vec::new();
     if let Some(cache) = cache {
         timings.cache = Some(cache.stats());
@@ -146,8 +152,7 @@ fn collect_in_pool(root: &Path, options: &CheckOptions) -> Collected {
     let (mut facts, link_problems) =
         timings.phase("link", || link::link(packages, &discovery.manifests, files, &config.services));
     problems.extend(link_problems);
-    // The module graph follows every reference in the code: build it only when it is used.
-    if options.architecture_graph || !config.architecture.is_empty() {
+    if graph_needed {
         let (graph, graph_problems) =
             timings.phase("architecture graph", || ArchGraph::build(&facts, &config.architecture));
         facts.arch = graph;

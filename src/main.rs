@@ -304,7 +304,9 @@ fn main() -> ExitCode {
             report_problems(&run.outcome.problems)
         }
         Command::Facts { path, config, format: FactsFormat::Json } => {
-            let collected = collect(&path, &CheckOptions { config, ..CheckOptions::default() });
+            // Every fact, the module references the graph is built from included.
+            let options = CheckOptions { config, architecture_graph: true, ..CheckOptions::default() };
+            let collected = collect(&path, &options);
             let (facts, problems) = (collected.facts, collected.problems);
             println!("{}", serde_json::to_string_pretty(&facts).expect("facts serialise"));
             for problem in &problems {
