@@ -108,15 +108,13 @@ impl Scope {
         Cow::Borrowed(written)
     }
 
-    /// What a path that [`Scope::resolve`] left as written may name through this scope's glob
-    /// imports (`use super::*`).
+    /// What a path that [`Scope::resolve`] left as written (no alias, local item, `self` or
+    /// `super` at its front) may name through this scope's glob imports (`use super::*`).
     pub fn glob_candidates(&self, written: &str) -> Vec<String> {
         let first = written.split(':').next().unwrap_or(written);
         let single = first.len() == written.len();
-        let never_from_glob = matches!(first, "" | "self" | "super" | "crate" | "Self" | "std" | "core" | "alloc")
-            || self.aliases.contains_key(first)
-            || self.locals.contains(first)
-            || (single && PRELUDE.contains(&first));
+        let never_from_glob =
+            matches!(first, "" | "crate" | "Self" | "std" | "core" | "alloc") || (single && PRELUDE.contains(&first));
         if never_from_glob {
             return Vec::new();
         }
