@@ -88,11 +88,18 @@ fn collect_in_pool(root: &Path, options: &CheckOptions) -> Collected {
     let (discovery, walk_problems) = timings.phase("walk", || discover::walk(root, &config));
     problems.extend(walk_problems);
     let cache = options.cache.clone().map(Cache::open);
+    // The module graph follows every reference in the code: build it only when it is used, and
+    // without it, drop each file's references (a seventh of the facts) once they are cached.
+    let graph_needed = options.architecture_graph || !config.architecture.is_empty();
     let extract_files = |files: Vec<&(SourceFile, FileKind)>| {
         let max_size = config.max_file_size;
         let timed = files.into_par_iter().filter_map(|(file, kind)| {
             let start = Instant::now();
-            read_and_extract(file, *kind, max_size, cache.as_ref()).map(|facts| (facts, start.elapsed()))
+            let mut facts = read_and_extract(file, *kind, max_size, cache.as_ref())?;
+            if !graph_needed {
+                facts.rust.paths = Vec::new();
+            }
+            Some((facts, start.elapsed()))
         });
         timed.collect::<Vec<_>>()
     };
@@ -133,13 +140,7 @@ fn collect_in_pool(root: &Path, options: &CheckOptions) -> Collected {
         }),
     };
     timings.files = extracted.iter().map(|(facts, duration)| (facts.path, *duration)).collect();
-    let mut files: Vec<FileFacts> = extracted.into_iter().map(|(facts, _)| facts).collect();
-    // The module graph follows every reference in the code: build it only when it is used, and
-    // without it, drop the references (a seventh of the facts) before link indexes the rest.
-    let graph_needed = options.architecture_graph || !config.architecture.is_empty();
-    if !graph_needed {
-        files.iter_mut().for_each(|file| file.rust.paths = Vec::new());
-    }
+    let files: Vec<FileFacts> = extracted.into_iter().map(|(facts, _)| facts).collect();
     let mut notes = Vec::new();
     if let Some(cache) = cache {
         timings.cache = Some(cache.stats());

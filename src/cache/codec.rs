@@ -11,11 +11,10 @@
 //! [`Corrupt`], which makes the entry a miss.
 
 use crate::facts::{
-    AttributeFact, CallFact, CodeContext, FileFacts, FileKind, FnFact, Literal, Location, MacroFact, MethodCallFact,
-    ModDecl, PathFact, Problem, RustFacts, Suppression, Symbol, UseFact,
+    Argument, Arguments, AttributeFact, CallFact, CodeContext, FileFacts, FileKind, FnFact, Literal, Location,
+    MacroFact, MethodCallFact, ModDecl, PathFact, Problem, RareList, RustFacts, Suppression, Symbol, UseFact,
 };
 use std::collections::HashMap;
-use std::sync::Arc;
 
 /// The entry cannot be decoded: truncated, written by another version, or damaged.
 #[derive(Debug)]
@@ -207,21 +206,31 @@ impl Codec for Symbol {
     }
 }
 
+/// The length, then the items.
+fn encode_slice<'a, T: Codec>(items: &'a [T], out: &mut Writer<'a>) {
+    out.varint(items.len() as u64);
+    items.iter().for_each(|item| item.encode(out));
+}
+
 impl<T: Codec> Codec for Vec<T> {
     fn encode<'a>(&'a self, out: &mut Writer<'a>) {
-        out.varint(self.len() as u64);
-        self.iter().for_each(|item| item.encode(out));
+        encode_slice(self, out);
     }
     fn decode(input: &mut Reader<'_>) -> Result<Self, Corrupt> {
         let n = input.len()?;
-        (0..n).map(|_| T::decode(input)).collect()
+        // Exactly sized: decoded facts stay in memory for the whole run. `n` is bounded by the
+        // bytes left, so a corrupt length cannot ask for more than the entry could hold.
+        let mut items = Vec::with_capacity(n);
+        for _ in 0..n {
+            items.push(T::decode(input)?);
+        }
+        Ok(items)
     }
 }
 
 impl<T: Codec> Codec for Box<[T]> {
     fn encode<'a>(&'a self, out: &mut Writer<'a>) {
-        out.varint(self.len() as u64);
-        self.iter().for_each(|item| item.encode(out));
+        encode_slice(self, out);
     }
     fn decode(input: &mut Reader<'_>) -> Result<Self, Corrupt> {
         Vec::decode(input).map(Vec::into_boxed_slice)
@@ -240,12 +249,21 @@ impl<T: Codec> Codec for Option<T> {
     }
 }
 
-impl<T: Codec> Codec for Arc<T> {
+impl<T: Codec> Codec for RareList<T> {
     fn encode<'a>(&'a self, out: &mut Writer<'a>) {
-        (**self).encode(out);
+        encode_slice(self, out);
     }
     fn decode(input: &mut Reader<'_>) -> Result<Self, Corrupt> {
-        T::decode(input).map(Arc::new)
+        Vec::decode(input).map(RareList::from)
+    }
+}
+
+impl Codec for Arguments {
+    fn encode<'a>(&'a self, out: &mut Writer<'a>) {
+        encode_slice(self.as_slice(), out);
+    }
+    fn decode(input: &mut Reader<'_>) -> Result<Self, Corrupt> {
+        Vec::decode(input).map(Arguments::from)
     }
 }
 
@@ -303,8 +321,9 @@ codec_struct!(Location { path, line, column, end_line, end_column, start_byte, e
 codec_struct!(CodeContext { in_async, in_test, function, module });
 codec_struct!(UseFact { path, name, is_glob, is_pub, module, in_test, location });
 codec_struct!(PathFact { written, resolved, module, in_test, location });
-codec_struct!(CallFact { written, resolved, glob_candidates, name, args, arg_roots, context, location });
-codec_struct!(MethodCallFact { name, receiver_root, receiver_args, args, arg_roots, context, location });
+codec_struct!(Argument { value, root });
+codec_struct!(CallFact { written, resolved, glob_candidates, name, args, context, location });
+codec_struct!(MethodCallFact { name, receiver_root, receiver_args, args, context, location });
 codec_struct!(MacroFact { written, resolved, name, context, location });
 codec_struct!(FnFact { name, is_async, is_pub, is_method, module, attributes, in_test, location });
 codec_struct!(AttributeFact { written, resolved, name, args, tokens, item, module, in_test, location });

@@ -6,7 +6,7 @@
 use super::report::PolicyContext;
 use crate::facts::Table;
 use crate::facts::{
-    AttributeFact, Binary, CallFact, CodeContext, ComposeService, Fact, Facts, FileInfo, FnFact, K8sObject, Literal,
+    AttributeFact, Binary, CallFact, CodeContext, ComposeService, Fact, FactKind, Facts, FnFact, K8sObject, Literal,
     Location, MacroFact, MethodCallFact, Package, Symbol, UseFact,
 };
 use rhai::{Array, Dynamic, Engine, ImmutableString};
@@ -30,7 +30,7 @@ impl PackageHandle {
 }
 
 /// Something with a place in a file.
-pub trait Located {
+pub trait Located: FactKind {
     fn location(&self) -> &Location;
     fn in_test(&self) -> bool;
 }
@@ -67,12 +67,12 @@ pub(super) fn strings<'a, S: AsRef<str> + 'a>(values: impl IntoIterator<Item = &
     values.into_iter().map(|s| Dynamic::from(text(s.as_ref()))).collect()
 }
 
-fn optionals(values: &[Option<Symbol>]) -> Array {
-    values.iter().map(|v| optional(v.as_deref())).collect()
+fn optionals(values: impl Iterator<Item = Option<Symbol>>) -> Array {
+    values.map(|v| optional(v.as_deref())).collect()
 }
 
-fn literals(args: &[Literal]) -> Array {
-    args.iter()
+fn literals<'a>(args: impl IntoIterator<Item = &'a Literal>) -> Array {
+    args.into_iter()
         .map(|arg| match arg {
             Literal::Str(s) => Dynamic::from(text(s)),
             Literal::Int(i) => Dynamic::from(*i),
@@ -83,39 +83,40 @@ fn literals(args: &[Literal]) -> Array {
         .collect()
 }
 
-/// The file a code fact was found in.
-fn file_of(fact: &Dynamic) -> Option<Arc<FileInfo>> {
-    fn file<T: Send + Sync + 'static>(fact: &Dynamic) -> Option<Arc<FileInfo>> {
-        fact.read_lock::<Fact<T>>().map(|f| f.file.clone())
+/// Whether `binary`'s build includes the file a code fact was found in.
+fn includes(binary: &Binary, fact: &Dynamic) -> bool {
+    fn included<T: FactKind>(binary: &Binary, fact: &Dynamic) -> Option<bool> {
+        fact.read_lock::<Fact<T>>().map(|f| binary.includes(f.file()))
     }
-    file::<CallFact>(fact)
-        .or_else(|| file::<MethodCallFact>(fact))
-        .or_else(|| file::<MacroFact>(fact))
-        .or_else(|| file::<FnFact>(fact))
-        .or_else(|| file::<AttributeFact>(fact))
-        .or_else(|| file::<UseFact>(fact))
+    included::<CallFact>(binary, fact)
+        .or_else(|| included::<MethodCallFact>(binary, fact))
+        .or_else(|| included::<MacroFact>(binary, fact))
+        .or_else(|| included::<FnFact>(binary, fact))
+        .or_else(|| included::<AttributeFact>(binary, fact))
+        .or_else(|| included::<UseFact>(binary, fact))
+        .unwrap_or(false)
 }
 
 /// The getters every located fact has.
-pub(super) fn register_located<T: Located + Send + Sync + 'static>(engine: &mut Engine, name: &str) {
+pub(super) fn register_located<T: Located>(engine: &mut Engine, name: &str) {
     engine
         .register_type_with_name::<Fact<T>>(name)
-        .register_get("path", |f: &mut Fact<T>| text(&f.item.location().path))
-        .register_get("line", |f: &mut Fact<T>| i64::from(f.item.location().line))
-        .register_get("column", |f: &mut Fact<T>| i64::from(f.item.location().column))
-        .register_get("end_line", |f: &mut Fact<T>| i64::from(f.item.location().end_line))
-        .register_get("end_column", |f: &mut Fact<T>| i64::from(f.item.location().end_column))
-        .register_get("location", |f: &mut Fact<T>| f.item.location().clone())
-        .register_get("package_name", |f: &mut Fact<T>| optional(f.file.package.as_deref()))
-        .register_get("module", |f: &mut Fact<T>| optional(f.file.module.as_deref()))
-        .register_get("in_test", |f: &mut Fact<T>| f.item.in_test() || f.file.test_only);
+        .register_get("path", |f: &mut Fact<T>| text(&f.item().location().path))
+        .register_get("line", |f: &mut Fact<T>| i64::from(f.item().location().line))
+        .register_get("column", |f: &mut Fact<T>| i64::from(f.item().location().column))
+        .register_get("end_line", |f: &mut Fact<T>| i64::from(f.item().location().end_line))
+        .register_get("end_column", |f: &mut Fact<T>| i64::from(f.item().location().end_column))
+        .register_get("location", |f: &mut Fact<T>| f.item().location().clone())
+        .register_get("package_name", |f: &mut Fact<T>| optional(f.file().package.as_deref()))
+        .register_get("module", |f: &mut Fact<T>| optional(f.file().module.as_deref()))
+        .register_get("in_test", |f: &mut Fact<T>| f.item().in_test() || f.file().test_only);
 }
 
 /// The getters of code facts that sit inside a fn: `in_async`, `function`.
-fn register_context<T: Send + Sync + 'static>(engine: &mut Engine, context: fn(&T) -> &CodeContext) {
+fn register_context<T: FactKind>(engine: &mut Engine, context: fn(&T) -> &CodeContext) {
     engine
-        .register_get("in_async", move |f: &mut Fact<T>| context(&f.item).in_async)
-        .register_get("function", move |f: &mut Fact<T>| optional(context(&f.item).function.as_deref()));
+        .register_get("in_async", move |f: &mut Fact<T>| context(f.item()).in_async)
+        .register_get("function", move |f: &mut Fact<T>| optional(context(f.item()).function.as_deref()));
 }
 
 fn register_fact_types(engine: &mut Engine) {
@@ -138,53 +139,53 @@ fn register_fact_types(engine: &mut Engine) {
     register_located::<CallFact>(engine, "Call");
     register_context::<CallFact>(engine, |c| &c.context);
     engine
-        .register_get("name", |c: &mut Fact<CallFact>| text(&c.item.name))
-        .register_get("written", |c: &mut Fact<CallFact>| text(&c.item.written))
-        .register_get("resolved", |c: &mut Fact<CallFact>| text(&c.item.resolved))
-        .register_get("glob_candidates", |c: &mut Fact<CallFact>| strings(&c.item.glob_candidates))
-        .register_get("args", |c: &mut Fact<CallFact>| literals(&c.item.args))
-        .register_get("arg_roots", |c: &mut Fact<CallFact>| optionals(&c.item.arg_roots));
+        .register_get("name", |c: &mut Fact<CallFact>| text(&c.item().name))
+        .register_get("written", |c: &mut Fact<CallFact>| text(&c.item().written))
+        .register_get("resolved", |c: &mut Fact<CallFact>| text(&c.item().resolved))
+        .register_get("glob_candidates", |c: &mut Fact<CallFact>| strings(c.item().glob_candidates.iter()))
+        .register_get("args", |c: &mut Fact<CallFact>| literals(c.item().args.values()))
+        .register_get("arg_roots", |c: &mut Fact<CallFact>| optionals(c.item().args.roots()));
 
     register_located::<MethodCallFact>(engine, "MethodCall");
     register_context::<MethodCallFact>(engine, |c| &c.context);
     engine
-        .register_get("name", |c: &mut Fact<MethodCallFact>| text(&c.item.name))
-        .register_get("receiver_root", |c: &mut Fact<MethodCallFact>| optional(c.item.receiver_root.as_deref()))
-        .register_get("receiver_args", |c: &mut Fact<MethodCallFact>| literals(&c.item.receiver_args))
-        .register_get("args", |c: &mut Fact<MethodCallFact>| literals(&c.item.args))
-        .register_get("arg_roots", |c: &mut Fact<MethodCallFact>| optionals(&c.item.arg_roots));
+        .register_get("name", |c: &mut Fact<MethodCallFact>| text(&c.item().name))
+        .register_get("receiver_root", |c: &mut Fact<MethodCallFact>| optional(c.item().receiver_root.as_deref()))
+        .register_get("receiver_args", |c: &mut Fact<MethodCallFact>| literals(c.item().receiver_args.iter()))
+        .register_get("args", |c: &mut Fact<MethodCallFact>| literals(c.item().args.values()))
+        .register_get("arg_roots", |c: &mut Fact<MethodCallFact>| optionals(c.item().args.roots()));
 
     register_located::<MacroFact>(engine, "Macro");
     register_context::<MacroFact>(engine, |m| &m.context);
     engine
-        .register_get("name", |m: &mut Fact<MacroFact>| text(&m.item.name))
-        .register_get("written", |m: &mut Fact<MacroFact>| text(&m.item.written))
-        .register_get("resolved", |m: &mut Fact<MacroFact>| text(&m.item.resolved));
+        .register_get("name", |m: &mut Fact<MacroFact>| text(&m.item().name))
+        .register_get("written", |m: &mut Fact<MacroFact>| text(&m.item().written))
+        .register_get("resolved", |m: &mut Fact<MacroFact>| text(&m.item().resolved));
 
     register_located::<FnFact>(engine, "Fn");
     engine
-        .register_get("name", |f: &mut Fact<FnFact>| text(&f.item.name))
-        .register_get("is_async", |f: &mut Fact<FnFact>| f.item.is_async)
-        .register_get("is_pub", |f: &mut Fact<FnFact>| f.item.is_pub)
-        .register_get("is_method", |f: &mut Fact<FnFact>| f.item.is_method)
+        .register_get("name", |f: &mut Fact<FnFact>| text(&f.item().name))
+        .register_get("is_async", |f: &mut Fact<FnFact>| f.item().is_async)
+        .register_get("is_pub", |f: &mut Fact<FnFact>| f.item().is_pub)
+        .register_get("is_method", |f: &mut Fact<FnFact>| f.item().is_method)
         .register_get("is_main", |f: &mut Fact<FnFact>| f.is_main())
-        .register_get("attributes", |f: &mut Fact<FnFact>| strings(&f.item.attributes));
+        .register_get("attributes", |f: &mut Fact<FnFact>| strings(&f.item().attributes));
 
     register_located::<AttributeFact>(engine, "Attribute");
     engine
-        .register_get("name", |a: &mut Fact<AttributeFact>| text(&a.item.name))
-        .register_get("written", |a: &mut Fact<AttributeFact>| text(&a.item.written))
-        .register_get("resolved", |a: &mut Fact<AttributeFact>| text(&a.item.resolved))
-        .register_get("tokens", |a: &mut Fact<AttributeFact>| text(&a.item.tokens))
-        .register_get("item", |a: &mut Fact<AttributeFact>| optional(a.item.item.as_deref()))
-        .register_get("args", |a: &mut Fact<AttributeFact>| literals(&a.item.args));
+        .register_get("name", |a: &mut Fact<AttributeFact>| text(&a.item().name))
+        .register_get("written", |a: &mut Fact<AttributeFact>| text(&a.item().written))
+        .register_get("resolved", |a: &mut Fact<AttributeFact>| text(&a.item().resolved))
+        .register_get("tokens", |a: &mut Fact<AttributeFact>| text(&a.item().tokens))
+        .register_get("item", |a: &mut Fact<AttributeFact>| optional(a.item().item.as_deref()))
+        .register_get("args", |a: &mut Fact<AttributeFact>| literals(a.item().args.iter()));
 
     register_located::<UseFact>(engine, "Use");
     engine
-        .register_get("name", |u: &mut Fact<UseFact>| optional(u.item.name.as_deref()))
-        .register_get("resolved", |u: &mut Fact<UseFact>| text(&u.item.path))
-        .register_get("is_glob", |u: &mut Fact<UseFact>| u.item.is_glob)
-        .register_get("is_pub", |u: &mut Fact<UseFact>| u.item.is_pub);
+        .register_get("name", |u: &mut Fact<UseFact>| optional(u.item().name.as_deref()))
+        .register_get("resolved", |u: &mut Fact<UseFact>| text(&u.item().path))
+        .register_get("is_glob", |u: &mut Fact<UseFact>| u.item().is_glob)
+        .register_get("is_pub", |u: &mut Fact<UseFact>| u.item().is_pub);
 
     engine
         .register_type_with_name::<Binary>("Binary")
@@ -193,7 +194,7 @@ fn register_fact_types(engine: &mut Engine) {
         .register_get("path", |b: &mut Binary| text(&b.src_path))
         .register_get("main", |b: &mut Binary| b.main.clone().map_or(Dynamic::UNIT, Dynamic::from))
         .register_get("reach", |b: &mut Binary| b.reach.iter().map(|p| Dynamic::from(text(p))).collect::<Array>())
-        .register_fn("includes", |b: &mut Binary, fact: Dynamic| file_of(&fact).is_some_and(|file| b.includes(&file)));
+        .register_fn("includes", |b: &mut Binary, fact: Dynamic| includes(b, &fact));
 
     engine
         .register_type_with_name::<PackageHandle>("Package")
@@ -212,11 +213,11 @@ type QueryResult = Result<Array, Box<rhai::EvalAltResult>>;
 
 /// Query results as a script array, unless the deadline has passed or the result would break
 /// the array size limit: a native query is one operation however long it takes.
-fn query_result<'a, T: Send + Sync + 'static>(items: impl Iterator<Item = &'a Fact<T>>) -> QueryResult {
+fn query_result<T: FactKind>(items: impl Iterator<Item = Fact<T>>) -> QueryResult {
     if super::sandbox::deadline_passed() {
         return Err(super::sandbox::DEADLINE_TOKEN.into());
     }
-    let array: Array = items.take(super::sandbox::MAX_ARRAY_SIZE + 1).cloned().map(Dynamic::from).collect();
+    let array: Array = items.take(super::sandbox::MAX_ARRAY_SIZE + 1).map(Dynamic::from).collect();
     if array.len() > super::sandbox::MAX_ARRAY_SIZE {
         return Err(
             format!("query result larger than {} facts: use an indexed query", super::sandbox::MAX_ARRAY_SIZE).into()
@@ -228,8 +229,8 @@ fn query_result<'a, T: Send + Sync + 'static>(items: impl Iterator<Item = &'a Fa
 /// Registers `name()`, `name(key)`, `name_resolved(path)` and `name_with_prefix(prefix)`, and
 /// the last three with a binary, `name(key, bin)`, for the facts in the files `bin` includes:
 /// a per-service policy then never walks the whole workspace once per service.
-fn register_queries<T: Send + Sync + 'static>(engine: &mut Engine, name: &str, table: fn(&Facts) -> &Table<T>) {
-    engine.register_fn(name, move |f: &mut FactsHandle| query_result(table(&f.0).all.iter()));
+fn register_queries<T: FactKind>(engine: &mut Engine, name: &str, table: fn(&Facts) -> &Table<T>) {
+    engine.register_fn(name, move |f: &mut FactsHandle| query_result(table(&f.0).all()));
     engine.register_fn(name, move |f: &mut FactsHandle, key: &str| query_result(table(&f.0).named(key)));
     engine.register_fn(name, move |f: &mut FactsHandle, key: &str, bin: Binary| {
         query_result(table(&f.0).named_in(key, &bin))
@@ -237,48 +238,44 @@ fn register_queries<T: Send + Sync + 'static>(engine: &mut Engine, name: &str, t
     let resolved = format!("{name}_resolved");
     engine.register_fn(&resolved, move |f: &mut FactsHandle, path: &str| query_result(table(&f.0).resolved(path)));
     engine.register_fn(&resolved, move |f: &mut FactsHandle, path: &str, bin: Binary| {
-        query_result(table(&f.0).resolved(path).filter(|fact| bin.includes(&fact.file)))
+        query_result(table(&f.0).resolved(path).filter(|fact| bin.includes(fact.file())))
     });
     let with_prefix = format!("{name}_with_prefix");
     engine.register_fn(&with_prefix, move |f: &mut FactsHandle, prefix: &str| {
         query_result(table(&f.0).with_prefix(prefix))
     });
     engine.register_fn(&with_prefix, move |f: &mut FactsHandle, prefix: &str, bin: Binary| {
-        query_result(table(&f.0).with_prefix(prefix).filter(|fact| bin.includes(&fact.file)))
+        query_result(table(&f.0).with_prefix(prefix).filter(|fact| bin.includes(fact.file())))
     });
 }
 
 /// Facts with literal arguments.
 trait Arguments {
-    fn arguments(&self) -> &[Literal];
+    fn argument(&self, position: usize) -> Option<&Literal>;
 }
 
 impl Arguments for CallFact {
-    fn arguments(&self) -> &[Literal] {
-        &self.args
+    fn argument(&self, position: usize) -> Option<&Literal> {
+        self.args.value(position)
     }
 }
 
 impl Arguments for MethodCallFact {
-    fn arguments(&self) -> &[Literal] {
-        &self.args
+    fn argument(&self, position: usize) -> Option<&Literal> {
+        self.args.value(position)
     }
 }
 
 impl Arguments for AttributeFact {
-    fn arguments(&self) -> &[Literal] {
-        &self.args
+    fn argument(&self, position: usize) -> Option<&Literal> {
+        self.args.get(position)
     }
 }
 
 /// Registers `name_with_arg(key, position, text, bin)`: the facts `name(key, bin)` returns
 /// whose argument at `position` is the string literal `text` — `.route("/healthz", ..)` found
 /// without a script loop over every route of a service.
-fn register_argument_query<T: Arguments + Send + Sync + 'static>(
-    engine: &mut Engine,
-    name: &str,
-    table: fn(&Facts) -> &Table<T>,
-) {
+fn register_argument_query<T: Arguments + FactKind>(engine: &mut Engine, name: &str, table: fn(&Facts) -> &Table<T>) {
     engine.register_fn(
         format!("{name}_with_arg"),
         move |f: &mut FactsHandle, key: &str, position: i64, text: &str, bin: Binary| {
@@ -286,7 +283,7 @@ fn register_argument_query<T: Arguments + Send + Sync + 'static>(
             let text = Symbol::lookup(text);
             let position = usize::try_from(position).ok();
             let literal = |fact: &Fact<T>| {
-                let argument = position.and_then(|i| fact.item.arguments().get(i));
+                let argument = position.and_then(|i| fact.item().argument(i));
                 matches!(argument, Some(Literal::Str(s)) if Some(*s) == text)
             };
             query_result(table(&f.0).named_in(key, &bin).filter(|fact| literal(fact)))

@@ -57,23 +57,25 @@ fn containers(object: &K8sObject, init: bool) -> Array {
 fn register_kubernetes(engine: &mut Engine) {
     register_located::<K8sObject>(engine, "K8sObject");
     engine
-        .register_get("kind", |o: &mut Fact<K8sObject>| text(&o.item.kind))
-        .register_get("api_version", |o: &mut Fact<K8sObject>| text(&o.item.api_version))
-        .register_get("name", |o: &mut Fact<K8sObject>| text(&o.item.name))
-        .register_get("namespace", |o: &mut Fact<K8sObject>| optional(o.item.namespace.as_deref()))
-        .register_get("is_long_running", |o: &mut Fact<K8sObject>| o.item.is_long_running())
-        .register_get("replicas", |o: &mut Fact<K8sObject>| option_i64(o.item.replicas))
-        .register_get("termination_grace_period", |o: &mut Fact<K8sObject>| option_i64(o.item.termination_grace_period))
-        .register_get("termination_grace_location", |o: &mut Fact<K8sObject>| {
-            location_or_unit(o.item.termination_grace_location.as_ref())
+        .register_get("kind", |o: &mut Fact<K8sObject>| text(&o.item().kind))
+        .register_get("api_version", |o: &mut Fact<K8sObject>| text(&o.item().api_version))
+        .register_get("name", |o: &mut Fact<K8sObject>| text(&o.item().name))
+        .register_get("namespace", |o: &mut Fact<K8sObject>| optional(o.item().namespace.as_deref()))
+        .register_get("is_long_running", |o: &mut Fact<K8sObject>| o.item().is_long_running())
+        .register_get("replicas", |o: &mut Fact<K8sObject>| option_i64(o.item().replicas))
+        .register_get("termination_grace_period", |o: &mut Fact<K8sObject>| {
+            option_i64(o.item().termination_grace_period)
         })
-        .register_get("containers", |o: &mut Fact<K8sObject>| containers(&o.item, false))
-        .register_get("init_containers", |o: &mut Fact<K8sObject>| containers(&o.item, true))
-        .register_get("labels", |o: &mut Fact<K8sObject>| string_map(&o.item.labels))
-        .register_get("annotations", |o: &mut Fact<K8sObject>| string_map(&o.item.annotations))
-        .register_get("raw", |o: &mut Fact<K8sObject>| yaml_to_dynamic(&o.item.raw))
+        .register_get("termination_grace_location", |o: &mut Fact<K8sObject>| {
+            location_or_unit(o.item().termination_grace_location.as_ref())
+        })
+        .register_get("containers", |o: &mut Fact<K8sObject>| containers(o.item(), false))
+        .register_get("init_containers", |o: &mut Fact<K8sObject>| containers(o.item(), true))
+        .register_get("labels", |o: &mut Fact<K8sObject>| string_map(&o.item().labels))
+        .register_get("annotations", |o: &mut Fact<K8sObject>| string_map(&o.item().annotations))
+        .register_get("raw", |o: &mut Fact<K8sObject>| yaml_to_dynamic(&o.item().raw))
         .register_fn("location_of", |o: &mut Fact<K8sObject>, path: &str| {
-            location_or_unit(o.item.raw.at_path(path).map(|n| &n.location))
+            location_or_unit(o.item().raw.at_path(path).map(|n| &n.location))
         });
 
     register_position::<Container>(engine, "Container", |c| &c.location);
@@ -118,12 +120,12 @@ fn register_kubernetes(engine: &mut Engine) {
 fn register_docker(engine: &mut Engine) {
     engine
         .register_type_with_name::<Fact<Dockerfile>>("Dockerfile")
-        .register_get("path", |d: &mut Fact<Dockerfile>| text(&d.file.path))
+        .register_get("path", |d: &mut Fact<Dockerfile>| text(&d.file().path))
         .register_get("stages", |d: &mut Fact<Dockerfile>| {
-            d.item.stages.iter().cloned().map(Dynamic::from).collect::<Array>()
+            d.item().stages.iter().cloned().map(Dynamic::from).collect::<Array>()
         })
         .register_get("final_stage", |d: &mut Fact<Dockerfile>| {
-            d.item.stages.last().cloned().map_or(Dynamic::UNIT, Dynamic::from)
+            d.item().stages.last().cloned().map_or(Dynamic::UNIT, Dynamic::from)
         });
 
     register_position::<Stage>(engine, "Stage", |s| &s.location);
@@ -153,20 +155,20 @@ fn register_docker(engine: &mut Engine) {
 
     register_located::<ComposeService>(engine, "ComposeService");
     engine
-        .register_get("name", |s: &mut Fact<ComposeService>| text(&s.item.name))
-        .register_get("image", |s: &mut Fact<ComposeService>| optional(s.item.image.as_deref()))
-        .register_get("build_dockerfile", |s: &mut Fact<ComposeService>| optional(s.item.build_dockerfile.as_deref()))
-        .register_get("has_build", |s: &mut Fact<ComposeService>| s.item.build_dockerfile.is_some())
-        .register_get("has_healthcheck", |s: &mut Fact<ComposeService>| s.item.has_healthcheck)
-        .register_get("healthcheck_disabled", |s: &mut Fact<ComposeService>| s.item.healthcheck_disabled)
-        .register_get("stop_grace_period", |s: &mut Fact<ComposeService>| option_f64(s.item.stop_grace_period))
+        .register_get("name", |s: &mut Fact<ComposeService>| text(&s.item().name))
+        .register_get("image", |s: &mut Fact<ComposeService>| optional(s.item().image.as_deref()))
+        .register_get("build_dockerfile", |s: &mut Fact<ComposeService>| optional(s.item().build_dockerfile.as_deref()))
+        .register_get("has_build", |s: &mut Fact<ComposeService>| s.item().build_dockerfile.is_some())
+        .register_get("has_healthcheck", |s: &mut Fact<ComposeService>| s.item().has_healthcheck)
+        .register_get("healthcheck_disabled", |s: &mut Fact<ComposeService>| s.item().healthcheck_disabled)
+        .register_get("stop_grace_period", |s: &mut Fact<ComposeService>| option_f64(s.item().stop_grace_period))
         .register_get("stop_grace_location", |s: &mut Fact<ComposeService>| {
-            location_or_unit(s.item.stop_grace_location.as_ref())
+            location_or_unit(s.item().stop_grace_location.as_ref())
         })
-        .register_get("stop_signal", |s: &mut Fact<ComposeService>| optional(s.item.stop_signal.as_deref()))
-        .register_get("command", |s: &mut Fact<ComposeService>| optional(s.item.command.as_deref()))
-        .register_get("entrypoint", |s: &mut Fact<ComposeService>| optional(s.item.entrypoint.as_deref()))
-        .register_get("replicas", |s: &mut Fact<ComposeService>| option_i64(s.item.replicas));
+        .register_get("stop_signal", |s: &mut Fact<ComposeService>| optional(s.item().stop_signal.as_deref()))
+        .register_get("command", |s: &mut Fact<ComposeService>| optional(s.item().command.as_deref()))
+        .register_get("entrypoint", |s: &mut Fact<ComposeService>| optional(s.item().entrypoint.as_deref()))
+        .register_get("replicas", |s: &mut Fact<ComposeService>| option_i64(s.item().replicas));
 }
 
 /// A service with the facts it joins, for scripts.
@@ -196,7 +198,7 @@ fn register_services(engine: &mut Engine) {
                 .index
                 .dockerfiles
                 .iter()
-                .filter(|d| service.dockerfiles.contains(&d.file.path))
+                .filter(|d| service.dockerfiles.contains(&d.file().path))
                 .cloned()
                 .map(Dynamic::from)
                 .collect::<Array>()
@@ -208,7 +210,7 @@ fn register_services(engine: &mut Engine) {
                 .compose_services
                 .iter()
                 .filter(|c| {
-                    service.compose_services.iter().any(|(path, name)| *path == c.file.path && *name == c.item.name)
+                    service.compose_services.iter().any(|(path, name)| *path == c.file().path && *name == c.item().name)
                 })
                 .cloned()
                 .map(Dynamic::from)
@@ -238,10 +240,9 @@ fn register_services(engine: &mut Engine) {
 }
 
 fn service_runs(service: &Service, object: &Fact<K8sObject>) -> bool {
-    service
-        .workloads
-        .iter()
-        .any(|(path, kind, name)| *path == object.file.path && *kind == object.item.kind && *name == object.item.name)
+    service.workloads.iter().any(|(path, kind, name)| {
+        *path == object.file().path && *kind == object.item().kind && *name == object.item().name
+    })
 }
 
 /// The service a deployment fact belongs to, if it is linked.
@@ -251,10 +252,13 @@ fn service_of(facts: &Arc<Facts>, of: &Dynamic) -> Dynamic {
             return service_runs(service, &object);
         }
         if let Some(compose) = of.read_lock::<Fact<ComposeService>>() {
-            return service.compose_services.iter().any(|(p, n)| *p == compose.file.path && *n == compose.item.name);
+            return service
+                .compose_services
+                .iter()
+                .any(|(p, n)| *p == compose.file().path && *n == compose.item().name);
         }
         if let Some(dockerfile) = of.read_lock::<Fact<Dockerfile>>() {
-            return service.dockerfiles.contains(&dockerfile.file.path);
+            return service.dockerfiles.contains(&dockerfile.file().path);
         }
         false
     };
@@ -274,13 +278,19 @@ pub fn register(engine: &mut Engine) {
             f.0.index.k8s_objects.iter().cloned().map(Dynamic::from).collect::<Array>()
         })
         .register_fn("k8s_objects", |f: &mut FactsHandle, kind: &str| {
-            f.0.index.k8s_objects.iter().filter(|o| o.item.kind == kind).cloned().map(Dynamic::from).collect::<Array>()
+            f.0.index
+                .k8s_objects
+                .iter()
+                .filter(|o| o.item().kind == kind)
+                .cloned()
+                .map(Dynamic::from)
+                .collect::<Array>()
         })
         .register_fn("workloads", |f: &mut FactsHandle| {
             f.0.index
                 .k8s_objects
                 .iter()
-                .filter(|o| !o.item.containers.is_empty())
+                .filter(|o| !o.item().containers.is_empty())
                 .cloned()
                 .map(Dynamic::from)
                 .collect::<Array>()
@@ -289,7 +299,7 @@ pub fn register(engine: &mut Engine) {
             f.0.index.dockerfiles.iter().cloned().map(Dynamic::from).collect::<Array>()
         })
         .register_fn("dockerfile", |f: &mut FactsHandle, path: &str| {
-            f.0.index.dockerfiles.iter().find(|d| &*d.file.path == path).cloned().map_or(Dynamic::UNIT, Dynamic::from)
+            f.0.index.dockerfiles.iter().find(|d| &*d.file().path == path).cloned().map_or(Dynamic::UNIT, Dynamic::from)
         })
         .register_fn("compose_services", |f: &mut FactsHandle| {
             f.0.index.compose_services.iter().cloned().map(Dynamic::from).collect::<Array>()

@@ -118,8 +118,8 @@ fn related(entry: Dynamic) -> RhaiResult<Related> {
 
 /// The location of any fact, a `Location`, or a binary (its `main`, else its root file).
 fn location_of(at: &Dynamic) -> RhaiResult<Location> {
-    fn fact<T: Located + Send + Sync + 'static>(at: &Dynamic) -> Option<Location> {
-        at.read_lock::<Fact<T>>().map(|f| f.item.location().clone())
+    fn fact<T: Located>(at: &Dynamic) -> Option<Location> {
+        at.read_lock::<Fact<T>>().map(|f| f.item().location().clone())
     }
     let found = fact::<CallFact>(at)
         .or_else(|| fact::<MethodCallFact>(at))
@@ -136,7 +136,7 @@ fn location_of(at: &Dynamic) -> RhaiResult<Location> {
         .or_else(|| at.read_lock::<Location>().map(|l| l.clone()))
         .or_else(|| {
             at.read_lock::<Binary>()
-                .map(|b| b.main.as_ref().map_or_else(|| Location::file(b.src_path), |m| m.item.location.clone()))
+                .map(|b| b.main.as_ref().map_or_else(|| Location::file(b.src_path), |m| m.item().location.clone()))
         });
     found.map_or_else(
         || error(format!("cannot report at a value of type {}: pass a fact or a location", at.type_name())),

@@ -5,7 +5,7 @@
 //! for every service, which an interpreted loop paid for in tenths of a second per run.
 
 use super::api::{text, FactsHandle, Located};
-use crate::facts::{AttributeFact, Binary, CallFact, Fact, Index, Literal, MethodCallFact};
+use crate::facts::{Argument, AttributeFact, Binary, CallFact, Fact, Index, Literal, MethodCallFact};
 use rhai::{Array, Dynamic, Engine};
 use std::sync::Arc;
 
@@ -33,11 +33,11 @@ pub struct Route {
 }
 
 fn in_test<T: Located>(fact: &Fact<T>) -> bool {
-    fact.item.in_test() || fact.file.test_only
+    fact.item().in_test() || fact.file().test_only
 }
 
-fn string_at(args: &[Literal], position: usize) -> Option<&str> {
-    match args.get(position) {
+fn string(literal: Option<&Literal>) -> Option<&str> {
+    match literal {
         Some(Literal::Str(text)) => Some(text.as_str()),
         _ => None,
     }
@@ -48,10 +48,10 @@ fn last_segment(path: &str) -> &str {
 }
 
 /// The calls around `site` (their span holds it), outermost first.
-fn around<'a>(calls: &'a [&'a Fact<MethodCallFact>], site: &crate::facts::Location) -> Vec<&'a MethodCallFact> {
+fn around<'a>(calls: &'a [Fact<MethodCallFact>], site: &crate::facts::Location) -> Vec<&'a MethodCallFact> {
     let mut found: Vec<&MethodCallFact> = calls
         .iter()
-        .map(|call| &*call.item)
+        .map(Fact::item)
         .filter(|call| {
             let outer = &call.location;
             outer != site
@@ -65,20 +65,20 @@ fn around<'a>(calls: &'a [&'a Fact<MethodCallFact>], site: &crate::facts::Locati
 }
 
 /// What a binary's routers are made of.
-struct Routers<'a> {
-    nests: Vec<&'a Fact<MethodCallFact>>,
+struct Routers {
+    nests: Vec<Fact<MethodCallFact>>,
     /// Calls on an actix-web `web::scope("/p")`.
-    scopes: Vec<&'a Fact<MethodCallFact>>,
+    scopes: Vec<Fact<MethodCallFact>>,
 }
 
-impl Routers<'_> {
+impl Routers {
     /// The actix-web scope prefix of the `.service(..)` calls around `site`, and of the scope
     /// that `site` itself is chained on.
     fn scope_prefix(&self, site: &crate::facts::Location, chained_on: Option<&MethodCallFact>) -> String {
         let mut prefix: String =
-            around(&self.scopes, site).iter().filter_map(|outer| string_at(&outer.receiver_args, 0)).collect();
+            around(&self.scopes, site).iter().filter_map(|outer| string(outer.receiver_args.first())).collect();
         if let Some(call) = chained_on.filter(|call| call.receiver_root.is_some_and(|root| root == ACTIX_SCOPE)) {
-            prefix.push_str(string_at(&call.receiver_args, 0).unwrap_or_default());
+            prefix.push_str(string(call.receiver_args.first()).unwrap_or_default());
         }
         prefix
     }
@@ -87,20 +87,15 @@ impl Routers<'_> {
     /// calls around it, and the nests that mount the function it is written in.
     fn nest_prefixes(&self, site: &MethodCallFact, depth: usize) -> Vec<String> {
         let inline: String =
-            around(&self.nests, &site.location).iter().filter_map(|nest| string_at(&nest.args, 0)).collect();
+            around(&self.nests, &site.location).iter().filter_map(|nest| string(nest.args.value(0))).collect();
         let Some(function) = site.context.function.filter(|_| depth <= MAX_NEST_DEPTH) else { return vec![inline] };
         let mut mounted = Vec::new();
         for nest in &self.nests {
-            let mounts_function = nest
-                .item
-                .arg_roots
-                .get(1)
-                .copied()
-                .flatten()
-                .is_some_and(|root| last_segment(&root) == function.as_str());
+            let mounts_function =
+                nest.item().args.root(1).is_some_and(|root| last_segment(root.as_str()) == function.as_str());
             if mounts_function {
-                let own = string_at(&nest.item.args, 0).unwrap_or_default();
-                for outer in self.nest_prefixes(&nest.item, depth + 1) {
+                let own = string(nest.item().args.value(0)).unwrap_or_default();
+                for outer in self.nest_prefixes(nest.item(), depth + 1) {
                     mounted.push(format!("{outer}{own}{inline}"));
                 }
             }
@@ -118,12 +113,11 @@ impl Routers<'_> {
 pub fn routes(index: &Index, binary: &Binary) -> Option<Vec<Route>> {
     let method_calls = |name: &str| index.method_calls.named_in(name, binary).filter(|call| !in_test(call));
     let opaque = OPAQUE_ROUTERS.iter().any(|name| method_calls(name).next().is_some())
-        || method_calls("nest").any(|nest| string_at(&nest.item.args, 0).is_none())
-        || index
-            .calls
-            .resolved(ACTIX_SCOPE)
-            .any(|scope| binary.includes(&scope.file) && !in_test(scope) && string_at(&scope.item.args, 0).is_none())
-        || index.macros.with_prefix("warp::").any(|m| binary.includes(&m.file) && !in_test(m));
+        || method_calls("nest").any(|nest| string(nest.item().args.value(0)).is_none())
+        || index.calls.resolved(ACTIX_SCOPE).any(|scope| {
+            binary.includes(scope.file()) && !in_test(&scope) && string(scope.item().args.value(0)).is_none()
+        })
+        || index.macros.with_prefix("warp::").any(|m| binary.includes(m.file()) && !in_test(&m));
     if opaque {
         return None;
     }
@@ -133,24 +127,24 @@ pub fn routes(index: &Index, binary: &Binary) -> Option<Vec<Route>> {
             .method_calls
             .with_prefix(ACTIX_SCOPE)
             .filter(|call| {
-                binary.includes(&call.file)
+                binary.includes(call.file())
                     && !in_test(call)
-                    && call.item.receiver_root.is_some_and(|root| root == ACTIX_SCOPE)
+                    && call.item().receiver_root.is_some_and(|root| root == ACTIX_SCOPE)
             })
             .collect(),
     };
     let mut found = Vec::new();
     for route in method_calls("route") {
-        let Some(path) = string_at(&route.item.args, 0) else { continue };
-        let scope = routers.scope_prefix(&route.item.location, Some(&route.item));
-        for prefix in routers.nest_prefixes(&route.item, 0) {
+        let Some(path) = string(route.item().args.value(0)) else { continue };
+        let scope = routers.scope_prefix(&route.item().location, Some(route.item()));
+        for prefix in routers.nest_prefixes(route.item(), 0) {
             found.push(Route { path: format!("{scope}{prefix}{path}"), site: RouteSite::MethodCall(route.clone()) });
         }
     }
-    let resources = index.calls.resolved("actix_web::web::resource").filter(|r| binary.includes(&r.file));
+    let resources = index.calls.resolved("actix_web::web::resource").filter(|r| binary.includes(r.file()));
     for resource in resources.filter(|r| !in_test(r)) {
-        let Some(path) = string_at(&resource.item.args, 0) else { continue };
-        let scope = routers.scope_prefix(&resource.item.location, None);
+        let Some(path) = string(resource.item().args.value(0)) else { continue };
+        let scope = routers.scope_prefix(&resource.item().location, None);
         found.push(Route { path: format!("{scope}{path}"), site: RouteSite::Call(resource.clone()) });
     }
     // A handler is served under the scopes of the `.service(handler)` calls that mount it.
@@ -158,15 +152,17 @@ pub fn routes(index: &Index, binary: &Binary) -> Option<Vec<Route>> {
     for verb in VERB_ATTRIBUTES {
         for attribute in index.attributes.named_in(verb, binary) {
             let framework =
-                ["actix_web::", "rocket::"].iter().any(|crate_path| attribute.item.resolved.starts_with(crate_path));
-            let Some(path) = string_at(&attribute.item.args, 0).filter(|_| framework && !in_test(attribute)) else {
+                ["actix_web::", "rocket::"].iter().any(|crate_path| attribute.item().resolved.starts_with(crate_path));
+            let Some(path) = string(attribute.item().args.first()).filter(|_| framework && !in_test(&attribute)) else {
                 continue;
             };
-            let handler = attribute.item.item;
+            let handler = attribute.item().item;
             let mounts: Vec<_> = services
                 .iter()
-                .filter(|service| match &*service.item.arg_roots {
-                    [Some(root)] => handler.is_some_and(|handler| last_segment(root) == handler.as_str()),
+                .filter(|service| match service.item().args.as_slice() {
+                    [Argument { root: Some(root), .. }] => {
+                        handler.is_some_and(|handler| last_segment(root) == handler.as_str())
+                    }
                     _ => false,
                 })
                 .collect();
@@ -174,7 +170,7 @@ pub fn routes(index: &Index, binary: &Binary) -> Option<Vec<Route>> {
                 found.push(Route { path: path.to_owned(), site: RouteSite::Attribute(attribute.clone()) });
             }
             for mount in mounts {
-                let scope = routers.scope_prefix(&mount.item.location, Some(&mount.item));
+                let scope = routers.scope_prefix(&mount.item().location, Some(mount.item()));
                 found.push(Route { path: format!("{scope}{path}"), site: RouteSite::Attribute(attribute.clone()) });
             }
         }

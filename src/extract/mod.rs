@@ -9,7 +9,6 @@ mod suppression;
 pub use comments::{line_comment, rule_ids, target_line, CommentStyle, LineComment};
 
 use crate::facts::{FileFacts, FileKind, Location, Problem, Symbol};
-use std::sync::Arc;
 
 /// The note a skipped Helm template gets.
 pub const HELM_NOTE: &str = "Helm template syntax ({{ }}): skipped; lint the rendered manifests instead, e.g. \
@@ -41,7 +40,7 @@ pub fn extract(path: Symbol, kind: FileKind, bytes: &[u8]) -> Option<FileFacts> 
             Ok(rust) => facts.rust = rust,
             Err(problem) => facts.problems.push(problem),
         },
-        FileKind::Dockerfile => facts.dockerfile = Some(Arc::new(deploy::dockerfile::parse(path, text))),
+        FileKind::Dockerfile => facts.dockerfile = Some(deploy::dockerfile::parse(path, text)),
         FileKind::Kubernetes if text.contains("{{") => {
             facts.notes.push(Problem { location: Location::file(path), message: HELM_NOTE.to_owned() });
         }
@@ -51,12 +50,12 @@ pub fn extract(path: Symbol, kind: FileKind, bytes: &[u8]) -> Option<FileFacts> 
                 if objects.is_empty() {
                     return None;
                 }
-                facts.kubernetes = objects.into_iter().map(Arc::new).collect();
+                facts.kubernetes = objects;
             }
             Err(problem) => facts.problems.push(problem),
         },
         FileKind::Compose => match deploy::yaml::load(path, text) {
-            Ok(documents) => facts.compose = Some(Arc::new(deploy::compose::services(&path, &documents))),
+            Ok(documents) => facts.compose = Some(deploy::compose::services(&path, &documents)),
             Err(problem) => facts.problems.push(problem),
         },
     }

@@ -197,5 +197,5 @@ pub struct ComposeService {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Compose {
-    pub services: Vec<Arc<ComposeService>>,
+    pub services: Vec<ComposeService>,
 }

@@ -2,132 +2,220 @@
 //! Policies query these natively; a script never scans every call of a workspace.
 
 use super::{
-    AttributeFact, CallFact, ComposeService, Dockerfile, Fact, FileInfo, FnFact, K8sObject, LinkedFile, MacroFact,
-    MethodCallFact, Package, RustFacts, Symbol, UseFact,
+    AttributeFact, CallFact, ComposeService, Dockerfile, Fact, FactKind, FileInfo, FnFact, K8sObject, LinkedFile,
+    MacroFact, MethodCallFact, Package, Symbol, UseFact,
 };
 use foldhash::{HashMap, HashMapExt};
-use std::collections::{BTreeMap, BTreeSet};
-use std::ops::Bound;
+use std::marker::PhantomData;
 use std::sync::Arc;
 
-/// Facts of one kind, with their keys.
+/// Positions grouped by key, all groups in one array (compressed sparse rows): four bytes per
+/// grouped fact, not a vector per key grown by doubling.
+#[derive(Debug)]
+struct Groups<K> {
+    /// Key → its group.
+    group_of: HashMap<K, u32>,
+    /// Group `g` is `positions[starts[g]..starts[g + 1]]`, in ascending (source) order.
+    starts: Box<[u32]>,
+    positions: Box<[u32]>,
+}
+
+impl<K> Default for Groups<K> {
+    fn default() -> Self {
+        Groups { group_of: HashMap::new(), starts: Box::new([0]), positions: Box::new([]) }
+    }
+}
+
+impl<K: std::hash::Hash + Eq> Groups<K> {
+    /// Groups the `(key, position)` pairs `keyed` yields, in ascending position order. Two
+    /// passes over the pairs rather than a buffer of them: link's peak memory is the indexes.
+    fn build<I: Iterator<Item = (K, u32)>>(keyed: impl Fn() -> I) -> Self {
+        let mut group_of: HashMap<K, u32> = HashMap::new();
+        let mut starts: Vec<u32> = vec![0];
+        for (key, _) in keyed() {
+            let next = group_of.len() as u32;
+            let group = *group_of.entry(key).or_insert(next);
+            if group == next {
+                starts.push(0);
+            }
+            starts[group as usize + 1] += 1;
+        }
+        for group in 1..starts.len() {
+            starts[group] += starts[group - 1];
+        }
+        let mut cursors = starts.clone();
+        let mut positions = vec![0; starts.last().copied().unwrap_or_default() as usize];
+        for (key, position) in keyed() {
+            let cursor = &mut cursors[group_of[&key] as usize];
+            positions[*cursor as usize] = position;
+            *cursor += 1;
+        }
+        Groups { group_of, starts: starts.into(), positions: positions.into() }
+    }
+
+    fn group(&self, group: u32) -> &[u32] {
+        let (start, end) = (self.starts[group as usize], self.starts[group as usize + 1]);
+        &self.positions[start as usize..end as usize]
+    }
+
+    fn get(&self, key: &K) -> &[u32] {
+        self.group_of.get(key).map_or(&[], |&group| self.group(group))
+    }
+}
+
+/// Facts of one kind, numbered across the workspace in file order, with their keys.
 #[derive(Debug)]
 pub struct Table<T> {
-    pub all: Vec<Fact<T>>,
-    by_name: HashMap<Symbol, Vec<u32>>,
+    /// The files with facts of this kind, each with the number of its first fact.
+    files: Vec<(u32, Arc<LinkedFile>)>,
+    len: u32,
+    by_name: Groups<Symbol>,
     /// (name, package) → positions: a query for one binary reads the packages it reaches,
     /// not every fact of that name in the workspace.
-    by_package_name: HashMap<(Symbol, Symbol), Vec<u32>>,
-    /// Resolved path → positions in `all`; ordered, for prefix lookups.
-    by_path: BTreeMap<&'static str, Vec<u32>>,
+    by_package_name: Groups<(Symbol, Symbol)>,
+    by_path: Groups<Symbol>,
+    /// The resolved paths with their group in `by_path`, ordered by text for prefix lookups.
+    paths_in_order: Box<[(&'static str, u32)]>,
     /// Possible path through a glob import → positions, for exact lookups only.
-    by_candidate: HashMap<Symbol, Vec<u32>>,
+    by_candidate: Groups<Symbol>,
+    kind: PhantomData<fn() -> T>,
 }
 
 impl<T> Default for Table<T> {
     fn default() -> Self {
         Table {
-            all: Vec::new(),
-            by_name: HashMap::new(),
-            by_package_name: HashMap::new(),
-            by_path: BTreeMap::new(),
-            by_candidate: HashMap::new(),
+            files: Vec::new(),
+            len: 0,
+            by_name: Groups::default(),
+            by_package_name: Groups::default(),
+            by_path: Groups::default(),
+            paths_in_order: Box::new([]),
+            by_candidate: Groups::default(),
+            kind: PhantomData,
         }
     }
 }
 
-/// Groups positions by key, in source order within each group.
-fn group<K: std::hash::Hash + Eq>(keyed: impl Iterator<Item = (K, u32)>) -> HashMap<K, Vec<u32>> {
-    let mut groups: HashMap<K, Vec<u32>> = HashMap::new();
-    for (key, position) in keyed {
-        groups.entry(key).or_default().push(position);
-    }
-    groups
-}
-
-impl<T> Table<T> {
+impl<T: FactKind> Table<T> {
     fn build(
-        files: &[LinkedFile],
-        items: impl Fn(&RustFacts) -> &Vec<Arc<T>>,
+        files: &[Arc<LinkedFile>],
         name: impl Fn(&T) -> Symbol + Sync,
         path: impl Fn(&T) -> Option<Symbol> + Sync,
         candidates: impl Fn(&T) -> &[Symbol] + Sync,
-    ) -> Self
-    where
-        T: Send + Sync,
-    {
-        let items: Vec<(&Arc<T>, &Arc<FileInfo>)> =
-            files.iter().flat_map(|f| items(&f.facts.rust).iter().map(move |item| (item, &f.info))).collect();
-        let positioned = || items.iter().zip(0u32..).map(|((item, _), position)| (&***item, position));
-        let package_of = |at: u32| items[at as usize].1.package;
+    ) -> Self {
+        let mut len = 0u32;
+        let files: Vec<(u32, Arc<LinkedFile>)> = files
+            .iter()
+            .filter_map(|file| {
+                let count = T::all_in(&file.facts).len() as u32;
+                let start = len;
+                len += count;
+                (count > 0).then(|| (start, file.clone()))
+            })
+            .collect();
+        let positioned = || {
+            files.iter().flat_map(|(start, file)| {
+                T::all_in(&file.facts).iter().zip(*start..).map(move |(item, at)| (item, at, &file.info))
+            })
+        };
         // The groupings are independent: the largest tables are the critical path of link.
-        let ((by_name, by_package_name), ((by_path, by_candidate), all)) = rayon::join(
+        let ((by_name, by_package_name), (by_path, by_candidate)) = rayon::join(
             || {
                 rayon::join(
-                    || group(positioned().map(|(item, at)| (name(item), at))),
-                    || group(positioned().filter_map(|(item, at)| Some(((name(item), package_of(at)?), at)))),
+                    || Groups::build(|| positioned().map(|(item, at, _)| (name(item), at))),
+                    || {
+                        Groups::build(|| {
+                            positioned().filter_map(|(item, at, file)| Some(((name(item), file.package?), at)))
+                        })
+                    },
                 )
             },
             || {
                 rayon::join(
+                    || Groups::build(|| positioned().filter_map(|(item, at, _)| Some((path(item)?, at)))),
                     || {
-                        rayon::join(
-                            // Grouped by id, ordered by text once per distinct path.
-                            || {
-                                let by_symbol = group(positioned().filter_map(|(item, at)| Some((path(item)?, at))));
-                                by_symbol.into_iter().map(|(path, at)| (path.as_str(), at)).collect()
-                            },
-                            || {
-                                group(
-                                    positioned().flat_map(|(item, at)| candidates(item).iter().map(move |&c| (c, at))),
-                                )
-                            },
-                        )
-                    },
-                    || {
-                        items
-                            .iter()
-                            .map(|(item, file)| Fact { item: Arc::clone(item), file: Arc::clone(file) })
-                            .collect()
+                        Groups::build(|| {
+                            positioned().flat_map(|(item, at, _)| candidates(item).iter().map(move |&c| (c, at)))
+                        })
                     },
                 )
             },
         );
-        Table { all, by_name, by_package_name, by_path, by_candidate }
+        let mut paths_in_order: Vec<(&'static str, u32)> =
+            by_path.group_of.iter().map(|(path, &group)| (path.as_str(), group)).collect();
+        paths_in_order.sort_unstable();
+        Table {
+            files,
+            len,
+            by_name,
+            by_package_name,
+            by_path,
+            paths_in_order: paths_in_order.into(),
+            by_candidate,
+            kind: PhantomData,
+        }
+    }
+
+    /// The fact numbered `position`.
+    fn at(&self, position: u32) -> Fact<T> {
+        let file = self.files.partition_point(|(start, _)| *start <= position) - 1;
+        let (start, file) = &self.files[file];
+        Fact::new(file.clone(), position - start)
+    }
+
+    fn facts_at<'a>(&'a self, positions: impl IntoIterator<Item = u32> + 'a) -> impl Iterator<Item = Fact<T>> + 'a {
+        positions.into_iter().map(|position| self.at(position))
+    }
+
+    /// How many facts the table holds.
+    pub fn len(&self) -> usize {
+        self.len as usize
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Every fact, in source order.
+    pub fn all(&self) -> impl Iterator<Item = Fact<T>> + '_ {
+        self.files.iter().flat_map(|(_, file)| Fact::all_in(file))
     }
 
     /// Facts whose last path segment (or name) is `name`.
-    pub fn named<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a Fact<T>> + 'a {
-        let positions = Symbol::lookup(name).and_then(|name| self.by_name.get(&name));
-        positions.into_iter().flatten().map(|&i| &self.all[i as usize])
+    pub fn named<'a>(&'a self, name: &str) -> impl Iterator<Item = Fact<T>> + 'a {
+        let positions = Symbol::lookup(name).map_or(&[][..], |name| self.by_name.get(&name));
+        self.facts_at(positions.iter().copied())
     }
 
     /// Facts named `name` in the files `binary` includes, in source order.
-    pub fn named_in<'a>(&'a self, name: &str, binary: &'a Binary) -> impl Iterator<Item = &'a Fact<T>> + 'a {
+    pub fn named_in<'a>(&'a self, name: &str, binary: &'a Binary) -> impl Iterator<Item = Fact<T>> + 'a {
         let mut positions: Vec<u32> = Symbol::lookup(name)
             .map(|name| {
-                let groups = binary.reach.iter().filter_map(|package| self.by_package_name.get(&(name, *package)));
-                groups.flatten().copied().filter(|&i| binary.includes(&self.all[i as usize].file)).collect()
+                binary.reach.iter().flat_map(|package| self.by_package_name.get(&(name, *package))).copied().collect()
             })
             .unwrap_or_default();
         positions.sort_unstable();
-        positions.into_iter().map(|i| &self.all[i as usize])
+        self.facts_at(positions).filter(|fact| binary.includes(fact.file()))
     }
 
     /// Facts whose resolved path is exactly `path`, or may be through a glob import.
-    pub fn resolved<'a>(&'a self, path: &'a str) -> impl Iterator<Item = &'a Fact<T>> + 'a {
-        let exact = self.by_path.get(path).into_iter().flatten();
-        let candidates = Symbol::lookup(path).and_then(|path| self.by_candidate.get(&path));
-        let positions: BTreeSet<u32> = exact.chain(candidates.into_iter().flatten()).copied().collect();
-        positions.into_iter().map(|i| &self.all[i as usize])
+    pub fn resolved<'a>(&'a self, path: &str) -> impl Iterator<Item = Fact<T>> + 'a {
+        let mut positions: Vec<u32> = Symbol::lookup(path)
+            .map(|path| self.by_path.get(&path).iter().chain(self.by_candidate.get(&path)).copied().collect())
+            .unwrap_or_default();
+        positions.sort_unstable();
+        positions.dedup();
+        self.facts_at(positions)
     }
 
-    /// Facts whose resolved path starts with `prefix`, each once, in source order.
-    pub fn with_prefix<'a>(&'a self, prefix: &str) -> impl Iterator<Item = &'a Fact<T>> + 'a {
-        let run = self.by_path.range::<str, _>((Bound::Included(prefix), Bound::Unbounded));
-        let positions: BTreeSet<u32> =
-            run.take_while(|(path, _)| path.starts_with(prefix)).flat_map(|(_, at)| at.iter().copied()).collect();
-        positions.into_iter().map(|i| &self.all[i as usize])
+    /// Facts whose resolved path starts with `prefix`, in source order.
+    pub fn with_prefix<'a>(&'a self, prefix: &str) -> impl Iterator<Item = Fact<T>> + 'a {
+        let first = self.paths_in_order.partition_point(|(path, _)| *path < prefix);
+        let run = self.paths_in_order[first..].iter().take_while(|(path, _)| path.starts_with(prefix));
+        // A fact has one resolved path: the groups are disjoint.
+        let mut positions: Vec<u32> = run.flat_map(|&(_, group)| self.by_path.group(group)).copied().collect();
+        positions.sort_unstable();
+        self.facts_at(positions)
     }
 }
 
@@ -169,38 +257,35 @@ pub struct Index {
 }
 
 impl Index {
-    pub fn build(packages: &[Package], files: &[LinkedFile]) -> Self {
+    pub fn build(packages: &[Package], files: &[Arc<LinkedFile>]) -> Self {
         let ((calls, method_calls), ((macros, attributes), (uses, fns))) = rayon::join(
             || {
                 rayon::join(
-                    || Table::build(files, |r| &r.calls, |c| c.name, |c| Some(c.resolved), |c| &c.glob_candidates),
-                    || Table::build(files, |r| &r.method_calls, |m| m.name, |m| m.receiver_root, no_candidates),
+                    || Table::build(files, |c: &CallFact| c.name, |c| Some(c.resolved), |c| &c.glob_candidates),
+                    || Table::build(files, |m: &MethodCallFact| m.name, |m| m.receiver_root, no_candidates),
                 )
             },
             || {
                 rayon::join(
                     || {
                         rayon::join(
-                            || Table::build(files, |r| &r.macros, |m| m.name, |m| Some(m.resolved), no_candidates),
-                            || Table::build(files, |r| &r.attributes, |a| a.name, |a| Some(a.resolved), no_candidates),
+                            || Table::build(files, |m: &MacroFact| m.name, |m| Some(m.resolved), no_candidates),
+                            || Table::build(files, |a: &AttributeFact| a.name, |a| Some(a.resolved), no_candidates),
                         )
                     },
                     || {
                         rayon::join(
-                            || Table::build(files, |r| &r.uses, use_name, |u| Some(u.path), no_candidates),
-                            || Table::build(files, |r| &r.fns, |f| f.name, |_| None, no_candidates),
+                            || Table::build(files, use_name, |u| Some(u.path), no_candidates),
+                            || Table::build(files, |f: &FnFact| f.name, |_| None, no_candidates),
                         )
                     },
                 )
             },
         );
         Index {
-            k8s_objects: files.iter().flat_map(|f| f.facts.kubernetes.iter().map(move |o| fact(o, f))).collect(),
-            dockerfiles: files.iter().flat_map(|f| f.facts.dockerfile.iter().map(move |d| fact(d, f))).collect(),
-            compose_services: files
-                .iter()
-                .flat_map(|f| f.facts.compose.iter().flat_map(move |c| c.services.iter().map(move |s| fact(s, f))))
-                .collect(),
+            k8s_objects: every(files),
+            dockerfiles: every(files),
+            compose_services: every(files),
             calls,
             method_calls,
             macros,
@@ -221,15 +306,16 @@ fn no_candidates<T>(_: &T) -> &[Symbol] {
     &[]
 }
 
-fn fact<T>(item: &Arc<T>, file: &LinkedFile) -> Fact<T> {
-    Fact { item: item.clone(), file: file.info.clone() }
+/// Every fact of a kind too rare to need a table (deployment objects).
+fn every<T: FactKind>(files: &[Arc<LinkedFile>]) -> Vec<Fact<T>> {
+    files.iter().flat_map(Fact::all_in).collect()
 }
 
 fn binaries(packages: &[Package], fns: &Table<FnFact>) -> Vec<Binary> {
     let mut binaries = Vec::new();
     for package in packages {
         for target in package.targets.iter().filter(|t| t.is("bin")) {
-            let main = fns.named("main").find(|f| f.file.path == target.src_path && f.is_main()).cloned();
+            let main = fns.named("main").find(|f| f.file().path == target.src_path && f.is_main());
             binaries.push(Binary {
                 name: target.name.clone(),
                 package: package.name,
@@ -258,4 +344,22 @@ fn reach(packages: &[Package], from: &Package) -> Vec<Symbol> {
         }
     }
     seen
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn groups_hold_each_keys_positions_in_order_and_nothing_else() {
+        let keyed = [("b", 0), ("a", 1), ("b", 2), ("c", 3), ("a", 4), ("b", 5)];
+        let groups = Groups::build(|| keyed.iter().copied());
+        assert_eq!(groups.get(&"a"), [1, 4]);
+        assert_eq!(groups.get(&"b"), [0, 2, 5]);
+        assert_eq!(groups.get(&"c"), [3]);
+        assert_eq!(groups.get(&"d"), [] as [u32; 0]);
+        assert_eq!(groups.positions.len(), keyed.len());
+        let empty: Groups<&str> = Groups::build(std::iter::empty);
+        assert_eq!(empty.get(&"a"), [] as [u32; 0]);
+    }
 }

@@ -16,25 +16,84 @@ pub use symbol::Symbol;
 pub use workspace::{Dependency, FileInfo, Package, Service, Target};
 
 use serde::Serialize;
+use std::fmt;
+use std::marker::PhantomData;
 use std::sync::Arc;
 
-/// A fact with the file it was found in: the unit policies receive and report on.
-#[derive(Debug)]
+/// A kind of fact: where a file keeps its facts of that kind.
+pub trait FactKind: Send + Sync + Sized + 'static {
+    fn all_in(facts: &FileFacts) -> &[Self];
+}
+
+macro_rules! fact_kinds {
+    ($($ty:ty => |$f:ident| $all:expr;)*) => {$(
+        impl FactKind for $ty {
+            fn all_in($f: &FileFacts) -> &[Self] { $all }
+        }
+    )*};
+}
+
+fact_kinds! {
+    UseFact => |f| &f.rust.uses;
+    CallFact => |f| &f.rust.calls;
+    MethodCallFact => |f| &f.rust.method_calls;
+    MacroFact => |f| &f.rust.macros;
+    FnFact => |f| &f.rust.fns;
+    AttributeFact => |f| &f.rust.attributes;
+    K8sObject => |f| &f.kubernetes;
+    Dockerfile => |f| f.dockerfile.as_slice();
+    ComposeService => |f| f.compose.as_ref().map_or(&[], |c| &c.services);
+}
+
+/// One fact with the file it was found in: the unit policies receive and report on.
+///
+/// A handle (the file and the fact's position among the file's facts of its kind), so a query
+/// result costs two words per fact whatever the fact's size, and facts themselves sit in plain
+/// per-file vectors rather than one allocation each.
 pub struct Fact<T> {
-    pub item: Arc<T>,
-    pub file: Arc<FileInfo>,
+    file: Arc<LinkedFile>,
+    position: u32,
+    kind: PhantomData<fn() -> T>,
+}
+
+impl<T: FactKind> Fact<T> {
+    /// The fact at `position` among `file`'s facts of kind `T`, which must hold it.
+    pub fn new(file: Arc<LinkedFile>, position: u32) -> Self {
+        debug_assert!((position as usize) < T::all_in(&file.facts).len());
+        Fact { file, position, kind: PhantomData }
+    }
+
+    /// Every fact of kind `T` in `file`, in source order.
+    pub fn all_in(file: &Arc<LinkedFile>) -> impl Iterator<Item = Fact<T>> + '_ {
+        (0..T::all_in(&file.facts).len() as u32).map(|position| Fact::new(file.clone(), position))
+    }
+
+    pub fn item(&self) -> &T {
+        &T::all_in(&self.file.facts)[self.position as usize]
+    }
+
+    pub fn file(&self) -> &FileInfo {
+        &self.file.info
+    }
 }
 
 impl<T> Clone for Fact<T> {
     fn clone(&self) -> Self {
-        Fact { item: self.item.clone(), file: self.file.clone() }
+        Fact { file: self.file.clone(), position: self.position, kind: PhantomData }
+    }
+}
+
+impl<T: FactKind + fmt::Debug> fmt::Debug for Fact<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Fact").field("item", self.item()).field("file", &self.file.info.path).finish()
     }
 }
 
 impl Fact<FnFact> {
     /// The top-level `fn main` of a binary's root file: the program's entry point.
     pub fn is_main(&self) -> bool {
-        self.file.bin_root && self.item.name == "main" && self.item.module.is_empty() && !self.item.is_method
+        let item = self.item();
+        self.file().bin_root && item.name == "main" && item.module.is_empty() && !item.is_method
     }
 }
 
@@ -43,7 +102,7 @@ impl Fact<FnFact> {
 pub struct Facts {
     pub packages: Vec<Package>,
     pub services: Vec<Service>,
-    pub files: Vec<LinkedFile>,
+    pub files: Vec<Arc<LinkedFile>>,
     #[serde(skip)]
     pub index: Index,
     /// The crate and module dependency graph; built after link, with the configuration.
@@ -54,13 +113,13 @@ pub struct Facts {
 /// One file's facts with what link learned about it.
 #[derive(Debug, Serialize)]
 pub struct LinkedFile {
-    pub info: Arc<FileInfo>,
+    pub info: FileInfo,
     #[serde(flatten)]
     pub facts: FileFacts,
 }
 
 impl Facts {
-    pub fn new(packages: Vec<Package>, services: Vec<Service>, files: Vec<LinkedFile>) -> Self {
+    pub fn new(packages: Vec<Package>, services: Vec<Service>, files: Vec<Arc<LinkedFile>>) -> Self {
         let index = Index::build(&packages, &files);
         Facts { packages, services, files, index, arch: Default::default() }
     }

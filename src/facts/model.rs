@@ -2,8 +2,9 @@
 
 use super::{Compose, Dockerfile, K8sObject, Location, Symbol};
 use crate::extract::CommentStyle;
+use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
-use std::sync::Arc;
+use std::ops::{Deref, DerefMut};
 
 /// A literal argument of a call, method call or attribute; anything else is `Other`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -14,6 +15,98 @@ pub enum Literal {
     Float(f64),
     Bool(bool),
     Other(()),
+}
+
+/// An argument of a call: its value when it is a literal, and when it is a path or a chain
+/// that starts at one, that path resolved (`shop::routes::api` for `api()`,
+/// `axum::Router::new` for `Router::new().route(..)`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Argument {
+    pub value: Literal,
+    pub root: Option<Symbol>,
+}
+
+/// The arguments of a call, in one allocation. Written out as the two lists policies read,
+/// `args` (the values) and `arg_roots` (the resolved roots).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Arguments(Box<[Argument]>);
+
+impl Arguments {
+    pub fn value(&self, position: usize) -> Option<&Literal> {
+        self.0.get(position).map(|argument| &argument.value)
+    }
+
+    pub fn root(&self, position: usize) -> Option<Symbol> {
+        self.0.get(position).and_then(|argument| argument.root)
+    }
+
+    pub fn values(&self) -> impl ExactSizeIterator<Item = &Literal> {
+        self.0.iter().map(|argument| &argument.value)
+    }
+
+    pub fn roots(&self) -> impl ExactSizeIterator<Item = Option<Symbol>> + '_ {
+        self.0.iter().map(|argument| argument.root)
+    }
+
+    pub fn roots_mut(&mut self) -> impl Iterator<Item = &mut Symbol> {
+        self.0.iter_mut().filter_map(|argument| argument.root.as_mut())
+    }
+
+    pub fn as_slice(&self) -> &[Argument] {
+        &self.0
+    }
+}
+
+impl From<Vec<Argument>> for Arguments {
+    fn from(arguments: Vec<Argument>) -> Self {
+        Arguments(arguments.into())
+    }
+}
+
+/// Flattened into its fact: the `args` and `arg_roots` fields.
+impl Serialize for Arguments {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(2))?;
+        map.serialize_entry("args", &self.values().collect::<Vec<_>>())?;
+        map.serialize_entry("arg_roots", &self.roots().collect::<Vec<_>>())?;
+        map.end()
+    }
+}
+
+/// A list that is nearly always empty (glob candidates, a receiver's arguments): one word in
+/// its fact, and a second allocation for the rare one that has items.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RareList<T>(Option<Box<Box<[T]>>>);
+
+impl<T> Default for RareList<T> {
+    fn default() -> Self {
+        RareList(None)
+    }
+}
+
+impl<T> From<Vec<T>> for RareList<T> {
+    fn from(items: Vec<T>) -> Self {
+        RareList((!items.is_empty()).then(|| Box::new(items.into_boxed_slice())))
+    }
+}
+
+impl<T> Deref for RareList<T> {
+    type Target = [T];
+    fn deref(&self) -> &[T] {
+        self.0.as_deref().map_or(&[], |items| items)
+    }
+}
+
+impl<T> DerefMut for RareList<T> {
+    fn deref_mut(&mut self) -> &mut [T] {
+        self.0.as_deref_mut().map_or(&mut [], |items| items)
+    }
+}
+
+impl<T: Serialize> Serialize for RareList<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        (**self).serialize(serializer)
+    }
 }
 
 /// Where in the code a fact sits, as policies need it.
@@ -67,13 +160,11 @@ pub struct CallFact {
     /// The path with `use` aliases, `crate::`/`self::`/`super::` and re-exports resolved.
     pub resolved: Symbol,
     /// Other possible resolutions through glob imports.
-    pub glob_candidates: Box<[Symbol]>,
+    pub glob_candidates: RareList<Symbol>,
     /// The last path segment.
     pub name: Symbol,
-    pub args: Box<[Literal]>,
-    /// For each argument that is a path or starts a chain at one, that resolved path:
-    /// `shop::routes::api` for `api()`, `axum::Router::new` for `Router::new().route(..)`.
-    pub arg_roots: Box<[Option<Symbol>]>,
+    #[serde(flatten)]
+    pub args: Arguments,
     #[serde(flatten)]
     pub context: CodeContext,
     pub location: Location,
@@ -88,10 +179,9 @@ pub struct MethodCallFact {
     pub receiver_root: Option<Symbol>,
     /// The literal arguments of the call at the root of the receiver chain: `["/api"]` for
     /// `web::scope("/api").service(..)`.
-    pub receiver_args: Box<[Literal]>,
-    pub args: Box<[Literal]>,
-    /// As for [`CallFact::arg_roots`].
-    pub arg_roots: Box<[Option<Symbol>]>,
+    pub receiver_args: RareList<Literal>,
+    #[serde(flatten)]
+    pub args: Arguments,
     #[serde(flatten)]
     pub context: CodeContext,
     /// The method name.
@@ -159,19 +249,32 @@ pub struct ModDecl {
 /// Everything extracted from one Rust source file.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct RustFacts {
-    pub uses: Vec<Arc<UseFact>>,
-    pub calls: Vec<Arc<CallFact>>,
-    pub method_calls: Vec<Arc<MethodCallFact>>,
-    pub macros: Vec<Arc<MacroFact>>,
-    pub fns: Vec<Arc<FnFact>>,
-    pub attributes: Vec<Arc<AttributeFact>>,
+    pub uses: Vec<UseFact>,
+    pub calls: Vec<CallFact>,
+    pub method_calls: Vec<MethodCallFact>,
+    pub macros: Vec<MacroFact>,
+    pub fns: Vec<FnFact>,
+    pub attributes: Vec<AttributeFact>,
     pub modules: Vec<ModDecl>,
-    pub paths: Vec<Arc<PathFact>>,
+    pub paths: Vec<PathFact>,
 }
 
 impl RustFacts {
     pub fn is_empty(&self) -> bool {
         self == &RustFacts::default()
+    }
+
+    /// Drops the spare capacity extraction left: the facts stay in memory for the whole run.
+    pub fn shrink_to_fit(&mut self) {
+        let RustFacts { uses, calls, method_calls, macros, fns, attributes, modules, paths } = self;
+        uses.shrink_to_fit();
+        calls.shrink_to_fit();
+        method_calls.shrink_to_fit();
+        macros.shrink_to_fit();
+        fns.shrink_to_fit();
+        attributes.shrink_to_fit();
+        modules.shrink_to_fit();
+        paths.shrink_to_fit();
     }
 }
 
@@ -227,11 +330,11 @@ pub struct FileFacts {
     #[serde(skip_serializing_if = "RustFacts::is_empty")]
     pub rust: RustFacts,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub kubernetes: Vec<Arc<K8sObject>>,
+    pub kubernetes: Vec<K8sObject>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub dockerfile: Option<Arc<Dockerfile>>,
+    pub dockerfile: Option<Dockerfile>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub compose: Option<Arc<Compose>>,
+    pub compose: Option<Compose>,
     pub suppressions: Vec<Suppression>,
     /// Problems that make the run untrustworthy (exit 2).
     pub problems: Vec<Problem>,
@@ -253,5 +356,37 @@ impl FileFacts {
             problems: Vec::new(),
             notes: Vec::new(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arguments_are_written_as_the_two_lists_policies_read() {
+        let root = Symbol::intern("shop::routes::api");
+        let args: Arguments = vec![
+            Argument { value: Literal::Str(Symbol::intern("/api")), root: None },
+            Argument { value: Literal::Other(()), root: Some(root) },
+        ]
+        .into();
+        let json = serde_json::to_value(&args).unwrap();
+        assert_eq!(json, serde_json::json!({ "args": ["/api", null], "arg_roots": [null, "shop::routes::api"] }));
+        assert_eq!(
+            (args.value(0), args.root(1), args.root(0), args.value(2)),
+            (Some(&Literal::Str(Symbol::intern("/api"))), Some(root), None, None)
+        );
+    }
+
+    #[test]
+    fn a_rare_list_is_one_word_and_reads_as_a_slice() {
+        assert_eq!(size_of::<RareList<Symbol>>(), size_of::<usize>());
+        let empty: RareList<Symbol> = Vec::new().into();
+        assert!(empty.is_empty());
+        assert_eq!(serde_json::to_string(&empty).unwrap(), "[]");
+        let one: RareList<Symbol> = vec![Symbol::intern("a::b")].into();
+        assert_eq!(&*one, [Symbol::intern("a::b")]);
+        assert_eq!(serde_json::to_string(&one).unwrap(), r#"["a::b"]"#);
     }
 }

@@ -10,13 +10,16 @@ use foldhash::fast::FixedState;
 use serde::{Serialize, Serializer};
 use std::collections::HashMap;
 use std::hash::BuildHasher;
+use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{LazyLock, Mutex, OnceLock, PoisonError};
 use std::{cmp, fmt, ops};
 
 /// An interned string. `Symbol::default()` is the empty string.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub struct Symbol(u32);
+///
+/// Holds its id plus one: the zero niche makes an `Option<Symbol>` four bytes, as a `Symbol`.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Symbol(NonZeroU32);
 
 /// Interning locks one shard of the map, chosen by the string's hash: extraction threads
 /// rarely meet on the same one.
@@ -69,8 +72,9 @@ impl Interner {
             .get_or_init(|| (0..1usize << (chunk as u32 + FIRST_CHUNK_BITS)).map(|_| OnceLock::new()).collect());
         // The slot is filled before the symbol exists anywhere, so every reader finds it.
         let _ = chunk[position].set(stored);
-        shard.insert(stored, Symbol(id));
-        Symbol(id)
+        let symbol = Symbol::from_id(id);
+        shard.insert(stored, symbol);
+        symbol
     }
 
     fn lookup(&self, text: &str) -> Option<Symbol> {
@@ -78,12 +82,21 @@ impl Interner {
     }
 
     fn resolve(&self, symbol: Symbol) -> &'static str {
-        let (chunk, position) = slot(symbol.0);
+        let (chunk, position) = slot(symbol.id());
         self.chunks[chunk].get().and_then(|chunk| chunk[position].get()).copied().unwrap_or_default()
     }
 }
 
 impl Symbol {
+    fn from_id(id: u32) -> Symbol {
+        // An id of u32::MAX would need 2^32 distinct strings, more than the table can address.
+        Symbol(NonZeroU32::new(id.wrapping_add(1)).expect("fewer than 2^32 - 1 interned strings"))
+    }
+
+    fn id(self) -> u32 {
+        self.0.get() - 1
+    }
+
     pub fn intern(text: &str) -> Symbol {
         INTERNER.intern(text)
     }
@@ -96,6 +109,13 @@ impl Symbol {
 
     pub fn as_str(self) -> &'static str {
         INTERNER.resolve(self)
+    }
+}
+
+/// Id 0, interned first.
+impl Default for Symbol {
+    fn default() -> Self {
+        Symbol(NonZeroU32::MIN)
     }
 }
 
@@ -184,6 +204,7 @@ mod tests {
         assert_ne!(a, Symbol::intern("tokio::sync::mpsc::channel"));
         assert_eq!(Symbol::default().as_str(), "");
         assert_eq!(Symbol::intern(""), Symbol::default());
+        assert_eq!(size_of::<Option<Symbol>>(), size_of::<Symbol>());
     }
 
     #[test]

@@ -70,32 +70,30 @@ pub fn link(
                 *path = *rewritten.entry(*path).or_insert_with(|| rewrite(path).unwrap_or(*path));
             };
             for call in &mut facts.rust.calls {
-                let call = Arc::make_mut(call);
                 canonical(&mut call.resolved);
                 call.glob_candidates.iter_mut().for_each(&mut canonical);
-                call.arg_roots.iter_mut().flatten().for_each(&mut canonical);
+                call.args.roots_mut().for_each(&mut canonical);
             }
             for call in &mut facts.rust.method_calls {
-                let call = Arc::make_mut(call);
                 call.receiver_root.iter_mut().for_each(&mut canonical);
-                call.arg_roots.iter_mut().flatten().for_each(&mut canonical);
+                call.args.roots_mut().for_each(&mut canonical);
             }
             for mac in &mut facts.rust.macros {
-                canonical(&mut Arc::make_mut(mac).resolved);
+                canonical(&mut mac.resolved);
             }
             for attr in &mut facts.rust.attributes {
-                canonical(&mut Arc::make_mut(attr).resolved);
+                canonical(&mut attr.resolved);
             }
             for path in &mut facts.rust.paths {
-                canonical(&mut Arc::make_mut(path).resolved);
+                canonical(&mut path.resolved);
             }
             for import in &mut facts.rust.uses {
-                canonical(&mut Arc::make_mut(import).path);
+                canonical(&mut import.path);
             }
             for f in &mut facts.rust.fns {
-                Arc::make_mut(f).attributes.iter_mut().for_each(&mut canonical);
+                f.attributes.iter_mut().for_each(&mut canonical);
             }
-            LinkedFile { info: Arc::new(info), facts }
+            Arc::new(LinkedFile { info, facts })
         })
         .collect();
     (Facts::new(packages, services, linked), problems)

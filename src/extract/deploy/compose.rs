@@ -2,15 +2,12 @@
 
 use crate::facts::{Compose, ComposeService, YamlNode, YamlValue};
 use crate::paths::join;
-use std::sync::Arc;
 
 /// The services of a compose file's first document (merge keys already applied).
 pub fn services(path: &str, documents: &[YamlNode]) -> Compose {
     let dir = path.rsplit_once('/').map_or("", |(dir, _)| dir);
     let services = match documents.first().and_then(|d| d.get("services")).map(|s| &s.value) {
-        Some(YamlValue::Map(entries)) => {
-            entries.iter().map(|(name, at, node)| Arc::new(service(dir, name, at, node))).collect()
-        }
+        Some(YamlValue::Map(entries)) => entries.iter().map(|(name, at, node)| service(dir, name, at, node)).collect(),
         _ => Vec::new(),
     };
     Compose { services }

@@ -4,14 +4,13 @@
 use super::imports::{flatten, Scope, Scopes};
 use super::macros::{parse_body, Body};
 use crate::facts::{
-    AttributeFact, CallFact, CodeContext, FnFact, LineIndex, Literal, Location, MacroFact, MethodCallFact, RustFacts,
-    Symbol, UseFact,
+    Argument, Arguments, AttributeFact, CallFact, CodeContext, FnFact, LineIndex, Literal, Location, MacroFact,
+    MethodCallFact, RareList, RustFacts, Symbol, UseFact,
 };
 use proc_macro2::Span;
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::fmt::Write;
-use std::sync::Arc;
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 use syn::visit::{self, Visit};
@@ -64,7 +63,8 @@ impl<'a> FactVisitor<'a> {
         }
     }
 
-    pub fn into_facts(self) -> RustFacts {
+    pub fn into_facts(mut self) -> RustFacts {
+        self.facts.shrink_to_fit();
         self.facts
     }
 
@@ -139,7 +139,7 @@ impl<'a> FactVisitor<'a> {
     }
 
     /// (written, resolved, glob candidates, last segment) of a path in the current module.
-    fn resolve(&self, path: &syn::Path) -> (Symbol, Symbol, Box<[Symbol]>, Symbol) {
+    fn resolve(&self, path: &syn::Path) -> (Symbol, Symbol, RareList<Symbol>, Symbol) {
         self.with_path(path, |text, resolved| {
             let written = Symbol::intern(text);
             let name = Symbol::intern(text.rsplit(':').next().unwrap_or_default());
@@ -148,21 +148,22 @@ impl<'a> FactVisitor<'a> {
                 Cow::Borrowed(_) => (written, Vec::new()),
                 Cow::Owned(resolved) => (Symbol::intern(&resolved), Vec::new()),
             };
-            (written, resolved, candidates.iter().map(|c| Symbol::intern(c)).collect(), name)
+            let candidates: Vec<Symbol> = candidates.iter().map(|c| Symbol::intern(c)).collect();
+            (written, resolved, candidates.into(), name)
         })
     }
 
-    /// The resolved path at the root of a chain, and the literal arguments of the call there:
-    /// (`a::b`, [1]) for `a::b(1).c().d`.
-    fn chain_root(&self, mut expr: &Expr) -> Option<(Symbol, Box<[Literal]>)> {
+    /// The resolved path at the root of a chain, and the arguments of the call there:
+    /// (`a::b`, `1`) for `a::b(1).c().d`.
+    fn chain_root<'e>(&self, mut expr: &'e Expr) -> Option<(Symbol, Option<&'e CallArgs>)> {
         loop {
             expr = match expr {
                 Expr::MethodCall(call) => &call.receiver,
                 Expr::Call(call) => match &*call.func {
-                    Expr::Path(p) if p.qself.is_none() => return Some((self.resolved(&p.path), literals(&call.args))),
+                    Expr::Path(p) if p.qself.is_none() => return Some((self.resolved(&p.path), Some(&call.args))),
                     func => func,
                 },
-                Expr::Path(p) if p.qself.is_none() => return Some((self.resolved(&p.path), Box::default())),
+                Expr::Path(p) if p.qself.is_none() => return Some((self.resolved(&p.path), None)),
                 Expr::Field(field) => &field.base,
                 Expr::Try(inner) => &inner.expr,
                 Expr::Await(inner) => &inner.base,
@@ -173,8 +174,12 @@ impl<'a> FactVisitor<'a> {
         }
     }
 
-    fn chain_root_path(&self, expr: &Expr) -> Option<Symbol> {
-        self.chain_root(expr).map(|(path, _)| path)
+    fn arguments(&self, args: &CallArgs) -> Arguments {
+        let arguments: Vec<Argument> = args
+            .iter()
+            .map(|arg| Argument { value: literal(arg), root: self.chain_root(arg).map(|(path, _)| path) })
+            .collect();
+        arguments.into()
     }
 
     fn with_frame(&mut self, frame: Frame, visit: impl FnOnce(&mut Self)) {
@@ -190,7 +195,7 @@ impl<'a> FactVisitor<'a> {
             .or(sig.abi.as_ref().map(|abi| abi.extern_token.span))
             .unwrap_or(sig.fn_token.span);
         let attributes = attrs.iter().filter(|a| !is_doc(a)).map(|a| self.resolved(a.path())).collect();
-        self.facts.fns.push(Arc::new(FnFact {
+        self.facts.fns.push(FnFact {
             name: self.ident_symbol(&sig.ident),
             is_async: sig.asyncness.is_some(),
             is_pub: vis.is_some_and(|v| !matches!(v, Visibility::Inherited)),
@@ -199,7 +204,7 @@ impl<'a> FactVisitor<'a> {
             attributes,
             in_test: self.in_test(),
             location: self.location(start, sig.ident.span()),
-        }));
+        });
         attrs.iter().for_each(|attr| self.record_attribute(attr, Some(&sig.ident)));
     }
 
@@ -213,13 +218,13 @@ impl<'a> FactVisitor<'a> {
         if !seen.insert(resolved) {
             return;
         }
-        self.facts.paths.push(Arc::new(crate::facts::PathFact {
+        self.facts.paths.push(crate::facts::PathFact {
             written,
             resolved,
             module: self.module_symbol,
             in_test: self.in_test(),
             location: self.location(path_start(path), path_end(path)),
-        }));
+        });
     }
 
     fn visit_fn_body(&mut self, sig: &Signature, visit: impl FnOnce(&mut Self)) {
@@ -346,6 +351,9 @@ fn literals<'e>(exprs: impl IntoIterator<Item = &'e Expr>) -> Box<[Literal]> {
     exprs.into_iter().map(literal).collect()
 }
 
+/// The arguments of a call or method call, as syn has them.
+type CallArgs = Punctuated<Expr, Token![,]>;
+
 impl<'ast> Visit<'ast> for FactVisitor<'_> {
     fn visit_item(&mut self, item: &'ast Item) {
         let test_only = is_test_only(item_attrs(item));
@@ -412,7 +420,7 @@ impl<'ast> Visit<'ast> for FactVisitor<'_> {
         let location = self.location(item.span(), item.span());
         for import in imports {
             let path = Symbol::intern(&self.resolve_text(&import.path.join("::")));
-            self.facts.uses.push(Arc::new(UseFact {
+            self.facts.uses.push(UseFact {
                 path,
                 name: import.name.map(Symbol::from),
                 is_glob: import.is_glob,
@@ -420,7 +428,7 @@ impl<'ast> Visit<'ast> for FactVisitor<'_> {
                 module: self.module_symbol,
                 in_test: self.in_test(),
                 location: location.clone(),
-            }));
+            });
         }
     }
 
@@ -476,16 +484,15 @@ impl<'ast> Visit<'ast> for FactVisitor<'_> {
         if let Expr::Path(func) = &*call.func {
             if func.qself.is_none() {
                 let (written, resolved, glob_candidates, name) = self.resolve(&func.path);
-                self.facts.calls.push(Arc::new(CallFact {
+                self.facts.calls.push(CallFact {
                     written,
                     resolved,
                     glob_candidates,
                     name,
-                    args: literals(&call.args),
-                    arg_roots: call.args.iter().map(|a| self.chain_root_path(a)).collect(),
+                    args: self.arguments(&call.args),
                     context: self.context(),
                     location: self.location(path_start(&func.path), call.paren_token.span.close()),
-                }));
+                });
             }
         }
         visit::visit_expr_call(self, call);
@@ -493,15 +500,15 @@ impl<'ast> Visit<'ast> for FactVisitor<'_> {
 
     fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
         let (receiver_root, receiver_args) = self.chain_root(&call.receiver).unzip();
-        self.facts.method_calls.push(Arc::new(MethodCallFact {
+        let receiver_args: Vec<Literal> = receiver_args.flatten().into_iter().flatten().map(literal).collect();
+        self.facts.method_calls.push(MethodCallFact {
             name: self.ident_symbol(&call.method),
             receiver_root,
-            receiver_args: receiver_args.unwrap_or_default(),
-            args: literals(&call.args),
-            arg_roots: call.args.iter().map(|a| self.chain_root_path(a)).collect(),
+            receiver_args: receiver_args.into(),
+            args: self.arguments(&call.args),
             context: self.context(),
             location: self.location(call.method.span(), call.paren_token.span.close()),
-        }));
+        });
         visit::visit_expr_method_call(self, call);
     }
 
@@ -513,13 +520,13 @@ impl<'ast> Visit<'ast> for FactVisitor<'_> {
 
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
         let (written, resolved, _, name) = self.resolve(&mac.path);
-        self.facts.macros.push(Arc::new(MacroFact {
+        self.facts.macros.push(MacroFact {
             written,
             resolved,
             name,
             context: self.context(),
             location: self.location(path_start(&mac.path), mac.delimiter.span().close()),
-        }));
+        });
         self.visit_macro_body(mac);
     }
 
@@ -551,7 +558,7 @@ impl FactVisitor<'_> {
             }
             Meta::NameValue(nv) => (Box::from([literal(&nv.value)]), Symbol::default()),
         };
-        self.facts.attributes.push(Arc::new(AttributeFact {
+        self.facts.attributes.push(AttributeFact {
             written,
             resolved,
             name,
@@ -561,7 +568,7 @@ impl FactVisitor<'_> {
             module: self.module_symbol,
             in_test: self.in_test(),
             location: self.span_location(attr.span()),
-        }));
+        });
     }
 }
 
