@@ -8,18 +8,22 @@
 //!
 //! The cache is one file, `<dir>/facts.bin`, stamped with the build of guardrail that wrote it
 //! (a rebuilt extractor never reads an older one's facts). One file rather than one per source
-//! file: creating thousands of files costs more than parsing them. It is rewritten at the end
-//! of extraction with exactly the files of the run, so it never grows beyond the tree, and not
-//! at all when nothing changed. Nothing in it is trusted: a wrong magic or build discards the
+//! file: creating thousands of files costs more than parsing them. It is rewritten with exactly
+//! the files of the run, so it never grows beyond the tree, and not at all when nothing
+//! changed: new entries are written to the next cache file as they are extracted (a cold run
+//! holds no second copy of its facts in memory), and the reused ones are appended at the end. Nothing in it is trusted: a wrong magic or build discards the
 //! whole file; an entry with a wrong content hash, length or payload checksum, or a payload that
 //! does not decode, is a miss, and the file is extracted again. It is written to a temporary
-//! file renamed into place, so concurrent runs see a whole cache or none.
+//! file renamed into place (and removed if the run ends first), so concurrent runs see a whole
+//! cache or none.
 
 mod codec;
 
 use crate::facts::{FileFacts, Symbol};
 use codec::{Codec, Reader, Writer};
 use std::collections::HashMap;
+use std::fs::File;
+use std::io::{BufWriter, Write};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -40,15 +44,60 @@ pub struct Cache {
     previous: Vec<u8>,
     /// Where each path's entry (content hash, payload hash, payload) sits in `previous`.
     index: HashMap<Box<str>, Range<usize>>,
-    /// The entries of this run, which the rewritten cache will hold.
-    current: Mutex<Vec<(Symbol, Entry)>>,
+    current: Mutex<Current>,
     hits: AtomicUsize,
     misses: AtomicUsize,
 }
 
+/// The entries of this run, which the rewritten cache will hold.
+#[derive(Default)]
+struct Current {
+    entries: Vec<(Symbol, Entry)>,
+    /// The next cache file, once an entry is new; an error once writing it failed.
+    next: Option<Result<NextFile, String>>,
+}
+
 enum Entry {
     Previous(Range<usize>),
-    New(Vec<u8>),
+    /// Already in the next cache file.
+    New,
+}
+
+/// The next cache file while it is written: a temporary file beside the cache, removed unless
+/// it is renamed into place.
+struct NextFile {
+    path: PathBuf,
+    out: BufWriter<File>,
+}
+
+impl NextFile {
+    fn create(dir: &Path) -> std::io::Result<NextFile> {
+        std::fs::create_dir_all(dir)?;
+        let path = dir.join(format!("{FILE_NAME}.tmp-{}", std::process::id()));
+        let mut next = NextFile { out: BufWriter::new(File::create(&path)?), path };
+        next.out.write_all(MAGIC)?;
+        next.out.write_all(&xxh3_64(BUILD.as_bytes()).to_le_bytes())?;
+        Ok(next)
+    }
+
+    fn append(&mut self, path: Symbol, entry: &[u8]) -> std::io::Result<()> {
+        self.out.write_all(&(path.len() as u64).to_le_bytes())?;
+        self.out.write_all(path.as_bytes())?;
+        self.out.write_all(&(entry.len() as u64).to_le_bytes())?;
+        self.out.write_all(entry)
+    }
+
+    fn persist(mut self, target: &Path) -> std::io::Result<()> {
+        self.out.flush()?;
+        std::fs::rename(&self.path, target)
+    }
+}
+
+impl Drop for NextFile {
+    fn drop(&mut self) {
+        // After a rename there is nothing left to remove.
+        let _ = std::fs::remove_file(&self.path);
+    }
 }
 
 /// What the cache did in a run, for `--timings`.
@@ -67,7 +116,7 @@ impl Cache {
             dir,
             previous,
             index,
-            current: Mutex::new(Vec::new()),
+            current: Mutex::default(),
             hits: AtomicUsize::new(0),
             misses: AtomicUsize::new(0),
         }
@@ -77,7 +126,7 @@ impl Cache {
     pub fn load(&self, path: Symbol, bytes: &[u8]) -> Option<FileFacts> {
         let found = self.index.get(path.as_str()).and_then(|range| {
             let facts = decode_entry(&self.previous[range.clone()], path, bytes)?;
-            self.record(path, Entry::Previous(range.clone()));
+            self.current().entries.push((path, Entry::Previous(range.clone())));
             Some(facts)
         });
         let counter = if found.is_some() { &self.hits } else { &self.misses };
@@ -85,44 +134,52 @@ impl Cache {
         found
     }
 
-    /// Records the facts extracted from `bytes`, for [`Cache::save`].
+    /// Writes the facts extracted from `bytes` to the next cache file, which [`Cache::save`]
+    /// puts in place.
     pub fn store(&self, facts: &FileFacts, bytes: &[u8]) {
-        self.record(facts.path, Entry::New(encode_entry(facts, bytes)));
+        let entry = encode_entry(facts, bytes);
+        let mut current = self.current();
+        let next = current.next.get_or_insert_with(|| NextFile::create(&self.dir).map_err(|e| self.write_error(e)));
+        if let Ok(file) = next {
+            if let Err(error) = file.append(facts.path, &entry) {
+                *next = Err(self.write_error(error));
+            }
+        }
+        current.entries.push((facts.path, Entry::New));
     }
 
-    fn record(&self, path: Symbol, entry: Entry) {
-        self.current.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push((path, entry));
+    fn current(&self) -> std::sync::MutexGuard<'_, Current> {
+        self.current.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn write_error(&self, error: std::io::Error) -> String {
+        format!("cannot write the cache in {}: {error}", self.dir.display())
     }
 
     pub fn stats(&self) -> CacheStats {
         CacheStats { hits: self.hits.load(Ordering::Relaxed), misses: self.misses.load(Ordering::Relaxed) }
     }
 
-    /// Rewrites the cache with the entries of this run, unless they are the previous ones.
+    /// Puts the cache of this run's entries in place, unless they are the previous ones.
     pub fn save(self) -> Result<(), String> {
-        let mut current = self.current.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let unchanged =
-            current.len() == self.index.len() && current.iter().all(|(_, e)| matches!(e, Entry::Previous(_)));
+        let current = std::mem::take(&mut *self.current());
+        let unchanged = current.entries.len() == self.index.len()
+            && current.entries.iter().all(|(_, e)| matches!(e, Entry::Previous(_)));
         if unchanged {
             return Ok(());
         }
-        current.sort_by_key(|a| a.0);
-        let mut out = Vec::with_capacity(self.previous.len());
-        out.extend_from_slice(MAGIC);
-        out.extend_from_slice(&xxh3_64(BUILD.as_bytes()).to_le_bytes());
-        for (path, entry) in &current {
-            let bytes = match entry {
-                Entry::Previous(range) => &self.previous[range.clone()],
-                Entry::New(bytes) => bytes,
-            };
-            out.extend_from_slice(&(path.len() as u64).to_le_bytes());
-            out.extend_from_slice(path.as_bytes());
-            out.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
-            out.extend_from_slice(bytes);
-        }
-        std::fs::create_dir_all(&self.dir)
-            .and_then(|()| write_atomically(&self.dir.join(FILE_NAME), &out))
-            .map_err(|error| format!("cannot write the cache in {}: {error}", self.dir.display()))
+        let mut next = match current.next {
+            Some(next) => next?,
+            None => NextFile::create(&self.dir).map_err(|e| self.write_error(e))?,
+        };
+        let mut reused = current.entries.iter().filter_map(|(path, entry)| match entry {
+            Entry::Previous(range) => Some((*path, &self.previous[range.clone()])),
+            Entry::New => None,
+        });
+        reused
+            .try_for_each(|(path, bytes)| next.append(path, bytes))
+            .and_then(|()| next.persist(&self.dir.join(FILE_NAME)))
+            .map_err(|e| self.write_error(e))
     }
 }
 
@@ -178,16 +235,6 @@ fn decode_entry(entry: &[u8], path: Symbol, bytes: &[u8]) -> Option<FileFacts> {
     let mut reader = Reader::new(payload).ok()?;
     let facts = FileFacts::decode(&mut reader).ok()?;
     (reader.is_empty() && facts.path == path).then_some(facts)
-}
-
-/// Writes `bytes` to `target` through a temporary file beside it, renamed into place.
-fn write_atomically(target: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let temporary = target.with_extension(format!("tmp-{}", std::process::id()));
-    let result = std::fs::write(&temporary, bytes).and_then(|()| std::fs::rename(&temporary, target));
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temporary);
-    }
-    result
 }
 
 #[cfg(test)]
@@ -262,6 +309,34 @@ async fn main() {
         let written = std::fs::metadata(cache_dir.join(FILE_NAME)).unwrap().modified().unwrap();
         cache.save().unwrap();
         assert_eq!(std::fs::metadata(cache_dir.join(FILE_NAME)).unwrap().modified().unwrap(), written);
+    }
+
+    #[test]
+    fn a_rewritten_cache_keeps_reused_entries_and_an_unsaved_run_leaves_no_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let (main, lib) = (extracted("src/main.rs", SOURCE), extracted("src/lib.rs", "fn a() {}"));
+        let cache = Cache::open(dir.path().to_owned());
+        cache.store(&main, SOURCE.as_bytes());
+        cache.store(&lib, b"fn a() {}");
+        cache.save().unwrap();
+
+        let changed = extracted("src/lib.rs", "fn b() {}");
+        let cache = Cache::open(dir.path().to_owned());
+        assert!(cache.load(main.path, SOURCE.as_bytes()).is_some());
+        assert!(cache.load(lib.path, b"fn b() {}").is_none());
+        cache.store(&changed, b"fn b() {}");
+        cache.save().unwrap();
+
+        let cache = Cache::open(dir.path().to_owned());
+        assert_eq!(cache.load(main.path, SOURCE.as_bytes()), Some(main.clone()));
+        assert_eq!(cache.load(lib.path, b"fn b() {}"), Some(changed));
+        assert!(cache.load(lib.path, b"fn a() {}").is_none());
+        let before = std::fs::read(dir.path().join(FILE_NAME)).unwrap();
+        cache.store(&main, b"fn main() {}");
+        drop(cache);
+        let files = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect::<Vec<_>>();
+        assert_eq!(files, ["facts.bin"], "the unsaved run's next cache file is removed");
+        assert_eq!(std::fs::read(dir.path().join(FILE_NAME)).unwrap(), before);
     }
 
     #[test]
