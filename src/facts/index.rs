@@ -69,10 +69,11 @@ pub struct Table<T> {
     /// The files with facts of this kind, each with the number of its first fact.
     files: Vec<(u32, Arc<LinkedFile>)>,
     len: u32,
-    by_name: Groups<Symbol>,
     /// (name, package) → positions: a query for one binary reads the packages it reaches,
-    /// not every fact of that name in the workspace.
+    /// not every fact of that name in the workspace. Files outside any package are under "".
     by_package_name: Groups<(Symbol, Symbol)>,
+    /// The packages of `by_package_name`: a workspace-wide query by name reads each.
+    packages: Box<[Symbol]>,
     by_path: Groups<Symbol>,
     /// The resolved paths with their group in `by_path`, ordered by text for prefix lookups.
     paths_in_order: Box<[(&'static str, u32)]>,
@@ -86,8 +87,8 @@ impl<T> Default for Table<T> {
         Table {
             files: Vec::new(),
             len: 0,
-            by_name: Groups::default(),
             by_package_name: Groups::default(),
+            packages: Box::new([]),
             by_path: Groups::default(),
             paths_in_order: Box::new([]),
             by_candidate: Groups::default(),
@@ -118,18 +119,13 @@ impl<T: FactKind> Table<T> {
                 T::all_in(&file.facts).iter().zip(*start..).map(move |(item, at)| (item, at, &file.info))
             })
         };
+        let package_of = |file: &FileInfo| file.package.unwrap_or_default();
+        let mut packages: Vec<Symbol> = files.iter().map(|(_, file)| package_of(&file.info)).collect();
+        packages.sort_unstable();
+        packages.dedup();
         // The groupings are independent: the largest tables are the critical path of link.
-        let ((by_name, by_package_name), (by_path, by_candidate)) = rayon::join(
-            || {
-                rayon::join(
-                    || Groups::build(|| positioned().map(|(item, at, _)| (name(item), at))),
-                    || {
-                        Groups::build(|| {
-                            positioned().filter_map(|(item, at, file)| Some(((name(item), file.package?), at)))
-                        })
-                    },
-                )
-            },
+        let (by_package_name, (by_path, by_candidate)) = rayon::join(
+            || Groups::build(|| positioned().map(|(item, at, file)| ((name(item), package_of(file)), at))),
             || {
                 rayon::join(
                     || Groups::build(|| positioned().filter_map(|(item, at, _)| Some((path(item)?, at)))),
@@ -147,8 +143,8 @@ impl<T: FactKind> Table<T> {
         Table {
             files,
             len,
-            by_name,
             by_package_name,
+            packages: packages.into(),
             by_path,
             paths_in_order: paths_in_order.into(),
             by_candidate,
@@ -183,8 +179,13 @@ impl<T: FactKind> Table<T> {
 
     /// Facts whose last path segment (or name) is `name`.
     pub fn named<'a>(&'a self, name: &str) -> impl Iterator<Item = Fact<T>> + 'a {
-        let positions = Symbol::lookup(name).map_or(&[][..], |name| self.by_name.get(&name));
-        self.facts_at(positions.iter().copied())
+        let mut positions: Vec<u32> = Symbol::lookup(name)
+            .map(|name| {
+                self.packages.iter().flat_map(|package| self.by_package_name.get(&(name, *package))).copied().collect()
+            })
+            .unwrap_or_default();
+        positions.sort_unstable();
+        self.facts_at(positions)
     }
 
     /// Facts named `name` in the files `binary` includes, in source order.
