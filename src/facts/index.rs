@@ -68,7 +68,6 @@ impl<K: std::hash::Hash + Eq> Groups<K> {
 pub struct Table<T> {
     /// The files with facts of this kind, each with the number of its first fact.
     files: Vec<(u32, Arc<LinkedFile>)>,
-    len: u32,
     /// (name, package) → positions: a query for one binary reads the packages it reaches,
     /// not every fact of that name in the workspace. Files outside any package are under "".
     by_package_name: Groups<(Symbol, Symbol)>,
@@ -86,7 +85,6 @@ impl<T> Default for Table<T> {
     fn default() -> Self {
         Table {
             files: Vec::new(),
-            len: 0,
             by_package_name: Groups::default(),
             packages: Box::new([]),
             by_path: Groups::default(),
@@ -104,13 +102,13 @@ impl<T: FactKind> Table<T> {
         path: impl Fn(&T) -> Option<Symbol> + Sync,
         candidates: impl Fn(&T) -> &[Symbol] + Sync,
     ) -> Self {
-        let mut len = 0u32;
+        let mut next = 0u32;
         let files: Vec<(u32, Arc<LinkedFile>)> = files
             .iter()
             .filter_map(|file| {
                 let count = T::all_in(&file.facts).len() as u32;
-                let start = len;
-                len += count;
+                let start = next;
+                next += count;
                 (count > 0).then(|| (start, file.clone()))
             })
             .collect();
@@ -142,7 +140,6 @@ impl<T: FactKind> Table<T> {
         paths_in_order.sort_unstable();
         Table {
             files,
-            len,
             by_package_name,
             packages: packages.into(),
             by_path,
@@ -161,15 +158,6 @@ impl<T: FactKind> Table<T> {
 
     fn facts_at<'a>(&'a self, positions: impl IntoIterator<Item = u32> + 'a) -> impl Iterator<Item = Fact<T>> + 'a {
         positions.into_iter().map(|position| self.at(position))
-    }
-
-    /// How many facts the table holds.
-    pub fn len(&self) -> usize {
-        self.len as usize
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
     }
 
     /// Every fact, in source order.
