@@ -11,11 +11,11 @@
 //! file: creating thousands of files costs more than parsing them. It is rewritten with exactly
 //! the files of the run, so it never grows beyond the tree, and not at all when nothing
 //! changed: new entries are written to the next cache file as they are extracted (a cold run
-//! holds no second copy of its facts in memory), and the reused ones are appended at the end. Nothing in it is trusted: a wrong magic or build discards the
-//! whole file; an entry with a wrong content hash, length or payload checksum, or a payload that
-//! does not decode, is a miss, and the file is extracted again. It is written to a temporary
-//! file renamed into place (and removed if the run ends first), so concurrent runs see a whole
-//! cache or none.
+//! holds no second copy of its facts in memory), and the reused ones are appended at the end.
+//! Nothing in it is trusted: a wrong magic or build discards the whole file; an entry with a
+//! wrong content hash, length or payload checksum, or a payload that does not decode, is a
+//! miss, and the file is extracted again. It is written to a temporary file renamed into place
+//! (and removed if the run ends first), so concurrent runs see a whole cache or none.
 
 mod codec;
 

@@ -167,24 +167,23 @@ impl<T: FactKind> Table<T> {
 
     /// Facts whose last path segment (or name) is `name`.
     pub fn named<'a>(&'a self, name: &str) -> impl Iterator<Item = Fact<T>> + 'a {
-        let mut positions: Vec<u32> = Symbol::lookup(name)
-            .map(|name| {
-                self.packages.iter().flat_map(|package| self.by_package_name.get(&(name, *package))).copied().collect()
-            })
-            .unwrap_or_default();
-        positions.sort_unstable();
-        self.facts_at(positions)
+        self.named_in_packages(name, &self.packages)
     }
 
     /// Facts named `name` in the files `binary` includes, in source order.
     pub fn named_in<'a>(&'a self, name: &str, binary: &'a Binary) -> impl Iterator<Item = Fact<T>> + 'a {
+        self.named_in_packages(name, &binary.reach).filter(|fact| binary.includes(fact.file()))
+    }
+
+    /// Facts named `name` in files of `packages`, in source order.
+    fn named_in_packages<'a>(&'a self, name: &str, packages: &[Symbol]) -> impl Iterator<Item = Fact<T>> + 'a {
         let mut positions: Vec<u32> = Symbol::lookup(name)
             .map(|name| {
-                binary.reach.iter().flat_map(|package| self.by_package_name.get(&(name, *package))).copied().collect()
+                packages.iter().flat_map(|package| self.by_package_name.get(&(name, *package))).copied().collect()
             })
             .unwrap_or_default();
         positions.sort_unstable();
-        self.facts_at(positions).filter(|fact| binary.includes(fact.file()))
+        self.facts_at(positions)
     }
 
     /// Facts whose resolved path is exactly `path`, or may be through a glob import.
