@@ -2,8 +2,8 @@
 //! Policies query these natively; a script never scans every call of a workspace.
 
 use super::{
-    AttributeFact, CallFact, ComposeService, Dockerfile, Fact, FactKind, FileInfo, FnFact, K8sObject, LinkedFile,
-    MacroFact, MethodCallFact, Package, Symbol, UseFact,
+    fit_exactly, AttributeFact, CallFact, ComposeService, Dockerfile, Fact, FactKind, FileInfo, FnFact, K8sObject,
+    LinkedFile, MacroFact, MethodCallFact, Package, Symbol, UseFact,
 };
 use foldhash::{HashMap, HashMapExt};
 use std::marker::PhantomData;
@@ -50,6 +50,7 @@ impl<K: std::hash::Hash + Eq> Groups<K> {
             positions[*cursor as usize] = position;
             *cursor += 1;
         }
+        fit_exactly(&mut starts);
         Groups { group_of, starts: starts.into(), positions: positions.into() }
     }
 

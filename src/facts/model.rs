@@ -267,14 +267,25 @@ impl RustFacts {
     /// Drops the spare capacity extraction left: the facts stay in memory for the whole run.
     pub fn shrink_to_fit(&mut self) {
         let RustFacts { uses, calls, method_calls, macros, fns, attributes, modules, paths } = self;
-        uses.shrink_to_fit();
-        calls.shrink_to_fit();
-        method_calls.shrink_to_fit();
-        macros.shrink_to_fit();
-        fns.shrink_to_fit();
-        attributes.shrink_to_fit();
-        modules.shrink_to_fit();
-        paths.shrink_to_fit();
+        fit_exactly(uses);
+        fit_exactly(calls);
+        fit_exactly(method_calls);
+        fit_exactly(macros);
+        fit_exactly(fns);
+        fit_exactly(attributes);
+        fit_exactly(modules);
+        fit_exactly(paths);
+    }
+}
+
+/// Moves `items` to an allocation of exactly their size. `Vec::shrink_to_fit` is not enough for
+/// what stays in memory all run: mimalloc keeps a block that shrinks by less than half, so a
+/// vector grown by doubling would keep up to half of its block unused.
+pub fn fit_exactly<T>(items: &mut Vec<T>) {
+    if items.capacity() > items.len() {
+        let mut fitted = Vec::with_capacity(items.len());
+        fitted.append(items);
+        *items = fitted;
     }
 }
 
@@ -377,6 +388,14 @@ mod tests {
             (args.value(0), args.root(1), args.root(0), args.value(2)),
             (Some(&Literal::Str(Symbol::intern("/api"))), Some(root), None, None)
         );
+    }
+
+    #[test]
+    fn fitting_exactly_keeps_the_items_in_a_block_of_their_size() {
+        let mut items = Vec::with_capacity(64);
+        items.extend([3, 1, 2]);
+        fit_exactly(&mut items);
+        assert_eq!((items.as_slice(), items.capacity()), (&[3, 1, 2][..], 3));
     }
 
     #[test]
