@@ -11,7 +11,7 @@
 //! [`Corrupt`], which makes the entry a miss.
 
 use crate::facts::{
-    Argument, Arguments, AttributeFact, CallFact, CodeContext, FileFacts, FileKind, FnFact, Literal, Location,
+    Argument, ArgumentRange, AttributeFact, CallFact, CodeContext, FileFacts, FileKind, FnFact, Literal, Location,
     MacroFact, MethodCallFact, ModDecl, PathFact, Problem, RareList, RustFacts, Suppression, Symbol, UseFact,
 };
 use std::collections::HashMap;
@@ -258,15 +258,6 @@ impl<T: Codec> Codec for RareList<T> {
     }
 }
 
-impl Codec for Arguments {
-    fn encode<'a>(&'a self, out: &mut Writer<'a>) {
-        encode_slice(self.as_slice(), out);
-    }
-    fn decode(input: &mut Reader<'_>) -> Result<Self, Corrupt> {
-        Vec::decode(input).map(Arguments::from)
-    }
-}
-
 impl Codec for Literal {
     fn encode<'a>(&'a self, out: &mut Writer<'a>) {
         match self {
@@ -302,16 +293,21 @@ impl Codec for Literal {
 }
 
 /// Implements [`Codec`] for a struct from the list of its fields, which must be complete: the
-/// struct is destructured and rebuilt without `..`.
+/// struct is destructured and rebuilt without `..`. A decoded value that fails the optional
+/// `checked by` predicate is [`Corrupt`].
 macro_rules! codec_struct {
-    ($name:ident { $($field:ident),* $(,)? }) => {
+    ($name:ident { $($field:ident),* $(,)? } $(checked by $consistent:path)?) => {
         impl Codec for $name {
             fn encode<'a>(&'a self, out: &mut Writer<'a>) {
                 let $name { $($field),* } = self;
                 $($field.encode(out);)*
             }
             fn decode(input: &mut Reader<'_>) -> Result<Self, Corrupt> {
-                Ok($name { $($field: Codec::decode(input)?),* })
+                let value = $name { $($field: Codec::decode(input)?),* };
+                $(if !$consistent(&value) {
+                    return Err(Corrupt);
+                })?
+                Ok(value)
             }
         }
     };
@@ -328,7 +324,9 @@ codec_struct!(MacroFact { written, resolved, name, context, location });
 codec_struct!(FnFact { name, is_async, is_pub, is_method, module, attributes, in_test, location });
 codec_struct!(AttributeFact { written, resolved, name, args, tokens, item, module, in_test, location });
 codec_struct!(ModDecl { name, inline, path_attr, in_test, location });
-codec_struct!(RustFacts { uses, calls, method_calls, macros, fns, attributes, modules, paths });
+codec_struct!(ArgumentRange { start, len });
+codec_struct!(RustFacts { uses, calls, method_calls, macros, fns, attributes, modules, paths, arguments }
+    checked by RustFacts::arguments_are_in_range);
 codec_struct!(Suppression { rule, reason, target_line, target_end_line, location });
 codec_struct!(Problem { location, message });
 

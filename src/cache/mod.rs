@@ -291,6 +291,18 @@ async fn main() {
     }
 
     #[test]
+    fn an_entry_whose_calls_point_past_their_arguments_is_a_miss() {
+        let mut facts = extracted("src/main.rs", SOURCE);
+        assert!(!facts.rust.arguments.is_empty());
+        facts.rust.calls[0].args.len = facts.rust.arguments.len() as u32 + 1;
+        let entry = encode_entry(&facts, SOURCE.as_bytes());
+        assert!(decode_entry(&entry, facts.path, SOURCE.as_bytes()).is_none());
+        facts.rust.calls[0].args.len = 0;
+        let entry = encode_entry(&facts, SOURCE.as_bytes());
+        assert_eq!(decode_entry(&entry, facts.path, SOURCE.as_bytes()), Some(facts));
+    }
+
+    #[test]
     fn a_saved_cache_is_reused_and_a_changed_file_misses() {
         let dir = tempfile::tempdir().unwrap();
         let cache_dir = dir.path().join("nested/cache");

@@ -143,17 +143,17 @@ fn register_fact_types(engine: &mut Engine) {
         .register_get("written", |c: &mut Fact<CallFact>| text(&c.item().written))
         .register_get("resolved", |c: &mut Fact<CallFact>| text(&c.item().resolved))
         .register_get("glob_candidates", |c: &mut Fact<CallFact>| strings(c.item().glob_candidates.iter()))
-        .register_get("args", |c: &mut Fact<CallFact>| literals(c.item().args.values()))
-        .register_get("arg_roots", |c: &mut Fact<CallFact>| optionals(c.item().args.roots()));
+        .register_get("args", |c: &mut Fact<CallFact>| literals(c.args().values()))
+        .register_get("arg_roots", |c: &mut Fact<CallFact>| optionals(c.args().roots()));
 
     register_located::<MethodCallFact>(engine, "MethodCall");
     register_context::<MethodCallFact>(engine, |c| &c.context);
     engine
         .register_get("name", |c: &mut Fact<MethodCallFact>| text(&c.item().name))
         .register_get("receiver_root", |c: &mut Fact<MethodCallFact>| optional(c.item().receiver_root.as_deref()))
-        .register_get("receiver_args", |c: &mut Fact<MethodCallFact>| literals(c.item().receiver_args.iter()))
-        .register_get("args", |c: &mut Fact<MethodCallFact>| literals(c.item().args.values()))
-        .register_get("arg_roots", |c: &mut Fact<MethodCallFact>| optionals(c.item().args.roots()));
+        .register_get("receiver_args", |c: &mut Fact<MethodCallFact>| literals(c.receiver_args().values()))
+        .register_get("args", |c: &mut Fact<MethodCallFact>| literals(c.args().values()))
+        .register_get("arg_roots", |c: &mut Fact<MethodCallFact>| optionals(c.args().roots()));
 
     register_located::<MacroFact>(engine, "Macro");
     register_context::<MacroFact>(engine, |m| &m.context);
@@ -250,32 +250,32 @@ fn register_queries<T: FactKind>(engine: &mut Engine, name: &str, table: fn(&Fac
 }
 
 /// Facts with literal arguments.
-trait Arguments {
-    fn argument(&self, position: usize) -> Option<&Literal>;
+trait LiteralArguments: FactKind {
+    fn argument(fact: &Fact<Self>, position: usize) -> Option<&Literal>;
 }
 
-impl Arguments for CallFact {
-    fn argument(&self, position: usize) -> Option<&Literal> {
-        self.args.value(position)
+impl LiteralArguments for CallFact {
+    fn argument(fact: &Fact<Self>, position: usize) -> Option<&Literal> {
+        fact.args().value(position)
     }
 }
 
-impl Arguments for MethodCallFact {
-    fn argument(&self, position: usize) -> Option<&Literal> {
-        self.args.value(position)
+impl LiteralArguments for MethodCallFact {
+    fn argument(fact: &Fact<Self>, position: usize) -> Option<&Literal> {
+        fact.args().value(position)
     }
 }
 
-impl Arguments for AttributeFact {
-    fn argument(&self, position: usize) -> Option<&Literal> {
-        self.args.get(position)
+impl LiteralArguments for AttributeFact {
+    fn argument(fact: &Fact<Self>, position: usize) -> Option<&Literal> {
+        fact.item().args.get(position)
     }
 }
 
 /// Registers `name_with_arg(key, position, text, bin)`: the facts `name(key, bin)` returns
 /// whose argument at `position` is the string literal `text` — `.route("/healthz", ..)` found
 /// without a script loop over every route of a service.
-fn register_argument_query<T: Arguments + FactKind>(engine: &mut Engine, name: &str, table: fn(&Facts) -> &Table<T>) {
+fn register_argument_query<T: LiteralArguments>(engine: &mut Engine, name: &str, table: fn(&Facts) -> &Table<T>) {
     engine.register_fn(
         format!("{name}_with_arg"),
         move |f: &mut FactsHandle, key: &str, position: i64, text: &str, bin: Binary| {
@@ -283,7 +283,7 @@ fn register_argument_query<T: Arguments + FactKind>(engine: &mut Engine, name: &
             let text = Symbol::lookup(text);
             let position = usize::try_from(position).ok();
             let literal = |fact: &Fact<T>| {
-                let argument = position.and_then(|i| fact.item().argument(i));
+                let argument = position.and_then(|i| T::argument(fact, i));
                 matches!(argument, Some(Literal::Str(s)) if Some(*s) == text)
             };
             query_result(table(&f.0).named_in(key, &bin).filter(|fact| literal(fact)))

@@ -48,19 +48,18 @@ fn last_segment(path: &str) -> &str {
 }
 
 /// The calls around `site` (their span holds it), outermost first.
-fn around<'a>(calls: &'a [Fact<MethodCallFact>], site: &crate::facts::Location) -> Vec<&'a MethodCallFact> {
-    let mut found: Vec<&MethodCallFact> = calls
+fn around<'a>(calls: &'a [Fact<MethodCallFact>], site: &crate::facts::Location) -> Vec<&'a Fact<MethodCallFact>> {
+    let mut found: Vec<&Fact<MethodCallFact>> = calls
         .iter()
-        .map(Fact::item)
         .filter(|call| {
-            let outer = &call.location;
+            let outer = &call.item().location;
             outer != site
                 && outer.path == site.path
                 && outer.start_byte <= site.start_byte
                 && site.end_byte <= outer.end_byte
         })
         .collect();
-    found.sort_by_key(|call| call.location.line);
+    found.sort_by_key(|call| call.item().location.line);
     found
 }
 
@@ -74,28 +73,31 @@ struct Routers {
 impl Routers {
     /// The actix-web scope prefix of the `.service(..)` calls around `site`, and of the scope
     /// that `site` itself is chained on.
-    fn scope_prefix(&self, site: &crate::facts::Location, chained_on: Option<&MethodCallFact>) -> String {
+    fn scope_prefix(&self, site: &crate::facts::Location, chained_on: Option<&Fact<MethodCallFact>>) -> String {
         let mut prefix: String =
-            around(&self.scopes, site).iter().filter_map(|outer| string(outer.receiver_args.first())).collect();
-        if let Some(call) = chained_on.filter(|call| call.receiver_root.is_some_and(|root| root == ACTIX_SCOPE)) {
-            prefix.push_str(string(call.receiver_args.first()).unwrap_or_default());
+            around(&self.scopes, site).iter().filter_map(|outer| string(outer.receiver_args().value(0))).collect();
+        let chained_on_scope =
+            chained_on.filter(|call| call.item().receiver_root.is_some_and(|root| root == ACTIX_SCOPE));
+        if let Some(call) = chained_on_scope {
+            prefix.push_str(string(call.receiver_args().value(0)).unwrap_or_default());
         }
         prefix
     }
 
     /// Every prefix under which routes written at `site` are served: the `.nest("/p", ..)`
     /// calls around it, and the nests that mount the function it is written in.
-    fn nest_prefixes(&self, site: &MethodCallFact, depth: usize) -> Vec<String> {
+    fn nest_prefixes(&self, site: &Fact<MethodCallFact>, depth: usize) -> Vec<String> {
         let inline: String =
-            around(&self.nests, &site.location).iter().filter_map(|nest| string(nest.args.value(0))).collect();
-        let Some(function) = site.context.function.filter(|_| depth <= MAX_NEST_DEPTH) else { return vec![inline] };
+            around(&self.nests, &site.item().location).iter().filter_map(|nest| string(nest.args().value(0))).collect();
+        let function = site.item().context.function.filter(|_| depth <= MAX_NEST_DEPTH);
+        let Some(function) = function else { return vec![inline] };
         let mut mounted = Vec::new();
         for nest in &self.nests {
             let mounts_function =
-                nest.item().args.root(1).is_some_and(|root| last_segment(root.as_str()) == function.as_str());
+                nest.args().root(1).is_some_and(|root| last_segment(root.as_str()) == function.as_str());
             if mounts_function {
-                let own = string(nest.item().args.value(0)).unwrap_or_default();
-                for outer in self.nest_prefixes(nest.item(), depth + 1) {
+                let own = string(nest.args().value(0)).unwrap_or_default();
+                for outer in self.nest_prefixes(nest, depth + 1) {
                     mounted.push(format!("{outer}{own}{inline}"));
                 }
             }
@@ -113,10 +115,11 @@ impl Routers {
 pub fn routes(index: &Index, binary: &Binary) -> Option<Vec<Route>> {
     let method_calls = |name: &str| index.method_calls.named_in(name, binary).filter(|call| !in_test(call));
     let opaque = OPAQUE_ROUTERS.iter().any(|name| method_calls(name).next().is_some())
-        || method_calls("nest").any(|nest| string(nest.item().args.value(0)).is_none())
-        || index.calls.resolved(ACTIX_SCOPE).any(|scope| {
-            binary.includes(scope.file()) && !in_test(&scope) && string(scope.item().args.value(0)).is_none()
-        })
+        || method_calls("nest").any(|nest| string(nest.args().value(0)).is_none())
+        || index
+            .calls
+            .resolved(ACTIX_SCOPE)
+            .any(|scope| binary.includes(scope.file()) && !in_test(&scope) && string(scope.args().value(0)).is_none())
         || index.macros.with_prefix("warp::").any(|m| binary.includes(m.file()) && !in_test(&m));
     if opaque {
         return None;
@@ -135,15 +138,15 @@ pub fn routes(index: &Index, binary: &Binary) -> Option<Vec<Route>> {
     };
     let mut found = Vec::new();
     for route in method_calls("route") {
-        let Some(path) = string(route.item().args.value(0)) else { continue };
-        let scope = routers.scope_prefix(&route.item().location, Some(route.item()));
-        for prefix in routers.nest_prefixes(route.item(), 0) {
+        let Some(path) = string(route.args().value(0)) else { continue };
+        let scope = routers.scope_prefix(&route.item().location, Some(&route));
+        for prefix in routers.nest_prefixes(&route, 0) {
             found.push(Route { path: format!("{scope}{prefix}{path}"), site: RouteSite::MethodCall(route.clone()) });
         }
     }
     let resources = index.calls.resolved("actix_web::web::resource").filter(|r| binary.includes(r.file()));
     for resource in resources.filter(|r| !in_test(r)) {
-        let Some(path) = string(resource.item().args.value(0)) else { continue };
+        let Some(path) = string(resource.args().value(0)) else { continue };
         let scope = routers.scope_prefix(&resource.item().location, None);
         found.push(Route { path: format!("{scope}{path}"), site: RouteSite::Call(resource.clone()) });
     }
@@ -159,7 +162,7 @@ pub fn routes(index: &Index, binary: &Binary) -> Option<Vec<Route>> {
             let handler = attribute.item().item;
             let mounts: Vec<_> = services
                 .iter()
-                .filter(|service| match service.item().args.as_slice() {
+                .filter(|service| match service.args().as_slice() {
                     [Argument { root: Some(root), .. }] => {
                         handler.is_some_and(|handler| last_segment(root) == handler.as_str())
                     }
@@ -170,7 +173,7 @@ pub fn routes(index: &Index, binary: &Binary) -> Option<Vec<Route>> {
                 found.push(Route { path: path.to_owned(), site: RouteSite::Attribute(attribute.clone()) });
             }
             for mount in mounts {
-                let scope = routers.scope_prefix(&mount.item().location, Some(mount.item()));
+                let scope = routers.scope_prefix(&mount.item().location, Some(mount));
                 found.push(Route { path: format!("{scope}{path}"), site: RouteSite::Attribute(attribute.clone()) });
             }
         }

@@ -77,6 +77,22 @@ impl<T: FactKind> Fact<T> {
     }
 }
 
+impl Fact<CallFact> {
+    pub fn args(&self) -> Arguments<'_> {
+        self.file.facts.rust.arguments(self.item().args)
+    }
+}
+
+impl Fact<MethodCallFact> {
+    pub fn args(&self) -> Arguments<'_> {
+        self.file.facts.rust.arguments(self.item().args)
+    }
+
+    pub fn receiver_args(&self) -> Arguments<'_> {
+        self.file.facts.rust.arguments(self.item().receiver_args)
+    }
+}
+
 impl<T> Clone for Fact<T> {
     fn clone(&self) -> Self {
         Fact { file: self.file.clone(), position: self.position, kind: PhantomData }

@@ -2,7 +2,7 @@
 
 use super::{Compose, Dockerfile, K8sObject, Location, Symbol};
 use crate::extract::CommentStyle;
-use serde::ser::{SerializeMap, Serializer};
+use serde::ser::{SerializeMap, SerializeStruct, Serializer};
 use serde::Serialize;
 use std::ops::{Deref, DerefMut};
 
@@ -26,13 +26,22 @@ pub struct Argument {
     pub root: Option<Symbol>,
 }
 
-/// The arguments of a call, in one allocation. Written out as the two lists policies read,
-/// `args` (the values) and `arg_roots` (the resolved roots).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Arguments(Box<[Argument]>);
+/// Where the arguments of a call sit among its file's [`RustFacts::arguments`]: the arguments
+/// of every call in a file share one allocation, where a list per call made a few hundred
+/// thousand small ones that stayed scattered among the freed syntax trees.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct ArgumentRange {
+    pub start: u32,
+    pub len: u32,
+}
 
-impl Arguments {
-    pub fn value(&self, position: usize) -> Option<&Literal> {
+/// The arguments of one call. Written out as the two lists policies read, `args` (the values)
+/// and `arg_roots` (the resolved roots).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Arguments<'a>(&'a [Argument]);
+
+impl<'a> Arguments<'a> {
+    pub fn value(&self, position: usize) -> Option<&'a Literal> {
         self.0.get(position).map(|argument| &argument.value)
     }
 
@@ -40,31 +49,21 @@ impl Arguments {
         self.0.get(position).and_then(|argument| argument.root)
     }
 
-    pub fn values(&self) -> impl ExactSizeIterator<Item = &Literal> {
+    pub fn values(&self) -> impl ExactSizeIterator<Item = &'a Literal> {
         self.0.iter().map(|argument| &argument.value)
     }
 
-    pub fn roots(&self) -> impl ExactSizeIterator<Item = Option<Symbol>> + '_ {
+    pub fn roots(&self) -> impl ExactSizeIterator<Item = Option<Symbol>> + 'a {
         self.0.iter().map(|argument| argument.root)
     }
 
-    pub fn roots_mut(&mut self) -> impl Iterator<Item = &mut Symbol> {
-        self.0.iter_mut().filter_map(|argument| argument.root.as_mut())
-    }
-
-    pub fn as_slice(&self) -> &[Argument] {
-        &self.0
-    }
-}
-
-impl From<Vec<Argument>> for Arguments {
-    fn from(arguments: Vec<Argument>) -> Self {
-        Arguments(arguments.into())
+    pub fn as_slice(&self) -> &'a [Argument] {
+        self.0
     }
 }
 
 /// Flattened into its fact: the `args` and `arg_roots` fields.
-impl Serialize for Arguments {
+impl Serialize for Arguments<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(Some(2))?;
         map.serialize_entry("args", &self.values().collect::<Vec<_>>())?;
@@ -163,8 +162,9 @@ pub struct CallFact {
     pub glob_candidates: RareList<Symbol>,
     /// The last path segment.
     pub name: Symbol,
-    #[serde(flatten)]
-    pub args: Arguments,
+    /// Written out by [`RustFacts`], which holds the values.
+    #[serde(skip)]
+    pub args: ArgumentRange,
     #[serde(flatten)]
     pub context: CodeContext,
     pub location: Location,
@@ -177,11 +177,13 @@ pub struct MethodCallFact {
     /// The resolved path at the root of the receiver chain, when it is a path or a path call:
     /// `std::process::Command::new` for `Command::new("ls").arg("-l").output()`.
     pub receiver_root: Option<Symbol>,
-    /// The literal arguments of the call at the root of the receiver chain: `["/api"]` for
-    /// `web::scope("/api").service(..)`.
-    pub receiver_args: RareList<Literal>,
-    #[serde(flatten)]
-    pub args: Arguments,
+    /// The arguments of the call at the root of the receiver chain: `["/api"]` for
+    /// `web::scope("/api").service(..)`. Written out, as literals, by [`RustFacts`].
+    #[serde(skip)]
+    pub receiver_args: ArgumentRange,
+    /// Written out by [`RustFacts`], which holds the values.
+    #[serde(skip)]
+    pub args: ArgumentRange,
     #[serde(flatten)]
     pub context: CodeContext,
     /// The method name.
@@ -247,7 +249,7 @@ pub struct ModDecl {
 }
 
 /// Everything extracted from one Rust source file.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct RustFacts {
     pub uses: Vec<UseFact>,
     pub calls: Vec<CallFact>,
@@ -257,6 +259,8 @@ pub struct RustFacts {
     pub attributes: Vec<AttributeFact>,
     pub modules: Vec<ModDecl>,
     pub paths: Vec<PathFact>,
+    /// The arguments of all calls and method calls, each call's an [`ArgumentRange`] of them.
+    pub arguments: Vec<Argument>,
 }
 
 impl RustFacts {
@@ -264,9 +268,32 @@ impl RustFacts {
         self == &RustFacts::default()
     }
 
+    /// Records the arguments of one call.
+    pub fn push_arguments(&mut self, arguments: impl IntoIterator<Item = Argument>) -> ArgumentRange {
+        let start = self.arguments.len();
+        self.arguments.extend(arguments);
+        let count = |n: usize| u32::try_from(n).expect("fewer than 2^32 arguments in a file");
+        ArgumentRange { start: count(start), len: count(self.arguments.len() - start) }
+    }
+
+    /// Every call's arguments are within the file's: what a decoded cache entry must hold.
+    pub fn arguments_are_in_range(&self) -> bool {
+        let within = |range: ArgumentRange| {
+            (range.start as usize).checked_add(range.len as usize).is_some_and(|end| end <= self.arguments.len())
+        };
+        self.calls.iter().all(|call| within(call.args))
+            && self.method_calls.iter().all(|call| within(call.args) && within(call.receiver_args))
+    }
+
+    /// The arguments `range` stands for; none if it is not within this file's.
+    pub fn arguments(&self, range: ArgumentRange) -> Arguments<'_> {
+        let (start, len) = (range.start as usize, range.len as usize);
+        Arguments(self.arguments.get(start..start.saturating_add(len)).unwrap_or_default())
+    }
+
     /// Drops the spare capacity extraction left: the facts stay in memory for the whole run.
     pub fn shrink_to_fit(&mut self) {
-        let RustFacts { uses, calls, method_calls, macros, fns, attributes, modules, paths } = self;
+        let RustFacts { uses, calls, method_calls, macros, fns, attributes, modules, paths, arguments } = self;
         fit_exactly(uses);
         fit_exactly(calls);
         fit_exactly(method_calls);
@@ -275,6 +302,46 @@ impl RustFacts {
         fit_exactly(attributes);
         fit_exactly(modules);
         fit_exactly(paths);
+        fit_exactly(arguments);
+    }
+}
+
+/// A call or method call as `guardrail facts` writes it: the fact with its arguments.
+#[derive(Serialize)]
+struct WithArguments<'a, T> {
+    #[serde(flatten)]
+    fact: &'a T,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    receiver_args: Option<Vec<&'a Literal>>,
+    #[serde(flatten)]
+    args: Arguments<'a>,
+}
+
+impl Serialize for RustFacts {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let RustFacts { uses, calls, method_calls, macros, fns, attributes, modules, paths, arguments: _ } = self;
+        let calls: Vec<_> = calls
+            .iter()
+            .map(|fact| WithArguments { fact, receiver_args: None, args: self.arguments(fact.args) })
+            .collect();
+        let method_calls: Vec<_> = method_calls
+            .iter()
+            .map(|fact| WithArguments {
+                fact,
+                receiver_args: Some(self.arguments(fact.receiver_args).values().collect()),
+                args: self.arguments(fact.args),
+            })
+            .collect();
+        let mut out = serializer.serialize_struct("RustFacts", 8)?;
+        out.serialize_field("uses", uses)?;
+        out.serialize_field("calls", &calls)?;
+        out.serialize_field("method_calls", &method_calls)?;
+        out.serialize_field("macros", macros)?;
+        out.serialize_field("fns", fns)?;
+        out.serialize_field("attributes", attributes)?;
+        out.serialize_field("modules", modules)?;
+        out.serialize_field("paths", paths)?;
+        out.end()
     }
 }
 
@@ -375,19 +442,29 @@ mod tests {
     use super::*;
 
     #[test]
-    fn arguments_are_written_as_the_two_lists_policies_read() {
+    fn arguments_are_kept_per_file_and_written_as_the_two_lists_policies_read() {
         let root = Symbol::intern("shop::routes::api");
-        let args: Arguments = vec![
+        let mut facts = RustFacts::default();
+        let none = facts.push_arguments([]);
+        let two = facts.push_arguments([
             Argument { value: Literal::Str(Symbol::intern("/api")), root: None },
             Argument { value: Literal::Other(()), root: Some(root) },
-        ]
-        .into();
-        let json = serde_json::to_value(&args).unwrap();
+        ]);
+        let one = facts.push_arguments([Argument { value: Literal::Int(7), root: None }]);
+        assert_eq!(
+            (none, two, one),
+            (ArgumentRange::default(), ArgumentRange { start: 0, len: 2 }, ArgumentRange { start: 2, len: 1 })
+        );
+        let args = facts.arguments(two);
+        let json = serde_json::to_value(args).unwrap();
         assert_eq!(json, serde_json::json!({ "args": ["/api", null], "arg_roots": [null, "shop::routes::api"] }));
         assert_eq!(
             (args.value(0), args.root(1), args.root(0), args.value(2)),
             (Some(&Literal::Str(Symbol::intern("/api"))), Some(root), None, None)
         );
+        assert_eq!(facts.arguments(one).as_slice(), [Argument { value: Literal::Int(7), root: None }]);
+        assert!(facts.arguments(ArgumentRange { start: 2, len: 5 }).as_slice().is_empty());
+        assert!(facts.arguments(ArgumentRange { start: u32::MAX, len: u32::MAX }).as_slice().is_empty());
     }
 
     #[test]

@@ -72,11 +72,12 @@ pub fn link(
             for call in &mut facts.rust.calls {
                 canonical(&mut call.resolved);
                 call.glob_candidates.iter_mut().for_each(&mut canonical);
-                call.args.roots_mut().for_each(&mut canonical);
             }
             for call in &mut facts.rust.method_calls {
                 call.receiver_root.iter_mut().for_each(&mut canonical);
-                call.args.roots_mut().for_each(&mut canonical);
+            }
+            for argument in &mut facts.rust.arguments {
+                argument.root.iter_mut().for_each(&mut canonical);
             }
             for mac in &mut facts.rust.macros {
                 canonical(&mut mac.resolved);

@@ -4,7 +4,7 @@
 use super::imports::{flatten, Scope, Scopes};
 use super::macros::{parse_body, Body};
 use crate::facts::{
-    Argument, Arguments, AttributeFact, CallFact, CodeContext, FnFact, LineIndex, Literal, Location, MacroFact,
+    Argument, ArgumentRange, AttributeFact, CallFact, CodeContext, FnFact, LineIndex, Literal, Location, MacroFact,
     MethodCallFact, RareList, RustFacts, Symbol, UseFact,
 };
 use proc_macro2::Span;
@@ -174,12 +174,12 @@ impl<'a> FactVisitor<'a> {
         }
     }
 
-    fn arguments(&self, args: &CallArgs) -> Arguments {
+    fn arguments(&mut self, args: &CallArgs) -> ArgumentRange {
         let arguments: Vec<Argument> = args
             .iter()
             .map(|arg| Argument { value: literal(arg), root: self.chain_root(arg).map(|(path, _)| path) })
             .collect();
-        arguments.into()
+        self.facts.push_arguments(arguments)
     }
 
     fn with_frame(&mut self, frame: Frame, visit: impl FnOnce(&mut Self)) {
@@ -484,12 +484,13 @@ impl<'ast> Visit<'ast> for FactVisitor<'_> {
         if let Expr::Path(func) = &*call.func {
             if func.qself.is_none() {
                 let (written, resolved, glob_candidates, name) = self.resolve(&func.path);
+                let args = self.arguments(&call.args);
                 self.facts.calls.push(CallFact {
                     written,
                     resolved,
                     glob_candidates,
                     name,
-                    args: self.arguments(&call.args),
+                    args,
                     context: self.context(),
                     location: self.location(path_start(&func.path), call.paren_token.span.close()),
                 });
@@ -500,12 +501,15 @@ impl<'ast> Visit<'ast> for FactVisitor<'_> {
 
     fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
         let (receiver_root, receiver_args) = self.chain_root(&call.receiver).unzip();
-        let receiver_args: Vec<Literal> = receiver_args.flatten().into_iter().flatten().map(literal).collect();
+        let receiver_args = receiver_args.flatten().into_iter().flatten();
+        let receiver_args =
+            self.facts.push_arguments(receiver_args.map(|arg| Argument { value: literal(arg), root: None }));
+        let args = self.arguments(&call.args);
         self.facts.method_calls.push(MethodCallFact {
             name: self.ident_symbol(&call.method),
             receiver_root,
-            receiver_args: receiver_args.into(),
-            args: self.arguments(&call.args),
+            receiver_args,
+            args,
             context: self.context(),
             location: self.location(call.method.span(), call.paren_token.span.close()),
         });
