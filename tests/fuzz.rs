@@ -20,8 +20,9 @@ fn locations_in_bounds(facts: &FileFacts, text: &[u8]) {
         assert!(problem.location.line <= lines, "problem at line {} of {lines}", problem.location.line);
     }
     for call in &facts.rust.calls {
-        assert!(call.location.line >= 1 && call.location.line <= lines);
-        assert!(call.location.end_byte as usize <= text.len());
+        let location = facts.location(call.span);
+        assert!(location.line >= 1 && location.end_line <= lines);
+        assert!(location.start_byte <= location.end_byte && location.end_byte as usize <= text.len());
     }
 }
 

@@ -117,12 +117,12 @@ impl ArchGraph {
                 continue;
             }
             let rust = &file.facts.rust;
-            let references = (rust.uses.iter().map(|u| (&u.path, &u.module, u.in_test, &u.location)))
-                .chain(rust.paths.iter().map(|p| (&p.resolved, &p.module, p.in_test, &p.location)))
-                .chain(rust.calls.iter().map(|c| (&c.resolved, &c.context.module, c.context.in_test, &c.location)))
-                .chain(rust.macros.iter().map(|m| (&m.resolved, &m.context.module, m.context.in_test, &m.location)))
-                .chain(rust.attributes.iter().map(|a| (&a.resolved, &a.module, a.in_test, &a.location)));
-            for (path, inner, in_test, location) in references {
+            let references = (rust.uses.iter().map(|u| (&u.path, &u.module, u.in_test, u.span)))
+                .chain(rust.paths.iter().map(|p| (&p.resolved, &p.module, p.in_test, p.span)))
+                .chain(rust.calls.iter().map(|c| (&c.resolved, &c.context.module, c.context.in_test, c.span)))
+                .chain(rust.macros.iter().map(|m| (&m.resolved, &m.context.module, m.context.in_test, m.span)))
+                .chain(rust.attributes.iter().map(|a| (&a.resolved, &a.module, a.in_test, a.span)));
+            for (path, inner, in_test, span) in references {
                 if in_test && !architecture.test_code {
                     continue;
                 }
@@ -137,7 +137,7 @@ impl ArchGraph {
                     to,
                     external,
                     dev: false,
-                    location: location.clone(),
+                    location: file.facts.location(span),
                 });
             }
         }

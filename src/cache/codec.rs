@@ -11,8 +11,9 @@
 //! [`Corrupt`], which makes the entry a miss.
 
 use crate::facts::{
-    Argument, ArgumentRange, AttributeFact, CallFact, CodeContext, FileFacts, FileKind, FnFact, Literal, Location,
-    MacroFact, MethodCallFact, ModDecl, PathFact, Problem, RareList, RustFacts, Suppression, Symbol, UseFact,
+    Argument, ArgumentRange, AttributeFact, CallFact, CodeContext, FileFacts, FileKind, FnFact, LineTable, Literal,
+    Location, MacroFact, MethodCallFact, ModDecl, PathFact, Problem, RareList, RustFacts, Span, Suppression, Symbol,
+    UseFact,
 };
 use std::collections::HashMap;
 
@@ -292,6 +293,40 @@ impl Codec for Literal {
     }
 }
 
+/// Line starts and wide characters as the distance from the one before: one byte for most.
+impl Codec for LineTable {
+    fn encode<'a>(&'a self, out: &mut Writer<'a>) {
+        out.varint(self.line_starts().len() as u64);
+        let mut previous = 0;
+        for &start in self.line_starts() {
+            out.varint(u64::from(start - previous));
+            previous = start;
+        }
+        out.varint(self.wide_chars().len() as u64);
+        let mut previous = 0;
+        for &(at, extra) in self.wide_chars() {
+            out.varint(u64::from(at - previous));
+            out.body.push(extra);
+            previous = at;
+        }
+    }
+    fn decode(input: &mut Reader<'_>) -> Result<Self, Corrupt> {
+        let lines = input.len()?;
+        let (mut line_starts, mut at) = (Vec::with_capacity(lines), 0u32);
+        for _ in 0..lines {
+            at = at.checked_add(u32::decode(input)?).ok_or(Corrupt)?;
+            line_starts.push(at);
+        }
+        let wide = input.len()?;
+        let (mut wide_chars, mut at) = (Vec::with_capacity(wide), 0u32);
+        for _ in 0..wide {
+            at = at.checked_add(u32::decode(input)?).ok_or(Corrupt)?;
+            wide_chars.push((at, input.byte()?));
+        }
+        LineTable::from_parts(line_starts, wide_chars).ok_or(Corrupt)
+    }
+}
+
 /// Implements [`Codec`] for a struct from the list of its fields, which must be complete: the
 /// struct is destructured and rebuilt without `..`. A decoded value that fails the optional
 /// `checked by` predicate is [`Corrupt`].
@@ -315,17 +350,18 @@ macro_rules! codec_struct {
 
 codec_struct!(Location { path, line, column, end_line, end_column, start_byte, end_byte });
 codec_struct!(CodeContext { in_async, in_test, function, module });
-codec_struct!(UseFact { path, name, is_glob, is_pub, module, in_test, location });
-codec_struct!(PathFact { written, resolved, module, in_test, location });
+codec_struct!(UseFact { path, name, is_glob, is_pub, module, in_test, span });
+codec_struct!(PathFact { written, resolved, module, in_test, span });
 codec_struct!(Argument { value, root });
-codec_struct!(CallFact { written, resolved, glob_candidates, name, args, context, location });
-codec_struct!(MethodCallFact { name, receiver_root, receiver_args, args, context, location });
-codec_struct!(MacroFact { written, resolved, name, context, location });
-codec_struct!(FnFact { name, is_async, is_pub, is_method, module, attributes, in_test, location });
-codec_struct!(AttributeFact { written, resolved, name, args, tokens, item, module, in_test, location });
-codec_struct!(ModDecl { name, inline, path_attr, in_test, location });
+codec_struct!(CallFact { written, resolved, glob_candidates, name, args, context, span });
+codec_struct!(MethodCallFact { name, receiver_root, receiver_args, args, context, span });
+codec_struct!(MacroFact { written, resolved, name, context, span });
+codec_struct!(FnFact { name, is_async, is_pub, is_method, module, attributes, in_test, span });
+codec_struct!(AttributeFact { written, resolved, name, args, tokens, item, module, in_test, span });
+codec_struct!(ModDecl { name, inline, path_attr, in_test, span });
 codec_struct!(ArgumentRange { start, len });
-codec_struct!(RustFacts { uses, calls, method_calls, macros, fns, attributes, modules, paths, arguments }
+codec_struct!(Span { start, end });
+codec_struct!(RustFacts { uses, calls, method_calls, macros, fns, attributes, modules, paths, arguments, lines }
     checked by RustFacts::arguments_are_in_range);
 codec_struct!(Suppression { rule, reason, target_line, target_end_line, location });
 codec_struct!(Problem { location, message });

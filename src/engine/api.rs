@@ -6,8 +6,8 @@
 use super::report::PolicyContext;
 use crate::facts::Table;
 use crate::facts::{
-    AttributeFact, Binary, CallFact, CodeContext, ComposeService, Fact, FactKind, Facts, FnFact, K8sObject, Literal,
-    Location, MacroFact, MethodCallFact, Package, Symbol, UseFact,
+    AttributeFact, Binary, CallFact, CodeContext, Fact, FactKind, Facts, FnFact, Literal, Located, Location, MacroFact,
+    MethodCallFact, Package, Symbol, UseFact,
 };
 use rhai::{Array, Dynamic, Engine, ImmutableString};
 use std::sync::Arc;
@@ -27,32 +27,6 @@ impl PackageHandle {
     fn package(&self) -> &Package {
         &self.facts.packages[self.index]
     }
-}
-
-/// Something with a place in a file.
-pub trait Located: FactKind {
-    fn location(&self) -> &Location;
-    fn in_test(&self) -> bool;
-}
-
-macro_rules! located {
-    ($($ty:ty => |$f:ident| $in_test:expr;)*) => {$(
-        impl Located for $ty {
-            fn location(&self) -> &Location { &self.location }
-            fn in_test(&self) -> bool { let $f = self; $in_test }
-        }
-    )*};
-}
-
-located! {
-    CallFact => |f| f.context.in_test;
-    MethodCallFact => |f| f.context.in_test;
-    MacroFact => |f| f.context.in_test;
-    FnFact => |f| f.in_test;
-    AttributeFact => |f| f.in_test;
-    UseFact => |f| f.in_test;
-    K8sObject => |_f| false;
-    ComposeService => |_f| false;
 }
 
 pub(super) fn text(s: &str) -> ImmutableString {
@@ -101,15 +75,15 @@ fn includes(binary: &Binary, fact: &Dynamic) -> bool {
 pub(super) fn register_located<T: Located>(engine: &mut Engine, name: &str) {
     engine
         .register_type_with_name::<Fact<T>>(name)
-        .register_get("path", |f: &mut Fact<T>| text(&f.item().location().path))
-        .register_get("line", |f: &mut Fact<T>| i64::from(f.item().location().line))
-        .register_get("column", |f: &mut Fact<T>| i64::from(f.item().location().column))
-        .register_get("end_line", |f: &mut Fact<T>| i64::from(f.item().location().end_line))
-        .register_get("end_column", |f: &mut Fact<T>| i64::from(f.item().location().end_column))
-        .register_get("location", |f: &mut Fact<T>| f.item().location().clone())
+        .register_get("path", |f: &mut Fact<T>| text(&f.location().path))
+        .register_get("line", |f: &mut Fact<T>| i64::from(f.location().line))
+        .register_get("column", |f: &mut Fact<T>| i64::from(f.location().column))
+        .register_get("end_line", |f: &mut Fact<T>| i64::from(f.location().end_line))
+        .register_get("end_column", |f: &mut Fact<T>| i64::from(f.location().end_column))
+        .register_get("location", |f: &mut Fact<T>| f.location())
         .register_get("package_name", |f: &mut Fact<T>| optional(f.file().package.as_deref()))
         .register_get("module", |f: &mut Fact<T>| optional(f.file().module.as_deref()))
-        .register_get("in_test", |f: &mut Fact<T>| f.item().in_test() || f.file().test_only);
+        .register_get("in_test", |f: &mut Fact<T>| f.in_test());
 }
 
 /// The getters of code facts that sit inside a fn: `in_async`, `function`.

@@ -1,10 +1,9 @@
 //! `ctx`: what a policy gets besides the facts — its parameters, and `report`, a native sink
 //! (findings never pile up in script arrays, which Rhai's size checks make quadratic).
 
-use super::api::Located;
 use crate::facts::{
-    AttributeFact, Binary, CallFact, ComposeService, Container, Fact, FnFact, Instruction, K8sObject, Location,
-    MacroFact, MethodCallFact, Probe, Stage, UseFact,
+    AttributeFact, Binary, CallFact, ComposeService, Container, Fact, FnFact, Instruction, K8sObject, Located,
+    Location, MacroFact, MethodCallFact, Probe, Stage, UseFact,
 };
 use crate::findings::{Finding, Related, Severity};
 use rhai::{Dynamic, Engine, EvalAltResult, Map};
@@ -119,7 +118,7 @@ fn related(entry: Dynamic) -> RhaiResult<Related> {
 /// The location of any fact, a `Location`, or a binary (its `main`, else its root file).
 fn location_of(at: &Dynamic) -> RhaiResult<Location> {
     fn fact<T: Located>(at: &Dynamic) -> Option<Location> {
-        at.read_lock::<Fact<T>>().map(|f| f.item().location().clone())
+        at.read_lock::<Fact<T>>().map(|f| f.location())
     }
     let found = fact::<CallFact>(at)
         .or_else(|| fact::<MethodCallFact>(at))
@@ -136,7 +135,7 @@ fn location_of(at: &Dynamic) -> RhaiResult<Location> {
         .or_else(|| at.read_lock::<Location>().map(|l| l.clone()))
         .or_else(|| {
             at.read_lock::<Binary>()
-                .map(|b| b.main.as_ref().map_or_else(|| Location::file(b.src_path), |m| m.item().location.clone()))
+                .map(|b| b.main.as_ref().map_or_else(|| Location::file(b.src_path), |m| m.location()))
         });
     found.map_or_else(
         || error(format!("cannot report at a value of type {}: pass a fact or a location", at.type_name())),

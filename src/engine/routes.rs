@@ -4,8 +4,8 @@
 //! Native rather than a script: a service can have hundreds of routes and a probe policy asks
 //! for every service, which an interpreted loop paid for in tenths of a second per run.
 
-use super::api::{text, FactsHandle, Located};
-use crate::facts::{Argument, AttributeFact, Binary, CallFact, Fact, Index, Literal, MethodCallFact};
+use super::api::{text, FactsHandle};
+use crate::facts::{Argument, AttributeFact, Binary, CallFact, Fact, Index, Literal, Location, MethodCallFact};
 use rhai::{Array, Dynamic, Engine};
 use std::sync::Arc;
 
@@ -32,10 +32,6 @@ pub struct Route {
     pub site: RouteSite,
 }
 
-fn in_test<T: Located>(fact: &Fact<T>) -> bool {
-    fact.item().in_test() || fact.file().test_only
-}
-
 fn string(literal: Option<&Literal>) -> Option<&str> {
     match literal {
         Some(Literal::Str(text)) => Some(text.as_str()),
@@ -48,19 +44,20 @@ fn last_segment(path: &str) -> &str {
 }
 
 /// The calls around `site` (their span holds it), outermost first.
-fn around<'a>(calls: &'a [Fact<MethodCallFact>], site: &crate::facts::Location) -> Vec<&'a Fact<MethodCallFact>> {
-    let mut found: Vec<&Fact<MethodCallFact>> = calls
+fn around<'a>(calls: &'a [Fact<MethodCallFact>], site: &Location) -> Vec<&'a Fact<MethodCallFact>> {
+    let mut found: Vec<(u32, &Fact<MethodCallFact>)> = calls
         .iter()
-        .filter(|call| {
-            let outer = &call.item().location;
-            outer != site
+        .filter_map(|call| {
+            let outer = call.location();
+            let holds = outer != *site
                 && outer.path == site.path
                 && outer.start_byte <= site.start_byte
-                && site.end_byte <= outer.end_byte
+                && site.end_byte <= outer.end_byte;
+            holds.then_some((outer.line, call))
         })
         .collect();
-    found.sort_by_key(|call| call.item().location.line);
-    found
+    found.sort_by_key(|(line, _)| *line);
+    found.into_iter().map(|(_, call)| call).collect()
 }
 
 /// What a binary's routers are made of.
@@ -73,7 +70,7 @@ struct Routers {
 impl Routers {
     /// The actix-web scope prefix of the `.service(..)` calls around `site`, and of the scope
     /// that `site` itself is chained on.
-    fn scope_prefix(&self, site: &crate::facts::Location, chained_on: Option<&Fact<MethodCallFact>>) -> String {
+    fn scope_prefix(&self, site: &Location, chained_on: Option<&Fact<MethodCallFact>>) -> String {
         let mut prefix: String =
             around(&self.scopes, site).iter().filter_map(|outer| string(outer.receiver_args().value(0))).collect();
         let chained_on_scope =
@@ -88,7 +85,7 @@ impl Routers {
     /// calls around it, and the nests that mount the function it is written in.
     fn nest_prefixes(&self, site: &Fact<MethodCallFact>, depth: usize) -> Vec<String> {
         let inline: String =
-            around(&self.nests, &site.item().location).iter().filter_map(|nest| string(nest.args().value(0))).collect();
+            around(&self.nests, &site.location()).iter().filter_map(|nest| string(nest.args().value(0))).collect();
         let function = site.item().context.function.filter(|_| depth <= MAX_NEST_DEPTH);
         let Some(function) = function else { return vec![inline] };
         let mut mounted = Vec::new();
@@ -113,14 +110,14 @@ impl Routers {
 /// The routes `binary` serves, in declaration order; `None` when they cannot be known (a
 /// fallback or nested service, a computed prefix, warp's filters) or when its code declares none.
 pub fn routes(index: &Index, binary: &Binary) -> Option<Vec<Route>> {
-    let method_calls = |name: &str| index.method_calls.named_in(name, binary).filter(|call| !in_test(call));
+    let method_calls = |name: &str| index.method_calls.named_in(name, binary).filter(|call| !call.in_test());
     let opaque = OPAQUE_ROUTERS.iter().any(|name| method_calls(name).next().is_some())
         || method_calls("nest").any(|nest| string(nest.args().value(0)).is_none())
         || index
             .calls
             .resolved(ACTIX_SCOPE)
-            .any(|scope| binary.includes(scope.file()) && !in_test(&scope) && string(scope.args().value(0)).is_none())
-        || index.macros.with_prefix("warp::").any(|m| binary.includes(m.file()) && !in_test(&m));
+            .any(|scope| binary.includes(scope.file()) && !scope.in_test() && string(scope.args().value(0)).is_none())
+        || index.macros.with_prefix("warp::").any(|m| binary.includes(m.file()) && !m.in_test());
     if opaque {
         return None;
     }
@@ -131,7 +128,7 @@ pub fn routes(index: &Index, binary: &Binary) -> Option<Vec<Route>> {
             .with_prefix(ACTIX_SCOPE)
             .filter(|call| {
                 binary.includes(call.file())
-                    && !in_test(call)
+                    && !call.in_test()
                     && call.item().receiver_root.is_some_and(|root| root == ACTIX_SCOPE)
             })
             .collect(),
@@ -139,15 +136,15 @@ pub fn routes(index: &Index, binary: &Binary) -> Option<Vec<Route>> {
     let mut found = Vec::new();
     for route in method_calls("route") {
         let Some(path) = string(route.args().value(0)) else { continue };
-        let scope = routers.scope_prefix(&route.item().location, Some(&route));
+        let scope = routers.scope_prefix(&route.location(), Some(&route));
         for prefix in routers.nest_prefixes(&route, 0) {
             found.push(Route { path: format!("{scope}{prefix}{path}"), site: RouteSite::MethodCall(route.clone()) });
         }
     }
     let resources = index.calls.resolved("actix_web::web::resource").filter(|r| binary.includes(r.file()));
-    for resource in resources.filter(|r| !in_test(r)) {
+    for resource in resources.filter(|r| !r.in_test()) {
         let Some(path) = string(resource.args().value(0)) else { continue };
-        let scope = routers.scope_prefix(&resource.item().location, None);
+        let scope = routers.scope_prefix(&resource.location(), None);
         found.push(Route { path: format!("{scope}{path}"), site: RouteSite::Call(resource.clone()) });
     }
     // A handler is served under the scopes of the `.service(handler)` calls that mount it.
@@ -156,7 +153,7 @@ pub fn routes(index: &Index, binary: &Binary) -> Option<Vec<Route>> {
         for attribute in index.attributes.named_in(verb, binary) {
             let framework =
                 ["actix_web::", "rocket::"].iter().any(|crate_path| attribute.item().resolved.starts_with(crate_path));
-            let Some(path) = string(attribute.item().args.first()).filter(|_| framework && !in_test(&attribute)) else {
+            let Some(path) = string(attribute.item().args.first()).filter(|_| framework && !attribute.in_test()) else {
                 continue;
             };
             let handler = attribute.item().item;
@@ -173,7 +170,7 @@ pub fn routes(index: &Index, binary: &Binary) -> Option<Vec<Route>> {
                 found.push(Route { path: path.to_owned(), site: RouteSite::Attribute(attribute.clone()) });
             }
             for mount in mounts {
-                let scope = routers.scope_prefix(&mount.item().location, Some(mount));
+                let scope = routers.scope_prefix(&mount.location(), Some(mount));
                 found.push(Route { path: format!("{scope}{path}"), site: RouteSite::Attribute(attribute.clone()) });
             }
         }

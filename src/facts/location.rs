@@ -25,6 +25,83 @@ impl Location {
     }
 }
 
+/// Where a code fact sits in its file, as byte offsets (0-based, half-open): a quarter of a
+/// [`Location`], which the file's [`LineTable`] turns it into when it is asked for. A million
+/// lines hold three quarters of a million code facts, and few of them are ever reported.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Span {
+    pub start: u32,
+    pub end: u32,
+}
+
+/// What turns a [`Span`] of one file into a [`Location`] without the file's text: where each
+/// line starts, and where the characters of more than one byte are (columns count characters).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LineTable {
+    /// The byte offset of each line's start; the first is 0.
+    line_starts: Vec<u32>,
+    /// (byte offset, bytes beyond the first) of each character of more than one byte.
+    wide_chars: Vec<(u32, u8)>,
+}
+
+impl LineTable {
+    pub fn new(text: &str) -> Self {
+        let mut line_starts = Vec::with_capacity(text.bytes().filter(|&b| b == b'\n').count() + 1);
+        line_starts.push(0);
+        line_starts.extend(text.match_indices('\n').map(|(i, _)| i as u32 + 1));
+        let wide_chars = if text.is_ascii() {
+            Vec::new()
+        } else {
+            text.char_indices()
+                .filter(|(_, c)| c.len_utf8() > 1)
+                .map(|(i, c)| (i as u32, c.len_utf8() as u8 - 1))
+                .collect()
+        };
+        LineTable { line_starts, wide_chars }
+    }
+
+    /// Rebuilds a table from its parts; `None` unless lines start at 0 and in increasing order,
+    /// and wide characters are in increasing order.
+    pub fn from_parts(line_starts: Vec<u32>, wide_chars: Vec<(u32, u8)>) -> Option<Self> {
+        let valid = line_starts.first() == Some(&0)
+            && line_starts.windows(2).all(|pair| pair[0] < pair[1])
+            && wide_chars.windows(2).all(|pair| pair[0].0 < pair[1].0);
+        valid.then_some(LineTable { line_starts, wide_chars })
+    }
+
+    pub fn line_starts(&self) -> &[u32] {
+        &self.line_starts
+    }
+
+    pub fn wide_chars(&self) -> &[(u32, u8)] {
+        &self.wide_chars
+    }
+
+    /// The location of `span` in the file `path` this table was made from.
+    pub fn location(&self, path: Symbol, span: Span) -> Location {
+        let (line, column) = self.position(span.start);
+        let (end_line, end_column) = self.position(span.end);
+        Location { path, line, column, end_line, end_column, start_byte: span.start, end_byte: span.end }
+    }
+
+    /// 1-based (line, column) of a byte offset.
+    fn position(&self, byte: u32) -> (u32, u32) {
+        let line = self.line_starts.partition_point(|&start| start <= byte).max(1);
+        let start = self.line_starts.get(line - 1).copied().unwrap_or_default().min(byte);
+        let first_wide = self.wide_chars.partition_point(|(at, _)| *at < start);
+        let wide = &self.wide_chars[first_wide..];
+        let beyond: u32 =
+            wide[..wide.partition_point(|(at, _)| *at < byte)].iter().map(|(_, extra)| u32::from(*extra)).sum();
+        (line as u32, (byte - start).saturating_sub(beyond).saturating_add(1))
+    }
+
+    /// Drops the spare capacity: the table stays in memory for the whole run.
+    pub fn shrink_to_fit(&mut self) {
+        super::fit_exactly(&mut self.line_starts);
+        super::fit_exactly(&mut self.wide_chars);
+    }
+}
+
 /// Converts between (line, char column) and byte offsets for one file's text.
 pub struct LineIndex<'a> {
     text: &'a str,
@@ -96,6 +173,14 @@ impl<'a> LineIndex<'a> {
         }
     }
 
+    /// The byte offsets of 1-based start and end lines with 0-based character columns, kept to
+    /// real lines as [`LineIndex::location`] does.
+    pub fn span(&self, (line, column): (u32, usize), (end_line, end_column): (u32, usize)) -> Span {
+        let last = self.line_starts.len() as u32;
+        let (line, end_line) = (line.clamp(1, last), end_line.clamp(1, last));
+        Span { start: self.byte_offset(line, column) as u32, end: self.byte_offset(end_line, end_column) as u32 }
+    }
+
     /// A location for a byte range.
     pub fn location_of_bytes(&self, path: Symbol, start: usize, end: usize) -> Location {
         let (line, column) = self.position(start);
@@ -119,6 +204,27 @@ mod tests {
         assert_eq!(index.position(12), (2, 1));
         assert_eq!(index.line_text(2), "foo();");
         assert_eq!(index.line_text(9), "");
+    }
+
+    #[test]
+    fn a_line_table_gives_a_span_the_location_the_text_gives_it() {
+        let text = "let é = 1;\r\n  \"ü€\" + x\n\nfoo(); // 𝄞 z\n";
+        let (index, table, path) = (LineIndex::new(text), LineTable::new(text), Symbol::intern("a.rs"));
+        let boundaries: Vec<usize> = text.char_indices().map(|(i, _)| i).chain([text.len()]).collect();
+        for &start in &boundaries {
+            for &end in boundaries.iter().filter(|&&end| end >= start) {
+                let span = Span { start: start as u32, end: end as u32 };
+                assert_eq!(table.location(path, span), index.location_of_bytes(path, start, end), "{start}..{end}");
+            }
+        }
+        let rebuilt = LineTable::from_parts(table.line_starts().to_vec(), table.wide_chars().to_vec());
+        assert_eq!(rebuilt.as_ref(), Some(&table));
+        assert_eq!(LineTable::from_parts(vec![1, 5], Vec::new()), None);
+        assert_eq!(LineTable::from_parts(vec![0, 5, 5], Vec::new()), None);
+        assert_eq!(LineTable::from_parts(vec![0], vec![(4, 1), (2, 1)]), None);
+        // A span from a damaged cache entry still has a location, if a wrong one.
+        let location = LineTable::default().location(path, Span { start: u32::MAX, end: 3 });
+        assert_eq!((location.line, location.end_line, location.end_column), (1, 1, 4));
     }
 
     #[test]

@@ -10,7 +10,7 @@ mod workspace;
 
 pub use deploy::*;
 pub use index::{Binary, Index, Table};
-pub use location::{LineIndex, Location};
+pub use location::{LineIndex, LineTable, Location, Span};
 pub use model::*;
 pub use symbol::Symbol;
 pub use workspace::{Dependency, FileInfo, Package, Service, Target};
@@ -74,6 +74,62 @@ impl<T: FactKind> Fact<T> {
 
     pub fn file(&self) -> &FileInfo {
         &self.file.info
+    }
+}
+
+/// A fact with a place in a file, as policies and reports see it.
+pub trait Located: FactKind {
+    /// Where the fact is; `file` holds the facts of the file it was found in.
+    fn location_in(&self, file: &FileFacts) -> Location;
+    /// In test-only code, as far as the fact itself tells (its file may be test-only too).
+    fn in_test(&self) -> bool;
+}
+
+/// Code facts: located by their span in their file.
+macro_rules! located {
+    ($($ty:ty => |$f:ident| $in_test:expr;)*) => {$(
+        impl Located for $ty {
+            fn location_in(&self, file: &FileFacts) -> Location { file.location(self.span) }
+            fn in_test(&self) -> bool { let $f = self; $in_test }
+        }
+    )*};
+}
+
+located! {
+    CallFact => |f| f.context.in_test;
+    MethodCallFact => |f| f.context.in_test;
+    MacroFact => |f| f.context.in_test;
+    FnFact => |f| f.in_test;
+    AttributeFact => |f| f.in_test;
+    UseFact => |f| f.in_test;
+}
+
+impl Located for K8sObject {
+    fn location_in(&self, _: &FileFacts) -> Location {
+        self.location.clone()
+    }
+    fn in_test(&self) -> bool {
+        false
+    }
+}
+
+impl Located for ComposeService {
+    fn location_in(&self, _: &FileFacts) -> Location {
+        self.location.clone()
+    }
+    fn in_test(&self) -> bool {
+        false
+    }
+}
+
+impl<T: Located> Fact<T> {
+    pub fn location(&self) -> Location {
+        self.item().location_in(&self.file.facts)
+    }
+
+    /// In test-only code: the fact's own context, or a test-only file.
+    pub fn in_test(&self) -> bool {
+        self.item().in_test() || self.file.info.test_only
     }
 }
 

@@ -1,6 +1,6 @@
 //! The facts extracted from one file: plain data, what the code *says*, not what it means.
 
-use super::{Compose, Dockerfile, K8sObject, Location, Symbol};
+use super::{Compose, Dockerfile, K8sObject, LineTable, Location, Span, Symbol};
 use crate::extract::CommentStyle;
 use serde::ser::{SerializeMap, SerializeStruct, Serializer};
 use serde::Serialize;
@@ -135,7 +135,8 @@ pub struct UseFact {
     /// The inline module (`a::b` for `mod a { mod b { use ..; } }`), empty at file level.
     pub module: Symbol,
     pub in_test: bool,
-    pub location: Location,
+    #[serde(skip)]
+    pub span: Span,
 }
 
 /// A path in a type, an expression, a pattern or a trait bound that names something through a
@@ -148,7 +149,8 @@ pub struct PathFact {
     /// The inline module it is written in, empty at file level.
     pub module: Symbol,
     pub in_test: bool,
-    pub location: Location,
+    #[serde(skip)]
+    pub span: Span,
 }
 
 /// A call of a path: `foo::bar(..)`.
@@ -167,7 +169,8 @@ pub struct CallFact {
     pub args: ArgumentRange,
     #[serde(flatten)]
     pub context: CodeContext,
-    pub location: Location,
+    #[serde(skip)]
+    pub span: Span,
 }
 
 /// A method call: `receiver.name(..)`.
@@ -186,8 +189,9 @@ pub struct MethodCallFact {
     pub args: ArgumentRange,
     #[serde(flatten)]
     pub context: CodeContext,
-    /// The method name.
-    pub location: Location,
+    /// The method name to the closing parenthesis.
+    #[serde(skip)]
+    pub span: Span,
 }
 
 /// A macro invocation: `tokio::select! { .. }`.
@@ -198,7 +202,8 @@ pub struct MacroFact {
     pub name: Symbol,
     #[serde(flatten)]
     pub context: CodeContext,
-    pub location: Location,
+    #[serde(skip)]
+    pub span: Span,
 }
 
 /// A fn item or method.
@@ -215,7 +220,8 @@ pub struct FnFact {
     pub attributes: Box<[Symbol]>,
     pub in_test: bool,
     /// From the start of the signature to the end of the name: `async fn main`.
-    pub location: Location,
+    #[serde(skip)]
+    pub span: Span,
 }
 
 /// An outer attribute on an item or fn: `#[get("/orders")]`.
@@ -232,7 +238,8 @@ pub struct AttributeFact {
     /// The inline module, empty at file level.
     pub module: Symbol,
     pub in_test: bool,
-    pub location: Location,
+    #[serde(skip)]
+    pub span: Span,
 }
 
 /// An out-of-line module declaration, `mod x;`: where the module's file is, and whether it is
@@ -245,8 +252,26 @@ pub struct ModDecl {
     /// `#[path = ".."]`, relative to the declaring file's directory.
     pub path_attr: Option<Symbol>,
     pub in_test: bool,
-    pub location: Location,
+    #[serde(skip)]
+    pub span: Span,
 }
+
+/// A code fact: where it sits in its file.
+pub trait Spanned {
+    fn span(&self) -> Span;
+}
+
+macro_rules! spanned {
+    ($($ty:ty),*) => {$(
+        impl Spanned for $ty {
+            fn span(&self) -> Span {
+                self.span
+            }
+        }
+    )*};
+}
+
+spanned!(UseFact, PathFact, CallFact, MethodCallFact, MacroFact, FnFact, AttributeFact, ModDecl);
 
 /// Everything extracted from one Rust source file.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -261,6 +286,8 @@ pub struct RustFacts {
     pub paths: Vec<PathFact>,
     /// The arguments of all calls and method calls, each call's an [`ArgumentRange`] of them.
     pub arguments: Vec<Argument>,
+    /// Turns the facts' spans into locations.
+    pub lines: LineTable,
 }
 
 impl RustFacts {
@@ -293,7 +320,7 @@ impl RustFacts {
 
     /// Drops the spare capacity extraction left: the facts stay in memory for the whole run.
     pub fn shrink_to_fit(&mut self) {
-        let RustFacts { uses, calls, method_calls, macros, fns, attributes, modules, paths, arguments } = self;
+        let RustFacts { uses, calls, method_calls, macros, fns, attributes, modules, paths, arguments, lines } = self;
         fit_exactly(uses);
         fit_exactly(calls);
         fit_exactly(method_calls);
@@ -303,46 +330,81 @@ impl RustFacts {
         fit_exactly(modules);
         fit_exactly(paths);
         fit_exactly(arguments);
+        lines.shrink_to_fit();
     }
 }
 
-/// A call or method call as `guardrail facts` writes it: the fact with its arguments.
+/// A code fact as `guardrail facts` writes it: with its location and, for calls, arguments.
 #[derive(Serialize)]
-struct WithArguments<'a, T> {
+struct Written<'a, T> {
     #[serde(flatten)]
     fact: &'a T,
     #[serde(skip_serializing_if = "Option::is_none")]
     receiver_args: Option<Vec<&'a Literal>>,
     #[serde(flatten)]
-    args: Arguments<'a>,
+    args: Option<Arguments<'a>>,
+    location: Location,
 }
 
-impl Serialize for RustFacts {
+impl Serialize for FileFacts {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let RustFacts { uses, calls, method_calls, macros, fns, attributes, modules, paths, arguments: _ } = self;
-        let calls: Vec<_> = calls
-            .iter()
-            .map(|fact| WithArguments { fact, receiver_args: None, args: self.arguments(fact.args) })
-            .collect();
-        let method_calls: Vec<_> = method_calls
-            .iter()
-            .map(|fact| WithArguments {
-                fact,
-                receiver_args: Some(self.arguments(fact.receiver_args).values().collect()),
-                args: self.arguments(fact.args),
-            })
-            .collect();
-        let mut out = serializer.serialize_struct("RustFacts", 8)?;
-        out.serialize_field("uses", uses)?;
-        out.serialize_field("calls", &calls)?;
-        out.serialize_field("method_calls", &method_calls)?;
-        out.serialize_field("macros", macros)?;
-        out.serialize_field("fns", fns)?;
-        out.serialize_field("attributes", attributes)?;
-        out.serialize_field("modules", modules)?;
-        out.serialize_field("paths", paths)?;
+        let FileFacts { path, kind, lines, rust, kubernetes, dockerfile, compose, suppressions, problems, notes } =
+            self;
+        let mut out = serializer.serialize_struct("FileFacts", 10)?;
+        out.serialize_field("path", path)?;
+        out.serialize_field("kind", kind)?;
+        out.serialize_field("lines", lines)?;
+        if !rust.is_empty() {
+            out.serialize_field("rust", &WrittenRust(self))?;
+        }
+        if !kubernetes.is_empty() {
+            out.serialize_field("kubernetes", kubernetes)?;
+        }
+        if dockerfile.is_some() {
+            out.serialize_field("dockerfile", dockerfile)?;
+        }
+        if compose.is_some() {
+            out.serialize_field("compose", compose)?;
+        }
+        out.serialize_field("suppressions", suppressions)?;
+        out.serialize_field("problems", problems)?;
+        out.serialize_field("notes", notes)?;
         out.end()
     }
+}
+
+/// The Rust facts of a file, each with its location.
+struct WrittenRust<'a>(&'a FileFacts);
+
+impl Serialize for WrittenRust<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let file = self.0;
+        let rust = &file.rust;
+        let mut calls = written(file, &rust.calls);
+        for call in &mut calls {
+            call.args = Some(rust.arguments(call.fact.args));
+        }
+        let mut method_calls = written(file, &rust.method_calls);
+        for call in &mut method_calls {
+            call.receiver_args = Some(rust.arguments(call.fact.receiver_args).values().collect());
+            call.args = Some(rust.arguments(call.fact.args));
+        }
+        let mut out = serializer.serialize_struct("RustFacts", 8)?;
+        out.serialize_field("uses", &written(file, &rust.uses))?;
+        out.serialize_field("calls", &calls)?;
+        out.serialize_field("method_calls", &method_calls)?;
+        out.serialize_field("macros", &written(file, &rust.macros))?;
+        out.serialize_field("fns", &written(file, &rust.fns))?;
+        out.serialize_field("attributes", &written(file, &rust.attributes))?;
+        out.serialize_field("modules", &written(file, &rust.modules))?;
+        out.serialize_field("paths", &written(file, &rust.paths))?;
+        out.end()
+    }
+}
+
+fn written<'a, T: Spanned>(file: &FileFacts, facts: &'a [T]) -> Vec<Written<'a, T>> {
+    let write = |fact: &'a T| Written { fact, receiver_args: None, args: None, location: file.location(fact.span()) };
+    facts.iter().map(write).collect()
 }
 
 /// Moves `items` to an allocation of exactly their size. `Vec::shrink_to_fit` is not enough for
@@ -399,19 +461,15 @@ impl FileKind {
 }
 
 /// The result of extracting one file: pure data, a function of (path, kind, bytes) alone.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct FileFacts {
     pub path: Symbol,
     pub kind: FileKind,
     /// Lines of text, for summaries.
     pub lines: u32,
-    #[serde(skip_serializing_if = "RustFacts::is_empty")]
     pub rust: RustFacts,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub kubernetes: Vec<K8sObject>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub dockerfile: Option<Dockerfile>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub compose: Option<Compose>,
     pub suppressions: Vec<Suppression>,
     /// Problems that make the run untrustworthy (exit 2).
@@ -421,6 +479,11 @@ pub struct FileFacts {
 }
 
 impl FileFacts {
+    /// The location of a span of this file's Rust facts.
+    pub fn location(&self, span: Span) -> Location {
+        self.rust.lines.location(self.path, span)
+    }
+
     pub fn new(path: Symbol, kind: FileKind) -> Self {
         FileFacts {
             path,

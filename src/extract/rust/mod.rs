@@ -4,7 +4,7 @@ mod imports;
 mod macros;
 mod visitor;
 
-use crate::facts::{LineIndex, Location, Problem, RustFacts, Symbol};
+use crate::facts::{LineIndex, LineTable, Location, Problem, RustFacts, Symbol};
 
 /// Brackets nested deeper than this are refused before parsing: the parser recurses per level.
 const MAX_NESTING: usize = 256;
@@ -21,9 +21,9 @@ pub fn extract(path: Symbol, text: &str) -> Result<RustFacts, Problem> {
     let result = match syn::parse_file(text) {
         Ok(file) => {
             let scopes = imports::Scopes::collect(&file);
-            let mut visitor = visitor::FactVisitor::new(path, &index, &scopes);
+            let mut visitor = visitor::FactVisitor::new(&index, &scopes);
             syn::visit::Visit::visit_file(&mut visitor, &file);
-            Ok(visitor.into_facts())
+            Ok(visitor.into_facts(LineTable::new(text)))
         }
         Err(error) => {
             let start = error.span().start();

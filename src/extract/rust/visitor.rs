@@ -1,11 +1,11 @@
 //! One walk over a file's AST that records calls, method calls, macros, fns, attributes and
-//! `use` items, each with its resolved path, its async and test context and its location.
+//! `use` items, each with its resolved path, its async and test context and its span.
 
 use super::imports::{flatten, Scope, Scopes};
 use super::macros::{parse_body, Body};
 use crate::facts::{
-    Argument, ArgumentRange, AttributeFact, CallFact, CodeContext, FnFact, LineIndex, Literal, Location, MacroFact,
-    MethodCallFact, RareList, RustFacts, Symbol, UseFact,
+    self, Argument, ArgumentRange, AttributeFact, CallFact, CodeContext, FnFact, LineIndex, LineTable, Literal,
+    MacroFact, MethodCallFact, RareList, RustFacts, Symbol, UseFact,
 };
 use proc_macro2::Span;
 use std::borrow::Cow;
@@ -23,7 +23,6 @@ struct Frame {
 }
 
 pub struct FactVisitor<'a> {
-    path: Symbol,
     index: &'a LineIndex<'a>,
     scopes: &'a Scopes,
     /// The scope of the current inline module, looked up when the module changes.
@@ -45,9 +44,8 @@ pub struct FactVisitor<'a> {
 }
 
 impl<'a> FactVisitor<'a> {
-    pub fn new(path: Symbol, index: &'a LineIndex<'a>, scopes: &'a Scopes) -> Self {
+    pub fn new(index: &'a LineIndex<'a>, scopes: &'a Scopes) -> Self {
         FactVisitor {
-            path,
             index,
             scopes,
             scope: scopes.scope(""),
@@ -63,14 +61,15 @@ impl<'a> FactVisitor<'a> {
         }
     }
 
-    pub fn into_facts(mut self) -> RustFacts {
+    pub fn into_facts(mut self, lines: LineTable) -> RustFacts {
+        self.facts.lines = lines;
         self.facts.shrink_to_fit();
         self.facts
     }
 
-    fn location(&self, start: Span, end: Span) -> Location {
+    fn span(&self, start: Span, end: Span) -> facts::Span {
         let (start, end) = (start.start(), end.end());
-        self.index.location(self.path, (start.line as u32, start.column), (end.line as u32, end.column))
+        self.index.span((start.line as u32, start.column), (end.line as u32, end.column))
     }
 
     fn set_module_key(&mut self) {
@@ -79,8 +78,8 @@ impl<'a> FactVisitor<'a> {
         self.scope = self.scopes.scope(&self.module_key);
     }
 
-    fn span_location(&self, span: Span) -> Location {
-        self.location(span, span)
+    fn span_of(&self, span: Span) -> facts::Span {
+        self.span(span, span)
     }
 
     fn in_test(&self) -> bool {
@@ -203,7 +202,7 @@ impl<'a> FactVisitor<'a> {
             module: self.module_symbol,
             attributes,
             in_test: self.in_test(),
-            location: self.location(start, sig.ident.span()),
+            span: self.span(start, sig.ident.span()),
         });
         attrs.iter().for_each(|attr| self.record_attribute(attr, Some(&sig.ident)));
     }
@@ -223,7 +222,7 @@ impl<'a> FactVisitor<'a> {
             resolved,
             module: self.module_symbol,
             in_test: self.in_test(),
-            location: self.location(path_start(path), path_end(path)),
+            span: self.span(path_start(path), path_end(path)),
         });
     }
 
@@ -404,7 +403,7 @@ impl<'ast> Visit<'ast> for FactVisitor<'_> {
                 inline: self.module_symbol,
                 path_attr,
                 in_test: self.in_test(),
-                location: self.span_location(item.ident.span()),
+                span: self.span_of(item.ident.span()),
             });
         }
         self.module.push(item.ident.to_string());
@@ -417,7 +416,7 @@ impl<'ast> Visit<'ast> for FactVisitor<'_> {
     fn visit_item_use(&mut self, item: &'ast syn::ItemUse) {
         let mut imports = Vec::new();
         flatten(&item.tree, &mut Vec::new(), &mut imports);
-        let location = self.location(item.span(), item.span());
+        let span = self.span_of(item.span());
         for import in imports {
             let path = Symbol::intern(&self.resolve_text(&import.path.join("::")));
             self.facts.uses.push(UseFact {
@@ -427,7 +426,7 @@ impl<'ast> Visit<'ast> for FactVisitor<'_> {
                 is_pub: !matches!(item.vis, Visibility::Inherited),
                 module: self.module_symbol,
                 in_test: self.in_test(),
-                location: location.clone(),
+                span,
             });
         }
     }
@@ -492,7 +491,7 @@ impl<'ast> Visit<'ast> for FactVisitor<'_> {
                     name,
                     args,
                     context: self.context(),
-                    location: self.location(path_start(&func.path), call.paren_token.span.close()),
+                    span: self.span(path_start(&func.path), call.paren_token.span.close()),
                 });
             }
         }
@@ -511,7 +510,7 @@ impl<'ast> Visit<'ast> for FactVisitor<'_> {
             receiver_args,
             args,
             context: self.context(),
-            location: self.location(call.method.span(), call.paren_token.span.close()),
+            span: self.span(call.method.span(), call.paren_token.span.close()),
         });
         visit::visit_expr_method_call(self, call);
     }
@@ -529,7 +528,7 @@ impl<'ast> Visit<'ast> for FactVisitor<'_> {
             resolved,
             name,
             context: self.context(),
-            location: self.location(path_start(&mac.path), mac.delimiter.span().close()),
+            span: self.span(path_start(&mac.path), mac.delimiter.span().close()),
         });
         self.visit_macro_body(mac);
     }
@@ -571,7 +570,7 @@ impl FactVisitor<'_> {
             item: item.map(|i| self.ident_symbol(i)),
             module: self.module_symbol,
             in_test: self.in_test(),
-            location: self.span_location(attr.span()),
+            span: self.span_of(attr.span()),
         });
     }
 }
