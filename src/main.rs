@@ -20,7 +20,9 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 // A run makes millions of small allocations from several threads (facts, syntax trees, script
-// values); mimalloc makes them several times cheaper than the system allocator.
+// values); mimalloc makes them several times cheaper than the system allocator. Its version 2
+// (the `v2` feature) holds less memory than version 3 for guardrail's mix and is no slower
+// (BENCHMARKS.md).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -1,5 +1,5 @@
-//! The text of reported files, read once each, for code frames and fingerprints. Extraction
-//! does not keep file texts: only the few files with findings are read again.
+//! The text of reported files, for code frames and fingerprints. Extraction does not keep
+//! file texts: only the few files with findings are read again, when they are reported.
 
 use crate::facts::Symbol;
 use std::collections::HashMap;
@@ -8,28 +8,37 @@ use std::sync::{Arc, Mutex};
 
 pub struct Sources {
     root: PathBuf,
-    texts: Mutex<HashMap<Symbol, Option<Arc<str>>>>,
+    /// Texts that are not files under the root: policies, stdin.
+    inserted: Mutex<HashMap<Symbol, Arc<str>>>,
+    /// The file read last. Findings are reported in path order, so keeping one file reads each
+    /// about once, and a run with findings in thousands of files holds one text at a time.
+    last: Mutex<Option<(Symbol, Option<Arc<str>>)>>,
 }
 
 impl Sources {
     pub fn new(root: impl Into<PathBuf>) -> Self {
-        Sources { root: root.into(), texts: Mutex::default() }
+        Sources { root: root.into(), inserted: Mutex::default(), last: Mutex::default() }
     }
 
     /// Adds a text that is not a file under the root (a built-in policy, stdin).
     pub fn insert(&self, path: Symbol, text: Arc<str>) {
-        self.texts.lock().unwrap_or_else(|e| e.into_inner()).insert(path, Some(text));
+        self.inserted.lock().unwrap_or_else(|e| e.into_inner()).insert(path, text);
     }
 
     /// The text of `path` (relative to the root), if it can be read as UTF-8.
     pub fn get(&self, path: Symbol) -> Option<Arc<str>> {
-        let mut texts = self.texts.lock().unwrap_or_else(|e| e.into_inner());
-        texts
-            .entry(path)
-            .or_insert_with(|| {
-                let text = std::fs::read_to_string(self.root.join(path.as_str())).ok()?;
-                Some(Arc::from(text.strip_prefix('\u{feff}').unwrap_or(&text)))
-            })
-            .clone()
+        if let Some(text) = self.inserted.lock().unwrap_or_else(|e| e.into_inner()).get(&path) {
+            return Some(text.clone());
+        }
+        let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((read, text)) = &*last {
+            if *read == path {
+                return text.clone();
+            }
+        }
+        let text = std::fs::read_to_string(self.root.join(path.as_str())).ok();
+        let text: Option<Arc<str>> = text.map(|text| Arc::from(text.strip_prefix('\u{feff}').unwrap_or(&text)));
+        *last = Some((path, text.clone()));
+        text
     }
 }
