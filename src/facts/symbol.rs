@@ -8,8 +8,9 @@
 
 use foldhash::fast::FixedState;
 use serde::{Serialize, Serializer};
-use std::collections::HashMap;
-use std::hash::BuildHasher;
+use std::borrow::Borrow;
+use std::collections::HashSet;
+use std::hash::{BuildHasher, Hash, Hasher};
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{LazyLock, Mutex, OnceLock, PoisonError};
@@ -29,9 +30,27 @@ const SHARDS: usize = 64;
 const FIRST_CHUNK_BITS: u32 = 10;
 const CHUNKS: usize = 33 - FIRST_CHUNK_BITS as usize;
 
+/// A symbol in its shard's table, found by its text: it hashes and compares as its text does
+/// (one symbol per text), so the table holds four bytes per entry rather than the text's
+/// reference beside the symbol.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Interned(Symbol);
+
+impl Hash for Interned {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.0.as_str().hash(state);
+    }
+}
+
+impl Borrow<str> for Interned {
+    fn borrow(&self) -> &str {
+        self.0.as_str()
+    }
+}
+
 struct Interner {
     hasher: FixedState,
-    shards: Vec<Mutex<HashMap<&'static str, Symbol, FixedState>>>,
+    shards: Vec<Mutex<HashSet<Interned, FixedState>>>,
     chunks: [OnceLock<Box<[OnceLock<&'static str>]>>; CHUNKS],
     next: AtomicU32,
 }
@@ -56,13 +75,13 @@ fn slot(id: u32) -> (usize, usize) {
 }
 
 impl Interner {
-    fn shard(&self, text: &str) -> &Mutex<HashMap<&'static str, Symbol, FixedState>> {
+    fn shard(&self, text: &str) -> &Mutex<HashSet<Interned, FixedState>> {
         &self.shards[self.hasher.hash_one(text) as usize % SHARDS]
     }
 
     fn intern(&self, text: &str) -> Symbol {
         let mut shard = self.shard(text).lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(&symbol) = shard.get(text) {
+        if let Some(&Interned(symbol)) = shard.get(text) {
             return symbol;
         }
         let id = self.next.fetch_add(1, Ordering::Relaxed);
@@ -73,12 +92,12 @@ impl Interner {
         // The slot is filled before the symbol exists anywhere, so every reader finds it.
         let _ = chunk[position].set(stored);
         let symbol = Symbol::from_id(id);
-        shard.insert(stored, symbol);
+        shard.insert(Interned(symbol));
         symbol
     }
 
     fn lookup(&self, text: &str) -> Option<Symbol> {
-        self.shard(text).lock().unwrap_or_else(PoisonError::into_inner).get(text).copied()
+        self.shard(text).lock().unwrap_or_else(PoisonError::into_inner).get(text).map(|interned| interned.0)
     }
 
     fn resolve(&self, symbol: Symbol) -> &'static str {
@@ -108,6 +127,10 @@ impl Symbol {
     }
 
     pub fn as_str(self) -> &'static str {
+        // Without the table: interning the empty string, as the table is made, hashes it.
+        if self == Symbol::default() {
+            return "";
+        }
         INTERNER.resolve(self)
     }
 }
