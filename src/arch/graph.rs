@@ -117,17 +117,25 @@ impl ArchGraph {
                 continue;
             }
             let rust = &file.facts.rust;
-            let references = (rust.uses.iter().map(|u| (&u.path, &u.module, u.in_test, u.span)))
-                .chain(rust.paths.iter().map(|p| (&p.resolved, &p.module, p.in_test, p.span)))
-                .chain(rust.calls.iter().map(|c| (&c.resolved, &c.context.module, c.context.in_test, c.span)))
-                .chain(rust.macros.iter().map(|m| (&m.resolved, &m.context.module, m.context.in_test, m.span)))
-                .chain(rust.attributes.iter().map(|a| (&a.resolved, &a.module, a.in_test, a.span)));
+            let references = (rust.uses.iter().map(|u| (u.path, u.module, u.in_test, u.span)))
+                .chain(rust.paths.iter().map(|p| (p.resolved, p.module, p.in_test, p.span)))
+                .chain(
+                    rust.calls
+                        .iter()
+                        .map(|c| (c.resolved, c.context, c.span))
+                        .chain(rust.macros.iter().map(|m| (m.resolved, m.context, m.span)))
+                        .map(|(resolved, context, span)| {
+                            let context = rust.context(context);
+                            (resolved, context.module, context.in_test, span)
+                        }),
+                )
+                .chain(rust.attributes.iter().map(|a| (a.resolved, a.module, a.in_test, a.span)));
             for (path, inner, in_test, span) in references {
                 if in_test && !architecture.test_code {
                     continue;
                 }
-                let from = inline(module, inner);
-                let Some((to, external)) = self.target(path, &externals) else { continue };
+                let from = inline(module, &inner);
+                let Some((to, external)) = self.target(&path, &externals) else { continue };
                 if to == from {
                     continue;
                 }

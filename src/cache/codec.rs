@@ -11,9 +11,9 @@
 //! [`Corrupt`], which makes the entry a miss.
 
 use crate::facts::{
-    Argument, ArgumentRange, AttributeFact, CallFact, CodeContext, FileFacts, FileKind, FnFact, LineTable, Literal,
-    Location, MacroFact, MethodCallFact, ModDecl, PathFact, Problem, RareList, RustFacts, Span, Suppression, Symbol,
-    UseFact,
+    Argument, ArgumentRange, AttributeFact, CallFact, CodeContext, ContextId, FileFacts, FileKind, FnFact, LineTable,
+    Literal, Location, MacroFact, MethodCallFact, ModDecl, PathFact, Problem, RareList, RustFacts, Span, Suppression,
+    Symbol, UseFact,
 };
 use std::collections::HashMap;
 
@@ -327,6 +327,15 @@ impl Codec for LineTable {
     }
 }
 
+impl Codec for ContextId {
+    fn encode<'a>(&'a self, out: &mut Writer<'a>) {
+        self.0.encode(out);
+    }
+    fn decode(input: &mut Reader<'_>) -> Result<Self, Corrupt> {
+        u32::decode(input).map(ContextId)
+    }
+}
+
 /// Implements [`Codec`] for a struct from the list of its fields, which must be complete: the
 /// struct is destructured and rebuilt without `..`. A decoded value that fails the optional
 /// `checked by` predicate is [`Corrupt`].
@@ -361,8 +370,8 @@ codec_struct!(AttributeFact { written, resolved, name, args, tokens, item, modul
 codec_struct!(ModDecl { name, inline, path_attr, in_test, span });
 codec_struct!(ArgumentRange { start, len });
 codec_struct!(Span { start, end });
-codec_struct!(RustFacts { uses, calls, method_calls, macros, fns, attributes, modules, paths, arguments, lines }
-    checked by RustFacts::arguments_are_in_range);
+codec_struct!(RustFacts { uses, calls, method_calls, macros, fns, attributes, modules, paths, arguments, contexts, lines }
+    checked by RustFacts::is_consistent);
 codec_struct!(Suppression { rule, reason, target_line, target_end_line, location });
 codec_struct!(Problem { location, message });
 

@@ -291,13 +291,18 @@ async fn main() {
     }
 
     #[test]
-    fn an_entry_whose_calls_point_past_their_arguments_is_a_miss() {
+    fn an_entry_whose_calls_point_past_their_arguments_or_contexts_is_a_miss() {
         let mut facts = extracted("src/main.rs", SOURCE);
         assert!(!facts.rust.arguments.is_empty());
         facts.rust.calls[0].args.len = facts.rust.arguments.len() as u32 + 1;
         let entry = encode_entry(&facts, SOURCE.as_bytes());
         assert!(decode_entry(&entry, facts.path, SOURCE.as_bytes()).is_none());
         facts.rust.calls[0].args.len = 0;
+        let context = facts.rust.macros[0].context;
+        facts.rust.macros[0].context = crate::facts::ContextId(facts.rust.contexts.len() as u32);
+        let entry = encode_entry(&facts, SOURCE.as_bytes());
+        assert!(decode_entry(&entry, facts.path, SOURCE.as_bytes()).is_none());
+        facts.rust.macros[0].context = context;
         let entry = encode_entry(&facts, SOURCE.as_bytes());
         assert_eq!(decode_entry(&entry, facts.path, SOURCE.as_bytes()), Some(facts));
     }

@@ -6,7 +6,7 @@
 use super::report::PolicyContext;
 use crate::facts::Table;
 use crate::facts::{
-    AttributeFact, Binary, CallFact, CodeContext, Fact, FactKind, Facts, FnFact, Literal, Located, Location, MacroFact,
+    AttributeFact, Binary, CallFact, Fact, FactKind, Facts, FnFact, InContext, Literal, Located, Location, MacroFact,
     MethodCallFact, Package, Symbol, UseFact,
 };
 use rhai::{Array, Dynamic, Engine, ImmutableString};
@@ -87,10 +87,10 @@ pub(super) fn register_located<T: Located>(engine: &mut Engine, name: &str) {
 }
 
 /// The getters of code facts that sit inside a fn: `in_async`, `function`.
-fn register_context<T: FactKind>(engine: &mut Engine, context: fn(&T) -> &CodeContext) {
+fn register_context<T: InContext>(engine: &mut Engine) {
     engine
-        .register_get("in_async", move |f: &mut Fact<T>| context(f.item()).in_async)
-        .register_get("function", move |f: &mut Fact<T>| optional(context(f.item()).function.as_deref()));
+        .register_get("in_async", |f: &mut Fact<T>| f.context().in_async)
+        .register_get("function", |f: &mut Fact<T>| optional(f.context().function.as_deref()));
 }
 
 fn register_fact_types(engine: &mut Engine) {
@@ -111,7 +111,7 @@ fn register_fact_types(engine: &mut Engine) {
     });
 
     register_located::<CallFact>(engine, "Call");
-    register_context::<CallFact>(engine, |c| &c.context);
+    register_context::<CallFact>(engine);
     engine
         .register_get("name", |c: &mut Fact<CallFact>| text(&c.item().name))
         .register_get("written", |c: &mut Fact<CallFact>| text(&c.item().written))
@@ -121,7 +121,7 @@ fn register_fact_types(engine: &mut Engine) {
         .register_get("arg_roots", |c: &mut Fact<CallFact>| optionals(c.args().roots()));
 
     register_located::<MethodCallFact>(engine, "MethodCall");
-    register_context::<MethodCallFact>(engine, |c| &c.context);
+    register_context::<MethodCallFact>(engine);
     engine
         .register_get("name", |c: &mut Fact<MethodCallFact>| text(&c.item().name))
         .register_get("receiver_root", |c: &mut Fact<MethodCallFact>| optional(c.item().receiver_root.as_deref()))
@@ -130,7 +130,7 @@ fn register_fact_types(engine: &mut Engine) {
         .register_get("arg_roots", |c: &mut Fact<MethodCallFact>| optionals(c.args().roots()));
 
     register_located::<MacroFact>(engine, "Macro");
-    register_context::<MacroFact>(engine, |m| &m.context);
+    register_context::<MacroFact>(engine);
     engine
         .register_get("name", |m: &mut Fact<MacroFact>| text(&m.item().name))
         .register_get("written", |m: &mut Fact<MacroFact>| text(&m.item().written))

@@ -86,7 +86,7 @@ impl Routers {
     fn nest_prefixes(&self, site: &Fact<MethodCallFact>, depth: usize) -> Vec<String> {
         let inline: String =
             around(&self.nests, &site.location()).iter().filter_map(|nest| string(nest.args().value(0))).collect();
-        let function = site.item().context.function.filter(|_| depth <= MAX_NEST_DEPTH);
+        let function = site.context().function.filter(|_| depth <= MAX_NEST_DEPTH);
         let Some(function) = function else { return vec![inline] };
         let mut mounted = Vec::new();
         for nest in &self.nests {

@@ -77,48 +77,63 @@ impl<T: FactKind> Fact<T> {
     }
 }
 
-/// A fact with a place in a file, as policies and reports see it.
+/// A fact with a place in a file, as policies and reports see it. `file` holds the facts of
+/// the file the fact was found in.
 pub trait Located: FactKind {
-    /// Where the fact is; `file` holds the facts of the file it was found in.
     fn location_in(&self, file: &FileFacts) -> Location;
     /// In test-only code, as far as the fact itself tells (its file may be test-only too).
-    fn in_test(&self) -> bool;
+    fn in_test_in(&self, file: &FileFacts) -> bool;
 }
 
 /// Code facts: located by their span in their file.
 macro_rules! located {
-    ($($ty:ty => |$f:ident| $in_test:expr;)*) => {$(
+    ($($ty:ty => |$f:ident, $file:ident| $in_test:expr;)*) => {$(
         impl Located for $ty {
             fn location_in(&self, file: &FileFacts) -> Location { file.location(self.span) }
-            fn in_test(&self) -> bool { let $f = self; $in_test }
+            fn in_test_in(&self, $file: &FileFacts) -> bool { let $f = self; $in_test }
         }
     )*};
 }
 
 located! {
-    CallFact => |f| f.context.in_test;
-    MethodCallFact => |f| f.context.in_test;
-    MacroFact => |f| f.context.in_test;
-    FnFact => |f| f.in_test;
-    AttributeFact => |f| f.in_test;
-    UseFact => |f| f.in_test;
+    CallFact => |f, file| file.rust.context(f.context).in_test;
+    MethodCallFact => |f, file| file.rust.context(f.context).in_test;
+    MacroFact => |f, file| file.rust.context(f.context).in_test;
+    FnFact => |f, _file| f.in_test;
+    AttributeFact => |f, _file| f.in_test;
+    UseFact => |f, _file| f.in_test;
 }
 
-impl Located for K8sObject {
-    fn location_in(&self, _: &FileFacts) -> Location {
-        self.location.clone()
-    }
-    fn in_test(&self) -> bool {
-        false
-    }
+/// Deployment facts: located where their document put them; never test code.
+macro_rules! located_in_documents {
+    ($($ty:ty),*) => {$(
+        impl Located for $ty {
+            fn location_in(&self, _: &FileFacts) -> Location { self.location.clone() }
+            fn in_test_in(&self, _: &FileFacts) -> bool { false }
+        }
+    )*};
 }
 
-impl Located for ComposeService {
-    fn location_in(&self, _: &FileFacts) -> Location {
-        self.location.clone()
-    }
-    fn in_test(&self) -> bool {
-        false
+located_in_documents!(K8sObject, ComposeService);
+
+/// Facts that sit inside code: calls, method calls, macros.
+pub trait InContext: FactKind {
+    fn context_id(&self) -> ContextId;
+}
+
+macro_rules! in_context {
+    ($($ty:ty),*) => {$(
+        impl InContext for $ty {
+            fn context_id(&self) -> ContextId { self.context }
+        }
+    )*};
+}
+
+in_context!(CallFact, MethodCallFact, MacroFact);
+
+impl<T: InContext> Fact<T> {
+    pub fn context(&self) -> &CodeContext {
+        self.file.facts.rust.context(self.item().context_id())
     }
 }
 
@@ -129,7 +144,7 @@ impl<T: Located> Fact<T> {
 
     /// In test-only code: the fact's own context, or a test-only file.
     pub fn in_test(&self) -> bool {
-        self.item().in_test() || self.file.info.test_only
+        self.item().in_test_in(&self.file.facts) || self.file.info.test_only
     }
 }
 

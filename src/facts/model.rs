@@ -108,8 +108,13 @@ impl<T: Serialize> Serialize for RareList<T> {
     }
 }
 
+/// Which of its file's [`RustFacts::contexts`] a call, method call or macro sits in: calls in
+/// one fn share their context, so each holds four bytes rather than twelve.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ContextId(pub u32);
+
 /// Where in the code a fact sits, as policies need it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize)]
 pub struct CodeContext {
     /// The innermost fn, closure or block is `async`.
     pub in_async: bool,
@@ -167,8 +172,9 @@ pub struct CallFact {
     /// Written out by [`RustFacts`], which holds the values.
     #[serde(skip)]
     pub args: ArgumentRange,
-    #[serde(flatten)]
-    pub context: CodeContext,
+    /// Written out by [`RustFacts`], which holds the contexts.
+    #[serde(skip)]
+    pub context: ContextId,
     #[serde(skip)]
     pub span: Span,
 }
@@ -187,8 +193,9 @@ pub struct MethodCallFact {
     /// Written out by [`RustFacts`], which holds the values.
     #[serde(skip)]
     pub args: ArgumentRange,
-    #[serde(flatten)]
-    pub context: CodeContext,
+    /// Written out by [`RustFacts`], which holds the contexts.
+    #[serde(skip)]
+    pub context: ContextId,
     /// The method name to the closing parenthesis.
     #[serde(skip)]
     pub span: Span,
@@ -200,8 +207,9 @@ pub struct MacroFact {
     pub written: Symbol,
     pub resolved: Symbol,
     pub name: Symbol,
-    #[serde(flatten)]
-    pub context: CodeContext,
+    /// Written out by [`RustFacts`], which holds the contexts.
+    #[serde(skip)]
+    pub context: ContextId,
     #[serde(skip)]
     pub span: Span,
 }
@@ -286,6 +294,8 @@ pub struct RustFacts {
     pub paths: Vec<PathFact>,
     /// The arguments of all calls and method calls, each call's an [`ArgumentRange`] of them.
     pub arguments: Vec<Argument>,
+    /// The contexts of the calls, method calls and macros, each once.
+    pub contexts: Vec<CodeContext>,
     /// Turns the facts' spans into locations.
     pub lines: LineTable,
 }
@@ -303,13 +313,26 @@ impl RustFacts {
         ArgumentRange { start: count(start), len: count(self.arguments.len() - start) }
     }
 
-    /// Every call's arguments are within the file's: what a decoded cache entry must hold.
-    pub fn arguments_are_in_range(&self) -> bool {
+    /// Every call's arguments and context are within the file's: what a decoded cache entry
+    /// must hold.
+    pub fn is_consistent(&self) -> bool {
         let within = |range: ArgumentRange| {
             (range.start as usize).checked_add(range.len as usize).is_some_and(|end| end <= self.arguments.len())
         };
-        self.calls.iter().all(|call| within(call.args))
-            && self.method_calls.iter().all(|call| within(call.args) && within(call.receiver_args))
+        let known = |context: ContextId| (context.0 as usize) < self.contexts.len();
+        self.calls.iter().all(|call| within(call.args) && known(call.context))
+            && self
+                .method_calls
+                .iter()
+                .all(|call| within(call.args) && within(call.receiver_args) && known(call.context))
+            && self.macros.iter().all(|mac| known(mac.context))
+    }
+
+    /// The context `id` stands for; the default if it is not one of this file's.
+    pub fn context(&self, id: ContextId) -> &CodeContext {
+        static NONE: CodeContext =
+            CodeContext { in_async: false, in_test: false, function: None, module: Symbol::EMPTY };
+        self.contexts.get(id.0 as usize).unwrap_or(&NONE)
     }
 
     /// The arguments `range` stands for; none if it is not within this file's.
@@ -320,7 +343,19 @@ impl RustFacts {
 
     /// Drops the spare capacity extraction left: the facts stay in memory for the whole run.
     pub fn shrink_to_fit(&mut self) {
-        let RustFacts { uses, calls, method_calls, macros, fns, attributes, modules, paths, arguments, lines } = self;
+        let RustFacts {
+            uses,
+            calls,
+            method_calls,
+            macros,
+            fns,
+            attributes,
+            modules,
+            paths,
+            arguments,
+            contexts,
+            lines,
+        } = self;
         fit_exactly(uses);
         fit_exactly(calls);
         fit_exactly(method_calls);
@@ -330,6 +365,7 @@ impl RustFacts {
         fit_exactly(modules);
         fit_exactly(paths);
         fit_exactly(arguments);
+        fit_exactly(contexts);
         lines.shrink_to_fit();
     }
 }
@@ -343,6 +379,8 @@ struct Written<'a, T> {
     receiver_args: Option<Vec<&'a Literal>>,
     #[serde(flatten)]
     args: Option<Arguments<'a>>,
+    #[serde(flatten)]
+    context: Option<&'a CodeContext>,
     location: Location,
 }
 
@@ -383,17 +421,23 @@ impl Serialize for WrittenRust<'_> {
         let mut calls = written(file, &rust.calls);
         for call in &mut calls {
             call.args = Some(rust.arguments(call.fact.args));
+            call.context = Some(rust.context(call.fact.context));
         }
         let mut method_calls = written(file, &rust.method_calls);
         for call in &mut method_calls {
             call.receiver_args = Some(rust.arguments(call.fact.receiver_args).values().collect());
             call.args = Some(rust.arguments(call.fact.args));
+            call.context = Some(rust.context(call.fact.context));
+        }
+        let mut macros = written(file, &rust.macros);
+        for mac in &mut macros {
+            mac.context = Some(rust.context(mac.fact.context));
         }
         let mut out = serializer.serialize_struct("RustFacts", 8)?;
         out.serialize_field("uses", &written(file, &rust.uses))?;
         out.serialize_field("calls", &calls)?;
         out.serialize_field("method_calls", &method_calls)?;
-        out.serialize_field("macros", &written(file, &rust.macros))?;
+        out.serialize_field("macros", &macros)?;
         out.serialize_field("fns", &written(file, &rust.fns))?;
         out.serialize_field("attributes", &written(file, &rust.attributes))?;
         out.serialize_field("modules", &written(file, &rust.modules))?;
@@ -403,7 +447,13 @@ impl Serialize for WrittenRust<'_> {
 }
 
 fn written<'a, T: Spanned>(file: &FileFacts, facts: &'a [T]) -> Vec<Written<'a, T>> {
-    let write = |fact: &'a T| Written { fact, receiver_args: None, args: None, location: file.location(fact.span()) };
+    let write = |fact: &'a T| Written {
+        fact,
+        receiver_args: None,
+        args: None,
+        context: None,
+        location: file.location(fact.span()),
+    };
     facts.iter().map(write).collect()
 }
 

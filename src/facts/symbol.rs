@@ -116,6 +116,9 @@ impl Symbol {
         self.0.get() - 1
     }
 
+    /// The empty string, as a constant.
+    pub const EMPTY: Symbol = Symbol(NonZeroU32::MIN);
+
     pub fn intern(text: &str) -> Symbol {
         INTERNER.intern(text)
     }
@@ -138,7 +141,7 @@ impl Symbol {
 /// Id 0, interned first.
 impl Default for Symbol {
     fn default() -> Self {
-        Symbol(NonZeroU32::MIN)
+        Symbol::EMPTY
     }
 }
 

@@ -4,8 +4,8 @@
 use super::imports::{flatten, Scope, Scopes};
 use super::macros::{parse_body, Body};
 use crate::facts::{
-    self, Argument, ArgumentRange, AttributeFact, CallFact, CodeContext, FnFact, LineIndex, LineTable, Literal,
-    MacroFact, MethodCallFact, RareList, RustFacts, Symbol, UseFact,
+    self, Argument, ArgumentRange, AttributeFact, CallFact, CodeContext, ContextId, FnFact, LineIndex, LineTable,
+    Literal, MacroFact, MethodCallFact, RareList, RustFacts, Symbol, UseFact,
 };
 use proc_macro2::Span;
 use std::borrow::Cow;
@@ -40,6 +40,8 @@ pub struct FactVisitor<'a> {
     /// module, at its first occurrence — what a dependency graph needs, at a fraction of the cost.
     /// Paths already recorded, by inline module and then by whether in test code.
     seen_paths: foldhash::HashMap<Symbol, [foldhash::HashSet<Symbol>; 2]>,
+    /// The contexts recorded so far, by value.
+    context_ids: foldhash::HashMap<CodeContext, ContextId>,
     facts: RustFacts,
 }
 
@@ -57,6 +59,7 @@ impl<'a> FactVisitor<'a> {
             test_depth: 0,
             block_scopes: Vec::new(),
             seen_paths: Default::default(),
+            context_ids: Default::default(),
             facts: RustFacts::default(),
         }
     }
@@ -86,13 +89,20 @@ impl<'a> FactVisitor<'a> {
         self.test_depth > 0
     }
 
-    fn context(&self) -> CodeContext {
-        CodeContext {
+    /// The current context among the file's, added when first used.
+    fn context(&mut self) -> ContextId {
+        let context = CodeContext {
             in_async: self.frames.last().is_some_and(|frame| frame.is_async),
             in_test: self.in_test(),
             function: self.frames.iter().rev().find_map(|frame| frame.function),
             module: self.module_symbol,
+        };
+        let next = ContextId(self.facts.contexts.len() as u32);
+        let id = *self.context_ids.entry(context).or_insert(next);
+        if id == next {
+            self.facts.contexts.push(context);
         }
+        id
     }
 
     /// Resolves a path written in the current module through the enclosing blocks' imports,
@@ -484,13 +494,14 @@ impl<'ast> Visit<'ast> for FactVisitor<'_> {
             if func.qself.is_none() {
                 let (written, resolved, glob_candidates, name) = self.resolve(&func.path);
                 let args = self.arguments(&call.args);
+                let context = self.context();
                 self.facts.calls.push(CallFact {
                     written,
                     resolved,
                     glob_candidates,
                     name,
                     args,
-                    context: self.context(),
+                    context,
                     span: self.span(path_start(&func.path), call.paren_token.span.close()),
                 });
             }
@@ -504,12 +515,13 @@ impl<'ast> Visit<'ast> for FactVisitor<'_> {
         let receiver_args =
             self.facts.push_arguments(receiver_args.map(|arg| Argument { value: literal(arg), root: None }));
         let args = self.arguments(&call.args);
+        let context = self.context();
         self.facts.method_calls.push(MethodCallFact {
             name: self.ident_symbol(&call.method),
             receiver_root,
             receiver_args,
             args,
-            context: self.context(),
+            context,
             span: self.span(call.method.span(), call.paren_token.span.close()),
         });
         visit::visit_expr_method_call(self, call);
@@ -523,11 +535,12 @@ impl<'ast> Visit<'ast> for FactVisitor<'_> {
 
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
         let (written, resolved, _, name) = self.resolve(&mac.path);
+        let context = self.context();
         self.facts.macros.push(MacroFact {
             written,
             resolved,
             name,
-            context: self.context(),
+            context,
             span: self.span(path_start(&mac.path), mac.delimiter.span().close()),
         });
         self.visit_macro_body(mac);
