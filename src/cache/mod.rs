@@ -12,6 +12,7 @@
 //! the files of the run, so it never grows beyond the tree, and not at all when nothing
 //! changed: new entries are written to the next cache file as they are extracted (a cold run
 //! holds no second copy of its facts in memory), and the reused ones are appended at the end.
+//! The previous file is read an entry at a time, as its source file is checked.
 //! Nothing in it is trusted: a wrong magic or build discards the whole file; an entry with a
 //! wrong content hash, length or payload checksum, or a payload that does not decode, is a
 //! miss, and the file is extracted again. It is written to a temporary file renamed into place
@@ -23,7 +24,7 @@ use crate::facts::{FileFacts, Symbol};
 use codec::{Codec, Reader, Writer};
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -40,10 +41,8 @@ const FILE_NAME: &str = "facts.bin";
 /// The facts cache of one run, shared by its extraction threads.
 pub struct Cache {
     dir: PathBuf,
-    /// The cache file as the previous run left it; empty when there was none or it was foreign.
-    previous: Vec<u8>,
-    /// Where each path's entry (content hash, payload hash, payload) sits in `previous`.
-    index: HashMap<Box<str>, Range<usize>>,
+    /// The cache file as the previous run left it; `None` when there was none or it was foreign.
+    previous: Option<PreviousFile>,
     current: Mutex<Current>,
     hits: AtomicUsize,
     misses: AtomicUsize,
@@ -58,7 +57,7 @@ struct Current {
 }
 
 enum Entry {
-    Previous(Range<usize>),
+    Previous(Range<u64>),
     /// Already in the next cache file.
     New,
 }
@@ -100,6 +99,32 @@ impl Drop for NextFile {
     }
 }
 
+/// The previous run's cache file, read an entry at a time: a warm run holds the facts it
+/// decodes, not the whole file besides.
+struct PreviousFile {
+    file: Mutex<File>,
+    /// Where each path's entry (content hash, payload hash, payload) sits in the file.
+    index: HashMap<Box<str>, Range<u64>>,
+}
+
+impl PreviousFile {
+    /// The cache file at `path`, if it is a whole cache of this build.
+    fn open(path: &Path) -> Option<Self> {
+        let file = File::open(path).ok()?;
+        let len = file.metadata().ok()?.len();
+        let index = read_index(&mut BufReader::with_capacity(1 << 16, &file), len)?;
+        Some(PreviousFile { file: Mutex::new(file), index })
+    }
+
+    fn read(&self, range: &Range<u64>) -> Option<Vec<u8>> {
+        let mut file = self.file.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        file.seek(SeekFrom::Start(range.start)).ok()?;
+        let mut entry = vec![0; usize::try_from(range.end - range.start).ok()?];
+        file.read_exact(&mut entry).ok()?;
+        Some(entry)
+    }
+}
+
 /// What the cache did in a run, for `--timings`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct CacheStats {
@@ -110,12 +135,9 @@ pub struct CacheStats {
 impl Cache {
     /// Opens the cache in `dir`; a missing, unreadable or foreign cache is an empty one.
     pub fn open(dir: PathBuf) -> Self {
-        let previous = std::fs::read(dir.join(FILE_NAME)).unwrap_or_default();
-        let index = parse_index(&previous).unwrap_or_default();
         Cache {
+            previous: PreviousFile::open(&dir.join(FILE_NAME)),
             dir,
-            previous,
-            index,
             current: Mutex::default(),
             hits: AtomicUsize::new(0),
             misses: AtomicUsize::new(0),
@@ -124,8 +146,10 @@ impl Cache {
 
     /// The facts cached for `path` when they were extracted from exactly `bytes`.
     pub fn load(&self, path: Symbol, bytes: &[u8]) -> Option<FileFacts> {
-        let found = self.index.get(path.as_str()).and_then(|range| {
-            let facts = decode_entry(&self.previous[range.clone()], path, bytes)?;
+        let previous = self.previous.as_ref();
+        let found = previous.and_then(|previous| {
+            let range = previous.index.get(path.as_str())?;
+            let facts = decode_entry(&previous.read(range)?, path, bytes)?;
             self.current().entries.push((path, Entry::Previous(range.clone())));
             Some(facts)
         });
@@ -163,7 +187,8 @@ impl Cache {
     /// Puts the cache of this run's entries in place, unless they are the previous ones.
     pub fn save(self) -> Result<(), String> {
         let current = std::mem::take(&mut *self.current());
-        let unchanged = current.entries.len() == self.index.len()
+        let previous_entries = self.previous.as_ref().map_or(0, |previous| previous.index.len());
+        let unchanged = current.entries.len() == previous_entries
             && current.entries.iter().all(|(_, e)| matches!(e, Entry::Previous(_)));
         if unchanged {
             return Ok(());
@@ -172,12 +197,13 @@ impl Cache {
             Some(next) => next?,
             None => NextFile::create(&self.dir).map_err(|e| self.write_error(e))?,
         };
+        // An entry that cannot be read again is left out: the next run extracts its file.
         let mut reused = current.entries.iter().filter_map(|(path, entry)| match entry {
-            Entry::Previous(range) => Some((*path, &self.previous[range.clone()])),
+            Entry::Previous(range) => Some((*path, self.previous.as_ref()?.read(range)?)),
             Entry::New => None,
         });
         reused
-            .try_for_each(|(path, bytes)| next.append(path, bytes))
+            .try_for_each(|(path, bytes)| next.append(path, &bytes))
             .and_then(|()| next.persist(&self.dir.join(FILE_NAME)))
             .map_err(|e| self.write_error(e))
     }
@@ -188,30 +214,41 @@ fn split(bytes: &[u8], n: u64) -> Option<(&[u8], &[u8])> {
     bytes.split_at_checked(usize::try_from(n).ok()?)
 }
 
-fn read_u64(bytes: &mut &[u8]) -> Option<u64> {
-    let (head, rest) = split(bytes, 8)?;
-    *bytes = rest;
-    Some(u64::from_le_bytes(head.try_into().ok()?))
+fn read_u64(input: &mut impl Read) -> Option<u64> {
+    let mut bytes = [0; 8];
+    input.read_exact(&mut bytes).ok()?;
+    Some(u64::from_le_bytes(bytes))
 }
 
-/// Where each path's entry is, or `None` when the file is not a whole cache of this build.
-fn parse_index(file: &[u8]) -> Option<HashMap<Box<str>, Range<usize>>> {
-    let (magic, mut rest) = split(file, 8)?;
-    if magic != MAGIC || read_u64(&mut rest)? != xxh3_64(BUILD.as_bytes()) {
+/// Where each path's entry is in a cache file of `len` bytes, or `None` when it is not a whole
+/// cache of this build. Entries are skipped, not read.
+fn read_index(input: &mut BufReader<impl Read + Seek>, len: u64) -> Option<HashMap<Box<str>, Range<u64>>> {
+    let mut magic = [0; 8];
+    input.read_exact(&mut magic).ok()?;
+    if &magic != MAGIC || read_u64(input)? != xxh3_64(BUILD.as_bytes()) {
         return None;
     }
     let mut index = HashMap::new();
-    while !rest.is_empty() {
-        let path_len = read_u64(&mut rest)?;
-        let (path, after) = split(rest, path_len)?;
-        rest = after;
-        let entry_len = read_u64(&mut rest)?;
-        let (entry, after) = split(rest, entry_len)?;
-        let start = file.len() - rest.len();
-        rest = after;
-        index.insert(std::str::from_utf8(path).ok()?.into(), start..start + entry.len());
+    let mut at = 16u64;
+    while at < len {
+        let path_len = read_u64(input)?;
+        let path_start = at.checked_add(8)?;
+        let entry_start = path_start.checked_add(path_len)?.checked_add(8)?;
+        if entry_start > len {
+            return None;
+        }
+        let mut path = vec![0; usize::try_from(path_len).ok()?];
+        input.read_exact(&mut path).ok()?;
+        let entry_len = read_u64(input)?;
+        let entry_end = entry_start.checked_add(entry_len)?;
+        if entry_end > len {
+            return None;
+        }
+        input.seek_relative(i64::try_from(entry_len).ok()?).ok()?;
+        index.insert(String::from_utf8(path).ok()?.into_boxed_str(), entry_start..entry_end);
+        at = entry_end;
     }
-    Some(index)
+    (at == len).then_some(index)
 }
 
 /// content hash (16 bytes), payload hash (8), payload.
