@@ -89,13 +89,15 @@ fn collect_in_pool(root: &Path, options: &CheckOptions) -> Collected {
     problems.extend(walk_problems);
     let cache = options.cache.clone().map(Cache::open);
     // The module graph follows every reference in the code: build it only when it is used, and
-    // without it, drop each file's references (a seventh of the facts) once they are cached.
+    // without it, skip each file's references (a seventh of the facts), or drop them once they
+    // are cached for a run that does use them.
     let graph_needed = options.architecture_graph || !config.architecture.is_empty();
+    let needs = extract::Needs { module_paths: graph_needed || cache.is_some() };
     let extract_files = |files: Vec<&(SourceFile, FileKind)>| {
         let max_size = config.max_file_size;
         let timed = files.into_par_iter().filter_map(|(file, kind)| {
             let start = Instant::now();
-            let mut facts = read_and_extract(file, *kind, max_size, cache.as_ref())?;
+            let mut facts = read_and_extract(file, *kind, max_size, cache.as_ref(), needs)?;
             if !graph_needed {
                 facts.rust.paths = Vec::new();
             }
@@ -162,7 +164,13 @@ fn collect_in_pool(root: &Path, options: &CheckOptions) -> Collected {
     Collected { config, facts, problems, notes, timings, plan }
 }
 
-fn read_and_extract(file: &SourceFile, kind: FileKind, max_size: u64, cache: Option<&Cache>) -> Option<FileFacts> {
+fn read_and_extract(
+    file: &SourceFile,
+    kind: FileKind,
+    max_size: u64,
+    cache: Option<&Cache>,
+    needs: extract::Needs,
+) -> Option<FileFacts> {
     let problem = |message: String| {
         let mut facts = FileFacts::new(file.shown, kind);
         facts.problems.push(Problem { location: Location::file(file.shown), message });
@@ -186,7 +194,7 @@ fn read_and_extract(file: &SourceFile, kind: FileKind, max_size: u64, cache: Opt
         return Some(facts);
     }
     // A bug in an extractor must cost one file, not the run.
-    match catch_unwind(AssertUnwindSafe(|| extract::extract(file.shown, kind, &bytes))) {
+    match catch_unwind(AssertUnwindSafe(|| extract::extract_what(file.shown, kind, &bytes, needs))) {
         Ok(facts) => {
             if let (Some(cache), Some(facts)) = (cache, &facts) {
                 cache.store(facts, &bytes);

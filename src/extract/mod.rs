@@ -14,9 +14,26 @@ use crate::facts::{FileFacts, FileKind, Location, Problem, Symbol};
 pub const HELM_NOTE: &str = "Helm template syntax ({{ }}): skipped; lint the rendered manifests instead, e.g. \
      `helm template <release> <chart> | guardrail check --k8s-stdin`";
 
-/// Extracts the facts of one file. `None` when the file turns out not to be ours (YAML that
+/// Facts a run may do without.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Needs {
+    /// The paths a file names through modules ([`crate::facts::PathFact`]): only the
+    /// architecture graph follows them, and a fifth of extraction's work goes to them.
+    pub module_paths: bool,
+}
+
+impl Needs {
+    pub const EVERYTHING: Needs = Needs { module_paths: true };
+}
+
+/// Extracts all facts of one file. `None` when the file turns out not to be ours (YAML that
 /// holds no Kubernetes object).
 pub fn extract(path: Symbol, kind: FileKind, bytes: &[u8]) -> Option<FileFacts> {
+    extract_what(path, kind, bytes, Needs::EVERYTHING)
+}
+
+/// Extracts the facts of one file that `needs` asks for.
+pub fn extract_what(path: Symbol, kind: FileKind, bytes: &[u8], needs: Needs) -> Option<FileFacts> {
     let mut facts = FileFacts::new(path, kind);
     let text = match std::str::from_utf8(bytes) {
         // Editors hide a byte-order mark; positions are counted after it, as in `Sources`.
@@ -36,7 +53,7 @@ pub fn extract(path: Symbol, kind: FileKind, bytes: &[u8]) -> Option<FileFacts> 
     facts.lines = text.lines().count() as u32;
     facts.suppressions = suppression::suppressions(path, text, kind.comment_style());
     match kind {
-        FileKind::Rust => match rust::extract(path, text) {
+        FileKind::Rust => match rust::extract(path, text, needs.module_paths) {
             Ok(rust) => facts.rust = rust,
             Err(problem) => facts.problems.push(problem),
         },
@@ -60,4 +77,22 @@ pub fn extract(path: Symbol, kind: FileKind, bytes: &[u8]) -> Option<FileFacts> 
         },
     }
     Some(facts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn module_paths_are_left_out_when_not_needed_and_nothing_else_is() {
+        let text = b"use crate::db::Pool;\nfn open(pool: crate::db::Pool) { crate::db::connect(&pool, 1); }\n";
+        let path = Symbol::intern("src/lib.rs");
+        let all = extract(path, FileKind::Rust, text).unwrap();
+        let mut without = extract_what(path, FileKind::Rust, text, Needs { module_paths: false }).unwrap();
+        let written: Vec<&str> = all.rust.paths.iter().map(|p| p.written.as_str()).collect();
+        assert_eq!(written, ["crate::db::Pool", "crate::db::connect"]);
+        assert!(without.rust.paths.is_empty());
+        without.rust.paths = all.rust.paths.clone();
+        assert_eq!(without, all);
+    }
 }

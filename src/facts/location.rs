@@ -45,21 +45,6 @@ pub struct LineTable {
 }
 
 impl LineTable {
-    pub fn new(text: &str) -> Self {
-        let mut line_starts = Vec::with_capacity(text.bytes().filter(|&b| b == b'\n').count() + 1);
-        line_starts.push(0);
-        line_starts.extend(text.match_indices('\n').map(|(i, _)| i as u32 + 1));
-        let wide_chars = if text.is_ascii() {
-            Vec::new()
-        } else {
-            text.char_indices()
-                .filter(|(_, c)| c.len_utf8() > 1)
-                .map(|(i, c)| (i as u32, c.len_utf8() as u8 - 1))
-                .collect()
-        };
-        LineTable { line_starts, wide_chars }
-    }
-
     /// Rebuilds a table from its parts; `None` unless lines start at 0 and in increasing order,
     /// and wide characters are in increasing order.
     pub fn from_parts(line_starts: Vec<u32>, wide_chars: Vec<(u32, u8)>) -> Option<Self> {
@@ -173,6 +158,18 @@ impl<'a> LineIndex<'a> {
         }
     }
 
+    /// What turns spans of this text into locations once the text is gone.
+    pub fn line_table(&self) -> LineTable {
+        let line_starts = self.line_starts.iter().map(|&start| start as u32).collect();
+        let wide_chars = if self.ascii {
+            Vec::new()
+        } else {
+            let wide = self.text.char_indices().filter(|(_, c)| c.len_utf8() > 1);
+            wide.map(|(at, c)| (at as u32, c.len_utf8() as u8 - 1)).collect()
+        };
+        LineTable { line_starts, wide_chars }
+    }
+
     /// The byte offsets of 1-based start and end lines with 0-based character columns, kept to
     /// real lines as [`LineIndex::location`] does.
     pub fn span(&self, (line, column): (u32, usize), (end_line, end_column): (u32, usize)) -> Span {
@@ -209,7 +206,8 @@ mod tests {
     #[test]
     fn a_line_table_gives_a_span_the_location_the_text_gives_it() {
         let text = "let é = 1;\r\n  \"ü€\" + x\n\nfoo(); // 𝄞 z\n";
-        let (index, table, path) = (LineIndex::new(text), LineTable::new(text), Symbol::intern("a.rs"));
+        let index = LineIndex::new(text);
+        let (table, path) = (index.line_table(), Symbol::intern("a.rs"));
         let boundaries: Vec<usize> = text.char_indices().map(|(i, _)| i).chain([text.len()]).collect();
         for &start in &boundaries {
             for &end in boundaries.iter().filter(|&&end| end >= start) {

@@ -4,13 +4,14 @@ mod imports;
 mod macros;
 mod visitor;
 
-use crate::facts::{LineIndex, LineTable, Location, Problem, RustFacts, Symbol};
+use crate::facts::{LineIndex, Location, Problem, RustFacts, Symbol};
 
 /// Brackets nested deeper than this are refused before parsing: the parser recurses per level.
 const MAX_NESTING: usize = 256;
 
-/// Parses one file and extracts its facts, or reports where it does not parse.
-pub fn extract(path: Symbol, text: &str) -> Result<RustFacts, Problem> {
+/// Parses one file and extracts its facts (its module paths only when `module_paths`), or
+/// reports where it does not parse.
+pub fn extract(path: Symbol, text: &str, module_paths: bool) -> Result<RustFacts, Problem> {
     let index = LineIndex::new(text);
     if let Some(at) = too_deep(text) {
         return Err(Problem {
@@ -21,9 +22,9 @@ pub fn extract(path: Symbol, text: &str) -> Result<RustFacts, Problem> {
     let result = match syn::parse_file(text) {
         Ok(file) => {
             let scopes = imports::Scopes::collect(&file);
-            let mut visitor = visitor::FactVisitor::new(&index, &scopes);
+            let mut visitor = visitor::FactVisitor::new(&index, &scopes, module_paths);
             syn::visit::Visit::visit_file(&mut visitor, &file);
-            Ok(visitor.into_facts(LineTable::new(text)))
+            Ok(visitor.into_facts(index.line_table()))
         }
         Err(error) => {
             let start = error.span().start();
@@ -87,9 +88,9 @@ mod tests {
     #[test]
     fn refuses_absurd_nesting_but_not_brackets_in_strings() {
         let deep = format!("fn f() {{ let x = {}1{}; }}", "(".repeat(300), ")".repeat(300));
-        let problem = extract(Symbol::intern("deep.rs"), &deep).unwrap_err();
+        let problem = extract(Symbol::intern("deep.rs"), &deep, true).unwrap_err();
         assert!(problem.message.starts_with("brackets nest deeper than 256"), "{}", problem.message);
         let strings = format!("const S: &str = \"{}\"; // {}\nfn f() {{}}\n", "(".repeat(300), "[".repeat(300));
-        assert!(extract(Symbol::intern("ok.rs"), &strings).is_ok());
+        assert!(extract(Symbol::intern("ok.rs"), &strings, true).is_ok());
     }
 }

@@ -40,13 +40,15 @@ pub struct FactVisitor<'a> {
     /// module, at its first occurrence — what a dependency graph needs, at a fraction of the cost.
     /// Paths already recorded, by inline module and then by whether in test code.
     seen_paths: foldhash::HashMap<Symbol, [foldhash::HashSet<Symbol>; 2]>,
+    /// Whether to record module paths at all.
+    record_paths: bool,
     /// The contexts recorded so far, by value.
     context_ids: foldhash::HashMap<CodeContext, ContextId>,
     facts: RustFacts,
 }
 
 impl<'a> FactVisitor<'a> {
-    pub fn new(index: &'a LineIndex<'a>, scopes: &'a Scopes) -> Self {
+    pub fn new(index: &'a LineIndex<'a>, scopes: &'a Scopes, record_paths: bool) -> Self {
         FactVisitor {
             index,
             scopes,
@@ -59,6 +61,7 @@ impl<'a> FactVisitor<'a> {
             test_depth: 0,
             block_scopes: Vec::new(),
             seen_paths: Default::default(),
+            record_paths,
             context_ids: Default::default(),
             facts: RustFacts::default(),
         }
@@ -485,7 +488,9 @@ impl<'ast> Visit<'ast> for FactVisitor<'_> {
     fn visit_path(&mut self, path: &'ast syn::Path) {
         // Types, expressions, patterns, trait bounds and `impl Trait for`: every path that
         // reaches through a module is a dependency.
-        self.record_path(path);
+        if self.record_paths {
+            self.record_path(path);
+        }
         visit::visit_path(self, path);
     }
 
