@@ -203,7 +203,8 @@ fn a_manifest_cargo_rejects_is_an_error_on_that_manifest() {
 
 #[test]
 fn facts_prints_resolved_calls_with_locations() {
-    let source = "use std::sync::mpsc::channel as q;\n\npub async fn f() {\n    let _ = q::<u8>();\n}\n";
+    let source = "use std::sync::mpsc::channel as q;\n\npub async fn f() {\n    let _ = q::<u8>();\n    \
+                  std::process::Command::new(\"ls\").arg(\"-l\");\n}\n";
     let dir = workspace(&[("src/lib.rs", source)]);
     let output = guardrail(&["facts", "."], dir.path());
     assert_eq!(output.code, 0, "{}", output.stderr);
@@ -216,6 +217,16 @@ fn facts_prints_resolved_calls_with_locations() {
     assert_eq!(call["resolved"], "std::sync::mpsc::channel");
     assert_eq!(call["in_async"], true);
     assert_eq!((call["location"]["line"].as_u64(), call["location"]["column"].as_u64()), (Some(4), Some(13)));
+    let method_call = &file["rust"]["method_calls"][0];
+    assert_eq!(method_call["name"], "arg");
+    assert_eq!(method_call["receiver_root"], "std::process::Command::new");
+    assert_eq!(method_call["receiver_args"], serde_json::json!(["ls"]));
+    assert_eq!(method_call["args"], serde_json::json!(["-l"]));
+    assert_eq!(method_call["arg_roots"], serde_json::json!([null]));
+    assert_eq!((method_call["function"].as_str(), method_call["in_test"].as_bool()), (Some("f"), Some(false)));
+    let at = &method_call["location"];
+    assert_eq!((at["line"].as_u64(), at["column"].as_u64(), at["end_column"].as_u64()), (Some(5), Some(38), Some(47)));
+    assert_eq!(file["rust"]["method_calls"].as_array().map(Vec::len), Some(1));
     assert_eq!(facts["packages"][0]["targets"][0]["kinds"][0], "lib");
 }
 

@@ -169,10 +169,10 @@ pub struct CallFact {
     pub glob_candidates: RareList<Symbol>,
     /// The last path segment.
     pub name: Symbol,
-    /// Written out by [`RustFacts`], which holds the values.
+    /// The values are in [`RustFacts::arguments`]; `guardrail facts` writes them with the fact.
     #[serde(skip)]
     pub args: ArgumentRange,
-    /// Written out by [`RustFacts`], which holds the contexts.
+    /// The context is in [`RustFacts::contexts`]; `guardrail facts` writes it with the fact.
     #[serde(skip)]
     pub context: ContextId,
     #[serde(skip)]
@@ -187,13 +187,13 @@ pub struct MethodCallFact {
     /// `std::process::Command::new` for `Command::new("ls").arg("-l").output()`.
     pub receiver_root: Option<Symbol>,
     /// The arguments of the call at the root of the receiver chain: `["/api"]` for
-    /// `web::scope("/api").service(..)`. Written out, as literals, by [`RustFacts`].
+    /// `web::scope("/api").service(..)`, in [`RustFacts::arguments`]; written as literals.
     #[serde(skip)]
     pub receiver_args: ArgumentRange,
-    /// Written out by [`RustFacts`], which holds the values.
+    /// The values are in [`RustFacts::arguments`]; `guardrail facts` writes them with the fact.
     #[serde(skip)]
     pub args: ArgumentRange,
-    /// Written out by [`RustFacts`], which holds the contexts.
+    /// The context is in [`RustFacts::contexts`]; `guardrail facts` writes it with the fact.
     #[serde(skip)]
     pub context: ContextId,
     /// The method name to the closing parenthesis.
@@ -207,7 +207,7 @@ pub struct MacroFact {
     pub written: Symbol,
     pub resolved: Symbol,
     pub name: Symbol,
-    /// Written out by [`RustFacts`], which holds the contexts.
+    /// The context is in [`RustFacts::contexts`]; `guardrail facts` writes it with the fact.
     #[serde(skip)]
     pub context: ContextId,
     #[serde(skip)]
