@@ -301,8 +301,18 @@ pub struct RustFacts {
 }
 
 impl RustFacts {
+    /// No facts (a file of comments and plain types): `guardrail facts` leaves the file's Rust
+    /// facts out. Its line table is not a fact.
     pub fn is_empty(&self) -> bool {
-        self == &RustFacts::default()
+        let RustFacts { uses, calls, method_calls, macros, fns, attributes, modules, paths, .. } = self;
+        uses.is_empty()
+            && calls.is_empty()
+            && method_calls.is_empty()
+            && macros.is_empty()
+            && fns.is_empty()
+            && attributes.is_empty()
+            && modules.is_empty()
+            && paths.is_empty()
     }
 
     /// Records the arguments of one call.
@@ -578,6 +588,23 @@ mod tests {
         assert_eq!(facts.arguments(one).as_slice(), [Argument { value: Literal::Int(7), root: None }]);
         assert!(facts.arguments(ArgumentRange { start: 2, len: 5 }).as_slice().is_empty());
         assert!(facts.arguments(ArgumentRange { start: u32::MAX, len: u32::MAX }).as_slice().is_empty());
+    }
+
+    #[test]
+    fn a_file_without_facts_is_written_without_rust_facts() {
+        let path = Symbol::intern("src/types.rs");
+        let plain = crate::extract::extract(path, FileKind::Rust, b"// types\npub struct Order;\n").unwrap();
+        assert!(plain.rust.is_empty() && plain.rust.lines.line_starts().len() == 3);
+        let json = serde_json::to_value(&plain).unwrap();
+        assert_eq!(json.get("rust"), None);
+        assert_eq!(json["lines"], 2);
+        let called = crate::extract::extract(path, FileKind::Rust, b"fn f() { g(1); }\n").unwrap();
+        assert!(!called.rust.is_empty());
+        let call = &serde_json::to_value(&called).unwrap()["rust"]["calls"][0];
+        assert_eq!(
+            (&call["written"], &call["args"], &call["function"]),
+            (&"g".into(), &serde_json::json!([1]), &"f".into())
+        );
     }
 
     #[test]
