@@ -114,7 +114,7 @@ fn collect_in_pool(root: &Path, options: &CheckOptions) -> Collected {
     let ((packages, cargo_problems), extracted) = match options.shard {
         None => timings.phase("extract ‖ cargo metadata", || {
             rayon::join(
-                || link::load_packages(root, &discovery.manifests),
+                || link::load_packages(root, &discovery),
                 || {
                     let mut files = extract_files(discovery.files.iter().collect());
                     files.extend(extra_inputs());
@@ -124,7 +124,7 @@ fn collect_in_pool(root: &Path, options: &CheckOptions) -> Collected {
         }),
         Some(shard) => timings.phase("plan shard, extract", || {
             // The partition needs the packages and the deployment files before any Rust is read.
-            let (packages, cargo_problems) = link::load_packages(root, &discovery.manifests);
+            let (packages, cargo_problems) = link::load_packages(root, &discovery);
             let (rust, deployment): (Vec<_>, Vec<_>) = discovery.files.iter().partition(|(_, k)| *k == FileKind::Rust);
             let mut files = extract_files(deployment);
             files.extend(extra_inputs());
@@ -176,17 +176,18 @@ fn read_and_extract(
         facts.problems.push(Problem { location: Location::file(file.shown), message });
         Some(facts)
     };
-    let size = std::fs::metadata(&file.path).map(|m| m.len()).unwrap_or(0);
-    if size > max_size {
-        let mut facts = FileFacts::new(file.shown, kind);
-        facts.notes.push(Problem {
-            location: Location::file(file.shown),
-            message: format!("skipped: {size} bytes is over the max_file_size of {max_size} bytes in guardrail.toml"),
-        });
-        return Some(facts);
-    }
-    let bytes = match std::fs::read(&file.path) {
+    let bytes = match crate::tree::read_regular(&file.path, max_size) {
         Ok(bytes) => bytes,
+        Err(crate::tree::Refused::TooLarge(size)) => {
+            let mut facts = FileFacts::new(file.shown, kind);
+            facts.notes.push(Problem {
+                location: Location::file(file.shown),
+                message: format!(
+                    "skipped: {size} bytes is over the max_file_size of {max_size} bytes in guardrail.toml"
+                ),
+            });
+            return Some(facts);
+        }
         Err(error) => return problem(format!("cannot read: {error}; the file was not checked")),
     };
     let cache = cache.filter(|_| kind == FileKind::Rust);

@@ -21,3 +21,4 @@ pub mod scaffold;
 pub mod shard;
 pub mod sources;
 pub mod timings;
+pub mod tree;

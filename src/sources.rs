@@ -6,6 +6,9 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
+/// Larger files were never extracted, so they have no findings to show.
+const MAX_SHOWN: u64 = crate::discover::config::MAX_FILE_SIZE_BOUND;
+
 pub struct Sources {
     root: PathBuf,
     /// Texts that are not files under the root: policies, stdin.
@@ -36,7 +39,10 @@ impl Sources {
                 return text.clone();
             }
         }
-        let text = std::fs::read_to_string(self.root.join(path.as_str())).ok();
+        // Only files under the root get a code frame: a report never shows what a link points
+        // out of the tree to.
+        let bytes = crate::tree::read_under(&self.root, &self.root.join(path.as_str()), MAX_SHOWN);
+        let text = crate::tree::text(bytes).ok();
         let text: Option<Arc<str>> = text.map(|text| Arc::from(text.strip_prefix('\u{feff}').unwrap_or(&text)));
         *last = Some((path, text.clone()));
         text

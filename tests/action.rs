@@ -377,6 +377,58 @@ fn a_missing_binary_or_path_is_an_error_of_the_action() {
     assert!(!runner.outputs().contains_key("exit-code"), "{:?}", runner.outputs());
 }
 
+#[cfg(unix)]
+#[test]
+fn the_checkout_cannot_choose_the_toolchain_the_action_runs() {
+    let runner = FakeRunner::new();
+    let dir = common::workspace(&[("src/lib.rs", UNBOUNDED)]);
+    let marker = common::poison_toolchain(dir.path());
+    let mut path = std::env::var_os("PATH").unwrap_or_default();
+    // The check step: cargo metadata through rustup's proxy, started in the checkout.
+    let output = runner.run(dir.path(), &[("CARGO", ""), ("PATH", path.to_str().unwrap())]);
+    assert!(!marker.exists(), "the checkout's toolchain ran: {}", std::fs::read_to_string(&marker).unwrap());
+    assert_eq!(output.code, 1, "{}", show(&output));
+    assert_eq!(annotations(&output.stdout).len(), 1, "{}", show(&output));
+
+    // The build step, with a `cargo` that records where it was started and installs the binary.
+    let fake = tempfile::tempdir().unwrap();
+    let install_root = fake.path().join("install");
+    let started_in = fake.path().join("cargo-ran-in");
+    let cargo = fake.path().join("cargo");
+    std::fs::write(
+        &cargo,
+        format!(
+            "#!/bin/sh\npwd > '{}'\nmkdir -p '{root}/bin' && ln -sf '{bin}' '{root}/bin/guardrail'\n",
+            started_in.display(),
+            root = install_root.display(),
+            bin = env!("CARGO_BIN_EXE_guardrail"),
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&cargo, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let build = run_blocks(&action_yml())
+        .into_iter()
+        .map(|(_, script)| script)
+        .find(|script| script.contains("cargo install"))
+        .expect("the build step");
+    path = [fake.path().as_os_str(), &path].join(std::ffi::OsStr::new(":"));
+    let output = Command::new("bash")
+        .args(["-c", build.trim_start_matches(" |")])
+        .current_dir(dir.path())
+        .env("PATH", path)
+        .env("ACTION_PATH", repo())
+        .env("INSTALL_ROOT", &install_root)
+        .env("CACHE_HIT", "false")
+        .env("RUNNER_TEMP", fake.path())
+        .env("GITHUB_OUTPUT", fake.path().join("output"))
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let started_in = std::fs::read_to_string(started_in).unwrap();
+    assert_eq!(Path::new(started_in.trim()).canonicalize().unwrap(), repo().canonicalize().unwrap());
+    assert!(!marker.exists());
+}
+
 // --- action.yml ---------------------------------------------------------------------------------
 
 fn action_yml() -> String {

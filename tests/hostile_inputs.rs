@@ -124,3 +124,110 @@ fn deeply_nested_yaml_is_parsed_or_refused_never_a_crash() {
     assert_eq!((errs[0].0.as_str(), errs[0].1), ("deploy/flow.yaml", 5));
     assert!(errs[0].2.contains("recursion limit"), "{}", errs[0].2);
 }
+
+#[cfg(unix)]
+#[test]
+fn the_checked_tree_cannot_choose_the_program_cargo_metadata_runs_as() {
+    let dir = workspace(&[("src/main.rs", "fn main() {\n    let (_tx, _rx) = std::sync::mpsc::channel::<u8>();\n}\n")]);
+    let marker = poison_toolchain(dir.path());
+    // As in CI: started in the checkout, cargo found on PATH (rustup's proxy), not through $CARGO.
+    let output = guardrail_with(&["check", ".", "--format", "json"], dir.path(), |command| {
+        command.env_remove("CARGO").env_remove("RUSTUP_TOOLCHAIN");
+    });
+    assert!(!marker.exists(), "the checkout's toolchain ran: {}", std::fs::read_to_string(&marker).unwrap());
+    let report = output.json();
+    assert_eq!(errors(&report), []);
+    assert_eq!(findings(&report), [finding("unbounded-channel", "src/main.rs", 2)]);
+    let binaries = guardrail_with(&["services", "."], dir.path(), |command| {
+        command.env_remove("CARGO").env_remove("RUSTUP_TOOLCHAIN");
+    });
+    assert!(!marker.exists());
+    assert_eq!(binaries.code, 0, "{}", binaries.stderr);
+}
+
+/// A file outside every checked tree, holding what must never reach a report.
+#[cfg(unix)]
+fn secret_file() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("credentials");
+    std::fs::write(&path, "const META = TOKEN_f00dcafe;\n[[[ TOKEN_f00dcafe\n").unwrap();
+    (dir, path)
+}
+
+#[cfg(unix)]
+#[test]
+fn links_out_of_the_tree_are_refused_by_name_and_never_shown() {
+    let (_secret_dir, secret) = secret_file();
+    let dir = workspace(&[("src/lib.rs", UNBOUNDED), ("ci/policies/own.rhai", "fn check(facts, ctx) {}\n")]);
+    std::os::unix::fs::symlink(&secret, dir.path().join("ci/policies/leak.rhai")).unwrap();
+    std::fs::write(dir.path().join("real.toml"), "policies = [\"ci/policies\"]\n").unwrap();
+    std::os::unix::fs::symlink(dir.path().join("real.toml"), dir.path().join("guardrail.toml")).unwrap();
+    for format in ["json", "human"] {
+        let output = guardrail(&["check", ".", "--format", format, "--color", "never"], dir.path());
+        assert!(!output.stdout.contains("f00dcafe") && !output.stderr.contains("f00dcafe"), "{}", output.stdout);
+        assert_eq!(output.code, 2);
+    }
+    let (_, report) = check_json(dir.path(), &[]);
+    let errs = errors(&report);
+    assert!(
+        errs.iter().any(|e| e.0 == "ci/policies/leak.rhai" && e.2.contains("symbolic link out of the checked tree")),
+        "{errs:?}"
+    );
+    assert_eq!(findings(&report), [finding("unbounded-channel", "src/lib.rs", 2)]);
+
+    // The configuration itself, linked out of the tree.
+    std::fs::remove_file(dir.path().join("guardrail.toml")).unwrap();
+    std::os::unix::fs::symlink(&secret, dir.path().join("guardrail.toml")).unwrap();
+    let output = guardrail(&["check", ".", "--color", "never"], dir.path());
+    assert!(!output.stdout.contains("f00dcafe") && !output.stderr.contains("f00dcafe"), "{}", output.stdout);
+    assert_eq!(output.code, 2);
+    let (_, report) = check_json(dir.path(), &[]);
+    let errs = errors(&report);
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert_eq!((errs[0].0.as_str(), errs[0].1), ("guardrail.toml", 1));
+    assert!(errs[0].2.contains("symbolic link out of the checked tree"), "{errs:?}");
+}
+
+#[test]
+fn a_configuration_names_policy_directories_only_inside_the_tree() {
+    let outside = workspace(&[("policies/own.rhai", "not even rhai (\n")]);
+    let config = format!("policies = [\"{}\", \"../..\", \"ok\"]\n", outside.path().join("policies").display());
+    let dir = workspace(&[("src/lib.rs", UNBOUNDED), ("guardrail.toml", &config), ("ok/.keep", "")]);
+    let (code, report) = check_json(dir.path(), &[]);
+    assert_eq!(code, 2);
+    let errs: Vec<(String, u64)> = errors(&report)
+        .into_iter()
+        .map(|(path, line, message)| {
+            assert!(message.contains("outside the checked tree"), "{message}");
+            (path, line)
+        })
+        .collect();
+    assert_eq!(errs, [("guardrail.toml".to_owned(), 1), ("guardrail.toml".to_owned(), 1)]);
+    assert_eq!(findings(&report), [finding("unbounded-channel", "src/lib.rs", 2)]);
+}
+
+#[cfg(unix)]
+#[test]
+fn fifos_where_files_are_expected_never_block_the_run() {
+    let dir = workspace(&[
+        ("Cargo.toml", "[workspace]\nmembers = [\"crates/*\"]\n"),
+        ("crates/a/Cargo.toml", "[package]\nname = \"a\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"),
+        ("crates/a/src/lib.rs", UNBOUNDED),
+        ("guardrail.toml", "policies = [\"p\"]\n"),
+        ("p/.keep", ""),
+    ]);
+    let mkfifo = |path: &str| {
+        std::fs::create_dir_all(dir.path().join(path).parent().unwrap()).unwrap();
+        assert!(Command::new("mkfifo").arg(dir.path().join(path)).status().unwrap().success());
+    };
+    mkfifo("crates/b/Cargo.toml");
+    mkfifo("p/stuck.rhai");
+    mkfifo("src/stuck.rs");
+    let started = std::time::Instant::now();
+    let (code, report) = check_json(dir.path(), &[]);
+    assert!(started.elapsed() < std::time::Duration::from_secs(20), "{:?}", started.elapsed());
+    assert_eq!(findings(&report), [finding("unbounded-channel", "crates/a/src/lib.rs", 2)]);
+    let errs = errors(&report);
+    assert!(errs.iter().any(|e| e.0 == "p/stuck.rhai" && e.2.contains("not a regular file")), "{errs:?}");
+    assert_eq!(code, 2);
+}

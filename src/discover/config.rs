@@ -78,6 +78,13 @@ pub struct Config {
 /// Default [`Config::max_file_size`]: far above hand-written source, far below a vendored blob.
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 4 << 20;
 
+/// The most `max_file_size` may be raised to: parsing takes tens of times a file's size in
+/// memory, so this bounds what one file can make a run allocate.
+pub const MAX_FILE_SIZE_BOUND: u64 = 16 << 20;
+
+/// A configuration larger than this is not one.
+const MAX_CONFIG_SIZE: u64 = 1 << 20;
+
 impl Default for Config {
     fn default() -> Self {
         Config {
@@ -108,7 +115,7 @@ struct RawConfig {
     services: Vec<Spanned<RawService>>,
     #[serde(default)]
     architecture: Option<RawArchitecture>,
-    max_file_size: Option<u64>,
+    max_file_size: Option<Spanned<u64>>,
 }
 
 #[derive(Deserialize)]
@@ -151,7 +158,12 @@ impl Config {
             None => return (Config::default(), Vec::new()),
         };
         let shown = Symbol::from(relative_display(root, &path));
-        match std::fs::read_to_string(&path) {
+        // A file named on the command line is the user's own; the one in the tree is not.
+        let text = match explicit {
+            Some(_) => crate::tree::read_regular(&path, MAX_CONFIG_SIZE),
+            None => crate::tree::read_under(root, &path, MAX_CONFIG_SIZE),
+        };
+        match crate::tree::text(text) {
             Ok(text) => Config::parse(shown, &text),
             Err(error) => {
                 let problem = Problem {
@@ -178,7 +190,15 @@ impl Config {
         };
         let mut problems = Vec::new();
         config.exclude = raw.exclude;
-        config.max_file_size = raw.max_file_size.unwrap_or(DEFAULT_MAX_FILE_SIZE);
+        config.max_file_size = match raw.max_file_size {
+            None => DEFAULT_MAX_FILE_SIZE,
+            Some(size) if (1..=MAX_FILE_SIZE_BOUND).contains(size.get_ref()) => *size.get_ref(),
+            Some(size) => {
+                let message = format!("max_file_size must be between 1 and {MAX_FILE_SIZE_BOUND} bytes");
+                problems.push(Problem { location: at(size.span()), message });
+                DEFAULT_MAX_FILE_SIZE
+            }
+        };
         config.policy_dirs =
             raw.policies.into_iter().map(|dir| (PathBuf::from(dir.get_ref()), at(dir.span()))).collect();
         if let Some(limits) = raw.limits {

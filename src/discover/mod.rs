@@ -12,7 +12,7 @@ pub use walk::{classify, walk, Discovery, SourceFile};
 pub fn find_root(start: &std::path::Path) -> std::path::PathBuf {
     let has_config = |dir: &&std::path::Path| dir.join(config::FILE_NAME).is_file();
     let is_workspace = |dir: &&std::path::Path| {
-        std::fs::read_to_string(dir.join("Cargo.toml"))
+        crate::tree::text(crate::tree::read_regular(&dir.join("Cargo.toml"), 1 << 20))
             .is_ok_and(|text| text.lines().any(|l| l.trim() == "[workspace]"))
     };
     let found = start.ancestors().find(has_config).or_else(|| start.ancestors().find(is_workspace));

@@ -50,11 +50,30 @@ impl PolicySet {
         let mut engine = sandbox::engine(&config.limits);
         api::register(&mut engine);
         let (mut policies, mut problems) = policy::builtin(&engine);
-        let extra =
-            extra_dirs.iter().map(|dir| (dir.clone(), Location::file(Symbol::from(dir.to_string_lossy().as_ref()))));
-        for (dir, named_at) in config.policy_dirs.iter().cloned().chain(extra) {
+        // Directories the configuration names come from the tree and stay inside it; those given
+        // on the command line are the user's own choice.
+        let configured = config.policy_dirs.iter().cloned().map(|(dir, at)| (dir, at, Some(root)));
+        let extra = extra_dirs
+            .iter()
+            .map(|dir| (dir.clone(), Location::file(Symbol::from(dir.to_string_lossy().as_ref())), None));
+        for (dir, named_at, confined_to) in configured.chain(extra) {
             let shown = dir.to_string_lossy();
-            let (found, found_problems) = policy::from_dir(&engine, &root.join(&dir), &shown, &named_at);
+            let full = match confined_to {
+                None => root.join(&dir),
+                Some(root) => {
+                    match crate::tree::inside(root, &dir).filter(|d| !d.exists() || crate::tree::stays_under(root, d)) {
+                        Some(full) => full,
+                        None => {
+                            let message = format!(
+                            "policy directory \"{shown}\" is outside the checked tree; a configuration may only name directories inside it (give others with --policies)"
+                        );
+                            problems.push(Problem { location: named_at, message });
+                            continue;
+                        }
+                    }
+                }
+            };
+            let (found, found_problems) = policy::from_dir(&engine, &full, &shown, &named_at, confined_to);
             problems.extend(found_problems);
             for policy in found {
                 if policies.iter().any(|p| p.doc.id == policy.doc.id) {

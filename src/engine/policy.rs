@@ -121,6 +121,9 @@ fn position_location(path: Symbol, source: &str, position: Position) -> Location
     }
 }
 
+/// A policy is a script, not a data file.
+const MAX_POLICY_SIZE: u64 = 1 << 20;
+
 /// The built-in policies, compiled.
 pub fn builtin(engine: &Engine) -> (Vec<Policy>, Vec<Problem>) {
     let mut policies = Vec::new();
@@ -135,7 +138,14 @@ pub fn builtin(engine: &Engine) -> (Vec<Policy>, Vec<Problem>) {
 }
 
 /// The policies of a user directory, in file-name order.
-pub fn from_dir(engine: &Engine, dir: &Path, shown_dir: &str, named_at: &Location) -> (Vec<Policy>, Vec<Problem>) {
+/// Policy files are read only as regular files, and under `confined_to` when it is given.
+pub fn from_dir(
+    engine: &Engine,
+    dir: &Path,
+    shown_dir: &str,
+    named_at: &Location,
+    confined_to: Option<&Path>,
+) -> (Vec<Policy>, Vec<Problem>) {
     let mut policies = Vec::new();
     let mut problems = Vec::new();
     let entries = match std::fs::read_dir(dir) {
@@ -154,7 +164,11 @@ pub fn from_dir(engine: &Engine, dir: &Path, shown_dir: &str, named_at: &Locatio
     for file in files {
         let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let shown = Symbol::from(format!("{}/{name}", shown_dir.trim_end_matches('/')));
-        match std::fs::read_to_string(&file) {
+        let bytes = match confined_to {
+            Some(root) => crate::tree::read_under(root, &file, MAX_POLICY_SIZE),
+            None => crate::tree::read_regular(&file, MAX_POLICY_SIZE),
+        };
+        match crate::tree::text(bytes) {
             Ok(source) => match Policy::compile(engine, shown, &source, Origin::User) {
                 Ok(policy) => policies.push(policy),
                 Err(problem) => problems.push(problem),

@@ -97,3 +97,34 @@ pub fn located(report: &Value, key: &str) -> Vec<(String, u64, String)> {
 pub fn finding(rule: &str, path: &str, line: u64) -> (String, String, u64) {
     (rule.to_owned(), path.to_owned(), line)
 }
+
+/// Makes `dir` a checkout whose `rust-toolchain.toml` points rustup at the checkout's own
+/// `cargo` and `rustc`, which write the returned marker file when run: what a pull request can
+/// commit. Asserts that the attack works on a naive run (`cargo` started in the checkout), so a
+/// test that finds no marker proves something.
+#[cfg(unix)]
+pub fn poison_toolchain(dir: &Path) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let marker = dir.join("toolchain-ran");
+    let bin = dir.join("evil/bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    for tool in ["cargo", "rustc"] {
+        let script = bin.join(tool);
+        std::fs::write(&script, format!("#!/bin/sh\necho \"$0\" >> '{}'\nexit 1\n", marker.display())).unwrap();
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    std::fs::write(
+        dir.join("rust-toolchain.toml"),
+        format!("[toolchain]\npath = \"{}\"\n", dir.join("evil").display()),
+    )
+    .unwrap();
+    let naive = Command::new("cargo")
+        .arg("--version")
+        .current_dir(dir)
+        .env_remove("CARGO")
+        .env_remove("RUSTUP_TOOLCHAIN")
+        .output();
+    assert!(naive.is_ok() && marker.exists(), "rustup's cargo proxy must be on PATH for this test");
+    std::fs::remove_file(&marker).unwrap();
+    marker
+}
