@@ -61,8 +61,9 @@ sarif="$temp/guardrail.sarif"
 summary="$temp/guardrail-summary.md"
 rm -f "$sarif" "$summary"
 
+# The facts cache lives outside the checkout (actions/cache keeps it between runs).
 args=(check "$path" --format github --color never --fail-on "$fail_on" --category "$category"
-  --path-prefix "$prefix" --output "sarif=$sarif" --output "markdown=$summary")
+  --path-prefix "$prefix" --output "sarif=$sarif" --output "markdown=$summary" --cache-dir "$temp/guardrail-cache")
 if [ -n "${INPUT_CONFIG:-}" ]; then args+=(--config "$INPUT_CONFIG"); fi
 if [ -n "${INPUT_BASELINE:-}" ]; then args+=(--baseline "$INPUT_BASELINE"); fi
 if [ -n "$diff_base" ]; then args+=(--diff-base "$diff_base"); fi

@@ -37,7 +37,8 @@ pub struct CheckOptions {
     pub only_paths: Vec<String>,
     /// Build the architecture graph even when `guardrail.toml` declares no architecture.
     pub architecture_graph: bool,
-    /// Reuse the facts of unchanged files from this cache directory, and record new ones.
+    /// Reuse the facts of unchanged files from the cache in this home (outside the tree), and
+    /// record new ones.
     pub cache: Option<PathBuf>,
     /// Check one part of the workspace, for CI job matrices.
     pub shard: Option<Shard>,
@@ -87,7 +88,15 @@ fn collect_in_pool(root: &Path, options: &CheckOptions) -> Collected {
     let (config, mut problems) = timings.phase("configuration", || Config::load(root, options.config.as_deref()));
     let (discovery, walk_problems) = timings.phase("walk", || discover::walk(root, &config));
     problems.extend(walk_problems);
-    let cache = options.cache.clone().map(Cache::open);
+    let mut notes = Vec::new();
+    let cache = options.cache.as_deref().and_then(|home| {
+        let opened = if crate::tree::is_within(root, home) {
+            Err(format!("the cache in {} is not used: it is inside the checked tree", home.display()))
+        } else {
+            Cache::open(home, root)
+        };
+        opened.map_err(|message| notes.push(Problem { location: Location::file(Symbol::default()), message })).ok()
+    });
     // The module graph follows every reference in the code: build it only when it is used, and
     // without it, skip each file's references (a seventh of the facts), or drop them once they
     // are cached for a run that does use them.
@@ -143,7 +152,6 @@ fn collect_in_pool(root: &Path, options: &CheckOptions) -> Collected {
     };
     timings.files = extracted.iter().map(|(facts, duration)| (facts.path, *duration)).collect();
     let files: Vec<FileFacts> = extracted.into_iter().map(|(facts, _)| facts).collect();
-    let mut notes = Vec::new();
     if let Some(cache) = cache {
         timings.cache = Some(cache.stats());
         if let Err(message) = timings.phase("save cache", || cache.save()) {

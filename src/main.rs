@@ -106,7 +106,8 @@ enum Command {
         /// Neither read nor write the facts cache.
         #[arg(long)]
         no_cache: bool,
-        /// Where unchanged files' facts are kept between runs [default: <root>/target/guardrail-cache].
+        /// Where unchanged files' facts are kept between runs, outside the checked tree
+        /// [default: $XDG_CACHE_HOME/guardrail, else ~/.cache/guardrail].
         #[arg(long, value_name = "DIR", conflicts_with = "no_cache")]
         cache_dir: Option<PathBuf>,
         /// Check part K of N of the workspace, cut along packages, for a CI job matrix: the N
@@ -257,7 +258,12 @@ fn main() -> ExitCode {
                 }
                 extra_inputs.push((guardrail::facts::Symbol::intern("<stdin>"), FileKind::Kubernetes, Arc::from(text)));
             }
-            let cache = (!no_cache).then(|| cache_dir.unwrap_or_else(|| root.join("target/guardrail-cache")));
+            if cache_dir.as_deref().is_some_and(|dir| guardrail::tree::is_within(&root, dir)) {
+                return usage_error(
+                    "--cache-dir must be outside the checked tree: a pull request could commit a cache there",
+                );
+            }
+            let cache = (!no_cache).then(|| cache_dir.unwrap_or_else(guardrail::cache::default_home));
             let options = CheckOptions {
                 config,
                 extra_inputs,

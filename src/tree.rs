@@ -37,6 +37,15 @@ pub fn stays_under(root: &Path, path: &Path) -> bool {
     }
 }
 
+/// Whether `path` lies in the tree at `root`, as written or through links (it need not exist).
+pub fn is_within(root: &Path, path: &Path) -> bool {
+    let lexically = match (std::path::absolute(root), std::path::absolute(path)) {
+        (Ok(root), Ok(path)) => path.starts_with(root),
+        _ => false,
+    };
+    lexically || stays_under(root, path)
+}
+
 /// Reads `path`, which must be a regular file under `root` (through links that stay under it),
 /// of at most `limit` bytes.
 pub fn read_under(root: &Path, path: &Path, limit: u64) -> Result<Vec<u8>, Refused> {

@@ -334,11 +334,16 @@ fn fail_on_config_and_baseline_inputs_reach_guardrail() {
 
 #[test]
 fn the_action_caches_the_directory_guardrail_keeps_its_facts_in() {
-    assert!(action_yml().contains("        path: ${{ inputs.path }}/target/guardrail-cache\n"));
+    assert!(action_yml().contains("        path: ${{ runner.temp }}/guardrail-cache\n"));
+    let runner = FakeRunner::new();
     let dir = common::workspace(&[("src/lib.rs", "pub fn ok() {}\n")]);
-    let output = common::guardrail(&["check", "."], dir.path());
-    assert_eq!(output.code, 0, "{}", output.stderr);
-    assert!(dir.path().join("target/guardrail-cache/facts.bin").is_file());
+    let output = runner.run(dir.path(), &[]);
+    assert_eq!(output.code, 0, "{}", show(&output));
+    let home = runner.dir.path().join("runner-temp/guardrail-cache");
+    assert!(home.join("key").is_file());
+    let trees: Vec<_> = std::fs::read_dir(home.join("trees")).unwrap().map(|e| e.unwrap().path()).collect();
+    assert!(trees.len() == 1 && trees[0].join("facts.bin").is_file(), "{trees:?}");
+    assert!(!dir.path().join("target").exists());
 }
 
 #[test]

@@ -14,9 +14,17 @@
 //! holds no second copy of its facts in memory), and the reused ones are appended at the end.
 //! The previous file is read an entry at a time, as its source file is checked.
 //! Nothing in it is trusted: a wrong magic or build discards the whole file; an entry with a
-//! wrong content hash, length or payload checksum, or a payload that does not decode, is a
+//! wrong content hash, length or authentication code, or a payload that does not decode, is a
 //! miss, and the file is extracted again. It is written to a temporary file renamed into place
 //! (and removed if the run ends first), so concurrent runs see a whole cache or none.
+//!
+//! The checked tree belongs to the pull request, so the cache never lives in it: its home is a
+//! directory of the user's (`$XDG_CACHE_HOME/guardrail`, `~/.cache/guardrail`, or `--cache-dir`,
+//! which may not be inside the tree), holding a key and one directory per checked root. Every
+//! entry — its path, content hash and payload — carries a BLAKE3 keyed hash under that key, so
+//! an entry written by anyone without the key (a file committed to the tree, copied in from
+//! elsewhere) is a miss. Files are created new (`O_EXCL`) and renamed into place, never written
+//! through a link.
 
 mod codec;
 
@@ -31,16 +39,64 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use xxhash_rust::xxh3::{xxh3_128, xxh3_64};
 
-const MAGIC: &[u8; 8] = b"grcache\x02";
+const MAGIC: &[u8; 8] = b"grcache\x03";
 
 /// Identifies the build: the crate version and a hash of the sources that produced it.
 const BUILD: &str = concat!(env!("CARGO_PKG_VERSION"), "+", env!("GUARDRAIL_SOURCE_HASH"));
 
 const FILE_NAME: &str = "facts.bin";
+const KEY_FILE: &str = "key";
+
+/// The default home of caches: the user's cache directory, outside every checked tree.
+pub fn default_home() -> PathBuf {
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .filter(|dir| !dir.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").filter(|dir| !dir.is_empty()).map(|home| Path::new(&home).join(".cache")));
+    base.unwrap_or_else(std::env::temp_dir).join("guardrail")
+}
+
+/// The secret entries are authenticated with; it lives in the cache's home, never in a tree.
+#[derive(Clone)]
+struct Key([u8; 32]);
+
+impl Key {
+    /// The home's key, made (readable by its owner only) when there is none.
+    fn load_or_create(home: &Path) -> std::io::Result<Key> {
+        std::fs::create_dir_all(home)?;
+        let path = home.join(KEY_FILE);
+        if let Ok(bytes) = crate::tree::read_regular(&path, 32) {
+            if let Ok(key) = <[u8; 32]>::try_from(bytes.as_slice()) {
+                return Ok(Key(key));
+            }
+        }
+        let mut key = [0u8; 32];
+        File::open("/dev/urandom")?.read_exact(&mut key)?;
+        let temporary = home.join(format!("{KEY_FILE}.tmp-{}", std::process::id()));
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        options.open(&temporary)?.write_all(&key)?;
+        std::fs::rename(&temporary, &path)?;
+        Ok(Key(key))
+    }
+
+    /// The authentication code of an entry: its path, content hash and payload.
+    fn code(&self, path: Symbol, content_hash: &[u8], payload: &[u8]) -> [u8; 32] {
+        let mut hasher = blake3::Hasher::new_keyed(&self.0);
+        hasher.update(&(path.len() as u64).to_le_bytes());
+        hasher.update(path.as_bytes());
+        hasher.update(content_hash);
+        hasher.update(payload);
+        *hasher.finalize().as_bytes()
+    }
+}
 
 /// The facts cache of one run, shared by its extraction threads.
 pub struct Cache {
     dir: PathBuf,
+    key: Key,
     /// The cache file as the previous run left it; `None` when there was none or it was foreign.
     previous: Option<PreviousFile>,
     current: Mutex<Current>,
@@ -73,7 +129,9 @@ impl NextFile {
     fn create(dir: &Path) -> std::io::Result<NextFile> {
         std::fs::create_dir_all(dir)?;
         let path = dir.join(format!("{FILE_NAME}.tmp-{}", std::process::id()));
-        let mut next = NextFile { out: BufWriter::new(File::create(&path)?), path };
+        // Created new, so a link already at that name is refused rather than written through.
+        let file = std::fs::OpenOptions::new().write(true).create_new(true).open(&path)?;
+        let mut next = NextFile { out: BufWriter::new(file), path };
         next.out.write_all(MAGIC)?;
         next.out.write_all(&xxh3_64(BUILD.as_bytes()).to_le_bytes())?;
         Ok(next)
@@ -133,11 +191,22 @@ pub struct CacheStats {
 }
 
 impl Cache {
-    /// Opens the cache in `dir`; a missing, unreadable or foreign cache is an empty one.
-    pub fn open(dir: PathBuf) -> Self {
+    /// Opens the cache of the tree at `root` in `home`; a missing, unreadable or foreign cache
+    /// is an empty one. Fails when the home cannot hold a key.
+    pub fn open(home: &Path, root: &Path) -> Result<Self, String> {
+        let key = Key::load_or_create(home).map_err(|error| {
+            format!("cannot use the cache in {}: {error}; the run goes on without it", home.display())
+        })?;
+        let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+        let tree = format!("{:016x}", xxh3_64(root.as_os_str().as_encoded_bytes()));
+        Ok(Cache::in_dir(home.join("trees").join(tree), key))
+    }
+
+    fn in_dir(dir: PathBuf, key: Key) -> Self {
         Cache {
             previous: PreviousFile::open(&dir.join(FILE_NAME)),
             dir,
+            key,
             current: Mutex::default(),
             hits: AtomicUsize::new(0),
             misses: AtomicUsize::new(0),
@@ -149,7 +218,7 @@ impl Cache {
         let previous = self.previous.as_ref();
         let found = previous.and_then(|previous| {
             let range = previous.index.get(path.as_str())?;
-            let facts = decode_entry(&previous.read(range)?, path, bytes)?;
+            let facts = decode_entry(&previous.read(range)?, path, bytes, &self.key)?;
             self.current().entries.push((path, Entry::Previous(range.clone())));
             Some(facts)
         });
@@ -161,7 +230,7 @@ impl Cache {
     /// Writes the facts extracted from `bytes` to the next cache file, which [`Cache::save`]
     /// puts in place.
     pub fn store(&self, facts: &FileFacts, bytes: &[u8]) {
-        let entry = encode_entry(facts, bytes);
+        let entry = encode_entry(facts, bytes, &self.key);
         let mut current = self.current();
         let next = current.next.get_or_insert_with(|| NextFile::create(&self.dir).map_err(|e| self.write_error(e)));
         if let Ok(file) = next {
@@ -209,6 +278,10 @@ impl Cache {
     }
 }
 
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |diff, (x, y)| diff | (x ^ y)) == 0
+}
+
 /// Splits `bytes` into a prefix of `n` bytes and the rest, or `None` when it is shorter.
 fn split(bytes: &[u8], n: u64) -> Option<(&[u8], &[u8])> {
     bytes.split_at_checked(usize::try_from(n).ok()?)
@@ -251,22 +324,27 @@ fn read_index(input: &mut BufReader<impl Read + Seek>, len: u64) -> Option<HashM
     (at == len).then_some(index)
 }
 
-/// content hash (16 bytes), payload hash (8), payload.
-fn encode_entry(facts: &FileFacts, bytes: &[u8]) -> Vec<u8> {
+/// content hash (16 bytes), authentication code (32), payload.
+fn encode_entry(facts: &FileFacts, bytes: &[u8], key: &Key) -> Vec<u8> {
     let mut writer = Writer::default();
     facts.encode(&mut writer);
     let payload = writer.finish();
-    let mut entry = Vec::with_capacity(24 + payload.len());
-    entry.extend_from_slice(&xxh3_128(bytes).to_le_bytes());
-    entry.extend_from_slice(&xxh3_64(&payload).to_le_bytes());
+    let content_hash = xxh3_128(bytes).to_le_bytes();
+    let mut entry = Vec::with_capacity(48 + payload.len());
+    entry.extend_from_slice(&content_hash);
+    entry.extend_from_slice(&key.code(facts.path, &content_hash, &payload));
     entry.extend_from_slice(&payload);
     entry
 }
 
-fn decode_entry(entry: &[u8], path: Symbol, bytes: &[u8]) -> Option<FileFacts> {
+fn decode_entry(entry: &[u8], path: Symbol, bytes: &[u8], key: &Key) -> Option<FileFacts> {
     let (content_hash, rest) = split(entry, 16)?;
-    let (payload_hash, payload) = split(rest, 8)?;
-    if content_hash != xxh3_128(bytes).to_le_bytes() || payload_hash != xxh3_64(payload).to_le_bytes() {
+    let (code, payload) = split(rest, 32)?;
+    if content_hash != xxh3_128(bytes).to_le_bytes() {
+        return None;
+    }
+    // Compared in full before anything of the payload is read; a forged entry fails here.
+    if !constant_time_eq(code, &key.code(path, content_hash, payload)) {
         return None;
     }
     let mut reader = Reader::new(payload).ok()?;
@@ -278,6 +356,10 @@ fn decode_entry(entry: &[u8], path: Symbol, bytes: &[u8]) -> Option<FileFacts> {
 mod tests {
     use super::*;
     use crate::facts::FileKind;
+
+    fn key() -> Key {
+        Key([7; 32])
+    }
 
     fn extracted(path: &str, text: &str) -> FileFacts {
         crate::extract::extract(Symbol::intern(path), FileKind::Rust, text.as_bytes()).expect("a Rust file has facts")
@@ -300,30 +382,41 @@ async fn main() {
     fn an_entry_decodes_to_the_facts_it_was_encoded_from() {
         let facts = extracted("src/main.rs", SOURCE);
         assert!(!facts.rust.calls.is_empty() && !facts.suppressions.is_empty());
-        let entry = encode_entry(&facts, SOURCE.as_bytes());
-        let decoded = decode_entry(&entry, facts.path, SOURCE.as_bytes()).expect("a valid entry");
+        let entry = encode_entry(&facts, SOURCE.as_bytes(), &key());
+        let decoded = decode_entry(&entry, facts.path, SOURCE.as_bytes(), &key()).expect("a valid entry");
         assert_eq!(decoded, facts);
     }
 
     #[test]
     fn an_entry_for_other_bytes_or_another_path_is_a_miss() {
         let facts = extracted("src/main.rs", SOURCE);
-        let entry = encode_entry(&facts, SOURCE.as_bytes());
-        assert!(decode_entry(&entry, facts.path, b"fn main() {}").is_none());
-        assert!(decode_entry(&entry, Symbol::intern("src/lib.rs"), SOURCE.as_bytes()).is_none());
+        let entry = encode_entry(&facts, SOURCE.as_bytes(), &key());
+        assert!(decode_entry(&entry, facts.path, b"fn main() {}", &key()).is_none());
+        assert!(decode_entry(&entry, Symbol::intern("src/lib.rs"), SOURCE.as_bytes(), &key()).is_none());
+    }
+
+    #[test]
+    fn an_entry_made_without_the_key_is_a_miss_however_well_formed() {
+        let facts = extracted("src/main.rs", SOURCE);
+        let forged = encode_entry(&facts, SOURCE.as_bytes(), &Key([8; 32]));
+        assert!(decode_entry(&forged, facts.path, SOURCE.as_bytes(), &key()).is_none());
+        let home = tempfile::tempdir().unwrap();
+        let made = Key::load_or_create(home.path()).unwrap();
+        assert_eq!(Key::load_or_create(home.path()).unwrap().0, made.0, "the key is kept");
+        assert_ne!(made.0, [0; 32]);
     }
 
     #[test]
     fn every_truncation_and_every_flipped_byte_is_a_miss() {
         let facts = extracted("src/main.rs", SOURCE);
-        let entry = encode_entry(&facts, SOURCE.as_bytes());
+        let entry = encode_entry(&facts, SOURCE.as_bytes(), &key());
         for len in 0..entry.len() {
-            assert!(decode_entry(&entry[..len], facts.path, SOURCE.as_bytes()).is_none(), "truncated to {len}");
+            assert!(decode_entry(&entry[..len], facts.path, SOURCE.as_bytes(), &key()).is_none(), "truncated to {len}");
         }
         for at in 0..entry.len() {
             let mut damaged = entry.clone();
             damaged[at] ^= 0x20;
-            assert!(decode_entry(&damaged, facts.path, SOURCE.as_bytes()).is_none(), "byte {at} flipped");
+            assert!(decode_entry(&damaged, facts.path, SOURCE.as_bytes(), &key()).is_none(), "byte {at} flipped");
         }
     }
 
@@ -332,16 +425,16 @@ async fn main() {
         let mut facts = extracted("src/main.rs", SOURCE);
         assert!(!facts.rust.arguments.is_empty());
         facts.rust.calls[0].args.len = facts.rust.arguments.len() as u32 + 1;
-        let entry = encode_entry(&facts, SOURCE.as_bytes());
-        assert!(decode_entry(&entry, facts.path, SOURCE.as_bytes()).is_none());
+        let entry = encode_entry(&facts, SOURCE.as_bytes(), &key());
+        assert!(decode_entry(&entry, facts.path, SOURCE.as_bytes(), &key()).is_none());
         facts.rust.calls[0].args.len = 0;
         let context = facts.rust.macros[0].context;
         facts.rust.macros[0].context = crate::facts::ContextId(facts.rust.contexts.len() as u32);
-        let entry = encode_entry(&facts, SOURCE.as_bytes());
-        assert!(decode_entry(&entry, facts.path, SOURCE.as_bytes()).is_none());
+        let entry = encode_entry(&facts, SOURCE.as_bytes(), &key());
+        assert!(decode_entry(&entry, facts.path, SOURCE.as_bytes(), &key()).is_none());
         facts.rust.macros[0].context = context;
-        let entry = encode_entry(&facts, SOURCE.as_bytes());
-        assert_eq!(decode_entry(&entry, facts.path, SOURCE.as_bytes()), Some(facts));
+        let entry = encode_entry(&facts, SOURCE.as_bytes(), &key());
+        assert_eq!(decode_entry(&entry, facts.path, SOURCE.as_bytes(), &key()), Some(facts));
     }
 
     #[test]
@@ -349,12 +442,12 @@ async fn main() {
         let dir = tempfile::tempdir().unwrap();
         let cache_dir = dir.path().join("nested/cache");
         let facts = extracted("src/main.rs", SOURCE);
-        let cache = Cache::open(cache_dir.clone());
+        let cache = Cache::in_dir(cache_dir.clone(), key());
         assert!(cache.load(facts.path, SOURCE.as_bytes()).is_none());
         cache.store(&facts, SOURCE.as_bytes());
         cache.save().unwrap();
 
-        let cache = Cache::open(cache_dir.clone());
+        let cache = Cache::in_dir(cache_dir.clone(), key());
         assert_eq!(cache.load(facts.path, SOURCE.as_bytes()), Some(facts.clone()));
         assert!(cache.load(facts.path, b"fn main() {}").is_none());
         assert_eq!(cache.stats(), CacheStats { hits: 1, misses: 1 });
@@ -369,19 +462,19 @@ async fn main() {
     fn a_rewritten_cache_keeps_reused_entries_and_an_unsaved_run_leaves_no_file() {
         let dir = tempfile::tempdir().unwrap();
         let (main, lib) = (extracted("src/main.rs", SOURCE), extracted("src/lib.rs", "fn a() {}"));
-        let cache = Cache::open(dir.path().to_owned());
+        let cache = Cache::in_dir(dir.path().to_owned(), key());
         cache.store(&main, SOURCE.as_bytes());
         cache.store(&lib, b"fn a() {}");
         cache.save().unwrap();
 
         let changed = extracted("src/lib.rs", "fn b() {}");
-        let cache = Cache::open(dir.path().to_owned());
+        let cache = Cache::in_dir(dir.path().to_owned(), key());
         assert!(cache.load(main.path, SOURCE.as_bytes()).is_some());
         assert!(cache.load(lib.path, b"fn b() {}").is_none());
         cache.store(&changed, b"fn b() {}");
         cache.save().unwrap();
 
-        let cache = Cache::open(dir.path().to_owned());
+        let cache = Cache::in_dir(dir.path().to_owned(), key());
         assert_eq!(cache.load(main.path, SOURCE.as_bytes()), Some(main.clone()));
         assert_eq!(cache.load(lib.path, b"fn b() {}"), Some(changed));
         assert!(cache.load(lib.path, b"fn a() {}").is_none());
@@ -397,13 +490,13 @@ async fn main() {
     fn a_damaged_or_foreign_cache_file_is_an_empty_cache() {
         let dir = tempfile::tempdir().unwrap();
         let facts = extracted("src/main.rs", SOURCE);
-        let cache = Cache::open(dir.path().to_owned());
+        let cache = Cache::in_dir(dir.path().to_owned(), key());
         cache.store(&facts, SOURCE.as_bytes());
         cache.save().unwrap();
         let file = std::fs::read(dir.path().join(FILE_NAME)).unwrap();
         for damaged in [file[..file.len() - 1].to_vec(), b"grcache\x01 written by another build".to_vec(), Vec::new()] {
             std::fs::write(dir.path().join(FILE_NAME), &damaged).unwrap();
-            let cache = Cache::open(dir.path().to_owned());
+            let cache = Cache::in_dir(dir.path().to_owned(), key());
             assert!(cache.load(facts.path, SOURCE.as_bytes()).is_none());
         }
     }
@@ -413,7 +506,7 @@ async fn main() {
         let dir = tempfile::tempdir().unwrap();
         let blocker = dir.path().join("file");
         std::fs::write(&blocker, "not a directory").unwrap();
-        let cache = Cache::open(blocker.join("cache"));
+        let cache = Cache::in_dir(blocker.join("cache"), key());
         let facts = extracted("src/main.rs", SOURCE);
         cache.store(&facts, SOURCE.as_bytes());
         assert!(cache.save().unwrap_err().contains("cannot write the cache"));
