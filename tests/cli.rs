@@ -327,7 +327,7 @@ fn deeply_nested_code_is_parsed_or_refused_never_a_crash() {
     let errs = errors(&report);
     assert_eq!(errs.len(), 1, "{errs:?}");
     assert_eq!((errs[0].0.as_str(), errs[0].1), ("src/deeper.rs", 2));
-    assert!(errs[0].2.contains("nest deeper than 256"), "{}", errs[0].2);
+    assert!(errs[0].2.contains("nests deeper than 256"), "{}", errs[0].2);
 }
 
 const DEPLOYMENT: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  template:\n    spec:\n      containers:\n        - name: api\n          image: ghcr.io/acme/api:1.0.0\n          readinessProbe:\n            httpGet: {path: /ready, port: 8080}\n";

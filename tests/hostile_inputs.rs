@@ -234,3 +234,53 @@ fn fifos_where_files_are_expected_never_block_the_run() {
     assert!(errs.iter().any(|e| e.0 == "p/stuck.rhai" && e.2.contains("not a regular file")), "{errs:?}");
     assert_eq!(code, 2);
 }
+
+#[test]
+fn inputs_that_were_quadratic_are_read_in_linear_time() {
+    // A map of 40,000 keys merged into another of 40,000 (was ~5 s in a release build), and a
+    // method chain just under the length that is refused (was quadratic): well under a second.
+    let keys = |prefix: &str| (0..40_000).map(|i| format!("  {prefix}{i}: x\n")).collect::<String>();
+    let merge = format!("base: &base\n{}services:\n  api:\n    image: a\n    <<: *base\n{}", keys("b"), keys("  s"));
+    let chain = format!("pub fn f() {{\n    a{};\n}}\n", ".b()".repeat(16_000));
+    let dir = workspace(&[("src/lib.rs", UNBOUNDED), ("src/chain.rs", &chain), ("compose.yaml", &merge)]);
+    let started = std::time::Instant::now();
+    let (code, report) = check_json(dir.path(), &[]);
+    assert!(started.elapsed() < std::time::Duration::from_secs(10), "{:?}", started.elapsed());
+    assert_eq!((code, errors(&report)), (1, vec![]));
+    assert_eq!(findings(&report), [finding("unbounded-channel", "src/lib.rs", 2)]);
+}
+
+#[test]
+fn nesting_that_would_overflow_the_stack_is_refused_with_a_location() {
+    // Each aborted the whole process (exit 134, no report): the old guard counted brackets only.
+    let generics = format!("type T = {}u8{};\n", "Vec<".repeat(10_000), ">".repeat(10_000));
+    let closures = format!("pub fn f() {{\n    let x = {} 1;\n}}\n", "|| ".repeat(50_000));
+    let chain = format!("pub fn f() {{\n    a{};\n}}\n", ".b()".repeat(200_000));
+    let dir = workspace(&[
+        ("src/lib.rs", UNBOUNDED),
+        ("src/generics.rs", &generics),
+        ("src/closures.rs", &closures),
+        ("src/chain.rs", &chain),
+    ]);
+    let (code, report) = check_json(dir.path(), &[]);
+    assert_eq!(code, 2);
+    assert_eq!(findings(&report), [finding("unbounded-channel", "src/lib.rs", 2)]);
+    let errs: Vec<(String, u64, bool)> = errors(&report)
+        .into_iter()
+        .map(|(path, line, message)| (path, line, message.contains("nests deeper") || message.contains("chains more")))
+        .collect();
+    assert_eq!(
+        errs,
+        [("src/chain.rs".into(), 2, true), ("src/closures.rs".into(), 2, true), ("src/generics.rs".into(), 1, true)]
+    );
+}
+
+#[test]
+fn max_file_size_cannot_be_raised_past_its_bound() {
+    let dir = workspace(&[("src/lib.rs", UNBOUNDED), ("guardrail.toml", "max_file_size = 242000000\n")]);
+    let (code, report) = check_json(dir.path(), &[]);
+    assert_eq!(code, 2);
+    let errs = errors(&report);
+    assert_eq!((errs[0].0.as_str(), errs[0].1), ("guardrail.toml", 1));
+    assert!(errs[0].2.contains("max_file_size must be between 1 and 16777216"), "{errs:?}");
+}

@@ -137,7 +137,7 @@ fn a_policy_without_metadata_is_refused() {
 
 #[test]
 fn a_flood_of_findings_is_capped_with_an_error_naming_the_policy() {
-    let body = "fn check(facts, ctx) {\n    let site = facts.calls()[0];\n    for i in 0..1000000 { ctx.report(site, \"x\"); }\n}";
+    let body = "fn check(facts, ctx) {\n    let site = facts.calls()[0];\n    for i in 0..10000 { ctx.report(site, \"x\"); }\n}";
     let source = policy("flood", body);
     let dir = workspace(&[
         ("src/lib.rs", UNBOUNDED),
@@ -179,4 +179,77 @@ fn a_configuration_cannot_lift_the_sandbox_limits() {
     );
     assert_eq!(errs[1].1, 3);
     assert_eq!(findings(&report), [finding("unbounded-channel", "src/lib.rs", 2)]);
+}
+
+#[test]
+fn sleep_cannot_hold_the_run_past_the_deadline() {
+    let errs = run_hostile("sleeper", "fn check(facts, ctx) {\n    sleep(100000);\n}");
+    assert_mentions(&errs, &["`sleeper`", "sleep is not available"]);
+    assert_eq!(errs[0].1, 3, "the line of the call");
+    let errs = run_hostile("floaty", "fn check(facts, ctx) {\n    let x = 1;\n    sleep(1000.5);\n}");
+    assert_eq!(errs[0].1, 4);
+}
+
+#[test]
+fn a_limit_stop_points_where_the_policy_was_executing() {
+    let body = "fn spin(n) {\n    loop {\n        n += 1;\n    }\n}\nfn check(facts, ctx) {\n    spin(0);\n}";
+    let errs = run_hostile("spinner", body);
+    assert_eq!(errs[0].1, 4, "inside the loop of `spin`, not the top of the file: {errs:?}");
+    let config = "policies = [\"hostile\"]\n[limits]\npolicy_max_operations = 10000\n";
+    let dir = workspace(&[
+        ("src/lib.rs", UNBOUNDED),
+        ("guardrail.toml", config),
+        (
+            "hostile/counter.rhai",
+            &policy("counter", "fn check(facts, ctx) {\n    let i = 0;\n    while true {\n        i += 1;\n    }\n}"),
+        ),
+    ]);
+    let (_, report) = check_json(dir.path(), &[]);
+    let errs = errors(&report);
+    assert_eq!((errs[0].1, errs[0].2.contains("10000 operations")), (5, true), "{errs:?}");
+}
+
+#[test]
+fn a_policy_stopped_by_its_deadline_reports_the_same_every_run() {
+    // Reports as fast as it can until the deadline: how far it gets depends on the machine.
+    let body = "fn check(facts, ctx) {\n    let site = facts.calls()[0];\n    loop {\n        ctx.report(site, \"again\");\n    }\n}";
+    let dir = workspace(&[
+        ("src/lib.rs", UNBOUNDED),
+        (
+            "guardrail.toml",
+            "policies = [\"hostile\"]\n[limits]\npolicy_timeout_ms = 200\npolicy_max_findings = 100000\n",
+        ),
+        ("hostile/racer.rhai", &policy("racer", body)),
+    ]);
+    let runs: Vec<_> = (0..3).map(|_| guardrail(&["check", ".", "--format", "json"], dir.path()).stdout).collect();
+    assert_eq!(runs[0], runs[1]);
+    assert_eq!(runs[1], runs[2]);
+    let report: serde_json::Value = serde_json::from_str(&runs[0]).unwrap();
+    assert_eq!(findings(&report), [finding("unbounded-channel", "src/lib.rs", 2)], "a stopped policy reports nothing");
+    let errs = errors(&report);
+    assert!(errs.len() == 1 && errs[0].2.contains("time limit") && errs[0].1 == 4, "the loop: {errs:?}");
+}
+
+#[test]
+fn related_locations_and_reported_text_are_capped() {
+    let body = "fn check(facts, ctx) {\n    let site = facts.calls()[0];\n    let long = \"x\";\n    while long.len() < 2000 { long += long; }\n    let related = [];\n    for i in 0..500 { related.push(#{ at: site, message: long }); }\n    for i in 0..20000 { ctx.report(site, long, #{ help: long, related: related }); }\n}";
+    let dir = workspace(&[
+        ("src/lib.rs", UNBOUNDED),
+        (
+            "guardrail.toml",
+            "policies = [\"hostile\"]\n[limits]\npolicy_max_findings = 100000\npolicy_timeout_ms = 30000\n",
+        ),
+        ("hostile/bloat.rhai", &policy("bloat", body)),
+    ]);
+    let output = guardrail(&["check", ".", "--format", "json"], dir.path());
+    assert!(output.stdout.len() < 64 << 20, "{} bytes of JSON", output.stdout.len());
+    let report = output.json();
+    let bloat: Vec<&serde_json::Value> =
+        report["findings"].as_array().unwrap().iter().filter(|f| f["rule"] == "bloat").collect();
+    assert!(!bloat.is_empty() && bloat.len() < 20000, "{}", bloat.len());
+    assert!(bloat.iter().all(|f| f["related"].as_array().unwrap().len() == 16));
+    assert!(bloat.iter().all(|f| f["message"].as_str().unwrap().chars().count() <= 2001));
+    let errs: Vec<String> = errors(&report).into_iter().map(|e| e.2).collect();
+    assert!(errs.iter().any(|e| e.contains("more than 16 related locations")), "{errs:?}");
+    assert!(errs.iter().any(|e| e.contains("16 MiB of text")), "{errs:?}");
 }

@@ -101,20 +101,40 @@ impl PolicySet {
                 let elapsed = (policy.doc.id.clone(), started.elapsed());
                 let sink = ctx.take();
                 let mut problems = Vec::new();
-                match outcome {
-                    Ok(Ok(())) => {}
-                    Ok(Err(error)) => problems.push(self.failure(policy, &error)),
-                    Err(_) => problems.push(Problem {
+                let failure = match outcome {
+                    Ok(Ok(())) => None,
+                    Ok(Err(error)) => Some(self.failure(policy, &error)),
+                    Err(_) => Some(Problem {
                         location: Location::file(policy.path),
                         message: format!("internal error: guardrail panicked while running policy `{}`", policy.doc.id),
                     }),
+                };
+                if let Some(failure) = failure {
+                    // How far a stopped policy got depends on the machine (a deadline): its
+                    // partial findings would make the report differ from run to run.
+                    problems.push(failure);
+                    return Evaluation { findings: Vec::new(), problems, times: vec![elapsed] };
                 }
                 if sink.dropped > 0 {
                     problems.push(Problem {
                         location: Location::file(policy.path),
                         message: format!(
-                            "policy `{}` reported more than {} findings; {} more were dropped",
-                            policy.doc.id, self.limits.policy_max_findings, sink.dropped
+                            "policy `{}` reported more than {} findings or {} MiB of text; {} more were dropped",
+                            policy.doc.id,
+                            self.limits.policy_max_findings,
+                            report::MAX_REPORTED_TEXT >> 20,
+                            sink.dropped
+                        ),
+                    });
+                }
+                if sink.dropped_related > 0 {
+                    problems.push(Problem {
+                        location: Location::file(policy.path),
+                        message: format!(
+                            "policy `{}` gave findings more than {} related locations; {} were dropped",
+                            policy.doc.id,
+                            report::MAX_RELATED,
+                            sink.dropped_related
                         ),
                     });
                 }
@@ -143,7 +163,10 @@ impl PolicySet {
     fn failure(&self, policy: &Policy, error: &EvalAltResult) -> Problem {
         let id = &policy.doc.id;
         let message = match innermost(error) {
-            EvalAltResult::ErrorTerminated(token, _) if token.to_string() == sandbox::DEADLINE_TOKEN => {
+            // A native query that finds the deadline passed throws the same token.
+            EvalAltResult::ErrorTerminated(token, _) | EvalAltResult::ErrorRuntime(token, _)
+                if token.to_string() == sandbox::DEADLINE_TOKEN =>
+            {
                 format!("policy `{id}` ran longer than its time limit of {} ms and was stopped", self.limits.policy_timeout_ms)
             }
             EvalAltResult::ErrorTooManyOperations(_) => format!(
@@ -157,7 +180,11 @@ impl PolicySet {
             ),
             other => format!("policy `{id}` failed: {other}"),
         };
-        Problem { location: policy.location(innermost_position(error)), message }
+        let position = match innermost_position(error) {
+            none if none.is_none() => sandbox::last_position(),
+            position => position,
+        };
+        Problem { location: policy.location(position), message }
     }
 }
 

@@ -13,8 +13,12 @@ use std::sync::{Arc, Mutex};
 #[derive(Debug, Default)]
 pub struct Sink {
     pub findings: Vec<Finding>,
-    /// Findings dropped over the limit.
+    /// Findings dropped over the limit of findings or of reported text.
     pub dropped: usize,
+    /// Related locations dropped over [`MAX_RELATED`] per finding.
+    pub dropped_related: usize,
+    /// Bytes of text (messages, help, related messages) the findings hold.
+    text_bytes: usize,
 }
 
 #[derive(Clone)]
@@ -29,7 +33,13 @@ pub struct PolicyContext {
 type RhaiResult<T> = Result<T, Box<EvalAltResult>>;
 
 /// Longest message, help or related text a finding keeps; the rest is cut with an ellipsis.
-const MAX_TEXT: usize = 2_000;
+pub const MAX_TEXT: usize = 2_000;
+/// Related locations a finding keeps; more are dropped and the run says so.
+pub const MAX_RELATED: usize = 16;
+/// Text one policy's findings may hold in all: with the other limits, what bounds the memory
+/// and the size of the report a policy can produce (100,000 findings of 2,000 characters with
+/// 16 related locations each would be gigabytes).
+pub const MAX_REPORTED_TEXT: usize = 16 << 20;
 
 fn bounded(text: &str) -> String {
     match text.char_indices().nth(MAX_TEXT) {
@@ -76,27 +86,35 @@ impl PolicyContext {
             None => self.severity,
             Some(name) => name.to_string().parse::<Severity>().or_else(error)?.min(self.severity),
         };
+        let mut dropped_related = 0;
         let related = match options.remove("related") {
             None => Vec::new(),
             Some(list) => {
                 let list = list
                     .try_cast::<rhai::Array>()
                     .map_or_else(|| error("related must be an array of #{ at, message }".into()), Ok)?;
-                list.into_iter().map(related).collect::<RhaiResult<Vec<_>>>()?
+                dropped_related = list.len().saturating_sub(MAX_RELATED);
+                list.into_iter().take(MAX_RELATED).map(related).collect::<RhaiResult<Vec<_>>>()?
             }
         };
         if let Some(key) = options.keys().next() {
             return error(format!("unknown report option \"{key}\": expected help, severity or related"));
         }
+        let message = bounded(message);
+        let text_bytes = message.len()
+            + help.as_ref().map_or(0, String::len)
+            + related.iter().map(|r| r.message.len() + r.location.path.len()).sum::<usize>();
         let mut sink = self.sink.lock().unwrap_or_else(|e| e.into_inner());
-        if sink.findings.len() >= self.max_findings {
+        if sink.findings.len() >= self.max_findings || sink.text_bytes + text_bytes > MAX_REPORTED_TEXT {
             sink.dropped += 1;
             return Ok(());
         }
+        sink.text_bytes += text_bytes;
+        sink.dropped_related += dropped_related;
         sink.findings.push(Finding {
             rule: self.rule.to_string(),
             severity,
-            message: bounded(message),
+            message,
             location,
             help,
             related,

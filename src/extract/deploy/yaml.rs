@@ -3,6 +3,8 @@
 //! expansion is bounded by saphyr's alias budget (a "billion laughs" document is an error).
 
 use crate::facts::{LineIndex, Location, Problem, Symbol, YamlNode, YamlValue};
+use foldhash::HashSet;
+use foldhash::HashSetExt;
 use saphyr::{LoadableYamlNode, MarkedYaml, Scalar, YamlData};
 
 /// Nodes one file may produce after merges; a document past it is reported, not loaded.
@@ -59,7 +61,10 @@ impl Converter<'_> {
                         entries.push((name, self.location(key), self.node(value)?));
                     }
                 }
-                // `<<: *base` or `<<: [*a, *b]`: explicit keys win, then earlier merges.
+                // `<<: *base` or `<<: [*a, *b]`: explicit keys win, then earlier merges. The keys
+                // seen are a set: two maps of n keys merge in linear time, not n².
+                let mut seen: HashSet<String> =
+                    if merged.is_empty() { HashSet::new() } else { entries.iter().map(|(k, ..)| k.clone()).collect() };
                 for source in merged {
                     let maps = match source.value {
                         YamlValue::Seq(items) => items,
@@ -68,7 +73,7 @@ impl Converter<'_> {
                     for map in maps {
                         if let YamlValue::Map(more) = map.value {
                             for entry in more {
-                                if !entries.iter().any(|(k, ..)| *k == entry.0) {
+                                if seen.insert(entry.0.clone()) {
                                     entries.push(entry);
                                 }
                             }

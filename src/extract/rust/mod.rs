@@ -6,17 +6,16 @@ mod visitor;
 
 use crate::facts::{LineIndex, Location, Problem, RustFacts, Symbol};
 
-/// Brackets nested deeper than this are refused before parsing: the parser recurses per level.
-const MAX_NESTING: usize = 256;
+mod nesting;
 
 /// Parses one file and extracts its facts (its module paths only when `module_paths`), or
 /// reports where it does not parse.
 pub fn extract(path: Symbol, text: &str, module_paths: bool) -> Result<RustFacts, Problem> {
     let index = LineIndex::new(text);
-    if let Some(at) = too_deep(text) {
+    if let Some((at, message)) = nesting::too_deep(text) {
         return Err(Problem {
             location: index.location_of_bytes(path, at, at + 1),
-            message: format!("brackets nest deeper than {MAX_NESTING} levels here; the file was not checked"),
+            message: format!("{message}; the file was not checked"),
         });
     }
     let result = match syn::parse_file(text) {
@@ -41,46 +40,6 @@ pub fn extract(path: Symbol, text: &str, module_paths: bool) -> Result<RustFacts
     result
 }
 
-/// The byte offset where bracket nesting first exceeds [`MAX_NESTING`], skipping string and
-/// char literals and line comments.
-fn too_deep(text: &str) -> Option<usize> {
-    let bytes = text.as_bytes();
-    let mut depth = 0usize;
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'"' => {
-                i += 1;
-                while i < bytes.len() && bytes[i] != b'"' {
-                    i += if bytes[i] == b'\\' { 2 } else { 1 };
-                }
-            }
-            b'\'' if bytes.get(i + 2) == Some(&b'\'') => i += 2,
-            b'\'' if bytes.get(i + 1) == Some(&b'\\') => {
-                while i + 1 < bytes.len() && bytes[i + 1] != b'\'' {
-                    i += 1;
-                }
-                i += 1;
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            b'(' | b'[' | b'{' => {
-                depth += 1;
-                if depth > MAX_NESTING {
-                    return Some(i);
-                }
-            }
-            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-        i += 1;
-    }
-    None
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -89,7 +48,7 @@ mod tests {
     fn refuses_absurd_nesting_but_not_brackets_in_strings() {
         let deep = format!("fn f() {{ let x = {}1{}; }}", "(".repeat(300), ")".repeat(300));
         let problem = extract(Symbol::intern("deep.rs"), &deep, true).unwrap_err();
-        assert!(problem.message.starts_with("brackets nest deeper than 256"), "{}", problem.message);
+        assert!(problem.message.starts_with("code nests deeper than 256 levels"), "{}", problem.message);
         let strings = format!("const S: &str = \"{}\"; // {}\nfn f() {{}}\n", "(".repeat(300), "[".repeat(300));
         assert!(extract(Symbol::intern("ok.rs"), &strings, true).is_ok());
     }

@@ -44,6 +44,10 @@ pub struct FactVisitor<'a> {
     record_paths: bool,
     /// The contexts recorded so far, by value.
     context_ids: foldhash::HashMap<CodeContext, ContextId>,
+    /// The receiver's chain root, found by the method call around the one visited next (by its
+    /// address): a chain `a.b().c().d()` is walked once rather than once per call, which made
+    /// long chains quadratic.
+    next_in_chain: Option<(usize, Option<Symbol>, ArgumentRange)>,
     facts: RustFacts,
 }
 
@@ -63,6 +67,7 @@ impl<'a> FactVisitor<'a> {
             seen_paths: Default::default(),
             record_paths,
             context_ids: Default::default(),
+            next_in_chain: None,
             facts: RustFacts::default(),
         }
     }
@@ -515,10 +520,19 @@ impl<'ast> Visit<'ast> for FactVisitor<'_> {
     }
 
     fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
-        let (receiver_root, receiver_args) = self.chain_root(&call.receiver).unzip();
-        let receiver_args = receiver_args.flatten().into_iter().flatten();
-        let receiver_args =
-            self.facts.push_arguments(receiver_args.map(|arg| Argument { value: literal(arg), root: None }));
+        let address = |call: &syn::ExprMethodCall| call as *const syn::ExprMethodCall as usize;
+        let (receiver_root, receiver_args) = match self.next_in_chain.take() {
+            Some((at, root, args)) if at == address(call) => (root, args),
+            _ => {
+                let (root, args) = self.chain_root(&call.receiver).unzip();
+                let args = args.flatten().into_iter().flatten();
+                (root, self.facts.push_arguments(args.map(|arg| Argument { value: literal(arg), root: None })))
+            }
+        };
+        // The call on the receiver has the same chain root: `x.c()` of `x.c().d()`.
+        if let Expr::MethodCall(inner) = &*call.receiver {
+            self.next_in_chain = Some((address(inner), receiver_root, receiver_args));
+        }
         let args = self.arguments(&call.args);
         let context = self.context();
         self.facts.method_calls.push(MethodCallFact {
