@@ -22,3 +22,4 @@ pub mod shard;
 pub mod sources;
 pub mod timings;
 pub mod tree;
+pub mod workflow_commands;

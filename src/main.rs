@@ -14,6 +14,7 @@ use guardrail::native::NATIVE_RULES;
 use guardrail::report::{self, ColorChoice, Format, RenderOptions};
 use guardrail::scaffold;
 use guardrail::shard::Shard;
+use guardrail::workflow_commands::log_line;
 use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -285,12 +286,12 @@ fn main() -> ExitCode {
             let render_options = RenderOptions { color: color.enabled(), category, path_prefix };
             print!("{}", report::render(format, &run, &render_options));
             if timings {
-                eprint!("{}", run.timings.render(10));
+                run.timings.render(10).lines().for_each(|line| eprintln!("{}", log_line(line)));
                 eprintln!("  {:<28} {:>9.1} ms", "report", started.elapsed().as_secs_f64() * 1e3);
             }
             for (format, file) in outputs {
                 let plain = RenderOptions { color: false, ..render_options.clone() };
-                if let Err(error) = write_atomically(&file, &report::render(format, &run, &plain)) {
+                if let Err(error) = write_atomically(&file, &report::render_plain(format, &run, &plain)) {
                     eprintln!("error: cannot write {}: {error}", file.display());
                     return ExitCode::from(2);
                 }
@@ -317,17 +318,7 @@ fn main() -> ExitCode {
             let collected = collect(&path, &options);
             let (facts, problems) = (collected.facts, collected.problems);
             println!("{}", serde_json::to_string_pretty(&facts).expect("facts serialise"));
-            for problem in &problems {
-                eprintln!(
-                    "{}:{}:{}: {}",
-                    problem.location.path, problem.location.line, problem.location.column, problem.message
-                );
-            }
-            if problems.is_empty() {
-                0
-            } else {
-                2
-            }
+            report_problems(&problems)
         }
         Command::Services { path, config, format } => {
             let collected = collect(&path, &CheckOptions { config, ..CheckOptions::default() });
@@ -451,7 +442,7 @@ impl Drop for Progress {
 }
 
 fn usage_error(message: &str) -> ExitCode {
-    eprintln!("error: {message}");
+    eprintln!("error: {}", log_line(message));
     ExitCode::from(2)
 }
 
@@ -493,7 +484,10 @@ fn load_policies(root: &std::path::Path) -> (PolicySet, Vec<guardrail::facts::Pr
 
 fn report_problems(problems: &[guardrail::facts::Problem]) -> i32 {
     for p in problems {
-        eprintln!("{}:{}:{}: {}", p.location.path, p.location.line, p.location.column, p.message);
+        eprintln!(
+            "{}",
+            log_line(&format!("{}:{}:{}: {}", p.location.path, p.location.line, p.location.column, p.message))
+        );
     }
     if problems.is_empty() {
         0

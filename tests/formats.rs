@@ -233,3 +233,72 @@ fn file_arguments_narrow_the_report_but_not_the_facts() {
     assert_eq!(output.json()["summary"]["files"], 2);
     assert_eq!(guardrail(&["check", "src/missing.rs"], dir.path()).code, 2);
 }
+
+/// The workflow commands a GitHub runner would read from a log: lines starting with `::` (after
+/// white space) or holding `##[`, except between `::stop-commands::T` and `::T::`.
+fn workflow_commands(log: &str) -> Vec<String> {
+    let mut stopped: Option<String> = None;
+    let mut commands = Vec::new();
+    for line in log.lines() {
+        let trimmed = line.trim_start();
+        if let Some(token) = &stopped {
+            if trimmed == format!("::{token}::") {
+                stopped = None;
+            }
+            continue;
+        }
+        if let Some(token) = trimmed.strip_prefix("::stop-commands::") {
+            stopped = Some(token.to_owned());
+        } else if trimmed.starts_with("::") || line.contains("##[") {
+            commands.push(line.to_owned());
+        }
+    }
+    commands
+}
+
+#[cfg(unix)]
+#[test]
+fn policy_text_and_file_names_never_become_workflow_commands() {
+    let body = "fn check(facts, ctx) {\n    print(\"##[error]printed\");\n    print(\"::warning::printed\");\n    for site in facts.calls(\"channel\") {\n        ctx.report(site, \"::error::forged\\n::set-output name=x::1 \\u0001\\u000b\", #{ help: \"  ::add-mask::x\\n##[warning]forged\" });\n    }\n}";
+    let policy = format!(
+        "const META = #{{ id: \"loud\", severity: \"error\", summary: \"s\", rationale: \"r\", example: \"e\", fix: \"f\" }};\n{body}\n"
+    );
+    let dir = workspace(&[
+        ("src/lib.rs", "pub mod x;\n"),
+        ("guardrail.toml", "policies = [\"p\"]\n"),
+        ("p/loud.rhai", &policy),
+    ]);
+    std::fs::write(dir.path().join("src/x\n::error::named.rs"), UNBOUNDED).unwrap();
+    std::fs::write(dir.path().join("src/x.rs"), UNBOUNDED).unwrap();
+    let run = |format: &str| {
+        guardrail_with(&["check", ".", "--format", format, "--color", "never", "--timings"], dir.path(), |command| {
+            command.env("GITHUB_ACTIONS", "true");
+        })
+    };
+    for format in ["human", "json", "sarif", "junit", "markdown"] {
+        let output = run(format);
+        assert_eq!(output.code, 1, "{format}: {}", output.stderr);
+        assert!(output.stdout.starts_with("::stop-commands::"), "{format}");
+        assert_eq!(workflow_commands(&output.stdout), Vec::<String>::new(), "{format}");
+        assert_eq!(workflow_commands(&output.stderr), Vec::<String>::new(), "{format} stderr");
+        assert!(output.stderr.contains("printed"), "print still reaches stderr");
+    }
+    let output = run("github");
+    let commands = workflow_commands(&output.stdout);
+    assert_eq!(commands.len(), 4, "{commands:#?}");
+    for command in &commands {
+        assert!(command.starts_with("::error file=src/x"), "{command}");
+        assert!(!command.contains("##[") && !command[2..].contains("\n"), "{command}");
+    }
+    assert_eq!(workflow_commands(&output.stderr), Vec::<String>::new());
+
+    // JUnit is XML whatever a message holds: a strict parser reads it.
+    let junit = guardrail(&["check", ".", "--format", "junit"], dir.path()).stdout;
+    let mut parser = std::process::Command::new("python3")
+        .args(["-c", "import sys, xml.dom.minidom; xml.dom.minidom.parseString(sys.stdin.buffer.read())"])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3");
+    std::io::Write::write_all(parser.stdin.as_mut().unwrap(), junit.as_bytes()).unwrap();
+    assert!(parser.wait().unwrap().success(), "not XML:\n{junit}");
+}

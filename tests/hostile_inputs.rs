@@ -60,6 +60,7 @@ fn output_is_byte_identical_across_runs_and_thread_counts() {
             .args(["check", ".", "--format", format, "--color", "never"])
             .current_dir(&example)
             .env("RAYON_NUM_THREADS", threads)
+            .env_remove("GITHUB_ACTIONS")
             .output()
             .unwrap();
         assert_eq!(output.status.code(), Some(1));

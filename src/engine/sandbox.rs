@@ -56,8 +56,8 @@ fn printable(text: &str) -> Option<String> {
     if PRINTED.fetch_add(1, Ordering::Relaxed) >= MAX_PRINTED_LINES {
         return None;
     }
-    let escaped: String = text.chars().take(MAX_PRINTED_CHARS).flat_map(char::escape_debug).collect();
-    Some(escaped)
+    let cut: String = text.chars().take(MAX_PRINTED_CHARS).collect();
+    Some(crate::workflow_commands::log_line(&cut))
 }
 
 /// Runs `f` with a deadline for policies evaluated on this thread.

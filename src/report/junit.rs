@@ -5,8 +5,19 @@ use crate::findings::Outcome;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
+/// Text as XML 1.0 character data: markup escaped, and the characters XML cannot hold at all
+/// (most control characters, even as references) replaced.
 fn xml(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&apos;")
+    let allowed =
+        |c: char| matches!(c, '\t' | '\n' | '\r' | ' '..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..);
+    text.chars()
+        .map(|c| if allowed(c) { c } else { '\u{FFFD}' })
+        .collect::<String>()
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&apos;")
 }
 
 pub fn render_junit(outcome: &Outcome) -> String {

@@ -47,8 +47,19 @@ pub struct RenderOptions {
     pub path_prefix: String,
 }
 
-/// Renders a run in `format`.
+/// Renders a run in `format`. In a GitHub Actions job every format but the workflow commands
+/// of `github` comes inside a block the runner reads no command from.
 pub fn render(format: Format, run: &Run, options: &RenderOptions) -> String {
+    let text = render_plain(format, run, options);
+    if format != Format::Github && crate::workflow_commands::in_github_actions() {
+        crate::workflow_commands::without_commands(&text)
+    } else {
+        text
+    }
+}
+
+/// Renders a run in `format` as a file holds it.
+pub fn render_plain(format: Format, run: &Run, options: &RenderOptions) -> String {
     match format {
         Format::Human => render_human(&run.outcome, &run.sources, options.color),
         Format::Json => render_json(&run.outcome),
