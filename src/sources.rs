@@ -42,8 +42,8 @@ impl Sources {
         // Only files under the root get a code frame: a report never shows what a link points
         // out of the tree to.
         let bytes = crate::tree::read_under(&self.root, &self.root.join(path.as_str()), MAX_SHOWN);
-        let text = crate::tree::text(bytes).ok();
-        let text: Option<Arc<str>> = text.map(|text| Arc::from(text.strip_prefix('\u{feff}').unwrap_or(&text)));
+        let text: Option<Arc<str>> =
+            bytes.ok().and_then(|bytes| crate::extract::decode(&bytes).ok().map(|t| Arc::from(&*t)));
         *last = Some((path, text.clone()));
         text
     }

@@ -285,3 +285,57 @@ fn max_file_size_cannot_be_raised_past_its_bound() {
     assert_eq!((errs[0].0.as_str(), errs[0].1), ("guardrail.toml", 1));
     assert!(errs[0].2.contains("max_file_size must be between 1 and 16777216"), "{errs:?}");
 }
+
+/// A Deployment without a liveness probe: what the evasions below try to hide.
+const UNPROBED: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  template:\n    spec:\n      containers:\n        - name: api\n          image: api\n          readinessProbe:\n            httpGet: {path: /ready, port: 8080}\n";
+
+#[test]
+fn manifests_kubectl_reads_are_read_whatever_their_encoding_or_escapes() {
+    let utf16le: Vec<u8> = [0xff, 0xfe].into_iter().chain(UNPROBED.encode_utf16().flat_map(u16::to_le_bytes)).collect();
+    let utf16be: Vec<u8> = [0xfe, 0xff].into_iter().chain(UNPROBED.encode_utf16().flat_map(u16::to_be_bytes)).collect();
+    let utf32le: Vec<u8> =
+        [0xff, 0xfe, 0, 0].into_iter().chain(UNPROBED.chars().flat_map(|c| (c as u32).to_le_bytes())).collect();
+    let escaped = UNPROBED.replace("apiVersion:", "\"api\\x56ersion\":").replace("kind:", "\"\\x6bind\":");
+    let json = r#"{"\u0061piVersion": "apps/v1", "\u006bind": "Deployment", "metadata": {"name": "api"}, "spec": {"template": {"spec": {"containers": [{"name": "api", "image": "api", "readinessProbe": {"httpGet": {"path": "/ready", "port": 8080}}}]}}}}"#;
+    let commented = format!("# rendered from {{{{ .Values }}}} by hand\n{UNPROBED}");
+    let dir = workspace(&[
+        ("src/lib.rs", "pub fn ok() {}\n"),
+        ("deploy/escaped.yaml", &escaped),
+        ("deploy/json.json", json),
+        ("deploy/commented.yaml", &commented),
+        ("chart/templates/real.yaml", "apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ .Values.name }}\n"),
+    ]);
+    for (name, bytes) in
+        [("deploy/utf16le.yaml", &utf16le), ("deploy/utf16be.yaml", &utf16be), ("deploy/utf32le.yaml", &utf32le)]
+    {
+        std::fs::write(dir.path().join(name), bytes).unwrap();
+    }
+    std::fs::write(
+        dir.path().join("deploy/latin1.yaml"),
+        b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: caf\xe9\n",
+    )
+    .unwrap();
+    let (code, report) = check_json(dir.path(), &[]);
+    let liveness: Vec<String> = findings(&report)
+        .into_iter()
+        .filter(|f| f.0 == "k8s-liveness-probe")
+        .map(|f| format!("{}:{}", f.1, f.2))
+        .collect();
+    assert_eq!(
+        liveness,
+        [
+            "deploy/commented.yaml:10",
+            "deploy/escaped.yaml:9",
+            "deploy/json.json:1",
+            "deploy/utf16be.yaml:9",
+            "deploy/utf16le.yaml:9",
+            "deploy/utf32le.yaml:9"
+        ]
+    );
+    let notes = located(&report, "notes");
+    assert_eq!(notes.iter().map(|n| n.0.as_str()).collect::<Vec<_>>(), ["chart/templates/real.yaml"]);
+    let errs = errors(&report);
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert!(errs[0].0 == "deploy/latin1.yaml" && errs[0].2.contains("not valid UTF-8"), "{errs:?}");
+    assert_eq!(code, 2);
+}

@@ -9,6 +9,7 @@ mod suppression;
 pub use comments::{line_comment, rule_ids, target_line, CommentStyle, LineComment};
 
 use crate::facts::{FileFacts, FileKind, Location, Problem, Symbol};
+use std::borrow::Cow;
 
 /// The note a skipped Helm template gets.
 pub const HELM_NOTE: &str = "Helm template syntax ({{ }}): skipped; lint the rendered manifests instead, e.g. \
@@ -32,22 +33,99 @@ pub fn extract(path: Symbol, kind: FileKind, bytes: &[u8]) -> Option<FileFacts> 
     extract_what(path, kind, bytes, Needs::EVERYTHING)
 }
 
+/// The text of a file: UTF-8, or UTF-16 or UTF-32 behind a byte-order mark (which YAML allows and
+/// kubectl reads). Positions are counted in the decoded text, after the mark, here and in
+/// `Sources` alike.
+pub fn decode(bytes: &[u8]) -> Result<Cow<'_, str>, String> {
+    match bytes {
+        [0xff, 0xfe, 0, 0, body @ ..] => decode_wide(body, 4, false),
+        [0, 0, 0xfe, 0xff, body @ ..] => decode_wide(body, 4, true),
+        [0xff, 0xfe, body @ ..] => decode_wide(body, 2, false),
+        [0xfe, 0xff, body @ ..] => decode_wide(body, 2, true),
+        _ => match std::str::from_utf8(bytes) {
+            Ok(text) => Ok(Cow::Borrowed(text.strip_prefix('\u{feff}').unwrap_or(text))),
+            Err(error) => Err(format!("not valid UTF-8 ({error})")),
+        },
+    }
+}
+
+/// UTF-16 or UTF-32 code units of `width` bytes after the byte-order mark.
+fn decode_wide(body: &[u8], width: usize, big_endian: bool) -> Result<Cow<'static, str>, String> {
+    let invalid = || format!("not valid UTF-{}", width * 8);
+    if !body.len().is_multiple_of(width) {
+        return Err(invalid());
+    }
+    let unit = |chunk: &[u8]| -> u32 {
+        let mut bytes = [0u8; 4];
+        bytes[..width].copy_from_slice(chunk);
+        match (width, big_endian) {
+            (2, false) => u32::from(u16::from_le_bytes([bytes[0], bytes[1]])),
+            (2, true) => u32::from(u16::from_be_bytes([bytes[0], bytes[1]])),
+            (_, false) => u32::from_le_bytes(bytes),
+            (_, true) => u32::from_be_bytes(bytes),
+        }
+    };
+    let text = if width == 2 {
+        let units: Vec<u16> = body.chunks(2).map(|chunk| unit(chunk) as u16).collect();
+        String::from_utf16(&units).map_err(|_| invalid())?
+    } else {
+        body.chunks(4).map(|chunk| char::from_u32(unit(chunk))).collect::<Option<String>>().ok_or_else(invalid)?
+    };
+    Ok(Cow::Owned(text))
+}
+
+/// Whether a YAML file may hold Kubernetes objects: it names their keys, or it escapes
+/// something (`"api\x56ersion":`, JSON's `"\u0056"`), which only a parse can tell apart.
+fn may_hold_objects(text: &str) -> bool {
+    (text.contains("apiVersion") && text.contains("kind")) || text.contains('\\')
+}
+
+/// Helm template syntax outside comments: `# {{ not a template }}` is a comment.
+fn is_template(text: &str) -> bool {
+    text.lines().any(|line| {
+        let mut quote = None;
+        let mut previous = ' ';
+        for (at, c) in line.char_indices() {
+            match (quote, c) {
+                (None, '#') if previous.is_whitespace() => return false,
+                (None, '"' | '\'') => quote = Some(c),
+                (Some(open), _) if c == open => quote = None,
+                _ => {}
+            }
+            if line[at..].starts_with("{{") {
+                return true;
+            }
+            previous = c;
+        }
+        false
+    })
+}
+
 /// Extracts the facts of one file that `needs` asks for.
 pub fn extract_what(path: Symbol, kind: FileKind, bytes: &[u8], needs: Needs) -> Option<FileFacts> {
     let mut facts = FileFacts::new(path, kind);
-    let text = match std::str::from_utf8(bytes) {
-        // Editors hide a byte-order mark; positions are counted after it, as in `Sources`.
-        Ok(text) => text.strip_prefix('\u{feff}').unwrap_or(text),
-        Err(_) if kind == FileKind::Kubernetes => return None,
+    let decoded = decode(bytes);
+    let is_yaml = matches!(kind, FileKind::Kubernetes | FileKind::Compose);
+    let text = match &decoded {
+        Ok(text) if is_yaml || matches!(text, Cow::Borrowed(_)) => text,
+        // Only YAML may come in UTF-16 or UTF-32 (rustc and Docker read UTF-8 alone).
+        Ok(_) => {
+            let message = "not UTF-8 (UTF-16 or UTF-32 is for YAML); the file was not checked".to_owned();
+            facts.problems.push(Problem { location: Location::file(path), message });
+            return Some(facts);
+        }
+        // YAML that is not text is not a manifest, unless it says it is one.
+        Err(_) if kind == FileKind::Kubernetes && !may_hold_objects(&String::from_utf8_lossy(bytes)) => return None,
         Err(error) => {
             facts.problems.push(Problem {
                 location: Location::file(path),
-                message: format!("not valid UTF-8 ({error}); the file was not checked"),
+                message: format!("{error}; the file was not checked"),
             });
             return Some(facts);
         }
     };
-    if kind == FileKind::Kubernetes && !(text.contains("apiVersion") && text.contains("kind")) {
+    let text: &str = text;
+    if kind == FileKind::Kubernetes && !may_hold_objects(text) {
         return None;
     }
     facts.lines = text.lines().count() as u32;
@@ -58,7 +136,7 @@ pub fn extract_what(path: Symbol, kind: FileKind, bytes: &[u8], needs: Needs) ->
             Err(problem) => facts.problems.push(problem),
         },
         FileKind::Dockerfile => facts.dockerfile = Some(deploy::dockerfile::parse(path, text)),
-        FileKind::Kubernetes if text.contains("{{") => {
+        FileKind::Kubernetes if is_template(text) => {
             facts.notes.push(Problem { location: Location::file(path), message: HELM_NOTE.to_owned() });
         }
         FileKind::Kubernetes => match deploy::yaml::load(path, text) {
@@ -69,6 +147,8 @@ pub fn extract_what(path: Symbol, kind: FileKind, bytes: &[u8], needs: Needs) ->
                 }
                 facts.kubernetes = objects;
             }
+            // YAML that does not parse is a broken manifest only when it says it is one.
+            Err(_) if !(text.contains("apiVersion") && text.contains("kind")) => return None,
             Err(problem) => facts.problems.push(problem),
         },
         FileKind::Compose => match deploy::yaml::load(path, text) {
