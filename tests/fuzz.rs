@@ -141,3 +141,111 @@ proptest! {
         let _ = Config::parse(Symbol::intern("guardrail.toml"), &text);
     }
 }
+
+/// Runs `f` on a thread with the stack extraction has in a run (a stack overflow aborts the
+/// whole test process: that is the failure these properties look for).
+fn on_worker_stack(f: impl FnOnce() + Send + 'static) {
+    std::thread::Builder::new().stack_size(64 << 20).spawn(f).unwrap().join().unwrap();
+}
+
+/// Code nested by a random mix of what the parser and the visitor recurse on, each repeated
+/// up to thousands of times: brackets, generics, closures, prefix operators, chains, else-if.
+fn deep_rust() -> impl Strategy<Value = String> {
+    let layer = prop::sample::select(vec![
+        ("(", ")"),
+        ("[", "]"),
+        ("{ ", " }"),
+        ("Vec::<", ">::new()"),
+        ("|| ", ""),
+        ("|a, b| ", ""),
+        ("move || ", ""),
+        ("!", ""),
+        ("-", ""),
+        ("&&", ""),
+        ("*", ""),
+        ("async { ", " }"),
+        ("if a { 1 } else ", ""),
+        ("", ".b()"),
+        ("", " + 1"),
+        ("", "?"),
+        ("return ", ""),
+    ]);
+    prop::collection::vec((layer, 1..20_000usize), 1..6).prop_map(|layers| {
+        let (mut open, mut close) = (String::new(), String::new());
+        for ((prefix, suffix), times) in layers {
+            open.push_str(&prefix.repeat(times));
+            close.insert_str(0, &suffix.repeat(times));
+        }
+        format!(
+            "pub fn f() {{\n    let x = {open}1{close};\n}}\ntype T = Vec<{}u8{}>;\n",
+            "Vec<".repeat(50),
+            ">".repeat(50)
+        )
+    })
+}
+
+/// YAML shapes that were slow or deep: merges of large maps, nested flow collections,
+/// anchors, and a byte-order mark.
+fn odd_yaml() -> impl Strategy<Value = Vec<u8>> {
+    (0..3000usize, 0..300usize, any::<bool>(), 0..3u8).prop_map(|(keys, depth, merge, encoding)| {
+        let map: String = (0..keys).map(|i| format!("  k{i}: v\n")).collect();
+        let merged = if merge { "    <<: *base\n" } else { "" };
+        let text = format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\nbase: &base\n{map}data:\n  nested: {}1{}\n  m:\n{merged}    own: 1\n",
+            "[".repeat(depth),
+            "]".repeat(depth)
+        );
+        match encoding {
+            0 => text.into_bytes(),
+            1 => [0xff, 0xfe].into_iter().chain(text.encode_utf16().flat_map(u16::to_le_bytes)).collect(),
+            _ => [0xef, 0xbb, 0xbf].into_iter().chain(text.into_bytes()).collect(),
+        }
+    })
+}
+
+/// Dockerfile soup: continuations, heredocs, comments inside continuations, escape directives.
+fn dockerfile_soup() -> impl Strategy<Value = String> {
+    let lines = prop::sample::select(vec![
+        "FROM rust:1 AS build",
+        "RUN cargo build --release --bin api \\",
+        "    && strip target/release/api",
+        "# comment inside",
+        "RUN <<EOF",
+        "RUN <<-'EOT' bash",
+        "EOF",
+        "\tEOT",
+        "COPY --from=build /app/target/release/api /usr/local/bin/api",
+        "CMD [\"/usr/local/bin/api\"]",
+        "CMD /usr/local/bin/api --port 80",
+        "ENTRYPOINT [\"tini\", \"--\"",
+        "# escape=`",
+        "HEALTHCHECK CMD curl -f localhost || exit 1",
+        "\\",
+        "",
+    ]);
+    prop::collection::vec(lines, 0..80).prop_map(|lines| lines.join("\n"))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn deeply_nested_rust_is_parsed_or_refused_never_a_crash(text in deep_rust()) {
+        on_worker_stack(move || run(FileKind::Rust, "deep.rs", text.as_bytes()));
+    }
+
+    #[test]
+    fn odd_yaml_is_read_or_refused_in_linear_time(bytes in odd_yaml()) {
+        let started = std::time::Instant::now();
+        on_worker_stack(move || {
+            run(FileKind::Kubernetes, "odd.yaml", &bytes);
+            run(FileKind::Compose, "compose.yaml", &bytes);
+        });
+        prop_assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    }
+
+    #[test]
+    fn dockerfile_soup_never_panics(text in dockerfile_soup()) {
+        run(FileKind::Dockerfile, "Dockerfile", text.as_bytes());
+    }
+}
