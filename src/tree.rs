@@ -21,7 +21,9 @@ pub enum Refused {
 impl std::fmt::Display for Refused {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Refused::LeavesRoot => f.write_str("it is a symbolic link out of the checked tree; it was not read"),
+            Refused::LeavesRoot => {
+                f.write_str("it is (or is reached through) a symbolic link out of the checked tree; it was not read")
+            }
             Refused::NotRegular => f.write_str("it is not a regular file (a FIFO, socket or device); it was not read"),
             Refused::TooLarge(size) => write!(f, "{size} bytes is more than guardrail reads of such a file"),
             Refused::Io(error) => write!(f, "{error}"),
@@ -46,11 +48,11 @@ pub fn is_within(root: &Path, path: &Path) -> bool {
     lexically || stays_under(root, path)
 }
 
-/// Reads `path`, which must be a regular file under `root` (through links that stay under it),
-/// of at most `limit` bytes.
+/// Reads `path`, which must be a regular file under `root` (through links, of the file or of a
+/// directory on the way, that stay under it), of at most `limit` bytes.
 pub fn read_under(root: &Path, path: &Path, limit: u64) -> Result<Vec<u8>, Refused> {
-    let link = std::fs::symlink_metadata(path).map_err(Refused::Io)?;
-    if link.file_type().is_symlink() && !stays_under(root, path) {
+    std::fs::symlink_metadata(path).map_err(Refused::Io)?;
+    if !stays_under(root, path) {
         return Err(Refused::LeavesRoot);
     }
     read_regular(path, limit)
