@@ -6,7 +6,7 @@ use crate::cache::Cache;
 use crate::discover::{self, Config, SourceFile};
 use crate::engine::{resolve_settings, PolicySet, RuleDoc};
 use crate::extract;
-use crate::facts::{Facts, FileFacts, FileKind, Location, Problem, Symbol};
+use crate::facts::{Facts, FileFacts, FileKind, LinkedFile, Location, Problem, Symbol};
 use crate::filter;
 use crate::findings::Outcome;
 use crate::link;
@@ -120,7 +120,7 @@ fn collect_in_pool(root: &Path, options: &CheckOptions) -> Collected {
         })
     };
     let mut plan = None;
-    let ((packages, cargo_problems), extracted) = match options.shard {
+    let ((packages, cargo_notes, manifest_problems), extracted) = match options.shard {
         None => timings.phase("extract ‖ cargo metadata", || {
             rayon::join(
                 || link::load_packages(root, &discovery),
@@ -133,7 +133,7 @@ fn collect_in_pool(root: &Path, options: &CheckOptions) -> Collected {
         }),
         Some(shard) => timings.phase("plan shard, extract", || {
             // The partition needs the packages and the deployment files before any Rust is read.
-            let (packages, cargo_problems) = link::load_packages(root, &discovery);
+            let (packages, cargo_notes, manifest_problems) = link::load_packages(root, &discovery);
             let (rust, deployment): (Vec<_>, Vec<_>) = discovery.files.iter().partition(|(_, k)| *k == FileKind::Rust);
             let mut files = extract_files(deployment);
             files.extend(extra_inputs());
@@ -147,7 +147,7 @@ fn collect_in_pool(root: &Path, options: &CheckOptions) -> Collected {
             let partition = Plan::new(shard, &packages, &discovery.manifests, &sizes, deployment, &config.architecture);
             files.extend(extract_files(rust.into_iter().filter(|(file, _)| partition.reads(&file.shown)).collect()));
             plan = Some(partition);
-            ((packages, cargo_problems), files)
+            ((packages, cargo_notes, manifest_problems), files)
         }),
     };
     timings.files = extracted.iter().map(|(facts, duration)| (facts.path, *duration)).collect();
@@ -158,11 +158,18 @@ fn collect_in_pool(root: &Path, options: &CheckOptions) -> Collected {
             notes.push(Problem { location: Location::file(Symbol::default()), message });
         }
     }
-    problems.extend(cargo_problems);
-    problems.extend(files.iter().flat_map(|f| f.problems.iter().cloned()));
+    notes.extend(cargo_notes);
+    problems.extend(manifest_problems);
     let (mut facts, link_problems) =
         timings.phase("link", || link::link(packages, &discovery.manifests, files, &config.services));
     problems.extend(link_problems);
+    let (uncompiled, compiled): (Vec<&Arc<LinkedFile>>, Vec<&Arc<LinkedFile>>) = facts
+        .files
+        .iter()
+        .filter(|f| !f.facts.problems.is_empty())
+        .partition(|f| f.facts.kind == FileKind::Rust && !f.info.compiled);
+    problems.extend(compiled.iter().flat_map(|f| f.facts.problems.iter().cloned()));
+    notes.extend(unread_test_data(&uncompiled));
     if graph_needed {
         let (graph, graph_problems) =
             timings.phase("architecture graph", || ArchGraph::build(&facts, &config.architecture));
@@ -170,6 +177,23 @@ fn collect_in_pool(root: &Path, options: &CheckOptions) -> Collected {
         problems.extend(graph_problems);
     }
     Collected { config, facts, problems, notes, timings, plan }
+}
+
+/// One note for the Rust files no target compiles that could not be read (a parser's test
+/// data, templates): they are not part of any build, so they cannot make the run untrustworthy.
+fn unread_test_data(files: &[&Arc<LinkedFile>]) -> Option<Problem> {
+    let first = files.first()?;
+    let named: Vec<&str> = files.iter().take(3).map(|f| f.info.path.as_str()).collect();
+    let more =
+        if files.len() > named.len() { format!(" and {} more", files.len() - named.len()) } else { String::new() };
+    let message = format!(
+        "{} Rust file{} that no target's module tree includes could not be read, so {} not checked: {}{more}",
+        files.len(),
+        if files.len() == 1 { "" } else { "s" },
+        if files.len() == 1 { "it was" } else { "they were" },
+        named.join(", "),
+    );
+    Some(Problem { location: Location::file(first.info.path), message })
 }
 
 fn read_and_extract(
@@ -274,7 +298,7 @@ fn check_in_pool(root: &Path, options: &CheckOptions) -> Run {
         sources.insert(*shown, text.clone());
     }
     let (mut findings, suppressed) = timings.phase("filter", || filter::apply(findings, &facts, &settings, &sources));
-    notes.extend(facts.files.iter().flat_map(|f| f.facts.notes.iter().cloned()));
+    notes.extend(extract::one_note_per_chart(facts.files.iter().flat_map(|f| f.facts.notes.iter().cloned()).collect()));
     if let Some(plan) = &plan {
         findings.retain(|f| plan.owns(&f.location.path));
         problems.retain(|p| !plan.owned_elsewhere(&p.location.path));

@@ -63,8 +63,7 @@ pub fn expectations(case: &Path) -> Vec<Expectation> {
     for entry in walker.filter_map(Result::ok).filter(|e| e.file_type().is_some_and(|t| t.is_file())) {
         let Ok(text) = std::fs::read_to_string(entry.path()) else { continue };
         let path = crate::discover::config::relative_display(case, entry.path());
-        let name = path.rsplit('/').next().unwrap_or(&path);
-        let style = crate::discover::classify(name).map_or(CommentStyle::Yaml, |kind| kind.comment_style());
+        let style = crate::discover::classify(&path).map_or(CommentStyle::Yaml, |kind| kind.comment_style());
         let lines: Vec<&str> = text.lines().collect();
         let directive = |body: &str| body.starts_with("expect:") || body.starts_with("ok:");
         for (i, line) in lines.iter().enumerate() {

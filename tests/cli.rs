@@ -84,10 +84,11 @@ fn fail_on_sets_the_threshold() {
 
 #[test]
 fn a_file_that_does_not_parse_is_an_error_and_the_run_goes_on() {
-    let dir = workspace(&[("src/lib.rs", UNBOUNDED), ("src/broken.rs", "pub fn f( {\n")]);
+    let lib = format!("pub mod broken;\n{UNBOUNDED}");
+    let dir = workspace(&[("src/lib.rs", &lib), ("src/broken.rs", "pub fn f( {\n")]);
     let (code, report) = check_json(dir.path(), &[]);
     assert_eq!(code, 2);
-    assert_eq!(findings(&report), [finding("unbounded-channel", "src/lib.rs", 2)]);
+    assert_eq!(findings(&report), [finding("unbounded-channel", "src/lib.rs", 3)]);
     let errs = errors(&report);
     assert_eq!(errs.len(), 1);
     assert_eq!((errs[0].0.as_str(), errs[0].1), ("src/broken.rs", 1));
@@ -96,11 +97,12 @@ fn a_file_that_does_not_parse_is_an_error_and_the_run_goes_on() {
 
 #[test]
 fn non_utf8_source_is_an_error_not_a_crash() {
-    let dir = workspace(&[("src/lib.rs", UNBOUNDED)]);
+    let lib = format!("mod latin1;\n{UNBOUNDED}");
+    let dir = workspace(&[("src/lib.rs", &lib)]);
     std::fs::write(dir.path().join("src/latin1.rs"), b"// caf\xe9\nfn f() {}\n").unwrap();
     let (code, report) = check_json(dir.path(), &[]);
     assert_eq!(code, 2);
-    assert_eq!(findings(&report), [finding("unbounded-channel", "src/lib.rs", 2)]);
+    assert_eq!(findings(&report), [finding("unbounded-channel", "src/lib.rs", 3)]);
     assert!(errors(&report)[0].2.starts_with("not valid UTF-8"));
 }
 
@@ -175,18 +177,30 @@ fn gitignored_files_and_target_are_not_read() {
 }
 
 #[test]
-fn without_cargo_code_policies_still_run_and_the_run_says_why() {
-    let dir = workspace(&[("src/lib.rs", UNBOUNDED)]);
+fn without_cargo_packages_are_read_from_the_manifests_and_the_run_says_why() {
+    let server = "#[tokio::main]\nasync fn main() {\n    axum::serve(listener, app()).await.unwrap();\n}\n";
+    let dir = workspace(&[("src/lib.rs", UNBOUNDED), ("src/main.rs", server)]);
     let empty = tempfile::tempdir().unwrap();
     let output = guardrail_with(&["check", ".", "--format", "json"], dir.path(), |c| {
         c.env("PATH", empty.path()).env_remove("CARGO");
     });
     let report = output.json();
-    assert_eq!(output.code, 2);
-    assert_eq!(findings(&report), [finding("unbounded-channel", "src/lib.rs", 2)]);
-    let errs = errors(&report);
-    assert_eq!(errs[0].0, "Cargo.toml");
-    assert!(errs[0].2.contains("cargo was not found on PATH"), "{}", errs[0].2);
+    assert_eq!((output.code, errors(&report)), (1, vec![]));
+    assert_eq!(
+        findings(&report),
+        [finding("unbounded-channel", "src/lib.rs", 2), finding("graceful-shutdown", "src/main.rs", 2)]
+    );
+    let notes = located(&report, "notes");
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert_eq!(
+        (notes[0].0.as_str(), notes[0].2.as_str()),
+        ("Cargo.toml", "cargo metadata failed for Cargo.toml: cargo was not found on PATH; packages there were read from the manifests")
+    );
+    let facts = guardrail_with(&["facts", "."], dir.path(), |c| {
+        c.env("PATH", empty.path()).env_remove("CARGO");
+    });
+    let facts: serde_json::Value = serde_json::from_str(&facts.stdout).unwrap();
+    assert_eq!(facts["packages"][0]["source"], "manifest", "facts say how packages were read");
 }
 
 #[test]
@@ -197,8 +211,9 @@ fn a_manifest_cargo_rejects_is_an_error_on_that_manifest() {
     assert_eq!(code, 2);
     assert_eq!(findings(&report), [finding("unbounded-channel", "src/lib.rs", 2)]);
     let errs = errors(&report);
-    assert_eq!(errs[0].0, "Cargo.toml");
-    assert!(errs[0].2.starts_with("cargo metadata failed"), "{}", errs[0].2);
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert_eq!((errs[0].0.as_str(), errs[0].1), ("Cargo.toml", 3));
+    assert!(errs[0].2.starts_with("does not parse as a Cargo manifest"), "{}", errs[0].2);
 }
 
 #[test]
@@ -320,10 +335,11 @@ fn check(facts, ctx) {
 #[test]
 fn deeply_nested_code_is_parsed_or_refused_never_a_crash() {
     let nested = |depth: usize| format!("pub fn f() -> i32 {{\n    {}1{}\n}}\n", "(".repeat(depth), ")".repeat(depth));
-    let dir = workspace(&[("src/lib.rs", UNBOUNDED), ("src/deep.rs", &nested(250)), ("src/deeper.rs", &nested(5000))]);
+    let lib = format!("mod deep;\nmod deeper;\n{UNBOUNDED}");
+    let dir = workspace(&[("src/lib.rs", &lib), ("src/deep.rs", &nested(250)), ("src/deeper.rs", &nested(5000))]);
     let (code, report) = check_json(dir.path(), &[]);
     assert_eq!(code, 2);
-    assert_eq!(findings(&report), [finding("unbounded-channel", "src/lib.rs", 2)]);
+    assert_eq!(findings(&report), [finding("unbounded-channel", "src/lib.rs", 4)]);
     let errs = errors(&report);
     assert_eq!(errs.len(), 1, "{errs:?}");
     assert_eq!((errs[0].0.as_str(), errs[0].1), ("src/deeper.rs", 2));
@@ -335,12 +351,19 @@ const DEPLOYMENT: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  na
 #[test]
 fn helm_templates_are_skipped_with_a_note_and_rendered_output_is_read_from_stdin() {
     let template = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\nspec:\n  template:\n    spec:\n      containers:\n        - name: api\n          image: {{ .Values.image }}\n";
-    let dir = workspace(&[("src/lib.rs", "pub fn ok() {}\n"), ("chart/templates/deployment.yaml", template)]);
+    let dir = workspace(&[
+        ("src/lib.rs", "pub fn ok() {}\n"),
+        ("chart/templates/deployment.yaml", template),
+        ("chart/templates/service.yaml", template),
+        ("other/templates/deployment.yaml", template),
+    ]);
     let (code, report) = check_json(dir.path(), &[]);
     assert_eq!((code, findings(&report)), (0, vec![]));
     let notes = report["notes"].as_array().unwrap();
-    assert_eq!(notes.len(), 1);
+    assert_eq!(notes.len(), 2, "one note per chart: {notes:?}");
     assert_eq!(notes[0]["path"], "chart/templates/deployment.yaml");
+    assert!(notes[0]["message"].as_str().unwrap().starts_with("Helm chart `chart` (2 template files)"), "{}", notes[0]);
+    assert_eq!(notes[1]["path"], "other/templates/deployment.yaml");
     assert!(notes[0]["message"].as_str().unwrap().contains("--k8s-stdin"), "{}", notes[0]);
 
     let output = guardrail_with(&["check", ".", "--format", "json", "--k8s-stdin"], dir.path(), |c| {

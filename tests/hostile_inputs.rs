@@ -32,11 +32,12 @@ fn a_file_over_the_size_limit_is_skipped_with_a_note() {
 
 #[test]
 fn a_binary_file_named_rs_is_an_error_not_a_crash() {
-    let dir = workspace(&[("src/lib.rs", UNBOUNDED)]);
+    let lib = format!("mod blob;\n{UNBOUNDED}");
+    let dir = workspace(&[("src/lib.rs", &lib)]);
     std::fs::write(dir.path().join("src/blob.rs"), [0u8, 159, 146, 150, 0, 1, 2, 255]).unwrap();
     let (code, report) = check_json(dir.path(), &[]);
     assert_eq!(code, 2);
-    assert_eq!(findings(&report), [finding("unbounded-channel", "src/lib.rs", 2)]);
+    assert_eq!(findings(&report), [finding("unbounded-channel", "src/lib.rs", 3)]);
     assert_eq!(errors(&report)[0].0, "src/blob.rs");
 }
 
@@ -257,15 +258,16 @@ fn nesting_that_would_overflow_the_stack_is_refused_with_a_location() {
     let generics = format!("type T = {}u8{};\n", "Vec<".repeat(10_000), ">".repeat(10_000));
     let closures = format!("pub fn f() {{\n    let x = {} 1;\n}}\n", "|| ".repeat(50_000));
     let chain = format!("pub fn f() {{\n    a{};\n}}\n", ".b()".repeat(200_000));
+    let lib = format!("mod generics;\nmod closures;\nmod chain;\n{UNBOUNDED}");
     let dir = workspace(&[
-        ("src/lib.rs", UNBOUNDED),
+        ("src/lib.rs", &lib),
         ("src/generics.rs", &generics),
         ("src/closures.rs", &closures),
         ("src/chain.rs", &chain),
     ]);
     let (code, report) = check_json(dir.path(), &[]);
     assert_eq!(code, 2);
-    assert_eq!(findings(&report), [finding("unbounded-channel", "src/lib.rs", 2)]);
+    assert_eq!(findings(&report), [finding("unbounded-channel", "src/lib.rs", 5)]);
     let errs: Vec<(String, u64, bool)> = errors(&report)
         .into_iter()
         .map(|(path, line, message)| (path, line, message.contains("nests deeper") || message.contains("chains more")))

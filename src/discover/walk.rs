@@ -24,31 +24,24 @@ pub struct Discovery {
     pub manifests: Vec<SourceFile>,
 }
 
-const COMPOSE_NAMES: [&str; 8] = [
-    "compose.yaml",
-    "compose.yml",
-    "docker-compose.yaml",
-    "docker-compose.yml",
-    "compose.override.yaml",
-    "compose.override.yml",
-    "docker-compose.override.yaml",
-    "docker-compose.override.yml",
-];
-
-/// What kind of input a file name says it is; `None` for files guardrail does not read.
-pub fn classify(name: &str) -> Option<FileKind> {
-    let lower = name.to_ascii_lowercase();
+/// What kind of input a file's path says it is; `None` for files guardrail does not read. A
+/// YAML file named like a compose file (`docker-compose.prod.yml`, `tls-compose.yaml`,
+/// `compose/dev.yaml`) is read as one, and as Kubernetes manifests if it holds no `services:`.
+pub fn classify(path: &str) -> Option<FileKind> {
+    let lower = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+    let yaml = lower.ends_with(".yaml") || lower.ends_with(".yml");
+    let docker_stem = |stem: &str| {
+        lower == stem
+            || [".", "_", "-"].iter().any(|separator| lower.starts_with(&format!("{stem}{separator}")))
+            || lower.ends_with(&format!(".{stem}"))
+    };
     if lower.ends_with(".rs") {
         Some(FileKind::Rust)
-    } else if COMPOSE_NAMES.contains(&lower.as_str()) {
+    } else if yaml && path.to_ascii_lowercase().contains("compose") {
         Some(FileKind::Compose)
-    } else if lower == "dockerfile"
-        || lower == "containerfile"
-        || lower.starts_with("dockerfile.")
-        || lower.ends_with(".dockerfile")
-    {
+    } else if docker_stem("dockerfile") || docker_stem("containerfile") {
         Some(FileKind::Dockerfile)
-    } else if lower.ends_with(".yaml") || lower.ends_with(".yml") || lower.ends_with(".json") {
+    } else if yaml || lower.ends_with(".json") {
         Some(FileKind::Kubernetes)
     } else {
         None
@@ -93,14 +86,10 @@ pub fn walk(root: &Path, config: &Config) -> (Discovery, Vec<Problem>) {
         }
         let path = entry.into_path();
         let file = SourceFile { shown: Symbol::from(relative_display(root, &path)), path };
-        match file.path.file_name().and_then(|n| n.to_str()) {
-            Some("Cargo.toml") => discovery.manifests.push(file),
-            Some(name) => {
-                if let Some(kind) = classify(name) {
-                    discovery.files.push((file, kind));
-                }
-            }
-            None => {}
+        if file.path.file_name().is_some_and(|name| name == "Cargo.toml") {
+            discovery.manifests.push(file);
+        } else if let Some(kind) = classify(&file.shown) {
+            discovery.files.push((file, kind));
         }
     }
     discovery.files.sort_by_key(|a| a.0.shown);

@@ -15,6 +15,34 @@ use std::borrow::Cow;
 pub const HELM_NOTE: &str = "Helm template syntax ({{ }}): skipped; lint the rendered manifests instead, e.g. \
      `helm template <release> <chart> | guardrail check --k8s-stdin`";
 
+/// The notes of skipped Helm templates, one per chart (the directory above `templates/`)
+/// rather than one per template file; other notes as they are.
+pub fn one_note_per_chart(notes: Vec<Problem>) -> Vec<Problem> {
+    let (templates, mut others): (Vec<Problem>, Vec<Problem>) = notes.into_iter().partition(|n| n.message == HELM_NOTE);
+    let mut charts: Vec<(String, Problem, usize)> = Vec::new();
+    for template in templates {
+        let path = template.location.path.as_str();
+        let chart = match path.split_once("/templates/") {
+            Some((chart, _)) => chart.to_owned(),
+            None if path.starts_with("templates/") => ".".to_owned(),
+            None => path.rsplit_once('/').map_or(".", |(dir, _)| dir).to_owned(),
+        };
+        match charts.iter_mut().find(|(known, ..)| *known == chart) {
+            Some((_, _, count)) => *count += 1,
+            None => charts.push((chart, template, 1)),
+        }
+    }
+    for (chart, mut first, count) in charts {
+        let files = if count == 1 { "1 template file".to_owned() } else { format!("{count} template files") };
+        first.message = format!(
+            "Helm chart `{chart}` ({files}) was not checked: template syntax ({{{{ }}}}) is not YAML yet; render it \
+             and check the output, e.g. `helm template <release> {chart} | guardrail check --k8s-stdin`"
+        );
+        others.push(first);
+    }
+    others
+}
+
 /// Facts a run may do without.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Needs {
@@ -152,7 +180,19 @@ pub fn extract_what(path: Symbol, kind: FileKind, bytes: &[u8], needs: Needs) ->
             Err(problem) => facts.problems.push(problem),
         },
         FileKind::Compose => match deploy::yaml::load(path, text) {
-            Ok(documents) => facts.compose = Some(deploy::compose::services(&path, &documents)),
+            Ok(documents) if documents.first().is_some_and(|d| d.get("services").is_some()) => {
+                facts.compose = Some(deploy::compose::services(&path, &documents))
+            }
+            // Named like a compose file, but without services: maybe manifests, maybe neither.
+            Ok(documents) => {
+                facts.kubernetes = deploy::k8s::objects(documents);
+                if facts.kubernetes.is_empty() {
+                    return None;
+                }
+            }
+            Err(_) if !(text.contains("services:") || text.contains("apiVersion") && text.contains("kind")) => {
+                return None
+            }
             Err(problem) => facts.problems.push(problem),
         },
     }

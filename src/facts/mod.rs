@@ -13,7 +13,7 @@ pub use index::{Binary, Index, Table};
 pub use location::{LineIndex, LineTable, Location, Span};
 pub use model::*;
 pub use symbol::Symbol;
-pub use workspace::{Dependency, FileInfo, Package, Service, Target};
+pub use workspace::{Dependency, FileInfo, Package, PackageSource, Service, Target};
 
 use serde::Serialize;
 use std::fmt;

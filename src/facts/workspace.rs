@@ -16,6 +16,22 @@ pub struct Package {
     pub targets: Vec<Target>,
     /// The architecture layer `[package.metadata.guardrail] layer = ".."` names.
     pub layer: Option<String>,
+    /// How guardrail learned of the package.
+    pub source: PackageSource,
+}
+
+/// Where a package's description came from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PackageSource {
+    /// `cargo metadata`.
+    #[default]
+    CargoMetadata,
+    /// Its manifest, read by guardrail because `cargo metadata` failed (a note says why).
+    Manifest,
+    /// A path dependency whose manifest is not in the tree (a submodule not checked out):
+    /// known by name only.
+    Unknown,
 }
 
 /// A dependency as declared in a manifest.
@@ -68,6 +84,9 @@ pub struct FileInfo {
     pub bin_root: bool,
     /// Compiled into the package's library, so every binary that depends on it includes it.
     pub in_lib: bool,
+    /// In the module tree of some target: its root, or a file a `mod` declaration there (or
+    /// further down) names. Rust files outside every tree are test data, templates, fixtures.
+    pub compiled: bool,
 }
 
 /// A deployable service: a binary joined to the Dockerfile that builds it and the compose

@@ -8,10 +8,12 @@
 //! time limit.
 
 use super::manifest;
+use super::manifests::{self, Manifest};
 use crate::discover::config::relative_display;
 use crate::discover::{Discovery, SourceFile};
-use crate::facts::{Dependency, FileKind, Location, Package, Problem, Symbol, Target};
+use crate::facts::{Dependency, FileKind, Location, Package, PackageSource, Problem, Symbol, Target};
 use cargo_metadata::{DependencyKind, Metadata, MetadataCommand};
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -21,49 +23,154 @@ const CARGO_TIME_LIMIT: Duration = Duration::from_secs(120);
 /// A manifest larger than this is not copied to the mirror.
 const MAX_MANIFEST_SIZE: u64 = 1 << 20;
 
-/// Loads the packages of every workspace whose manifest lies under `root`. A workspace is
-/// asked once: manifests already covered by an earlier answer, or inside a workspace whose
-/// answer was an error, are skipped.
-pub fn load_packages(root: &Path, discovery: &Discovery) -> (Vec<Package>, Vec<Problem>) {
+/// Loads the packages of every workspace whose manifest lies under `root`, and notes on how
+/// they were read. A workspace is asked once: manifests already covered by an earlier answer,
+/// or inside a workspace whose answer was an error, are skipped. Where cargo fails, the
+/// manifests are read directly (one note per cause), so the run goes on with its packages.
+pub fn load_packages(root: &Path, discovery: &Discovery) -> (Vec<Package>, Vec<Problem>, Vec<Problem>) {
+    let (manifests, problems) = read_manifests(root, &discovery.manifests);
+    let rust_files: HashSet<&str> = discovery
+        .files
+        .iter()
+        .filter(|(_, kind)| *kind == FileKind::Rust)
+        .map(|(file, _)| file.shown.as_str())
+        .collect();
     let mut packages: Vec<Package> = Vec::new();
-    let mut problems = Vec::new();
-    if discovery.manifests.is_empty() {
-        return (packages, problems);
-    }
-    let mirror = match Mirror::create(root, discovery) {
-        Ok(mirror) => mirror,
+    // (manifest, what cargo said) for each workspace cargo could not read.
+    let mut failures: Vec<(Symbol, String)> = Vec::new();
+    let mut cargo_unusable = false;
+    match Mirror::create(&manifests, &rust_files) {
         Err(error) => {
-            let message = format!("cannot prepare cargo metadata, so packages and targets are unknown: {error}");
-            return (packages, vec![Problem { location: Location::file(discovery.manifests[0].shown), message }]);
+            cargo_unusable = true;
+            if let Some(first) = discovery.manifests.first() {
+                failures.push((first.shown, format!("cannot prepare a copy of the manifests for cargo: {error}")));
+            }
         }
-    };
-    let mut by_depth: Vec<&SourceFile> = discovery.manifests.iter().collect();
-    by_depth.sort_by_key(|m| (m.shown.matches('/').count(), m.shown));
-    let mut failed_dirs: Vec<&str> = Vec::new();
-    for manifest in by_depth {
-        let dir = manifest.shown.rsplit_once('/').map_or("", |(dir, _)| dir);
-        let under_failed = failed_dirs
-            .iter()
-            .any(|failed| failed.is_empty() || dir == *failed || dir.starts_with(&format!("{failed}/")));
-        if under_failed || packages.iter().any(|p| p.manifest_path == manifest.shown) {
-            continue;
-        }
-        match mirror.metadata(manifest.shown).and_then(|metadata| packages_of(root, &mirror, metadata)) {
-            Ok(found) => {
-                for package in found {
-                    if !packages.iter().any(|p| p.manifest_path == package.manifest_path) {
-                        packages.push(package);
+        Ok(mirror) => {
+            let mut by_depth: Vec<&SourceFile> = discovery.manifests.iter().collect();
+            by_depth.sort_by_key(|m| (m.shown.matches('/').count(), m.shown));
+            for manifest in by_depth {
+                let under_failed = failures.iter().any(|(failed, _)| contains(dir_of(*failed), manifest.shown));
+                if under_failed || packages.iter().any(|p| p.manifest_path == manifest.shown) {
+                    continue;
+                }
+                match mirror.metadata(manifest.shown) {
+                    Ok(metadata) => {
+                        for package in packages_of(&mirror, metadata) {
+                            if !packages.iter().any(|p| p.manifest_path == package.manifest_path) {
+                                packages.push(package);
+                            }
+                        }
                     }
+                    Err(reason) => failures.push((manifest.shown, reason)),
                 }
             }
-            Err(message) => {
-                failed_dirs.push(dir);
-                problems.push(Problem { location: Location::file(manifest.shown), message })
-            }
         }
     }
+    let known: HashSet<Symbol> = packages.iter().map(|p| p.manifest_path).collect();
+    let read_directly = |shown: Symbol| {
+        !known.contains(&shown)
+            && (cargo_unusable || failures.iter().any(|(failed, _)| contains(dir_of(*failed), shown)))
+    };
+    let fallback = manifests::packages(&manifests, &read_directly, &rust_files);
+    for package in fallback {
+        if !packages.iter().any(|p| {
+            p.manifest_path == package.manifest_path
+                || (p.name == package.name && package.source == PackageSource::Unknown)
+        }) {
+            packages.push(package);
+        }
+    }
+    locate_dependencies(&mut packages, &manifests);
     packages.sort_by_key(|a| a.manifest_path);
-    (packages, problems)
+    // A manifest that is not TOML is an error of its own; no note repeats it.
+    failures.retain(|(manifest, _)| !problems.iter().any(|p| p.location.path == *manifest));
+    (packages, failure_notes(&failures), problems)
+}
+
+fn dir_of(manifest: Symbol) -> &'static str {
+    manifest.as_str().rsplit_once('/').map_or("", |(dir, _)| dir)
+}
+
+/// Whether the directory `dir` holds `path`.
+fn contains(dir: &str, path: Symbol) -> bool {
+    dir.is_empty() || path.strip_prefix(dir).is_some_and(|rest| rest.starts_with('/'))
+}
+
+/// Every manifest of the walk that can be read, and an error for each that is not TOML (with
+/// an empty table: cargo reports it too, and neither can say what it declares).
+fn read_manifests(root: &Path, found: &[SourceFile]) -> (Vec<Manifest>, Vec<Problem>) {
+    let mut problems = Vec::new();
+    let manifests = found
+        .iter()
+        .filter_map(|manifest| {
+            let text = crate::tree::text(crate::tree::read_under(root, &manifest.path, MAX_MANIFEST_SIZE)).ok()?;
+            let table = toml::from_str::<toml::Table>(&text).unwrap_or_else(|error| {
+                let index = crate::facts::LineIndex::new(&text);
+                let location = error.span().map_or_else(
+                    || Location::file(manifest.shown),
+                    |span| index.location_of_bytes(manifest.shown, span.start, span.end),
+                );
+                let message = format!("does not parse as a Cargo manifest: {}", error.message());
+                problems.push(Problem { location, message });
+                toml::Table::new()
+            });
+            Some(Manifest { shown: manifest.shown, text, table })
+        })
+        .collect();
+    (manifests, problems)
+}
+
+/// Where each manifest declares each dependency: cargo metadata has no lines.
+fn locate_dependencies(packages: &mut [Package], manifests: &[Manifest]) {
+    for package in packages {
+        let Some(manifest) = manifests.iter().find(|m| m.shown == package.manifest_path) else { continue };
+        let declared = manifest::dependency_locations(manifest.shown, &manifest.text);
+        for dependency in &mut package.dependencies {
+            let written = dependency.rename.as_deref().unwrap_or(&dependency.name);
+            dependency.location = manifest::find(&declared, &dependency.kind, written);
+        }
+    }
+}
+
+/// One note per cause cargo gave, naming the manifests it failed for.
+fn failure_notes(failures: &[(Symbol, String)]) -> Vec<Problem> {
+    let mut by_cause: Vec<(String, Vec<Symbol>)> = Vec::new();
+    for (manifest, reason) in failures {
+        let cause = cause(reason);
+        match by_cause.iter_mut().find(|(known, _)| *known == cause) {
+            Some((_, manifests)) => manifests.push(*manifest),
+            None => by_cause.push((cause, vec![*manifest])),
+        }
+    }
+    by_cause
+        .into_iter()
+        .map(|(cause, manifests)| {
+            let more = match manifests.len() {
+                1 => String::new(),
+                n => format!(" and {} more", n - 1),
+            };
+            Problem {
+                location: Location::file(manifests[0]),
+                message: format!(
+                    "cargo metadata failed for {}{more}: {cause}; packages there were read from the manifests",
+                    manifests[0]
+                ),
+            }
+        })
+        .collect()
+}
+
+/// What cargo's error comes down to: its first `error:` line, and the last cause it gives.
+fn cause(reason: &str) -> String {
+    let lines: Vec<&str> = reason.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    let first = lines.iter().find(|l| l.starts_with("error:")).or(lines.first()).copied().unwrap_or("");
+    let first = first.trim_start_matches("error:").trim();
+    let last_cause = lines.iter().rposition(|l| *l == "Caused by:").and_then(|at| lines.get(at + 1)).copied();
+    match last_cause {
+        Some(last) if last != first => format!("{first} ({last})"),
+        _ => first.to_owned(),
+    }
 }
 
 /// The tree as cargo sees it: manifests copied, Rust files empty, nothing else.
@@ -72,24 +179,21 @@ struct Mirror {
 }
 
 impl Mirror {
-    fn create(root: &Path, discovery: &Discovery) -> std::io::Result<Mirror> {
-        let dir = private_dir()?;
-        let mirror = Mirror { dir };
-        for manifest in &discovery.manifests {
-            // The walk found it a regular file; a manifest that cannot be read is left out,
-            // and cargo says so if it needs it.
-            if let Ok(bytes) = crate::tree::read_under(root, &manifest.path, MAX_MANIFEST_SIZE) {
-                mirror.write(manifest.shown, &bytes)?;
-            }
+    /// The mirror of `manifests` (those that could be read: cargo reports the others) and of
+    /// the Rust files target discovery looks at or a manifest names.
+    fn create(manifests: &[Manifest], rust_files: &HashSet<&str>) -> std::io::Result<Mirror> {
+        let mirror = Mirror { dir: private_dir()? };
+        for manifest in manifests {
+            mirror.write(&manifest.shown, manifest.text.as_bytes())?;
         }
-        for (file, _) in discovery.files.iter().filter(|(_, kind)| *kind == FileKind::Rust) {
-            mirror.write(file.shown, b"")?;
+        for file in manifests::target_files(manifests, rust_files) {
+            mirror.write(file, b"")?;
         }
         Ok(mirror)
     }
 
-    fn write(&self, shown: Symbol, bytes: &[u8]) -> std::io::Result<()> {
-        let path = self.dir.join(shown.as_str());
+    fn write(&self, shown: &str, bytes: &[u8]) -> std::io::Result<()> {
+        let path = self.dir.join(shown);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)?;
         }
@@ -109,17 +213,12 @@ impl Mirror {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         let output = run_with_limit(command, CARGO_TIME_LIMIT).map_err(|error| match error.kind() {
-            std::io::ErrorKind::NotFound => {
-                "cargo was not found on PATH, so packages and targets are unknown; policies that need them stay silent"
-                    .to_owned()
-            }
-            _ => format!("cargo metadata failed, so packages and targets are unknown here: {error}"),
+            std::io::ErrorKind::NotFound => "cargo was not found on PATH".to_owned(),
+            _ => error.to_string(),
         })?;
         if !output.status.success() {
             let stderr = String::from_utf8_lossy(&output.stderr);
-            let reason = stderr.lines().filter(|l| !l.trim().is_empty()).collect::<Vec<_>>().join("\n");
-            let reason = reason.replace(&format!("{}/", self.dir.display()), "");
-            return Err(format!("cargo metadata failed, so packages and targets are unknown here: {reason}"));
+            return Err(stderr.replace(&format!("{}/", self.dir.display()), ""));
         }
         let stdout = String::from_utf8_lossy(&output.stdout);
         let json = stdout.lines().find(|line| line.starts_with('{')).unwrap_or_default();
@@ -195,19 +294,15 @@ fn kind_name(kind: DependencyKind) -> &'static str {
 }
 
 /// The workspace members of `metadata`, with paths as reports show them.
-fn packages_of(root: &Path, mirror: &Mirror, metadata: Metadata) -> Result<Vec<Package>, String> {
+fn packages_of(mirror: &Mirror, metadata: Metadata) -> Vec<Package> {
     let shown = |path: &Path| mirror.shown(path);
-    Ok(metadata
+    metadata
         .packages
         .into_iter()
         .filter(|p| metadata.workspace_members.contains(&p.id))
         .filter_map(|package| {
             let manifest_path = shown(package.manifest_path.as_std_path())?;
             let dir = manifest_path.rsplit_once('/').map_or(String::new(), |(dir, _)| dir.to_owned());
-            let manifest_text =
-                crate::tree::text(crate::tree::read_under(root, &root.join(&manifest_path), MAX_MANIFEST_SIZE))
-                    .unwrap_or_default();
-            let declared = manifest::dependency_locations(Symbol::intern(manifest_path.as_str()), &manifest_text);
             let dependencies = package
                 .dependencies
                 .iter()
@@ -219,11 +314,7 @@ fn packages_of(root: &Path, mirror: &Mirror, metadata: Metadata) -> Result<Vec<P
                     uses_default_features: dep.uses_default_features,
                     optional: dep.optional,
                     path: dep.path.as_ref().and_then(|p| shown(p.as_std_path())),
-                    location: manifest::find(
-                        &declared,
-                        kind_name(dep.kind),
-                        dep.rename.as_deref().unwrap_or(&dep.name),
-                    ),
+                    location: None,
                 })
                 .collect();
             let targets = package
@@ -247,7 +338,8 @@ fn packages_of(root: &Path, mirror: &Mirror, metadata: Metadata) -> Result<Vec<P
                 dir,
                 dependencies,
                 targets,
+                source: PackageSource::CargoMetadata,
             })
         })
-        .collect())
+        .collect()
 }

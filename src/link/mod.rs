@@ -3,6 +3,7 @@
 
 mod cargo;
 mod manifest;
+mod manifests;
 mod paths;
 mod placement;
 mod services;
@@ -49,6 +50,7 @@ pub fn link(
     let (services, problems) = services::map_services(declared, &packages, &files);
     let mut infos: Vec<_> = files.iter().map(|f| placement::place(f.path, &packages, manifests)).collect();
     placement::apply_module_declarations(&files, &mut infos);
+    placement::mark_compiled(&files, &mut infos, &packages);
     let reexports = ReExports::build(&files, &infos);
     let linked = files
         .into_par_iter()

@@ -67,6 +67,26 @@ pub fn apply_module_declarations(files: &[FileFacts], infos: &mut [FileInfo]) {
     }
 }
 
+/// Marks the files in some target's module tree: the targets' roots, and what their `mod x;`
+/// declarations name, transitively.
+pub fn mark_compiled(files: &[FileFacts], infos: &mut [FileInfo], packages: &[Package]) {
+    let by_path: HashMap<&str, usize> = files.iter().enumerate().map(|(i, f)| (&*f.path, i)).collect();
+    let mut pending: Vec<usize> = packages
+        .iter()
+        .flat_map(|p| &p.targets)
+        .filter_map(|target| by_path.get(target.src_path.as_str()).copied())
+        .collect();
+    while let Some(parent) = pending.pop() {
+        if std::mem::replace(&mut infos[parent].compiled, true) {
+            continue;
+        }
+        for decl in &files[parent].rust.modules {
+            let children = child_files(&files[parent].path, &infos[parent], decl);
+            pending.extend(children.iter().filter_map(|path| by_path.get(path.as_str())).copied());
+        }
+    }
+}
+
 /// Where the file of a declared module can be: `dir/x.rs` or `dir/x/mod.rs`, or `#[path]`.
 fn child_files(parent: &str, info: &FileInfo, decl: &ModDecl) -> Vec<String> {
     let (dir, file_name) = parent.rsplit_once('/').unwrap_or(("", parent));
@@ -143,6 +163,7 @@ mod tests {
             dir: "api".into(),
             dependencies: Vec::new(),
             layer: None,
+            source: Default::default(),
             targets: vec![
                 target("shop-api", "lib", "api/src/lib.rs"),
                 target("shop-api", "bin", "api/src/main.rs"),

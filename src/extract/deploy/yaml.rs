@@ -13,7 +13,13 @@ const MAX_NODES: usize = 1_000_000;
 /// Parses every document of a YAML (or JSON) file.
 pub fn load(path: Symbol, text: &str) -> Result<Vec<YamlNode>, Problem> {
     let index = LineIndex::new(text);
-    let documents = MarkedYaml::load_from_str(text).map_err(|error| {
+    let documents = MarkedYaml::load_from_str(text).or_else(|error| {
+        // What PyYAML, Go's YAML and so docker compose and kubectl accept: the closing bracket
+        // of a flow collection back at its key's indentation. Positions stay those of `text`.
+        let relaxed = with_closing_brackets_indented(text).ok_or(error)?;
+        MarkedYaml::load_from_str(&relaxed)
+    });
+    let documents = documents.map_err(|error| {
         let marker = error.marker();
         let location =
             index.location(path, (marker.line() as u32, marker.col()), (marker.line() as u32, marker.col() + 1));
@@ -29,6 +35,31 @@ pub fn load(path: Symbol, text: &str) -> Result<Vec<YamlNode>, Problem> {
             })
         })
         .collect()
+}
+
+/// `text` with each line that only closes flow collections (`]`, `},` ...) indented like the
+/// line before it; `None` when there is no such line. Lines keep their numbers and every other
+/// line its columns.
+fn with_closing_brackets_indented(text: &str) -> Option<String> {
+    let mut out = String::with_capacity(text.len() + 64);
+    let mut previous_indent = 0;
+    let mut changed = false;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim();
+        let indent = line.len() - line.trim_start().len();
+        let closes_only = !trimmed.is_empty() && trimmed.chars().all(|c| matches!(c, ']' | '}' | ',' | ' '));
+        if closes_only && indent < previous_indent {
+            out.push_str(&" ".repeat(previous_indent));
+            out.push_str(line.trim_start());
+            changed = true;
+        } else {
+            out.push_str(line);
+            if !trimmed.is_empty() {
+                previous_indent = indent;
+            }
+        }
+    }
+    changed.then_some(out)
 }
 
 struct Converter<'a> {
@@ -133,6 +164,17 @@ mod tests {
         }
         let error = load(Symbol::intern("bomb.yaml"), &text).unwrap_err();
         assert!(error.message.contains("invalid YAML") || error.message.contains("nodes"), "{}", error.message);
+    }
+
+    #[test]
+    fn a_flow_sequence_closed_at_its_keys_indentation_is_read() {
+        let text = "services:\n  test:\n    image: example/app:1\n    command: [\n      \"serve\",\n      \"--port=80\"\n    ]\n    ports: [80]\n";
+        let docs = load(Symbol::intern("compose.yaml"), text).unwrap();
+        let test = docs[0].at_path("services.test").unwrap();
+        let command: Vec<&str> = test.get("command").unwrap().as_seq().iter().filter_map(YamlNode::as_str).collect();
+        assert_eq!(command, ["serve", "--port=80"]);
+        let ports = test.get("ports").unwrap();
+        assert_eq!((ports.location.line, ports.location.column), (8, 12));
     }
 
     #[test]
