@@ -356,6 +356,12 @@ fn helm_templates_are_skipped_with_a_note_and_rendered_output_is_read_from_stdin
         ("chart/templates/deployment.yaml", template),
         ("chart/templates/service.yaml", template),
         ("other/templates/deployment.yaml", template),
+        // Braces that are not Helm's: a workflow's expressions, JSON test data.
+        (
+            ".github/workflows/ci.yml",
+            "on: push\njobs:\n  t:\n    steps:\n      - run: echo ${{ github.sha }} \\\n          done\n",
+        ),
+        ("tests/data/0001.json", "{\"kind\": \"event\", \"body\": \"{{x}}\", \"escaped\": \"\\n\"}"),
     ]);
     let (code, report) = check_json(dir.path(), &[]);
     assert_eq!((code, findings(&report)), (0, vec![]));

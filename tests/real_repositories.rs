@@ -74,7 +74,7 @@ fn a_patch_crate_and_an_excluded_crate_that_inherits_are_read_from_their_manifes
     let (code, findings, notes, errors) = check(&[
         (
             "Cargo.toml",
-            "[workspace]\nmembers = [\"crates/*\"]\nexclude = [\"fuzz\"]\n[workspace.package]\nversion = \"1.0.0\"\nedition = \"2021\"\n[patch.crates-io]\nhyper = { path = \"patches/hyper\" }\n",
+            "[workspace]\nmembers = [\"crates/*\"]\nexclude = [\"fuzz\", \"tools/fuzz\"]\n[workspace.package]\nversion = \"1.0.0\"\nedition = \"2021\"\n[patch.crates-io]\nhyper = { path = \"patches/hyper\" }\n",
         ),
         ("crates/api/Cargo.toml", "[package]\nname = \"api\"\nversion.workspace = true\nedition.workspace = true\n"),
         ("crates/api/src/main.rs", SERVER),
@@ -82,6 +82,8 @@ fn a_patch_crate_and_an_excluded_crate_that_inherits_are_read_from_their_manifes
         ("patches/hyper/src/lib.rs", "pub fn serve() {}\n"),
         ("fuzz/Cargo.toml", "[package]\nname = \"fuzz\"\nversion.workspace = true\nedition.workspace = true\n[[bin]]\nname = \"target\"\npath = \"fuzz_targets/target.rs\"\n"),
         ("fuzz/fuzz_targets/target.rs", "fn main() {\n    let (_tx, _rx) = std::sync::mpsc::channel::<u8>();\n}\n"),
+        // A second crate failing for the same reason: the same note, not a second one.
+        ("tools/fuzz/Cargo.toml", "[package]\nname = \"tools-fuzz\"\nversion.workspace = true\n"),
     ]);
     assert_eq!(errors, []);
     assert_eq!(
@@ -90,6 +92,7 @@ fn a_patch_crate_and_an_excluded_crate_that_inherits_are_read_from_their_manifes
     );
     assert_eq!(code, 1);
     assert!(!notes.is_empty() && notes.len() <= 2, "at most one note per cause: {notes:?}");
+    assert_eq!(notes.iter().filter(|n| n.contains(" and 1 more: ")).count(), 1, "{notes:?}");
     assert!(notes.iter().all(|n| n.ends_with("packages there were read from the manifests")), "{notes:?}");
 }
 

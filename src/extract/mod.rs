@@ -164,7 +164,9 @@ pub fn extract_what(path: Symbol, kind: FileKind, bytes: &[u8], needs: Needs) ->
             Err(problem) => facts.problems.push(problem),
         },
         FileKind::Dockerfile => facts.dockerfile = Some(deploy::dockerfile::parse(path, text)),
-        FileKind::Kubernetes if is_template(text) => {
+        // A template names its kind and API version in plain text (GitHub's `${{ }}` in a
+        // workflow, JSON test data with braces, do not).
+        FileKind::Kubernetes if is_template(text) && text.contains("apiVersion") && text.contains("kind") => {
             facts.notes.push(Problem { location: Location::file(path), message: HELM_NOTE.to_owned() });
         }
         FileKind::Kubernetes => match deploy::yaml::load(path, text) {

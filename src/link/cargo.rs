@@ -137,7 +137,8 @@ fn locate_dependencies(packages: &mut [Package], manifests: &[Manifest]) {
 fn failure_notes(failures: &[(Symbol, String)]) -> Vec<Problem> {
     let mut by_cause: Vec<(String, Vec<Symbol>)> = Vec::new();
     for (manifest, reason) in failures {
-        let cause = cause(reason);
+        // The same cause for several manifests reads the same: without each one's path.
+        let cause = cause(reason).replace(&format!(" at `{manifest}`"), "").replace(manifest.as_str(), "the manifest");
         match by_cause.iter_mut().find(|(known, _)| *known == cause) {
             Some((_, manifests)) => manifests.push(*manifest),
             None => by_cause.push((cause, vec![*manifest])),
