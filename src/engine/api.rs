@@ -57,6 +57,21 @@ fn literals<'a>(args: impl IntoIterator<Item = &'a Literal>) -> Array {
         .collect()
 }
 
+/// Whether running `binary` can execute a code fact: in a file it includes and, inside a fn,
+/// reachable from its entry points through the call graph.
+fn reaches(binary: &Binary, fact: &Dynamic) -> bool {
+    fn in_context<T: InContext>(binary: &Binary, fact: &Dynamic) -> Option<bool> {
+        fact.read_lock::<Fact<T>>().map(|f| binary.reaches(f.file(), f.context().module, f.context().function))
+    }
+    in_context::<CallFact>(binary, fact)
+        .or_else(|| in_context::<MethodCallFact>(binary, fact))
+        .or_else(|| in_context::<MacroFact>(binary, fact))
+        .or_else(|| {
+            fact.read_lock::<Fact<FnFact>>().map(|f| binary.reaches(f.file(), f.item().module, Some(f.item().name)))
+        })
+        .unwrap_or_else(|| includes(binary, fact))
+}
+
 /// Whether `binary`'s build includes the file a code fact was found in.
 fn includes(binary: &Binary, fact: &Dynamic) -> bool {
     fn included<T: FactKind>(binary: &Binary, fact: &Dynamic) -> Option<bool> {
@@ -168,7 +183,8 @@ fn register_fact_types(engine: &mut Engine) {
         .register_get("path", |b: &mut Binary| text(&b.src_path))
         .register_get("main", |b: &mut Binary| b.main.clone().map_or(Dynamic::UNIT, Dynamic::from))
         .register_get("reach", |b: &mut Binary| b.reach.iter().map(|p| Dynamic::from(text(p))).collect::<Array>())
-        .register_fn("includes", |b: &mut Binary, fact: Dynamic| includes(b, &fact));
+        .register_fn("includes", |b: &mut Binary, fact: Dynamic| includes(b, &fact))
+        .register_fn("reaches", |b: &mut Binary, fact: Dynamic| reaches(b, &fact));
 
     engine
         .register_type_with_name::<PackageHandle>("Package")

@@ -1,6 +1,7 @@
 //! Indexes over the linked facts: by last path segment, by resolved path (exact and prefix).
 //! Policies query these natively; a script never scans every call of a workspace.
 
+use super::call_graph::{CallGraph, Reached};
 use super::{
     fit_exactly, AttributeFact, CallFact, ComposeService, Dockerfile, Fact, FactKind, FileInfo, FnFact, K8sObject,
     LinkedFile, MacroFact, MethodCallFact, Package, Symbol, UseFact,
@@ -209,6 +210,13 @@ impl<T: FactKind> Table<T> {
 }
 
 impl Binary {
+    /// Whether running the binary can execute the code at `file` (inline `module`, in fn
+    /// `function`): the binary includes the file and, inside a fn, the call graph leads there
+    /// from an entry point. Code outside any fn (a static's initializer) counts when included.
+    pub fn reaches(&self, file: &FileInfo, module: Symbol, function: Option<Symbol>) -> bool {
+        self.includes(file) && self.graph.reaches(&self.reached, file.path, module, function).unwrap_or(true)
+    }
+
     /// Whether the binary's build includes `file`: its own files, the library of its package,
     /// and the libraries of the workspace packages it depends on.
     pub fn includes(&self, file: &FileInfo) -> bool {
@@ -229,6 +237,9 @@ pub struct Binary {
     pub main: Option<Fact<FnFact>>,
     /// The package itself and every workspace package it reaches through normal dependencies.
     pub reach: Vec<Symbol>,
+    /// The functions reachable from its entry points through the call graph.
+    pub reached: Reached,
+    pub graph: Arc<CallGraph>,
 }
 
 #[derive(Debug, Default)]
@@ -243,34 +254,48 @@ pub struct Index {
     pub attributes: Table<AttributeFact>,
     pub uses: Table<UseFact>,
     pub binaries: Vec<Binary>,
+    pub call_graph: Arc<CallGraph>,
 }
 
 impl Index {
     pub fn build(packages: &[Package], files: &[Arc<LinkedFile>]) -> Self {
-        let ((calls, method_calls), ((macros, attributes), (uses, fns))) = rayon::join(
-            || {
-                rayon::join(
-                    || Table::build(files, |c: &CallFact| c.name, |c| Some(c.resolved), |c| &c.glob_candidates),
-                    || Table::build(files, |m: &MethodCallFact| m.name, |m| m.receiver_root, no_candidates),
-                )
-            },
+        let (((calls, method_calls), ((macros, attributes), (uses, fns))), call_graph) = rayon::join(
             || {
                 rayon::join(
                     || {
                         rayon::join(
-                            || Table::build(files, |m: &MacroFact| m.name, |m| Some(m.resolved), no_candidates),
-                            || Table::build(files, |a: &AttributeFact| a.name, |a| Some(a.resolved), no_candidates),
+                            || Table::build(files, |c: &CallFact| c.name, |c| Some(c.resolved), |c| &c.glob_candidates),
+                            || Table::build(files, |m: &MethodCallFact| m.name, |m| m.receiver_root, no_candidates),
                         )
                     },
                     || {
                         rayon::join(
-                            || Table::build(files, use_name, |u| Some(u.path), no_candidates),
-                            || Table::build(files, |f: &FnFact| f.name, |_| None, no_candidates),
+                            || {
+                                rayon::join(
+                                    || Table::build(files, |m: &MacroFact| m.name, |m| Some(m.resolved), no_candidates),
+                                    || {
+                                        Table::build(
+                                            files,
+                                            |a: &AttributeFact| a.name,
+                                            |a| Some(a.resolved),
+                                            no_candidates,
+                                        )
+                                    },
+                                )
+                            },
+                            || {
+                                rayon::join(
+                                    || Table::build(files, use_name, |u| Some(u.path), no_candidates),
+                                    || Table::build(files, |f: &FnFact| f.name, |_| None, no_candidates),
+                                )
+                            },
                         )
                     },
                 )
             },
+            || Arc::new(CallGraph::build(files, packages)),
         );
+        let binaries = binaries(packages, &fns, &attributes, &call_graph);
         Index {
             k8s_objects: every(files),
             dockerfiles: every(files),
@@ -280,8 +305,9 @@ impl Index {
             macros,
             attributes,
             uses,
-            binaries: binaries(packages, &fns),
+            binaries,
             fns,
+            call_graph,
         }
     }
 }
@@ -300,15 +326,31 @@ fn every<T: FactKind>(files: &[Arc<LinkedFile>]) -> Vec<Fact<T>> {
     files.iter().flat_map(Fact::all_in).collect()
 }
 
-fn binaries(packages: &[Package], fns: &Table<FnFact>) -> Vec<Binary> {
+/// Attributes that make a fn of a binary's root file its entry point in place of `main`.
+const ENTRY_ATTRIBUTES: [&str; 2] = ["rocket::launch", "rocket::main"];
+
+fn binaries(
+    packages: &[Package],
+    fns: &Table<FnFact>,
+    attributes: &Table<AttributeFact>,
+    graph: &Arc<CallGraph>,
+) -> Vec<Binary> {
     let mut binaries = Vec::new();
     for package in packages {
         for target in package.targets.iter().filter(|t| t.is("bin")) {
             let main = fns.named("main").find(|f| f.file().path == target.src_path && f.is_main());
+            let launched = ENTRY_ATTRIBUTES.iter().flat_map(|path| attributes.resolved(path)).filter_map(|attribute| {
+                let on = attribute.item().item?;
+                (attribute.file().path == target.src_path)
+                    .then(|| Fact::all_in(attribute.linked()).find(|f: &Fact<FnFact>| f.item().name == on))?
+            });
+            let entries: Vec<Fact<FnFact>> = main.iter().cloned().chain(launched).collect();
             binaries.push(Binary {
                 name: target.name.clone(),
                 package: package.name,
                 src_path: target.src_path,
+                reached: graph.reached_from(entries),
+                graph: graph.clone(),
                 main,
                 reach: reach(packages, package),
             });
@@ -318,7 +360,7 @@ fn binaries(packages: &[Package], fns: &Table<FnFact>) -> Vec<Binary> {
 }
 
 /// Breadth-first over normal dependencies that are packages of this workspace.
-fn reach(packages: &[Package], from: &Package) -> Vec<Symbol> {
+pub(super) fn reach(packages: &[Package], from: &Package) -> Vec<Symbol> {
     let mut seen = vec![from.name];
     let mut next = 0;
     while let Some(name) = seen.get(next).cloned() {

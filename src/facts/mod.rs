@@ -1,6 +1,7 @@
 //! The facts model: what extraction found in each file, joined by link to packages, targets
 //! and module paths, and indexed so that policies query instead of scanning.
 
+mod call_graph;
 mod deploy;
 mod index;
 mod location;
@@ -8,6 +9,7 @@ mod model;
 mod symbol;
 mod workspace;
 
+pub use call_graph::{CallGraph, Reached};
 pub use deploy::*;
 pub use index::{Binary, Index, Table};
 pub use location::{LineIndex, LineTable, Location, Span};
@@ -74,6 +76,11 @@ impl<T: FactKind> Fact<T> {
 
     pub fn file(&self) -> &FileInfo {
         &self.file.info
+    }
+
+    /// The file the fact was found in, with all its facts.
+    pub fn linked(&self) -> &Arc<LinkedFile> {
+        &self.file
     }
 }
 
@@ -190,7 +197,8 @@ pub struct Facts {
     pub packages: Vec<Package>,
     pub services: Vec<Service>,
     pub files: Vec<Arc<LinkedFile>>,
-    #[serde(skip)]
+    /// Written as the call graph: every function and what it calls.
+    #[serde(rename = "call_graph", serialize_with = "call_graph_of")]
     pub index: Index,
     /// The crate and module dependency graph; built after link, with the configuration.
     #[serde(skip)]
@@ -203,6 +211,10 @@ pub struct LinkedFile {
     pub info: FileInfo,
     #[serde(flatten)]
     pub facts: FileFacts,
+}
+
+fn call_graph_of<S: serde::Serializer>(index: &Index, serializer: S) -> Result<S::Ok, S::Error> {
+    index.call_graph.serialize(serializer)
 }
 
 impl Facts {

@@ -1,0 +1,204 @@
+//! The call graph: which functions of the workspace each function calls, so that "binary X does
+//! Y" can mean "Y is reachable from X's `main`" rather than "X depends on the crate holding Y".
+//!
+//! A node is a function of a file: its inline module and name (methods of one name in one
+//! module share a node). Closures and async blocks belong to the named fn around them, so the
+//! tasks and threads a function spawns are part of it. An edge is
+//! - a call whose resolved path is a free fn of the workspace (`crate::serve::run()`, through
+//!   `use` aliases, re-exports and globs);
+//! - a call of `Type::method` or `Self::method`: the methods of that name in the caller's package;
+//! - a method call `.name(..)`: the methods of that name in the packages the caller's package can
+//!   reach, when there are at most [`MAX_METHOD_CANDIDATES`] (more is too ambiguous to follow);
+//! - a fn passed by path as an argument: a handler given to a router, a task to `spawn`.
+//!
+//! What this misses — calls through trait objects and generics, fns called by macros that do
+//! not parse as code — is not reached: rules that ask "does the binary do this" stay silent
+//! rather than guess (each rule's docs say so).
+
+use super::{Fact, FileInfo, FnFact, LinkedFile, Package, Symbol};
+use foldhash::{HashMap, HashMapExt};
+use serde::Serialize;
+use std::sync::Arc;
+
+/// Method names followed through at most this many candidate methods.
+const MAX_METHOD_CANDIDATES: usize = 8;
+
+/// A function node: `module` is the inline module inside its file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Key {
+    file: Symbol,
+    module: Symbol,
+    name: Symbol,
+}
+
+#[derive(Debug, Default)]
+pub struct CallGraph {
+    nodes: Vec<Key>,
+    node_of: HashMap<Key, u32>,
+    /// Edges of node `n` are `targets[starts[n]..starts[n + 1]]`.
+    starts: Vec<u32>,
+    targets: Vec<u32>,
+}
+
+/// The functions a binary reaches from its entry points, one bit per node.
+#[derive(Debug, Clone, Default)]
+pub struct Reached(Arc<Vec<u64>>);
+
+impl Reached {
+    fn contains(&self, node: u32) -> bool {
+        self.0.get(node as usize / 64).is_some_and(|word| word & (1 << (node % 64)) != 0)
+    }
+}
+
+impl CallGraph {
+    pub fn build(files: &[Arc<LinkedFile>], packages: &[Package]) -> Self {
+        let mut graph = CallGraph::default();
+        let mut free_by_path: HashMap<Symbol, u32> = HashMap::new();
+        // Method name → (package, node).
+        let mut methods: HashMap<Symbol, Vec<(Symbol, u32)>> = HashMap::new();
+        for file in files {
+            for function in &file.facts.rust.fns {
+                let key = Key { file: file.info.path, module: function.module, name: function.name };
+                let next = graph.nodes.len() as u32;
+                let node = *graph.node_of.entry(key).or_insert(next);
+                if node == next {
+                    graph.nodes.push(key);
+                }
+                if function.is_method {
+                    methods.entry(function.name).or_default().push((file.info.package.unwrap_or_default(), node));
+                } else if let Some(path) = free_path(&file.info, function.module, function.name) {
+                    free_by_path.insert(path, node);
+                }
+            }
+        }
+        for candidates in methods.values_mut() {
+            candidates.dedup();
+        }
+        let reach: HashMap<Symbol, Vec<Symbol>> =
+            packages.iter().map(|p| (p.name, super::index::reach(packages, p))).collect();
+        let mut edges: Vec<(u32, u32)> = Vec::new();
+        for file in files {
+            let rust = &file.facts.rust;
+            let package = file.info.package.unwrap_or_default();
+            let caller = |context| {
+                let context = rust.context(context);
+                let name = context.function?;
+                graph.node_of.get(&Key { file: file.info.path, module: context.module, name }).copied()
+            };
+            let reachable_packages = reach.get(&package).map(Vec::as_slice).unwrap_or_default();
+            let by_name = |name: Symbol, within: &[Symbol]| -> Vec<u32> {
+                let candidates: Vec<u32> = methods
+                    .get(&name)
+                    .into_iter()
+                    .flatten()
+                    .filter(|(owner, _)| within.contains(owner))
+                    .map(|(_, node)| *node)
+                    .collect();
+                if candidates.len() <= MAX_METHOD_CANDIDATES {
+                    candidates
+                } else {
+                    Vec::new()
+                }
+            };
+            let argument_targets = |range| {
+                rust.arguments(range)
+                    .roots()
+                    .flatten()
+                    .filter_map(|root| free_by_path.get(&root).copied())
+                    .collect::<Vec<_>>()
+            };
+            for call in &rust.calls {
+                let Some(from) = caller(call.context) else { continue };
+                let mut to: Vec<u32> = std::iter::once(call.resolved)
+                    .chain(call.glob_candidates.iter().copied())
+                    .filter_map(|path| free_by_path.get(&path).copied())
+                    .collect();
+                if to.is_empty() && names_a_method(&call.resolved) {
+                    to = by_name(call.name, std::slice::from_ref(&package));
+                }
+                to.extend(argument_targets(call.args));
+                edges.extend(to.into_iter().map(|to| (from, to)));
+            }
+            for call in &rust.method_calls {
+                let Some(from) = caller(call.context) else { continue };
+                let mut to = by_name(call.name, reachable_packages);
+                to.extend(argument_targets(call.args));
+                edges.extend(to.into_iter().map(|to| (from, to)));
+            }
+        }
+        edges.sort_unstable();
+        edges.dedup();
+        graph.starts = vec![0; graph.nodes.len() + 1];
+        for (from, _) in &edges {
+            graph.starts[*from as usize + 1] += 1;
+        }
+        for node in 0..graph.nodes.len() {
+            graph.starts[node + 1] += graph.starts[node];
+        }
+        graph.targets = edges.into_iter().map(|(_, to)| to).collect();
+        graph
+    }
+
+    /// Every node reachable from `entries`.
+    pub fn reached_from(&self, entries: impl IntoIterator<Item = Fact<FnFact>>) -> Reached {
+        let mut bits = vec![0u64; self.nodes.len().div_ceil(64)];
+        let mut pending: Vec<u32> = entries.into_iter().filter_map(|entry| self.node(&entry)).collect();
+        while let Some(node) = pending.pop() {
+            let (word, bit) = (node as usize / 64, 1u64 << (node % 64));
+            if bits[word] & bit != 0 {
+                continue;
+            }
+            bits[word] |= bit;
+            let (start, end) = (self.starts[node as usize] as usize, self.starts[node as usize + 1] as usize);
+            pending.extend(&self.targets[start..end]);
+        }
+        Reached(Arc::new(bits))
+    }
+
+    fn node(&self, function: &Fact<FnFact>) -> Option<u32> {
+        let item = function.item();
+        self.node_of.get(&Key { file: function.file().path, module: item.module, name: item.name }).copied()
+    }
+
+    /// Whether `reached` holds the function in `file` (inline `module`, named `function`) that a
+    /// fact sits in; `None` when it sits in no function (a static's initializer).
+    pub fn reaches(&self, reached: &Reached, file: Symbol, module: Symbol, function: Option<Symbol>) -> Option<bool> {
+        let node = self.node_of.get(&Key { file, module, name: function? })?;
+        Some(reached.contains(*node))
+    }
+}
+
+/// `crate::module::inline::name` of a free fn, when the file's module path is known.
+fn free_path(file: &FileInfo, inline: Symbol, name: Symbol) -> Option<Symbol> {
+    let module = file.module.as_deref()?;
+    let path = if inline.is_empty() { format!("{module}::{name}") } else { format!("{module}::{inline}::{name}") };
+    Some(Symbol::intern(&path))
+}
+
+/// `Type::method` or `Self::method`: a path whose last-but-one segment names a type.
+fn names_a_method(path: &str) -> bool {
+    let mut segments = path.rsplit("::");
+    segments.next();
+    segments.next().is_some_and(|owner| owner == "Self" || owner.starts_with(|c: char| c.is_ascii_uppercase()))
+}
+
+/// Written by `guardrail facts`: each function by file, inline module and name, with the
+/// positions (in this list) of the functions it calls.
+impl Serialize for CallGraph {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Function<'a> {
+            path: &'a str,
+            module: &'a str,
+            name: &'a str,
+            calls: &'a [u32],
+        }
+        let functions = self.nodes.iter().enumerate().map(|(node, key)| Function {
+            path: &key.file,
+            module: &key.module,
+            name: &key.name,
+            calls: &self.targets[self.starts[node] as usize..self.starts[node + 1] as usize],
+        });
+        serializer.collect_seq(functions)
+    }
+}
