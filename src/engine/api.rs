@@ -61,7 +61,7 @@ fn literals<'a>(args: impl IntoIterator<Item = &'a Literal>) -> Array {
 /// reachable from its entry points through the call graph.
 fn reaches(binary: &Binary, fact: &Dynamic) -> bool {
     fn in_context<T: InContext>(binary: &Binary, fact: &Dynamic) -> Option<bool> {
-        fact.read_lock::<Fact<T>>().map(|f| binary.reaches(f.file(), f.context().module, f.context().function))
+        fact.read_lock::<Fact<T>>().map(|f| f.reached_by(binary))
     }
     in_context::<CallFact>(binary, fact)
         .or_else(|| in_context::<MethodCallFact>(binary, fact))
@@ -183,6 +183,7 @@ fn register_fact_types(engine: &mut Engine) {
         .register_get("path", |b: &mut Binary| text(&b.src_path))
         .register_get("main", |b: &mut Binary| b.main.clone().map_or(Dynamic::UNIT, Dynamic::from))
         .register_get("reach", |b: &mut Binary| b.reach.iter().map(|p| Dynamic::from(text(p))).collect::<Array>())
+        .register_get("server", |b: &mut Binary| b.server.clone().map_or(Dynamic::UNIT, Dynamic::from))
         .register_fn("includes", |b: &mut Binary, fact: Dynamic| includes(b, &fact))
         .register_fn("reaches", |b: &mut Binary, fact: Dynamic| reaches(b, &fact));
 
@@ -296,6 +297,9 @@ pub fn register(engine: &mut Engine) {
     register_argument_query::<AttributeFact>(engine, "attributes", |f| &f.index.attributes);
     engine.register_fn("binaries", |f: &mut FactsHandle| {
         f.0.index.binaries.iter().cloned().map(Dynamic::from).collect::<Array>()
+    });
+    engine.register_fn("runners", |f: &mut FactsHandle, fact: Dynamic| {
+        f.0.index.binaries.iter().filter(|b| reaches(b, &fact)).cloned().map(Dynamic::from).collect::<Array>()
     });
     engine.register_fn("packages", |f: &mut FactsHandle| {
         (0..f.0.packages.len())

@@ -239,6 +239,8 @@ pub struct Binary {
     pub reach: Vec<Symbol>,
     /// The functions reachable from its entry points through the call graph.
     pub reached: Reached,
+    /// The call that starts the network server it runs, if it runs one.
+    pub server: Option<Fact<CallFact>>,
     pub graph: Arc<CallGraph>,
 }
 
@@ -295,7 +297,10 @@ impl Index {
             },
             || Arc::new(CallGraph::build(files, packages)),
         );
-        let binaries = binaries(packages, &fns, &attributes, &call_graph);
+        let mut binaries = binaries(packages, &fns, &attributes, &call_graph);
+        for binary in &mut binaries {
+            binary.server = super::servers::server(&calls, &method_calls, binary);
+        }
         Index {
             k8s_objects: every(files),
             dockerfiles: every(files),
@@ -350,6 +355,7 @@ fn binaries(
                 package: package.name,
                 src_path: target.src_path,
                 reached: graph.reached_from(entries),
+                server: None,
                 graph: graph.clone(),
                 main,
                 reach: reach(packages, package),

@@ -6,6 +6,7 @@ mod deploy;
 mod index;
 mod location;
 mod model;
+mod servers;
 mod symbol;
 mod workspace;
 
@@ -141,6 +142,12 @@ in_context!(CallFact, MethodCallFact, MacroFact);
 impl<T: InContext> Fact<T> {
     pub fn context(&self) -> &CodeContext {
         self.file.facts.rust.context(self.item().context_id())
+    }
+
+    /// Whether running `binary` can execute this fact (see [`Binary::reaches`]).
+    pub fn reached_by(&self, binary: &Binary) -> bool {
+        let context = self.context();
+        binary.reaches(self.file(), context.module, context.function)
     }
 }
 
