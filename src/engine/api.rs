@@ -301,6 +301,9 @@ pub fn register(engine: &mut Engine) {
     engine.register_fn("runners", |f: &mut FactsHandle, fact: Dynamic| {
         f.0.index.binaries.iter().filter(|b| reaches(b, &fact)).cloned().map(Dynamic::from).collect::<Array>()
     });
+    engine.register_fn("includers", |f: &mut FactsHandle, fact: Dynamic| {
+        f.0.index.binaries.iter().filter(|b| includes(b, &fact)).cloned().map(Dynamic::from).collect::<Array>()
+    });
     engine.register_fn("packages", |f: &mut FactsHandle| {
         (0..f.0.packages.len())
             .map(|index| Dynamic::from(PackageHandle { facts: f.0.clone(), index }))

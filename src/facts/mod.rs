@@ -16,7 +16,7 @@ pub use index::{Binary, Index, Table};
 pub use location::{LineIndex, LineTable, Location, Span};
 pub use model::*;
 pub use symbol::Symbol;
-pub use workspace::{Dependency, FileInfo, Package, PackageSource, Service, Target};
+pub use workspace::{names_test_support, Dependency, FileInfo, Package, PackageSource, Service, Target};
 
 use serde::Serialize;
 use std::fmt;

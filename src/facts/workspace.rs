@@ -106,3 +106,23 @@ pub struct Service {
     /// Declared with `[[service]]` in guardrail.toml.
     pub declared: bool,
 }
+
+/// Whether a name says test support: a word (split at `-` and `_`) such as `test`, `mock`,
+/// `fixture`, `integration` or `bench` — in a crate name or a cargo feature.
+pub fn names_test_support(name: &str) -> bool {
+    const WORDS: [&str; 12] = [
+        "test",
+        "tests",
+        "testing",
+        "testsuite",
+        "mock",
+        "mocks",
+        "fixture",
+        "fixtures",
+        "integration",
+        "bench",
+        "benches",
+        "testutils",
+    ];
+    name.split(['-', '_']).any(|word| WORDS.contains(&word.to_ascii_lowercase().as_str()))
+}

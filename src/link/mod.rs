@@ -51,6 +51,10 @@ pub fn link(
     let mut infos: Vec<_> = files.iter().map(|f| placement::place(f.path, &packages, manifests)).collect();
     placement::apply_module_declarations(&files, &mut infos);
     placement::mark_compiled(&files, &mut infos, &packages);
+    let test_support = placement::test_support(&packages);
+    for info in infos.iter_mut().filter(|info| info.package.is_some_and(|p| test_support.contains(&p))) {
+        info.test_only = true;
+    }
     let reexports = ReExports::build(&files, &infos);
     let linked = files
         .into_par_iter()

@@ -67,6 +67,21 @@ pub fn apply_module_declarations(files: &[FileFacts], infos: &mut [FileInfo]) {
     }
 }
 
+/// Packages that only tests use: libraries (no binary) that other packages take as
+/// dev-dependencies and never as normal ones, or whose name says test support
+/// (`linkerd-app-integration`, `foo-mock`, `test-utils`). Their code is test code.
+pub fn test_support(packages: &[Package]) -> Vec<Symbol> {
+    let depended = |kind_is_dev: bool, name: &str| {
+        packages.iter().flat_map(|p| &p.dependencies).any(|d| d.name == name && (d.kind == "dev") == kind_is_dev)
+    };
+    packages
+        .iter()
+        .filter(|p| !p.targets.iter().any(|t| t.is("bin")))
+        .filter(|p| crate::facts::names_test_support(&p.name) || (depended(true, &p.name) && !depended(false, &p.name)))
+        .map(|p| p.name)
+        .collect()
+}
+
 /// Marks the files in some target's module tree: the targets' roots, and what their `mod x;`
 /// declarations name, transitively.
 pub fn mark_compiled(files: &[FileFacts], infos: &mut [FileInfo], packages: &[Package]) {

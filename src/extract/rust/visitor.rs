@@ -298,6 +298,12 @@ fn is_test_only(attrs: &[Attribute]) -> bool {
 fn cfg_outside_tests(predicate: &Meta) -> Option<bool> {
     match predicate {
         Meta::Path(path) if path.is_ident("test") => Some(false),
+        // A feature whose name says test support (`testsuite`, `test-utils`, `mocks`) is what
+        // tests enable: code behind it is test code.
+        Meta::NameValue(nv) if nv.path.is_ident("feature") => match literal(&nv.value) {
+            Literal::Str(name) if facts::names_test_support(&name) => Some(false),
+            _ => None,
+        },
         Meta::List(list) => {
             let items = list.parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated).ok()?;
             let values: Vec<Option<bool>> = items.iter().map(cfg_outside_tests).collect();
@@ -621,8 +627,11 @@ mod tests {
         assert!(test_only("#[cfg(test)]"));
         assert!(test_only("#[cfg(all(test, not(windows)))]"));
         assert!(test_only("#[tokio::test]"));
-        assert!(!test_only("#[cfg(any(test, feature = \"testing\"))]"));
-        assert!(!test_only("#[cfg(feature = \"test-utils\")]"));
+        assert!(test_only("#[cfg(any(test, feature = \"testing\"))]"));
+        assert!(test_only("#[cfg(any(test, feature = \"testsuite\"))]"));
+        assert!(test_only("#[cfg(feature = \"test-utils\")]"));
+        assert!(!test_only("#[cfg(any(test, feature = \"tls\"))]"));
+        assert!(!test_only("#[cfg(feature = \"attestation\")]"));
         assert!(!test_only("#[cfg(not(test))]"));
         assert!(!test_only("#[inline]"));
     }
