@@ -270,6 +270,7 @@ fn service_of(facts: &Arc<Facts>, of: &Dynamic) -> Dynamic {
 }
 
 pub fn register(engine: &mut Engine) {
+    engine.register_fn("for_development", |path: &str| crate::facts::for_development(path));
     register_kubernetes(engine);
     register_docker(engine);
     register_services(engine);

@@ -78,6 +78,63 @@ impl YamlNode {
     }
 }
 
+/// Whether a deployment file (a Dockerfile, a compose file) is for development or tests rather
+/// than for running the service: under a directory such as `tests/`, `e2e/`, `fixtures/`,
+/// `examples/`, `.devcontainer/`, `ci/`, `.github/`, `scripts/`, or named for it
+/// (`Dockerfile.e2e`, `debug.Dockerfile`, `docker-compose.test.yml`, `compose.dev.yaml`).
+pub fn for_development(path: &str) -> bool {
+    const DIRECTORIES: [&str; 27] = [
+        "test",
+        "tests",
+        "testing",
+        "e2e",
+        "it",
+        "integration",
+        "integration-tests",
+        "fixtures",
+        "fixture",
+        "testdata",
+        "test-data",
+        "examples",
+        "example",
+        "ci",
+        ".ci",
+        ".github",
+        ".circleci",
+        ".gitlab",
+        ".devcontainer",
+        "devcontainer",
+        "dev",
+        "scripts",
+        "hack",
+        "bench",
+        "benches",
+        "benchmarks",
+        "website",
+    ];
+    const NAME_WORDS: [&str; 15] = [
+        "test",
+        "tests",
+        "e2e",
+        "it",
+        "integration",
+        "dev",
+        "devcontainer",
+        "debug",
+        "local",
+        "ci",
+        "unit",
+        "live",
+        "fixture",
+        "example",
+        "bench",
+    ];
+    let (dirs, name) = path.rsplit_once('/').unwrap_or(("", path));
+    let lower = |s: &str| s.to_ascii_lowercase();
+    dirs.split('/').any(|dir| DIRECTORIES.contains(&lower(dir).as_str()))
+        || name.split(['.', '-', '_']).any(|word| NAME_WORDS.contains(&lower(word).as_str()))
+}
+
 /// A port given by number or by name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
@@ -170,6 +227,39 @@ pub struct Stage {
     pub instructions: Vec<Instruction>,
     /// The `FROM` line.
     pub location: Location,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::for_development;
+
+    #[test]
+    fn development_and_test_deployment_files_are_told_apart_by_place_and_name() {
+        for path in [
+            ".devcontainer/Dockerfile",
+            "tests/e2e/datadog/config/compose.yaml",
+            "ui/fixtures/Dockerfile.unit",
+            "crates/core/tests/e2e/Dockerfile.clickhouse",
+            "examples/demo/Dockerfile",
+            "docker/debug.Dockerfile",
+            "docker/local-fedora.Dockerfile",
+            "docker-compose.test.yml",
+            "compose.dev.yaml",
+            ".github/actions/release/Dockerfile",
+        ] {
+            assert!(for_development(path), "{path}");
+        }
+        for path in [
+            "Dockerfile",
+            "docker/Dockerfile",
+            "crates/gateway/Dockerfile",
+            "deploy/compose.yaml",
+            "docker-compose.prod.yml",
+            "api.dockerfile",
+        ] {
+            assert!(!for_development(path), "{path}");
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
