@@ -120,6 +120,9 @@ fn test_data_that_does_not_parse_is_one_note_and_a_broken_module_an_error() {
     );
 }
 
+/// The image of a long-running service without a HEALTHCHECK.
+const SERVICE_IMAGE: &str = "FROM debian\nEXPOSE 8080\nCMD [\"/api\"]\n";
+
 #[test]
 fn compose_files_and_dockerfiles_under_other_names_are_read() {
     let flow = "services:\n  test:\n    build: .\n    command: [\n      \"serve\",\n      \"--port=80\"\n    ]\n";
@@ -128,21 +131,21 @@ fn compose_files_and_dockerfiles_under_other_names_are_read() {
         ("src/main.rs", "fn main() {}\n"),
         ("docker-compose.prod.yml", "services:\n  api:\n    build: .\n"),
         ("deploy/tls-compose.yaml", flow),
-        ("compose/dev.yaml", "services:\n  dev:\n    build:\n      context: ..\n"),
+        ("compose/api.yaml", "services:\n  api:\n    build:\n      context: ..\n"),
         ("compose/notes.yaml", "just: text\n"),
-        ("Containerfile", "FROM debian\nCMD [\"/api\"]\n"),
-        ("build/api.dockerfile", "FROM debian\nCMD [\"/api\"]\n"),
-        ("Dockerfile_prod", "FROM debian\nCMD [\"/api\"]\n"),
-        ("Dockerfile-dev", "FROM debian\nCMD [\"/api\"]\n"),
+        ("Containerfile", SERVICE_IMAGE),
+        ("build/api.dockerfile", SERVICE_IMAGE),
+        ("Dockerfile_prod", SERVICE_IMAGE),
+        ("Dockerfile-api", SERVICE_IMAGE),
     ]);
     assert_eq!((errors, notes), (vec![], vec![]));
     let rules: Vec<(String, String)> = findings.into_iter().map(|(rule, path, _)| (rule, path)).collect();
     let expected: Vec<(String, String)> = [
         ("dockerfile-healthcheck", "Containerfile"),
-        ("dockerfile-healthcheck", "Dockerfile-dev"),
+        ("dockerfile-healthcheck", "Dockerfile-api"),
         ("dockerfile-healthcheck", "Dockerfile_prod"),
         ("dockerfile-healthcheck", "build/api.dockerfile"),
-        ("compose-healthcheck", "compose/dev.yaml"),
+        ("compose-healthcheck", "compose/api.yaml"),
         ("compose-healthcheck", "deploy/tls-compose.yaml"),
         ("compose-healthcheck", "docker-compose.prod.yml"),
     ]
