@@ -593,3 +593,33 @@ fn new_policy_starts_a_policy_whose_fixtures_pass_and_init_never_overwrites() {
     assert!(again.stderr.contains("not overwriting"), "{}", again.stderr);
     assert_eq!(guardrail(&["init", "--force"], dir.path()).code, 0);
 }
+
+#[test]
+fn blocking_calls_warn_in_services_and_are_notes_in_tools_that_serve_no_traffic() {
+    let server = "mod store;\n#[tokio::main]\nasync fn main() {\n    store::load().await;\n    axum::serve(listener, app()).await.unwrap();\n}\n";
+    let store = "use fs_err as fs;\npub async fn load() {\n    let _ = std::fs::read_to_string(\"config.toml\");\n    let _ = fs::read(\"seed.bin\");\n    let _ = unsafe { std::fs::File::from_raw_fd(3) };\n    let _ = rusqlite::Connection::open(\"db.sqlite\");\n}\n";
+    let tool = "#[tokio::main]\nasync fn main() {\n    let _ = std::fs::read_to_string(\"input.txt\");\n}\n";
+    let dir = workspace(&[("src/main.rs", server), ("src/store.rs", store), ("src/bin/tool.rs", tool)]);
+    let (code, report) = check_json(dir.path(), &[]);
+    assert_eq!(code, 1, "graceful-shutdown (an error) for the server: {report}");
+    let severities: Vec<(String, u64, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "blocking-in-async")
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_owned(),
+                f["line"].as_u64().unwrap(),
+                f["severity"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let expected = [
+        ("src/bin/tool.rs", 3, "note"),
+        ("src/store.rs", 3, "warning"),
+        ("src/store.rs", 4, "warning"),
+        ("src/store.rs", 6, "warning"),
+    ];
+    assert_eq!(severities, expected.map(|(p, l, s)| (p.to_owned(), l, s.to_owned())));
+}
