@@ -76,6 +76,9 @@ pub struct Collected {
     pub timings: Timings,
     /// What this shard reports on, under `--shard`.
     pub plan: Option<Plan>,
+    /// The configuration is broken or there is nothing to check: nothing the run would report
+    /// could be trusted, so it reports only `problems`.
+    pub stop: bool,
 }
 
 /// Reads the tree under `root` into facts: discover, extract, link.
@@ -85,9 +88,32 @@ pub fn collect(root: &Path, options: &CheckOptions) -> Collected {
 
 fn collect_in_pool(root: &Path, options: &CheckOptions) -> Collected {
     let mut timings = Timings::default();
-    let (config, mut problems) = timings.phase("configuration", || Config::load(root, options.config.as_deref()));
+    let (config, problems) = timings.phase("configuration", || Config::load(root, options.config.as_deref()));
+    if !problems.is_empty() {
+        return Collected::stopped(config, problems, timings);
+    }
+    collect_with(root, options, config, timings)
+}
+
+impl Collected {
+    fn stopped(config: Config, problems: Vec<Problem>, timings: Timings) -> Collected {
+        Collected { config, facts: Facts::default(), problems, notes: Vec::new(), timings, plan: None, stop: true }
+    }
+}
+
+/// Reads the tree under `root` with a configuration already loaded.
+fn collect_with(root: &Path, options: &CheckOptions, config: Config, mut timings: Timings) -> Collected {
+    let mut problems = Vec::new();
     let (discovery, walk_problems) = timings.phase("walk", || discover::walk(root, &config));
     problems.extend(walk_problems);
+    if discovery.files.is_empty() && discovery.manifests.is_empty() && options.extra_inputs.is_empty() {
+        let message = format!(
+            "nothing to check under {}: no Rust source, Cargo manifest, Kubernetes manifest, Dockerfile or compose file",
+            root.display()
+        );
+        problems.push(Problem { location: Location::file(Symbol::default()), message });
+        return Collected::stopped(config, problems, timings);
+    }
     let mut notes = Vec::new();
     let cache = options.cache.as_deref().and_then(|home| {
         let opened = if crate::tree::is_within(root, home) {
@@ -176,7 +202,7 @@ fn collect_in_pool(root: &Path, options: &CheckOptions) -> Collected {
         facts.arch = graph;
         problems.extend(graph_problems);
     }
-    Collected { config, facts, problems, notes, timings, plan }
+    Collected { config, facts, problems, notes, timings, plan, stop: false }
 }
 
 /// One note for the Rust files no target compiles that could not be read (a parser's test
@@ -238,39 +264,65 @@ fn read_and_extract(
     }
 }
 
-/// Narrows the report to what was asked: not in the baseline, on changed lines, in the files
-/// given. Returns how many findings the baseline hid.
-fn narrow(
-    findings: &mut Vec<crate::findings::Finding>,
-    problems: &mut Vec<Problem>,
-    notes: &mut Vec<Problem>,
-    root: &Path,
-    options: &CheckOptions,
-) -> usize {
-    let mut baselined = 0;
-    if let Some(path) = &options.baseline {
-        let shown = crate::discover::config::relative_display(root, path);
-        match filter::baseline::apply(findings, path, &shown) {
-            Ok((hidden, stale)) => {
-                baselined = hidden;
-                notes.extend(stale);
-            }
-            Err(problem) => problems.push(problem),
+/// What the options name, read before anything is checked: a baseline or diff base that cannot
+/// be read stops the run (printing every finding instead would flood a pull request).
+struct Narrowing {
+    baseline: Option<filter::baseline::Baseline>,
+    changed: Option<filter::diff::ChangedLines>,
+}
+
+impl Narrowing {
+    fn read(root: &Path, options: &CheckOptions) -> Result<Narrowing, Vec<Problem>> {
+        let mut problems = Vec::new();
+        let baseline = options.baseline.as_ref().and_then(|path| {
+            let shown = crate::discover::config::relative_display(root, path);
+            filter::baseline::load(path, &shown).map_err(|problem| problems.push(problem)).ok()
+        });
+        let changed = options.diff_base.as_ref().and_then(|base| {
+            let message = |error: String| {
+                format!(
+                    "--diff-base {base}: {error}; in a shallow clone (actions/checkout's default) the base is \
+                     missing: check out with `fetch-depth: 0`"
+                )
+            };
+            filter::diff::changed_lines(root, base)
+                .map_err(|error| {
+                    problems.push(Problem { location: Location::file(Symbol::default()), message: message(error) })
+                })
+                .ok()
+        });
+        if problems.is_empty() {
+            Ok(Narrowing { baseline, changed })
+        } else {
+            Err(problems)
         }
     }
-    if let Some(base) = &options.diff_base {
-        match filter::diff::changed_lines(root, base) {
-            Ok(changed) => findings.retain(|f| {
+
+    /// Narrows the report to what was asked: not in the baseline, on changed lines, in the
+    /// files given. Returns how many findings the baseline hid.
+    fn apply(
+        self,
+        findings: &mut Vec<crate::findings::Finding>,
+        notes: &mut Vec<Problem>,
+        options: &CheckOptions,
+    ) -> usize {
+        let mut baselined = 0;
+        if let Some(baseline) = self.baseline {
+            let (hidden, stale) = filter::baseline::apply(findings, baseline);
+            baselined = hidden;
+            notes.extend(stale);
+        }
+        if let Some(changed) = &self.changed {
+            findings.retain(|f| {
                 let whole_file = f.location.line == 1 && f.location.start_byte == f.location.end_byte;
-                filter::diff::is_changed(&changed, &f.location.path, f.location.line, whole_file)
-            }),
-            Err(message) => problems.push(Problem { location: Location::file(Symbol::default()), message }),
+                filter::diff::is_changed(changed, &f.location.path, f.location.line, whole_file)
+            });
         }
+        if !options.only_paths.is_empty() {
+            findings.retain(|f| options.only_paths.iter().any(|p| *p == *f.location.path));
+        }
+        baselined
     }
-    if !options.only_paths.is_empty() {
-        findings.retain(|f| options.only_paths.iter().any(|p| *p == *f.location.path));
-    }
-    baselined
 }
 
 /// The whole check of the tree under `root`.
@@ -278,13 +330,44 @@ pub fn check(root: &Path, options: &CheckOptions) -> Run {
     in_pool(|| check_in_pool(root, options))
 }
 
+fn sort_problems(problems: &mut [Problem]) {
+    problems.sort_by(|a, b| {
+        let key = |p: &Problem| (p.location.path, p.location.line, p.location.column, p.message.clone());
+        key(a).cmp(&key(b))
+    });
+}
+
+/// A run that stopped before checking anything: what it reports cannot be trusted, so it
+/// reports only why.
+fn stopped(root: &Path, mut problems: Vec<Problem>, config: Config, facts: Arc<Facts>, timings: Timings) -> Run {
+    sort_problems(&mut problems);
+    let outcome = Outcome { problems, ..Outcome::default() };
+    Run { outcome, facts, sources: Sources::new(root), rules: Vec::new(), config, timings }
+}
+
 fn check_in_pool(root: &Path, options: &CheckOptions) -> Run {
-    let Collected { config, facts, mut problems, mut notes, mut timings, plan } = collect_in_pool(root, options);
-    let facts = Arc::new(facts);
+    let narrowing = match Narrowing::read(root, options) {
+        Ok(narrowing) => narrowing,
+        Err(problems) => return stopped(root, problems, Config::default(), Arc::default(), Timings::default()),
+    };
+    // Every mistake of the configuration — its syntax and values, unknown rules and parameters —
+    // is reported at once, and then nothing else: a run without the configuration it names
+    // reports what nobody asked for.
+    let mut timings = Timings::default();
+    let (config, mut mistakes) = timings.phase("configuration", || Config::load(root, options.config.as_deref()));
     let (policies, policy_problems) = PolicySet::load(root, &config, &options.policy_dirs);
-    problems.extend(policy_problems);
     let (settings, settings_problems) = resolve_settings(&config, &policies.policies, &crate::native::NATIVE_RULES);
-    problems.extend(settings_problems);
+    mistakes.extend(settings_problems);
+    if !mistakes.is_empty() {
+        return stopped(root, mistakes, config, Arc::default(), timings);
+    }
+    let Collected { config, facts, mut problems, mut notes, mut timings, plan, stop } =
+        collect_with(root, options, config, timings);
+    if stop {
+        return stopped(root, problems, config, Arc::new(facts), timings);
+    }
+    let facts = Arc::new(facts);
+    problems.extend(policy_problems);
     let evaluation = timings.phase("evaluate", || policies.evaluate(&facts, &settings));
     let mut findings = evaluation.findings;
     timings.policies = evaluation.times;
@@ -304,11 +387,8 @@ fn check_in_pool(root: &Path, options: &CheckOptions) -> Run {
         problems.retain(|p| !plan.owned_elsewhere(&p.location.path));
         notes.retain(|n| !plan.owned_elsewhere(&n.location.path));
     }
-    let baselined = narrow(&mut findings, &mut problems, &mut notes, root, options);
-    problems.sort_by(|a, b| {
-        let key = |p: &Problem| (p.location.path, p.location.line, p.location.column, p.message.clone());
-        key(a).cmp(&key(b))
-    });
+    let baselined = narrowing.apply(&mut findings, &mut notes, options);
+    sort_problems(&mut problems);
     let outcome = Outcome { findings, problems, files: facts.files.len(), suppressed, baselined, notes };
     let rules =
         policies.policies.iter().map(|p| p.doc.clone()).chain(crate::native::NATIVE_RULES.iter().cloned()).collect();

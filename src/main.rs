@@ -484,10 +484,9 @@ fn load_policies(root: &std::path::Path) -> (PolicySet, Vec<guardrail::facts::Pr
 
 fn report_problems(problems: &[guardrail::facts::Problem]) -> i32 {
     for p in problems {
-        eprintln!(
-            "{}",
-            log_line(&format!("{}:{}:{}: {}", p.location.path, p.location.line, p.location.column, p.message))
-        );
+        let at = &p.location;
+        let place = if at.path.is_empty() { String::new() } else { format!("{}:{}:{}: ", at.path, at.line, at.column) };
+        eprintln!("{}", log_line(&format!("{place}{}", p.message)));
     }
     if problems.is_empty() {
         0

@@ -112,8 +112,8 @@ fn configuration_mistakes_point_into_guardrail_toml() {
     let dir = workspace(&[("src/lib.rs", UNBOUNDED), ("guardrail.toml", config), ("gen/skip.rs", UNBOUNDED)]);
     let (code, report) = check_json(dir.path(), &[]);
     assert_eq!(code, 2);
-    // The run goes on with what could be understood; `gen/` stays excluded.
-    assert_eq!(findings(&report), [finding("unbounded-channel", "src/lib.rs", 2)]);
+    // Every mistake at once, and nothing else: no finding of a run without its configuration.
+    assert_eq!(findings(&report), []);
     let located: Vec<(u64, u64, String)> = report["errors"]
         .as_array()
         .unwrap()
@@ -146,7 +146,7 @@ fn broken_toml_and_unknown_keys_are_errors_with_a_line() {
     let errs = errors(&report);
     assert_eq!((errs[0].0.as_str(), errs[0].1), ("guardrail.toml", 2));
     assert!(errs[0].2.contains("unknown field `policy`"), "{}", errs[0].2);
-    assert_eq!(findings(&report), [finding("unbounded-channel", "src/lib.rs", 2)]);
+    assert_eq!(findings(&report), []);
 
     let dir = workspace(&[("src/lib.rs", UNBOUNDED), ("guardrail.toml", "[rules.unbounded-channel\n")]);
     let (code, report) = check_json(dir.path(), &[]);
@@ -622,4 +622,27 @@ fn blocking_calls_warn_in_services_and_are_notes_in_tools_that_serve_no_traffic(
         ("src/store.rs", 6, "warning"),
     ];
     assert_eq!(severities, expected.map(|(p, l, s)| (p.to_owned(), l, s.to_owned())));
+}
+
+#[test]
+fn a_bad_diff_base_or_baseline_stops_the_run_before_any_finding() {
+    let dir = workspace(&[("src/lib.rs", UNBOUNDED)]);
+    let git = |args: &[&str]| {
+        let status = std::process::Command::new("git").args(args).current_dir(dir.path()).output().unwrap().status;
+        assert!(status.success(), "git {args:?}");
+    };
+    git(&["init", "-q"]);
+    git(&["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "--allow-empty", "-m", "base"]);
+    let (code, report) = check_json(dir.path(), &["--diff-base", "origin/main"]);
+    assert_eq!((code, findings(&report)), (2, vec![]));
+    let errs = errors(&report);
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert!(errs[0].2.starts_with("--diff-base origin/main: ") && errs[0].2.contains("fetch-depth: 0"), "{errs:?}");
+
+    let (code, report) = check_json(dir.path(), &["--baseline", "guardrail-baseline.json"]);
+    assert_eq!((code, findings(&report)), (2, vec![]));
+    let errs = errors(&report);
+    assert!(errs[0].2.starts_with("--baseline guardrail-baseline.json: cannot read it"), "{errs:?}");
+    let human = guardrail(&["check", ".", "--baseline", "missing.json", "--color", "never"], dir.path());
+    assert!(!human.stdout.contains("unbounded channel"), "{}", human.stdout);
 }

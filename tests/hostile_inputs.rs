@@ -9,10 +9,14 @@ use std::process::Command;
 const UNBOUNDED: &str = "pub fn queue() {\n    let (_tx, _rx) = std::sync::mpsc::channel::<u8>();\n}\n";
 
 #[test]
-fn an_empty_workspace_is_clean() {
+fn a_directory_with_nothing_to_check_is_an_error_not_a_pass() {
+    // A path typo in CI must not pass silently.
     let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("README.md"), "# notes\n").unwrap();
     let output = guardrail(&["check", "."], dir.path());
-    assert_eq!((output.code, output.stdout.as_str()), (0, "guardrail: no findings in 0 files\n"));
+    assert_eq!(output.code, 2);
+    assert!(output.stdout.contains("nothing to check under ."), "{}", output.stdout);
+    assert!(!output.stdout.contains(":1:1"), "a problem of the run has no place: {}", output.stdout);
 }
 
 #[test]

@@ -199,7 +199,7 @@ impl Fact<FnFact> {
 }
 
 /// The whole, linked, immutable model of one run.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Default, Serialize)]
 pub struct Facts {
     pub packages: Vec<Package>,
     pub services: Vec<Service>,

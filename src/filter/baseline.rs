@@ -38,17 +38,31 @@ pub fn write(findings: &[Finding]) -> String {
     text
 }
 
-/// Removes the findings the baseline at `path` records. Returns how many it hid, and a note
-/// for every entry that no longer matches anything (so it can be deleted).
-pub fn apply(findings: &mut Vec<Finding>, path: &Path, shown: &str) -> Result<(usize, Vec<Problem>), Problem> {
+/// The entries of a baseline file, read before anything is checked: a baseline that cannot be
+/// read stops the run rather than letting every finding through.
+pub struct Baseline {
+    entries: BTreeSet<Entry>,
+    at: Location,
+}
+
+/// Reads the baseline at `path`, shown as `shown`.
+pub fn load(path: &Path, shown: &str) -> Result<Baseline, Problem> {
     let at = Location::file(Symbol::from(shown));
-    let text = std::fs::read_to_string(path)
-        .map_err(|error| Problem { location: at.clone(), message: format!("cannot read the baseline: {error}") })?;
+    let text = std::fs::read_to_string(path).map_err(|error| Problem {
+        location: at.clone(),
+        message: format!("--baseline {shown}: cannot read it: {error} (`guardrail baseline` writes one)"),
+    })?;
     let file: File = serde_json::from_str(&text).map_err(|error| Problem {
         location: Location { line: error.line() as u32, column: error.column() as u32, ..at.clone() },
-        message: format!("not a guardrail baseline: {error}"),
+        message: format!("--baseline {shown}: not a guardrail baseline: {error}"),
     })?;
-    let mut unmatched: BTreeSet<Entry> = file.findings.into_iter().collect();
+    Ok(Baseline { entries: file.findings.into_iter().collect(), at })
+}
+
+/// Removes the findings the baseline records. Returns how many it hid, and a note for every
+/// entry that no longer matches anything (so it can be deleted).
+pub fn apply(findings: &mut Vec<Finding>, baseline: Baseline) -> (usize, Vec<Problem>) {
+    let Baseline { entries: mut unmatched, at } = baseline;
     let before = findings.len();
     findings.retain(|f| {
         let key = Entry { rule: f.rule.clone(), path: f.location.path.to_string(), fingerprint: f.fingerprint.clone() };
@@ -64,5 +78,5 @@ pub fn apply(findings: &mut Vec<Finding>, path: &Path, shown: &str) -> Result<(u
             ),
         })
         .collect();
-    Ok((before - findings.len(), notes))
+    (before - findings.len(), notes)
 }

@@ -99,7 +99,8 @@ fn at(
         }
         _ => (None, Vec::new()),
     };
-    let message = if source.is_some() { message } else { format!("{header}: {message}") };
+    // A problem of the run itself (an option, the tree as a whole) has no place to show.
+    let message = if source.is_some() || location.path.is_empty() { message } else { format!("{header}: {message}") };
     Rendered { message, code: None, severity, help: None, source, labels, related: Vec::new() }
 }
 
