@@ -85,8 +85,10 @@ pub fn expectations(case: &Path) -> Vec<Expectation> {
     found
 }
 
-/// Checks one case against its expectations.
-pub fn run_case(case: &Path, options: &CheckOptions) -> CaseResult {
+/// Checks one case against its expectations. With `judged`, only findings of those rules and of
+/// rules the case's markers name can be unexpected (a user's fixtures need not account for every
+/// built-in rule); without it, every finding is judged.
+pub fn run_case(case: &Path, options: &CheckOptions, judged: Option<&[String]>) -> CaseResult {
     let expectations = expectations(case);
     let run = check(case, options);
     let key = |rule: &str, path: &str, line: u32| (rule.to_owned(), path.to_owned(), line);
@@ -99,11 +101,14 @@ pub fn run_case(case: &Path, options: &CheckOptions) -> CaseResult {
         .filter(|e| e.reported && !reported.contains(&key(&e.rule, &e.path, e.line)))
         .cloned()
         .collect();
+    let judges = |rule: &str| {
+        judged.is_none_or(|rules| rules.iter().any(|r| r == rule) || expectations.iter().any(|e| e.rule == rule))
+    };
     let unexpected = run
         .outcome
         .findings
         .into_iter()
-        .filter(|f| !expected.contains(&key(&f.rule, &f.location.path, f.location.line)))
+        .filter(|f| judges(&f.rule) && !expected.contains(&key(&f.rule, &f.location.path, f.location.line)))
         .collect();
     CaseResult { case: case.to_path_buf(), expectations, missing, unexpected, problems: run.outcome.problems }
 }

@@ -167,12 +167,12 @@ enum Command {
     },
     /// Run policies against fixture workspaces with `expect:`/`ok:` markers.
     #[command(
-        after_help = "Layout: DIR/<policy-id>/<case>/ holds a small workspace.\nExample:\n  guardrail test fixtures --policies my-policies"
+        after_help = "Layout: DIR/<policy-id>/<case>/ holds a small workspace.\nWithout DIR: the project's `fixtures` directories and `policies` from guardrail.toml, \nas `guardrail new-policy` sets them up.\nExample:\n  guardrail test\n  guardrail test fixtures --policies my-policies"
     )]
     Test {
-        #[arg(default_value = "fixtures")]
-        dir: PathBuf,
-        /// Directories of policies to test besides the built-in ones.
+        /// Fixture directory [default: the `fixtures` of guardrail.toml, else ./fixtures].
+        dir: Option<PathBuf>,
+        /// Directories of policies to test besides those guardrail.toml names.
         #[arg(long)]
         policies: Vec<PathBuf>,
     },
@@ -339,7 +339,29 @@ fn main() -> ExitCode {
             print!("{}", render(&facts.arch, &config.architecture, level, &violations, format));
             report_problems(&problems)
         }
-        Command::Test { dir, policies } => run_fixtures(&dir, policies),
+        Command::Test { dir, policies } => {
+            let root = match std::env::current_dir() {
+                Ok(cwd) => guardrail::discover::find_root(&cwd),
+                Err(error) => return usage_error(&error.to_string()),
+            };
+            let (config, problems) = Config::load(&root, None);
+            if !problems.is_empty() {
+                return ExitCode::from(report_problems(&problems) as u8);
+            }
+            // The project's own policies and fixtures, as new-policy set them up.
+            let mut policy_dirs: Vec<PathBuf> =
+                policies.iter().map(|d| std::path::absolute(d).unwrap_or(d.clone())).collect();
+            for (dir, _) in &config.policy_dirs {
+                let dir = std::path::absolute(root.join(dir)).unwrap_or_else(|_| root.join(dir));
+                if !policy_dirs.contains(&dir) {
+                    policy_dirs.push(dir);
+                }
+            }
+            let dir = dir.unwrap_or_else(|| {
+                config.fixture_dirs.first().map_or_else(|| PathBuf::from("fixtures"), |d| root.join(d))
+            });
+            run_fixtures(&dir, policy_dirs)
+        }
         Command::Init { path, force } => {
             let facts = collect(&path, &CheckOptions::default()).facts;
             let crates: Vec<String> = facts.packages.iter().map(|p| p.name.to_string()).collect();
@@ -359,14 +381,41 @@ fn main() -> ExitCode {
             if !scaffold::valid_id(&id) {
                 return usage_error(&format!("`{id}` is not a rule id: use lowercase words joined by `-`"));
             }
-            match scaffold::write_all(&scaffold::new_policy(&dir, &fixtures, &id), force) {
-                Ok(()) => {
-                    println!("wrote {}/{id}.rhai and fixtures in {}/{id}/", dir.display(), fixtures.display());
-                    println!("run: guardrail test {} --policies {}", fixtures.display(), dir.display());
-                    0
-                }
-                Err(message) => return usage_error(&message),
+            let root = match std::env::current_dir() {
+                Ok(cwd) => guardrail::discover::find_root(&cwd),
+                Err(error) => return usage_error(&error.to_string()),
+            };
+            let (policies, problems) = load_policies(&root);
+            let taken = policies.policies.iter().find(|p| p.doc.id == id).map(|p| p.path.to_string());
+            let taken = taken.or_else(|| NATIVE_RULES.iter().any(|r| r.id == id).then(|| "a native rule".to_owned()));
+            if let Some(by) = taken {
+                return usage_error(&format!("rule id `{id}` is taken (by {by}): choose another"));
             }
+            if !problems.is_empty() {
+                return ExitCode::from(report_problems(&problems) as u8);
+            }
+            let config_path = root.join(guardrail::discover::config::FILE_NAME);
+            let current = std::fs::read_to_string(&config_path).ok();
+            let shown = |path: &std::path::Path| path.to_string_lossy().trim_end_matches('/').to_owned();
+            let config = scaffold::with_directory(current.as_deref(), "policies", &shown(&dir));
+            let config = scaffold::with_directory(Some(&config), "fixtures", &shown(&fixtures));
+            let files = scaffold::new_policy(&root.join(&dir), &root.join(&fixtures), &id);
+            if let Err(message) = scaffold::write_all(&files, force) {
+                return usage_error(&message);
+            }
+            if current.as_deref() != Some(config.as_str()) {
+                if let Err(error) = write_atomically(&config_path, &config) {
+                    return usage_error(&format!("cannot update {}: {error}", config_path.display()));
+                }
+            }
+            println!("wrote {}/{id}.rhai and fixtures in {}/{id}/", dir.display(), fixtures.display());
+            println!(
+                "guardrail.toml runs the policies in {} and keeps {} out of checks",
+                dir.display(),
+                fixtures.display()
+            );
+            println!("next: edit the policy and its fixtures, then `guardrail test` and `guardrail check`");
+            0
         }
         Command::List { path } => {
             let (policies, problems) = load_policies(&path);
@@ -504,8 +553,15 @@ fn run_fixtures(dir: &std::path::Path, policy_dirs: Vec<PathBuf>) -> i32 {
         }
     };
     let policy_dirs: Vec<PathBuf> = policy_dirs.iter().map(|d| std::path::absolute(d).unwrap_or(d.clone())).collect();
+    let (policies, _) = PolicySet::load(dir, &Config::default(), &policy_dirs);
+    // The policies under test: the user's, or the built-in ones when no policy directory is
+    // given. A user's fixtures are judged on the user's rules, and on a built-in one only where
+    // a marker names it.
+    let under_test = |p: &&guardrail::engine::Policy| (p.origin == Origin::User) != policy_dirs.is_empty();
+    let ids: Vec<String> = policies.policies.iter().filter(under_test).map(|p| p.doc.id.clone()).collect();
+    let judged = (!policy_dirs.is_empty()).then_some(ids.as_slice());
     let options = CheckOptions { policy_dirs: policy_dirs.clone(), ..CheckOptions::default() };
-    let results: Vec<_> = cases.iter().map(|case| fixtures::run_case(case, &options)).collect();
+    let results: Vec<_> = cases.iter().map(|case| fixtures::run_case(case, &options, judged)).collect();
     let mut failed = 0;
     for result in &results {
         if result.passed() {
@@ -515,11 +571,6 @@ fn run_fixtures(dir: &std::path::Path, policy_dirs: Vec<PathBuf>) -> i32 {
             println!("FAIL  {}\n{}", result.case.display(), fixtures::describe(result));
         }
     }
-    let (policies, _) = PolicySet::load(dir, &Config::default(), &policy_dirs);
-    // Coverage is asked of the policies under test: the user's, or the built-in ones when no
-    // policy directory is given.
-    let under_test = |p: &&guardrail::engine::Policy| (p.origin == Origin::User) != policy_dirs.is_empty();
-    let ids: Vec<String> = policies.policies.iter().filter(under_test).map(|p| p.doc.id.clone()).collect();
     let gaps = fixtures::coverage_gaps(&results, dir, &ids);
     for gap in &gaps {
         println!("gap   {gap}");

@@ -25,6 +25,29 @@ pub fn write_all(files: &[Scaffold], force: bool) -> Result<(), String> {
     Ok(())
 }
 
+/// `text` (a `guardrail.toml`, or none yet) with `dir` in the top-level array `key`: added to
+/// the array when the key is there, else as a new first line (top-level keys come before any
+/// table). Unchanged when `dir` is there already.
+pub fn with_directory(text: Option<&str>, key: &str, dir: &str) -> String {
+    let text = text.unwrap_or_default();
+    let quoted = format!("\"{dir}\"");
+    let is_key = |line: &str| line.strip_prefix(key).is_some_and(|rest| rest.trim_start().starts_with('='));
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    match lines.iter_mut().find(|line| is_key(line)) {
+        Some(line) if line.contains(&quoted) => {}
+        Some(line) => {
+            if let Some(open) = line.find('[') {
+                let empty = line[open + 1..].trim_start().starts_with(']');
+                line.insert_str(open + 1, &if empty { quoted } else { format!("{quoted}, ") });
+            }
+        }
+        None => lines.insert(0, format!("{key} = [{quoted}]")),
+    }
+    let mut out = lines.join("\n");
+    out.push('\n');
+    out
+}
+
 /// `guardrail.toml` with the workspace's crates as a first layer list, and a workflow.
 pub fn init(root: &Path, crates: &[String]) -> Vec<Scaffold> {
     let members = crates.iter().map(|c| format!("\"{c}\"")).collect::<Vec<_>>().join(", ");
@@ -128,4 +151,22 @@ fn check(facts, ctx) {{
         Scaffold { path: case.join("passes/Cargo.toml"), text: manifest("passes") },
         Scaffold { path: case.join("passes/src/lib.rs"), text: passing },
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_directory;
+
+    #[test]
+    fn directories_are_added_to_the_configuration_once() {
+        assert_eq!(with_directory(None, "policies", "policies"), "policies = [\"policies\"]\n");
+        let config = "exclude = []\npolicies = []\n\n[rules.x]\nseverity = \"off\"\n";
+        let once = with_directory(Some(config), "policies", "policies");
+        assert_eq!(once, "exclude = []\npolicies = [\"policies\"]\n\n[rules.x]\nseverity = \"off\"\n");
+        assert_eq!(with_directory(Some(&once), "policies", "policies"), once);
+        let more = with_directory(Some(&once), "policies", "ci/checks");
+        assert!(more.contains("policies = [\"ci/checks\", \"policies\"]"), "{more}");
+        let fixtures = with_directory(Some(&once), "fixtures", "fixtures");
+        assert!(fixtures.starts_with("fixtures = [\"fixtures\"]\nexclude = []\n"), "{fixtures}");
+    }
 }

@@ -573,6 +573,8 @@ fn check(facts, ctx) {
 #[test]
 fn new_policy_starts_a_policy_whose_fixtures_pass_and_init_never_overwrites() {
     let dir = workspace(&[("src/lib.rs", "pub fn ok() {}\n")]);
+    let init = guardrail(&["init"], dir.path());
+    assert_eq!(init.code, 0, "{}", init.stderr);
     let created = guardrail(&["new-policy", "no-todo"], dir.path());
     assert_eq!(created.code, 0, "{}", created.stderr);
     let output = guardrail(&["test", "fixtures", "--policies", "policies"], dir.path());
@@ -581,8 +583,6 @@ fn new_policy_starts_a_policy_whose_fixtures_pass_and_init_never_overwrites() {
     assert_eq!(guardrail(&["new-policy", "no-todo"], dir.path()).code, 2, "exists already");
     assert_eq!(guardrail(&["new-policy", "No_Todo"], dir.path()).code, 2, "not an id");
 
-    let init = guardrail(&["init"], dir.path());
-    assert_eq!(init.code, 0, "{}", init.stderr);
     assert!(init.stdout.contains("- id: guardrail"), "{}", init.stdout);
     let config = std::fs::read_to_string(dir.path().join("guardrail.toml")).unwrap();
     assert!(config.contains("# members = [") && config.contains("\"svc\""), "{config}");
@@ -645,4 +645,38 @@ fn a_bad_diff_base_or_baseline_stops_the_run_before_any_finding() {
     assert!(errs[0].2.starts_with("--baseline guardrail-baseline.json: cannot read it"), "{errs:?}");
     let human = guardrail(&["check", ".", "--baseline", "missing.json", "--color", "never"], dir.path());
     assert!(!human.stdout.contains("unbounded channel"), "{}", human.stdout);
+}
+
+#[test]
+fn a_new_policy_is_tested_and_checked_with_no_manual_step() {
+    // A two-crate project with a todo!() in production code, and one in a test.
+    let dir = workspace(&[
+        ("Cargo.toml", "[workspace]\nmembers = [\"crates/*\"]\n"),
+        ("crates/core/Cargo.toml", "[package]\nname = \"core\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"),
+        ("crates/core/src/lib.rs", "pub fn refund() {\n    todo!()\n}\n"),
+        ("crates/web/Cargo.toml", "[package]\nname = \"web\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"),
+        ("crates/web/src/main.rs", "fn main() {}\n"),
+    ]);
+    // From a member's directory, as a user would.
+    let member = dir.path().join("crates/web");
+    let created = guardrail(&["new-policy", "no-todo"], &member);
+    assert_eq!(created.code, 0, "{}", created.stderr);
+    assert!(dir.path().join("policies/no-todo.rhai").is_file() && dir.path().join("fixtures/no-todo/fails").is_dir());
+    let config = std::fs::read_to_string(dir.path().join("guardrail.toml")).unwrap();
+    assert_eq!(config, "fixtures = [\"fixtures\"]\npolicies = [\"policies\"]\n");
+
+    let tested = guardrail(&["test"], &member);
+    assert_eq!(tested.code, 0, "{}", tested.stdout);
+    assert!(tested.stdout.ends_with("2 passed, 0 failed\n"), "{}", tested.stdout);
+
+    // The policy runs on the project, and its deliberate fixture finding is not the project's.
+    let (code, report) = check_json(dir.path(), &[]);
+    assert_eq!(code, 0, "warnings only: {report}");
+    assert_eq!(findings(&report), [finding("no-todo", "crates/core/src/lib.rs", 2)]);
+
+    let taken = guardrail(&["new-policy", "unbounded-channel"], dir.path());
+    assert_eq!(taken.code, 2);
+    assert!(taken.stderr.contains("rule id `unbounded-channel` is taken"), "{}", taken.stderr);
+    let again = guardrail(&["new-policy", "no-todo"], dir.path());
+    assert!(again.code == 2 && again.stderr.contains("policies/no-todo.rhai"), "{}", again.stderr);
 }

@@ -67,6 +67,9 @@ pub struct Config {
     pub exclude: Vec<String>,
     /// Directories of user policies, relative to the root, each with where it was written.
     pub policy_dirs: Vec<(PathBuf, Location)>,
+    /// Directories of policy fixtures, relative to the root: `guardrail test` runs them, and
+    /// they are never part of the checked workspace (their findings are deliberate).
+    pub fixture_dirs: Vec<PathBuf>,
     pub rules: BTreeMap<String, RuleConfig>,
     pub limits: Limits,
     pub services: Vec<ServiceConfig>,
@@ -91,6 +94,7 @@ impl Default for Config {
             path: None,
             exclude: Vec::new(),
             policy_dirs: Vec::new(),
+            fixture_dirs: Vec::new(),
             rules: BTreeMap::new(),
             limits: Limits::default(),
             services: Vec::new(),
@@ -107,6 +111,8 @@ struct RawConfig {
     exclude: Vec<String>,
     #[serde(default)]
     policies: Vec<Spanned<String>>,
+    #[serde(default)]
+    fixtures: Vec<String>,
     #[serde(default)]
     limits: Option<RawLimits>,
     #[serde(default)]
@@ -190,6 +196,7 @@ impl Config {
         };
         let mut problems = Vec::new();
         config.exclude = raw.exclude;
+        config.fixture_dirs = raw.fixtures.into_iter().map(PathBuf::from).collect();
         config.max_file_size = match raw.max_file_size {
             None => DEFAULT_MAX_FILE_SIZE,
             Some(size) if (1..=MAX_FILE_SIZE_BOUND).contains(size.get_ref()) => *size.get_ref(),

@@ -52,7 +52,8 @@ pub fn classify(path: &str) -> Option<FileKind> {
 pub fn walk(root: &Path, config: &Config) -> (Discovery, Vec<Problem>) {
     let mut problems = Vec::new();
     let mut overrides = OverrideBuilder::new(root);
-    for glob in &config.exclude {
+    let fixtures = config.fixture_dirs.iter().map(|dir| format!("{}/**", dir.to_string_lossy().trim_end_matches('/')));
+    for glob in config.exclude.iter().cloned().chain(fixtures) {
         if let Err(error) = overrides.add(&format!("!{glob}")) {
             problems.push(config_problem(config, format!("invalid exclude glob \"{glob}\": {error}")));
         }

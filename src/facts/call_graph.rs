@@ -17,6 +17,7 @@
 
 use super::{Fact, FileInfo, FnFact, LinkedFile, Package, Symbol};
 use foldhash::{HashMap, HashMapExt};
+use rayon::prelude::*;
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -54,8 +55,8 @@ impl CallGraph {
     pub fn build(files: &[Arc<LinkedFile>], packages: &[Package]) -> Self {
         let mut graph = CallGraph::default();
         let mut free_by_path: HashMap<Symbol, u32> = HashMap::new();
-        // Method name → (package, node).
-        let mut methods: HashMap<Symbol, Vec<(Symbol, u32)>> = HashMap::new();
+        // (method name, package) → nodes: a method call looks in the few packages it can reach.
+        let mut methods: HashMap<(Symbol, Symbol), Vec<u32>> = HashMap::new();
         for file in files {
             for function in &file.facts.rust.fns {
                 let key = Key { file: file.info.path, module: function.module, name: function.name };
@@ -65,68 +66,58 @@ impl CallGraph {
                     graph.nodes.push(key);
                 }
                 if function.is_method {
-                    methods.entry(function.name).or_default().push((file.info.package.unwrap_or_default(), node));
+                    let candidates = methods.entry((function.name, file.info.package.unwrap_or_default())).or_default();
+                    if candidates.last() != Some(&node) {
+                        candidates.push(node);
+                    }
                 } else if let Some(path) = free_path(&file.info, function.module, function.name) {
                     free_by_path.insert(path, node);
                 }
             }
         }
-        for candidates in methods.values_mut() {
-            candidates.dedup();
-        }
         let reach: HashMap<Symbol, Vec<Symbol>> =
             packages.iter().map(|p| (p.name, super::index::reach(packages, p))).collect();
-        let mut edges: Vec<(u32, u32)> = Vec::new();
-        for file in files {
+        let graph_ref = &graph;
+        let edges_of = |file: &Arc<LinkedFile>| {
             let rust = &file.facts.rust;
             let package = file.info.package.unwrap_or_default();
+            let reachable_packages = reach.get(&package).map(Vec::as_slice).unwrap_or(std::slice::from_ref(&package));
             let caller = |context| {
                 let context = rust.context(context);
                 let name = context.function?;
-                graph.node_of.get(&Key { file: file.info.path, module: context.module, name }).copied()
+                graph_ref.node_of.get(&Key { file: file.info.path, module: context.module, name }).copied()
             };
-            let reachable_packages = reach.get(&package).map(Vec::as_slice).unwrap_or_default();
-            let by_name = |name: Symbol, within: &[Symbol]| -> Vec<u32> {
-                let candidates: Vec<u32> = methods
-                    .get(&name)
-                    .into_iter()
-                    .flatten()
-                    .filter(|(owner, _)| within.contains(owner))
-                    .map(|(_, node)| *node)
-                    .collect();
-                if candidates.len() <= MAX_METHOD_CANDIDATES {
-                    candidates
-                } else {
-                    Vec::new()
+            let mut edges: Vec<(u32, u32)> = Vec::new();
+            // The methods named `name` in `within`, unless there are too many to tell apart.
+            let by_name = |edges: &mut Vec<(u32, u32)>, from: u32, name: Symbol, within: &[Symbol]| {
+                let found = || within.iter().filter_map(|owner| methods.get(&(name, *owner))).flatten();
+                if found().take(MAX_METHOD_CANDIDATES + 1).count() <= MAX_METHOD_CANDIDATES {
+                    edges.extend(found().map(|to| (from, *to)));
                 }
             };
-            let argument_targets = |range| {
-                rust.arguments(range)
-                    .roots()
-                    .flatten()
-                    .filter_map(|root| free_by_path.get(&root).copied())
-                    .collect::<Vec<_>>()
+            let arguments = |edges: &mut Vec<(u32, u32)>, from: u32, range| {
+                let roots = rust.arguments(range).roots().flatten();
+                edges.extend(roots.filter_map(|root| free_by_path.get(&root)).map(|to| (from, *to)));
             };
             for call in &rust.calls {
                 let Some(from) = caller(call.context) else { continue };
-                let mut to: Vec<u32> = std::iter::once(call.resolved)
-                    .chain(call.glob_candidates.iter().copied())
-                    .filter_map(|path| free_by_path.get(&path).copied())
-                    .collect();
-                if to.is_empty() && names_a_method(&call.resolved) {
-                    to = by_name(call.name, std::slice::from_ref(&package));
+                let before = edges.len();
+                let paths = std::iter::once(call.resolved).chain(call.glob_candidates.iter().copied());
+                edges.extend(paths.filter_map(|path| free_by_path.get(&path)).map(|to| (from, *to)));
+                if edges.len() == before && names_a_method(&call.resolved) {
+                    by_name(&mut edges, from, call.name, std::slice::from_ref(&package));
                 }
-                to.extend(argument_targets(call.args));
-                edges.extend(to.into_iter().map(|to| (from, to)));
+                arguments(&mut edges, from, call.args);
             }
             for call in &rust.method_calls {
                 let Some(from) = caller(call.context) else { continue };
-                let mut to = by_name(call.name, reachable_packages);
-                to.extend(argument_targets(call.args));
-                edges.extend(to.into_iter().map(|to| (from, to)));
+                by_name(&mut edges, from, call.name, reachable_packages);
+                arguments(&mut edges, from, call.args);
             }
-        }
-        edges.sort_unstable();
+            edges
+        };
+        let mut edges: Vec<(u32, u32)> = files.par_iter().flat_map_iter(edges_of).collect();
+        edges.par_sort_unstable();
         edges.dedup();
         graph.starts = vec![0; graph.nodes.len() + 1];
         for (from, _) in &edges {
