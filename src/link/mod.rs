@@ -14,7 +14,7 @@ pub use services::{image_name, map_services};
 
 use crate::discover::{ServiceConfig, SourceFile};
 use crate::facts::{Facts, FileFacts, LinkedFile, Package, Problem, Symbol};
-use foldhash::{HashMap, HashMapExt};
+use foldhash::{HashMap, HashMapExt, HashSet};
 use paths::{absolute, is_relative, ReExports};
 use rayon::prelude::*;
 use std::sync::Arc;
@@ -39,6 +39,43 @@ fn unrename(path: &str, renames: &[(String, String)]) -> Option<String> {
     renames.iter().find(|(rename, _)| rename == first).map(|(_, name)| format!("{name}{}", &path[first.len()..]))
 }
 
+/// Crates whose paths rules know: a path that reaches one of them through a crate whose source
+/// is not in the tree (`common::tokio::sync::mpsc::unbounded_channel`, `common` a submodule not
+/// checked out) is read as that crate's path.
+const KNOWN_CRATES: [&str; 16] = [
+    "std",
+    "core",
+    "alloc",
+    "tokio",
+    "futures",
+    "futures_channel",
+    "crossbeam_channel",
+    "crossbeam",
+    "flume",
+    "async_channel",
+    "async_std",
+    "kanal",
+    "reqwest",
+    "axum",
+    "hyper",
+    "tonic",
+];
+
+/// `path` from the known crate it reaches through `first`, a crate not in the tree.
+fn through_unknown_crate(path: &str, in_tree: &HashSet<&str>) -> Option<String> {
+    let mut segments = path.split("::");
+    let first = segments.next()?;
+    if in_tree.contains(first) || KNOWN_CRATES.contains(&first) || matches!(first, "crate" | "self" | "super" | "Self")
+    {
+        return None;
+    }
+    let at = path.match_indices("::").map(|(i, _)| i + 2).find(|&i| {
+        let segment = path[i..].split("::").next().unwrap_or_default();
+        KNOWN_CRATES.contains(&segment)
+    })?;
+    Some(path[at..].to_owned())
+}
+
 /// Joins extracted files to the packages that own them, makes their paths absolute, and
 /// maps binaries to the deployment that runs them.
 pub fn link(
@@ -56,6 +93,12 @@ pub fn link(
         info.test_only = true;
     }
     let reexports = ReExports::build(&files, &infos);
+    // Crates whose source is here: their paths are followed through re-exports instead.
+    let in_tree: HashSet<&str> = packages
+        .iter()
+        .filter(|p| p.source != crate::facts::PackageSource::Unknown)
+        .flat_map(|p| p.targets.iter().map(|t| t.crate_name.as_str()))
+        .collect();
     let linked = files
         .into_par_iter()
         .zip(infos)
@@ -68,7 +111,9 @@ pub fn link(
                 let current = unrenamed.as_deref().unwrap_or(path);
                 let absolute = is_relative(current).then(|| absolute(current, module));
                 let current = absolute.as_deref().unwrap_or(current);
-                reexports.follow(current).or(absolute).or(unrenamed).map(Symbol::from)
+                let followed = reexports.follow(current);
+                let current = followed.as_deref().unwrap_or(current);
+                through_unknown_crate(current, &in_tree).or(followed).or(absolute).or(unrenamed).map(Symbol::from)
             };
             // A file names the same paths over and over: each is rewritten once.
             let mut rewritten: HashMap<Symbol, Symbol> = HashMap::new();
@@ -104,4 +149,23 @@ pub fn link(
         })
         .collect();
     (Facts::new(packages, services, linked), problems)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_through_crates_not_in_the_tree_reach_the_known_crate() {
+        let in_tree: HashSet<&str> = ["shop_api"].into_iter().collect();
+        let through = |path| through_unknown_crate(path, &in_tree);
+        assert_eq!(
+            through("common::tokio::sync::mpsc::unbounded_channel").as_deref(),
+            Some("tokio::sync::mpsc::unbounded_channel")
+        );
+        assert_eq!(through("common::rt::std::thread::sleep").as_deref(), Some("std::thread::sleep"));
+        assert_eq!(through("shop_api::tokio::spawn"), None, "a crate of the tree is followed through its re-exports");
+        assert_eq!(through("tokio::sync::mpsc::channel"), None);
+        assert_eq!(through("common::queue::make"), None);
+    }
 }

@@ -75,6 +75,14 @@ const PRELUDE: [&str; 22] = [
     "Sync", "Drop", "Fn", "FnMut", "FnOnce", "drop", "Iterator", "ToString", "ToOwned",
 ];
 
+/// Whether a path left as written may name something a glob import brought in: not a path from
+/// the crate root or a standard crate, nor a name of the standard prelude.
+pub fn may_come_from_glob(written: &str) -> bool {
+    let first = written.split(':').next().unwrap_or(written);
+    let single = first.len() == written.len();
+    !(matches!(first, "" | "crate" | "Self" | "std" | "core" | "alloc") || (single && PRELUDE.contains(&first)))
+}
+
 /// What one module (file level or inline `mod`) can name.
 #[derive(Default)]
 pub struct Scope {
@@ -111,11 +119,7 @@ impl Scope {
     /// What a path that [`Scope::resolve`] left as written (no alias, local item, `self` or
     /// `super` at its front) may name through this scope's glob imports (`use super::*`).
     pub fn glob_candidates(&self, written: &str) -> Vec<String> {
-        let first = written.split(':').next().unwrap_or(written);
-        let single = first.len() == written.len();
-        let never_from_glob =
-            matches!(first, "" | "crate" | "Self" | "std" | "core" | "alloc") || (single && PRELUDE.contains(&first));
-        if never_from_glob {
+        if !may_come_from_glob(written) {
             return Vec::new();
         }
         self.globs

@@ -1,7 +1,7 @@
 //! One walk over a file's AST that records calls, method calls, macros, fns, attributes and
 //! `use` items, each with its resolved path, its async and test context and its span.
 
-use super::imports::{flatten, Scope, Scopes};
+use super::imports::{flatten, may_come_from_glob, Scope, Scopes};
 use super::macros::{parse_body, Body};
 use crate::facts::{
     self, Argument, ArgumentRange, AttributeFact, CallFact, CodeContext, ContextId, FnFact, LineIndex, LineTable,
@@ -34,7 +34,8 @@ pub struct FactVisitor<'a> {
     module_symbol: Symbol,
     frames: Vec<Frame>,
     test_depth: u32,
-    /// `use` items inside blocks (fn bodies, nested blocks): visible only there.
+    /// `use` items inside blocks (fn bodies, nested blocks): visible only there. A glob is
+    /// held under the name `*`, which no identifier can be.
     block_scopes: Vec<Vec<(String, String)>>,
     /// (module, resolved path, in test) of the paths recorded: each is recorded once per
     /// module, at its first occurrence — what a dependency graph needs, at a fraction of the cost.
@@ -161,7 +162,14 @@ impl<'a> FactVisitor<'a> {
             let written = Symbol::intern(text);
             let name = Symbol::intern(text.rsplit(':').next().unwrap_or_default());
             let (resolved, candidates) = match resolved {
-                Cow::Borrowed(_) if path.leading_colon.is_none() => (written, self.scope.glob_candidates(text)),
+                Cow::Borrowed(_) if path.leading_colon.is_none() => {
+                    let mut candidates = self.scope.glob_candidates(text);
+                    if may_come_from_glob(text) {
+                        let globs = self.block_scopes.iter().flatten().filter(|(name, _)| name == "*");
+                        candidates.extend(globs.map(|(_, prefix)| format!("{prefix}::{text}")));
+                    }
+                    (written, candidates)
+                }
                 Cow::Borrowed(_) => (written, Vec::new()),
                 Cow::Owned(resolved) => (Symbol::intern(&resolved), Vec::new()),
             };
@@ -394,7 +402,10 @@ impl<'ast> Visit<'ast> for FactVisitor<'_> {
         }
         let scope: Vec<(String, String)> = imports
             .into_iter()
-            .filter_map(|import| Some((import.name?, self.resolve_text(&import.path.join("::")).into_owned())))
+            .filter_map(|import| {
+                let name = if import.is_glob { "*".to_owned() } else { import.name? };
+                Some((name, self.resolve_text(&import.path.join("::")).into_owned()))
+            })
             .collect();
         let scoped = !scope.is_empty();
         if scoped {
