@@ -28,7 +28,12 @@ use std::sync::Arc;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[derive(Parser)]
-#[command(name = "guardrail", version, about = "Policy-as-code linter for the architecture of Rust services")]
+#[command(
+    name = "guardrail",
+    version,
+    about = "Policy-as-code linter for the architecture of Rust services",
+    after_help = "Exit codes, for every command:\n  0  nothing at or above --fail-on\n  1  findings at or above --fail-on\n  2  the run could not be trusted: a usage or configuration error, a file a target compiles that\n     could not be read, a policy that failed"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -434,11 +439,27 @@ fn main() -> ExitCode {
             let doc = policies.policies.iter().map(|p| &p.doc).chain(NATIVE_RULES.iter()).find(|d| d.id == id);
             match doc {
                 Some(doc) => {
-                    print!("{}", report::render_explain(doc));
+                    let params: Vec<(String, String)> = policies
+                        .policies
+                        .iter()
+                        .find(|p| p.doc.id == id)
+                        .into_iter()
+                        .flat_map(|p| p.params.iter().map(|(name, default)| (name.clone(), default.to_string())))
+                        .collect();
+                    print!("{}", report::render_explain(doc, &params));
                     report_problems(&problems)
                 }
                 None => {
-                    eprintln!("error: no rule \"{id}\"; `guardrail list` shows the rules");
+                    let ids = policies
+                        .policies
+                        .iter()
+                        .map(|p| p.doc.id.as_str())
+                        .chain(NATIVE_RULES.iter().map(|d| d.id.as_str()));
+                    let nearest = ids
+                        .min_by_key(|known| edit_distance(known, &id))
+                        .filter(|known| edit_distance(known, &id) <= 3);
+                    let hint = nearest.map_or(String::new(), |known| format!(" (did you mean `{known}`?)"));
+                    eprintln!("error: no rule \"{id}\"{hint}; `guardrail list` shows the rules");
                     2
                 }
             }
@@ -488,6 +509,22 @@ impl Drop for Progress {
             let _ = thread.join();
         }
     }
+}
+
+/// Levenshtein distance, for suggesting the rule id a typo meant.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let next = (diagonal + usize::from(ca != *cb)).min(row[j] + 1).min(row[j + 1] + 1);
+            diagonal = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()]
 }
 
 fn usage_error(message: &str) -> ExitCode {

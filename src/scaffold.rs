@@ -78,11 +78,13 @@ policies = []
 # reason = "the domain stays free of I/O"
 "#
     );
-    let workflow = r#"# guardrail on every pull request: annotations on the changed lines, a job summary, and
-# results in GitHub code scanning.
+    let workflow = r#"# guardrail on every pull request (annotations on the changed lines, a job summary) and on
+# every push to the default branch (results in GitHub code scanning).
 name: guardrail
 on:
   pull_request:
+  push:
+    branches: [main]
 permissions:
   contents: read
   security-events: write

@@ -680,3 +680,79 @@ fn a_new_policy_is_tested_and_checked_with_no_manual_step() {
     let again = guardrail(&["new-policy", "no-todo"], dir.path());
     assert!(again.code == 2 && again.stderr.contains("policies/no-todo.rhai"), "{}", again.stderr);
 }
+
+#[test]
+fn help_lists_exit_codes_and_explain_suggests_the_nearest_rule() {
+    let dir = workspace(&[("src/lib.rs", "pub fn ok() {}\n")]);
+    let help = guardrail(&["--help"], dir.path());
+    assert!(
+        help.stdout.contains("Exit codes") && help.stdout.contains("2  the run could not be trusted"),
+        "{}",
+        help.stdout
+    );
+    let typo = guardrail(&["explain", "unbounded-chanel"], dir.path());
+    assert_eq!(typo.code, 2);
+    assert!(typo.stderr.contains("did you mean `unbounded-channel`?"), "{}", typo.stderr);
+    let far = guardrail(&["explain", "completely-different"], dir.path());
+    assert!(!far.stderr.contains("did you mean"), "{}", far.stderr);
+    assert_eq!(guardrail(&["init"], dir.path()).code, 0);
+    let workflow = std::fs::read_to_string(dir.path().join(".github/workflows/guardrail.yml")).unwrap();
+    assert!(workflow.contains("  pull_request:\n  push:\n    branches: [main]"), "{workflow}");
+}
+
+/// The ```rhai blocks of docs/writing-policies.md that declare a policy, as (id, source).
+fn documented_policies() -> Vec<(String, String)> {
+    let guide =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/writing-policies.md"))
+            .unwrap();
+    guide
+        .split("```rhai\n")
+        .skip(1)
+        .filter_map(|block| block.split("```").next())
+        .filter(|source| source.contains("const META") && source.contains("fn check"))
+        .map(|source| {
+            let id = source.split("id: \"").nth(1).and_then(|rest| rest.split('"').next()).unwrap().to_owned();
+            (id, source.to_owned())
+        })
+        .collect()
+}
+
+#[test]
+fn the_policies_of_the_authors_guide_work_as_written() {
+    let policies = documented_policies();
+    let ids: Vec<&str> = policies.iter().map(|(id, _)| id.as_str()).collect();
+    assert_eq!(ids, ["no-todo", "no-process-exit-in-services", "workload-name-label"]);
+    let server = "#[tokio::main]\nasync fn main() {\n    if std::env::args().count() > 3 {\n        std::process::exit(1);\n    }\n    axum::serve(listener, app()).await.unwrap();\n}\n";
+    let tool = "fn main() {\n    todo!();\n    std::process::exit(2);\n}\n";
+    let manifest = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n  labels:\n    team: core\nspec:\n  template:\n    spec:\n      containers:\n        - name: api\n          image: api\n          livenessProbe: {httpGet: {path: /, port: 80}}\n          readinessProbe: {httpGet: {path: /, port: 80}}\n";
+    let mut files: Vec<(String, String)> = vec![
+        ("guardrail.toml".into(), "policies = [\"checks\"]\n".into()),
+        ("src/main.rs".into(), server.into()),
+        ("src/bin/tool.rs".into(), tool.into()),
+        ("deploy/api.yaml".into(), manifest.into()),
+    ];
+    files.extend(policies.iter().map(|(id, source)| (format!("checks/{id}.rhai"), source.clone())));
+    let borrowed: Vec<(&str, &str)> = files.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
+    let dir = workspace(&borrowed);
+    let (_, report) = check_json(dir.path(), &[]);
+    assert_eq!(errors(&report), [], "{report}");
+    let mine: Vec<(String, String, u64)> =
+        findings(&report).into_iter().filter(|f| ids.contains(&f.0.as_str())).collect();
+    assert_eq!(
+        mine,
+        [
+            finding("workload-name-label", "deploy/api.yaml", 6),
+            finding("no-todo", "src/bin/tool.rs", 2),
+            finding("no-process-exit-in-services", "src/main.rs", 4),
+        ]
+    );
+}
+
+#[test]
+fn explain_lists_a_rules_parameters_with_their_defaults() {
+    let dir = workspace(&[("src/lib.rs", "pub fn ok() {}\n")]);
+    let output = guardrail(&["explain", "unbounded-channel"], dir.path());
+    assert_eq!(output.code, 0);
+    assert!(output.stdout.contains("Configuration ([rules.unbounded-channel] in guardrail.toml)"), "{}", output.stdout);
+    assert!(output.stdout.contains("  include_tests (default: false)\n"), "{}", output.stdout);
+}

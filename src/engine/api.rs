@@ -72,6 +72,26 @@ fn reaches(binary: &Binary, fact: &Dynamic) -> bool {
         .unwrap_or_else(|| includes(binary, fact))
 }
 
+/// Whether a fact sits in code that serves traffic: a binary that runs it — reaching it through
+/// the call graph, or, when the graph cannot tell, built from its file — starts a network server
+/// or is deployed (a Dockerfile, compose file or Kubernetes workload runs it); or no binary of
+/// the workspace is built from it (a library, which services elsewhere run). Not: code only
+/// CLIs, language servers on stdio and dev tools run.
+fn in_service(facts: &Facts, fact: &Dynamic) -> bool {
+    let binaries = &facts.index.binaries;
+    let deployed = |binary: &Binary| {
+        facts
+            .services
+            .iter()
+            .any(|s| s.bin.as_deref() == Some(binary.name.as_str()) && s.package == Some(binary.package))
+    };
+    let mut runners: Vec<&Binary> = binaries.iter().filter(|b| reaches(b, fact)).collect();
+    if runners.is_empty() {
+        runners = binaries.iter().filter(|b| includes(b, fact)).collect();
+    }
+    runners.is_empty() || runners.iter().any(|b| b.server.is_some() || deployed(b))
+}
+
 /// Whether `binary`'s build includes the file a code fact was found in.
 fn includes(binary: &Binary, fact: &Dynamic) -> bool {
     fn included<T: FactKind>(binary: &Binary, fact: &Dynamic) -> Option<bool> {
@@ -304,6 +324,7 @@ pub fn register(engine: &mut Engine) {
     engine.register_fn("includers", |f: &mut FactsHandle, fact: Dynamic| {
         f.0.index.binaries.iter().filter(|b| includes(b, &fact)).cloned().map(Dynamic::from).collect::<Array>()
     });
+    engine.register_fn("in_service", |f: &mut FactsHandle, fact: Dynamic| in_service(&f.0, &fact));
     engine.register_fn("packages", |f: &mut FactsHandle| {
         (0..f.0.packages.len())
             .map(|index| Dynamic::from(PackageHandle { facts: f.0.clone(), index }))

@@ -3,9 +3,9 @@
 //! cargo never sees the checked tree itself. rustup picks the toolchain from the working
 //! directory's `rust-toolchain.toml`, which a pull request can point at any program, and cargo
 //! follows links and blocks on FIFOs. So cargo runs on a private mirror of the tree: a copy of
-//! each manifest the walk found (regular files under the root only) and an empty file for each
-//! Rust file (all target discovery looks at), from that mirror as its working directory, with a
-//! time limit.
+//! each manifest the walk found (regular files under the root only) and an empty file at each
+//! position target discovery looks at or a manifest names (all cargo reads of Rust files), from
+//! that mirror as its working directory, with a time limit.
 
 use super::manifest;
 use super::manifests::{self, Manifest};
@@ -23,8 +23,8 @@ const CARGO_TIME_LIMIT: Duration = Duration::from_secs(120);
 /// A manifest larger than this is not copied to the mirror.
 const MAX_MANIFEST_SIZE: u64 = 1 << 20;
 
-/// Loads the packages of every workspace whose manifest lies under `root`, and notes on how
-/// they were read. A workspace is asked once: manifests already covered by an earlier answer,
+/// Loads the packages of every workspace whose manifest lies under `root`; returns them with
+/// notes on how they were read and an error for each manifest that is not TOML. A workspace is asked once: manifests already covered by an earlier answer,
 /// or inside a workspace whose answer was an error, are skipped. Where cargo fails, the
 /// manifests are read directly (one note per cause), so the run goes on with its packages.
 pub fn load_packages(root: &Path, discovery: &Discovery) -> (Vec<Package>, Vec<Problem>, Vec<Problem>) {

@@ -14,9 +14,9 @@ pub fn render_list(rules: &[(&RuleDoc, &str)]) -> String {
     out
 }
 
-/// The full documentation of one rule.
-pub fn render_explain(doc: &RuleDoc) -> String {
-    format!(
+/// The full documentation of one rule, with its parameters and their defaults.
+pub fn render_explain(doc: &RuleDoc, params: &[(String, String)]) -> String {
+    let mut out = format!(
         "{id} ({severity} by default)\n\n{summary}\n\nWhy it matters\n  {rationale}\n\nExample\n{example}\n\nHow to fix\n  {fix}\n",
         id = doc.id,
         severity = doc.severity,
@@ -24,7 +24,16 @@ pub fn render_explain(doc: &RuleDoc) -> String {
         rationale = doc.rationale,
         example = indent(&doc.example),
         fix = doc.fix,
-    )
+    );
+    let _ = write!(
+        out,
+        "\nConfiguration ([rules.{}] in guardrail.toml)\n  severity = \"error\" | \"warning\" | \"note\" | \"off\"\n",
+        doc.id
+    );
+    for (name, default) in params {
+        let _ = writeln!(out, "  {name} (default: {default})");
+    }
+    out
 }
 
 fn indent(text: &str) -> String {

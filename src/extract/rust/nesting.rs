@@ -21,9 +21,11 @@ const MAX_CHAIN: usize = 16_384;
 /// What one bracket level has seen since its statement began.
 #[derive(Default)]
 struct Level {
-    /// Prefix operators, closure bars and open `<`.
+    /// Prefix operators, `return`/`break`/`yield`, closure bars and open `<`.
     depth: usize,
     chain: usize,
+    /// `else if` links of the `if` being read: its blocks end statements, its chain does not.
+    else_ifs: usize,
     /// Between the bars of a closure's parameters, where `,` separates nothing.
     in_closure_params: bool,
 }
@@ -79,8 +81,13 @@ pub fn too_deep(text: &str) -> Option<(usize, String)> {
                 }
                 let parent = levels.last_mut().expect("the file's own level is never closed");
                 if byte == b'}' {
-                    // A block ends a statement at its level (`if a < b { .. }` has no `;`).
-                    *parent = Level { in_closure_params: parent.in_closure_params, ..Level::default() };
+                    // A block ends a statement at its level (`if a < b { .. }` has no `;`), but
+                    // not an `if` chain that goes on with `else`.
+                    *parent = Level {
+                        in_closure_params: parent.in_closure_params,
+                        else_ifs: parent.else_ifs,
+                        ..Level::default()
+                    };
                 }
                 operand = byte != b'}';
                 i += 1;
@@ -127,6 +134,11 @@ pub fn too_deep(text: &str) -> Option<(usize, String)> {
                 level.chain += 1;
                 i += 1;
             }
+            // `x???`: each `?` wraps the expression before it.
+            b'?' => {
+                level.chain += 1;
+                i += 1;
+            }
             b'!' | b'-' | b'*' | b'&' if next != Some(b'=') && !(byte == b'-' && next == Some(b'>')) => {
                 let width = if byte == b'&' && next == Some(b'&') { 2 } else { 1 };
                 if after_operand {
@@ -149,8 +161,15 @@ pub fn too_deep(text: &str) -> Option<(usize, String)> {
                     i += 1;
                 }
                 let word = &bytes[start..i];
-                if word == b"if" && after_else {
-                    level.chain += 1;
+                match word {
+                    b"if" if after_else => level.else_ifs += 1,
+                    // A new `if` statement starts a new chain.
+                    b"if" => level.else_ifs = 0,
+                    // Each nests the expression after it.
+                    b"return" | b"break" | b"yield" | b"box" if !after_operand => level.depth += 1,
+                    // `x as A as B`: each cast wraps the expression before it.
+                    b"as" => level.chain += 1,
+                    _ => {}
                 }
                 is_else = word == b"else";
                 // Keywords that start an expression are not operands.
@@ -164,7 +183,7 @@ pub fn too_deep(text: &str) -> Option<(usize, String)> {
         if depth > MAX_DEPTH {
             return Some((i.saturating_sub(1), format!("code nests deeper than {MAX_DEPTH} levels here")));
         }
-        let chain: usize = levels.iter().map(|l| l.chain).sum();
+        let chain: usize = levels.iter().map(|l| l.chain + l.else_ifs).sum();
         if chain > MAX_CHAIN {
             let message = format!("an expression chains more than {MAX_CHAIN} calls or operators here");
             return Some((i.saturating_sub(1), message));
@@ -281,6 +300,12 @@ mod tests {
         assert!(refused(&chain).is_some_and(|m| m.contains("chains more than 16384")));
         let sum = format!("fn f() -> u8 {{ 1{} }}", " + 1".repeat(20_000));
         assert!(refused(&sum).is_some());
+        for (prefix, suffix) in [("if a { 1 } else ", ""), ("", "?"), ("", " as u8")] {
+            let long = format!("fn f() {{ let x = {}1{}; }}", prefix.repeat(20_000), suffix.repeat(20_000));
+            assert!(refused(&long).is_some_and(|m| m.contains("chains more than")), "{prefix}{suffix}");
+        }
+        let returns = format!("fn f() {{ {}1 }}", "return ".repeat(300));
+        assert!(refused(&returns).is_some_and(|m| m.contains("nests deeper")));
     }
 
     #[test]
@@ -299,7 +324,12 @@ mod tests {
             "(((<<<".repeat(100)
         );
         let chain = format!("fn app() -> Router {{ Router::new(){} }}", ".route(\"/a\", get(a))".repeat(1000));
-        for text in [table, patterns, comparisons, conditions, literals, chain] {
+        // Many separate `if`s and early returns in one body, and `?` on every line.
+        let statements = format!(
+            "fn f(a: u8) -> Option<u8> {{\n{}    Some(a)\n}}\n",
+            "    if a > 1 { return None; } else if a > 2 { g()?; }\n".repeat(3000)
+        );
+        for text in [table, patterns, comparisons, conditions, literals, chain, statements] {
             assert_eq!(refused(&text), None, "{}", &text[..80.min(text.len())]);
         }
     }
