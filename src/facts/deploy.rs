@@ -204,7 +204,10 @@ pub struct K8sObject {
 impl K8sObject {
     /// Workloads that run until stopped, as opposed to Jobs and CronJobs that run to completion.
     pub fn is_long_running(&self) -> bool {
-        matches!(self.kind.as_str(), "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "Pod")
+        matches!(
+            self.kind.as_str(),
+            "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "Pod" | "DeploymentConfig" | "Rollout"
+        ) || (self.kind == "Service" && self.api_version.starts_with("serving.knative.dev/"))
     }
 }
 

@@ -18,6 +18,18 @@ struct Bin<'p> {
     package: &'p Package,
 }
 
+/// An instruction's arguments as one line of evidence: white space folded, and cut after
+/// [`MAX_EVIDENCE`] characters (a `RUN` can be dozens of joined lines).
+fn one_line(args: &str) -> String {
+    let folded = args.split_whitespace().collect::<Vec<_>>().join(" ");
+    match folded.char_indices().nth(MAX_EVIDENCE) {
+        Some((cut, _)) => format!("{} …", &folded[..cut]),
+        None => folded,
+    }
+}
+
+const MAX_EVIDENCE: usize = 80;
+
 /// Why a Dockerfile builds or runs `bin`, if it does.
 fn dockerfile_evidence(path: &str, file: &Dockerfile, bin: &Bin) -> Option<String> {
     let bins_in_package = bin.package.targets.iter().filter(|t| t.is("bin")).count();
@@ -28,7 +40,9 @@ fn dockerfile_evidence(path: &str, file: &Dockerfile, bin: &Bin) -> Option<Strin
             let says = |what: &str| {
                 Some(format!(
                     "{path}:{} {what}: `{} {}`",
-                    instruction.location.line, instruction.keyword, instruction.args
+                    instruction.location.line,
+                    instruction.keyword,
+                    one_line(&instruction.args)
                 ))
             };
             if instruction.keyword == "RUN" && words.contains(&"cargo") {
@@ -60,7 +74,9 @@ fn dockerfile_evidence(path: &str, file: &Dockerfile, bin: &Bin) -> Option<Strin
             if program.rsplit('/').next() == Some(bin.name) {
                 return Some(format!(
                     "{path}:{} runs it: `{} {}`",
-                    instruction.location.line, instruction.keyword, instruction.args
+                    instruction.location.line,
+                    instruction.keyword,
+                    one_line(&instruction.args)
                 ));
             }
         }
@@ -224,6 +240,14 @@ fn declared_service(config: &ServiceConfig, bins: &[Bin], files: &[FileFacts], p
 #[cfg(test)]
 mod tests {
     use super::image_name;
+
+    #[test]
+    fn evidence_is_one_line() {
+        assert_eq!(super::one_line("cargo build   --release \t --bin api"), "cargo build --release --bin api");
+        let long = "apt-get install -y ".repeat(20);
+        let line = super::one_line(&long);
+        assert!(line.ends_with(" …") && line.chars().count() == 82 && !line.contains('\n'), "{line}");
+    }
 
     #[test]
     fn image_names_drop_registry_tag_and_digest() {

@@ -32,7 +32,12 @@ fn object(raw: Arc<YamlNode>, document: usize) -> Option<K8sObject> {
     let name_entry = metadata.and_then(|m| m.entry("name"));
     let pod_spec = match kind.as_str() {
         "Pod" => raw.get("spec"),
-        "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "Job" => raw.at_path("spec.template.spec"),
+        // OpenShift's DeploymentConfig, Argo Rollouts' Rollout and Knative's Service run pods from
+        // a template like a Deployment.
+        "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "Job" | "DeploymentConfig" | "Rollout" => {
+            raw.at_path("spec.template.spec")
+        }
+        "Service" if api_version.starts_with("serving.knative.dev/") => raw.at_path("spec.template.spec"),
         "CronJob" => raw.at_path("spec.jobTemplate.spec.template.spec"),
         _ => None,
     };
