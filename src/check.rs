@@ -33,7 +33,7 @@ pub struct CheckOptions {
     pub baseline: Option<PathBuf>,
     /// Report only findings on lines changed since the merge-base of this git reference and HEAD.
     pub diff_base: Option<String>,
-    /// Report only findings in these files (relative to the root); all when empty.
+    /// Report only findings in these files or directories (relative to the root); all when empty.
     pub only_paths: Vec<String>,
     /// Build the architecture graph even when `guardrail.toml` declares no architecture.
     pub architecture_graph: bool,
@@ -319,7 +319,10 @@ impl Narrowing {
             });
         }
         if !options.only_paths.is_empty() {
-            findings.retain(|f| options.only_paths.iter().any(|p| *p == *f.location.path));
+            let within = |path: &str, only: &str| {
+                path == only || path.strip_prefix(only).is_some_and(|rest| rest.starts_with('/'))
+            };
+            findings.retain(|f| options.only_paths.iter().any(|p| within(&f.location.path, p)));
         }
         baselined
     }

@@ -308,6 +308,7 @@ fn main() -> ExitCode {
             code
         }
         Command::Baseline { path, output, config } => {
+            let path = project_root(&path);
             let run = check(&path, &CheckOptions { config, ..CheckOptions::default() });
             let file = output.unwrap_or_else(|| path.join("guardrail-baseline.json"));
             if let Err(error) = write_atomically(&file, &guardrail::filter::baseline::write(&run.outcome.findings)) {
@@ -318,6 +319,7 @@ fn main() -> ExitCode {
             report_problems(&run.outcome.problems)
         }
         Command::Facts { path, config, format: FactsFormat::Json } => {
+            let path = project_root(&path);
             // Every fact, the module references the graph is built from included.
             let options = CheckOptions { config, architecture_graph: true, ..CheckOptions::default() };
             let collected = collect(&path, &options);
@@ -326,6 +328,7 @@ fn main() -> ExitCode {
             report_problems(&problems)
         }
         Command::Services { path, config, format } => {
+            let path = project_root(&path);
             let collected = collect(&path, &CheckOptions { config, ..CheckOptions::default() });
             let (facts, problems) = (collected.facts, collected.problems);
             match format {
@@ -337,6 +340,7 @@ fn main() -> ExitCode {
             report_problems(&problems)
         }
         Command::Graph { path, config, format, level } => {
+            let path = project_root(&path);
             let options = CheckOptions { config, architecture_graph: true, ..CheckOptions::default() };
             let collected = collect(&path, &options);
             let (config, facts, problems) = (collected.config, collected.facts, collected.problems);
@@ -423,7 +427,7 @@ fn main() -> ExitCode {
             0
         }
         Command::List { path } => {
-            let (policies, problems) = load_policies(&path);
+            let (policies, problems) = load_policies(&project_root(&path));
             let mut rules: Vec<_> = policies
                 .policies
                 .iter()
@@ -435,7 +439,7 @@ fn main() -> ExitCode {
             report_problems(&problems)
         }
         Command::Explain { id, path } => {
-            let (policies, problems) = load_policies(&path);
+            let (policies, problems) = load_policies(&project_root(&path));
             let doc = policies.policies.iter().map(|p| &p.doc).chain(NATIVE_RULES.iter()).find(|d| d.id == id);
             match doc {
                 Some(doc) => {
@@ -540,11 +544,24 @@ fn write_atomically(path: &std::path::Path, text: &str) -> std::io::Result<()> {
     std::fs::rename(&temporary, path)
 }
 
-/// The root to check and the files to report on, from the paths given.
+/// The project a path belongs to, found the same way by every command: the nearest ancestor
+/// (the path itself included) with guardrail.toml or a workspace Cargo.toml.
+fn project_root(path: &std::path::Path) -> PathBuf {
+    guardrail::discover::find_root(&std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()))
+}
+
+/// The root to check and the files or directories to report on, from the paths given. A
+/// directory inside a project is checked with the project's root, configuration and policies,
+/// and reported on alone.
 fn resolve_targets(paths: &[PathBuf]) -> Result<(PathBuf, Vec<String>), String> {
     match paths {
         [] => Ok((guardrail::discover::find_root(&std::env::current_dir().map_err(|e| e.to_string())?), Vec::new())),
-        [dir] if dir.is_dir() => Ok((dir.clone(), Vec::new())),
+        [dir] if dir.is_dir() => {
+            let root = project_root(dir);
+            let absolute = std::path::absolute(dir).map_err(|e| e.to_string())?;
+            let within = guardrail::discover::config::relative_display(&root, &absolute);
+            Ok((root, if within.is_empty() { Vec::new() } else { vec![within] }))
+        }
         files => {
             let cwd = std::env::current_dir().map_err(|e| e.to_string())?;
             let root = guardrail::discover::find_root(&cwd);

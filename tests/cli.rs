@@ -756,3 +756,43 @@ fn explain_lists_a_rules_parameters_with_their_defaults() {
     assert!(output.stdout.contains("Configuration ([rules.unbounded-channel] in guardrail.toml)"), "{}", output.stdout);
     assert!(output.stdout.contains("  include_tests (default: false)\n"), "{}", output.stdout);
 }
+
+#[test]
+fn every_command_finds_the_project_root_from_inside_it() {
+    let server = "#[tokio::main]\nasync fn main() {\n    axum::serve(listener, app()).await.unwrap();\n}\n";
+    let policy = "const META = #{ id: \"my-rule\", severity: \"note\", summary: \"s\", rationale: \"r\", example: \"e\", fix: \"f\" };\nfn check(facts, ctx) {\n    for w in facts.workloads() { ctx.report(w, \"a workload\"); }\n}\n";
+    let deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: ghcr.io/acme/web:1\n          livenessProbe: {httpGet: {path: /, port: 80}}\n          readinessProbe: {httpGet: {path: /, port: 80}}\n";
+    let dir = workspace(&[
+        ("Cargo.toml", "[workspace]\nmembers = [\"crates/*\"]\n"),
+        ("crates/web/Cargo.toml", "[package]\nname = \"web\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"),
+        ("crates/web/src/main.rs", server),
+        ("crates/core/Cargo.toml", "[package]\nname = \"core\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"),
+        ("crates/core/src/lib.rs", UNBOUNDED),
+        ("deploy/k8s/web.yaml", deployment),
+        ("guardrail.toml", "policies = [\"checks\"]\n"),
+        ("checks/my-rule.rhai", policy),
+    ]);
+    let web = dir.path().join("crates/web");
+    let (_, whole) = check_json(dir.path(), &[]);
+    let all = findings(&whole);
+    assert_eq!(all.len(), 3, "{all:?}");
+
+    let baseline = guardrail(&["baseline"], &web);
+    assert_eq!(baseline.code, 0, "{}", baseline.stderr);
+    let written = std::fs::read_to_string(dir.path().join("guardrail-baseline.json")).unwrap();
+    assert_eq!(written.matches("\"fingerprint\"").count(), 3, "every finding of the project: {written}");
+    assert!(!web.join("guardrail-baseline.json").exists());
+
+    let explained = guardrail(&["explain", "my-rule"], &web);
+    assert_eq!(explained.code, 0, "{}", explained.stderr);
+    let services = guardrail(&["services"], &web);
+    assert!(services.stdout.contains("kubernetes  Deployment web in deploy/k8s/web.yaml"), "{}", services.stdout);
+
+    // A directory inside the project: its configuration and policies, root-relative paths, and
+    // only what is in that directory.
+    let output = guardrail(&["check", "deploy/k8s", "--format", "json"], dir.path());
+    assert_eq!(findings(&output.json()), [finding("my-rule", "deploy/k8s/web.yaml", 4)]);
+    let output = guardrail(&["check", ".", "--format", "json"], &web);
+    let only_web: Vec<String> = findings(&output.json()).into_iter().map(|f| format!("{}:{}", f.0, f.1)).collect();
+    assert_eq!(only_web, ["graceful-shutdown:crates/web/src/main.rs"]);
+}
