@@ -77,6 +77,7 @@ enum Command {
         /// A directory to check; or files, to report only on them (pre-commit passes the staged
         /// files): the root is then the nearest ancestor with guardrail.toml or a workspace Cargo.toml.
         paths: Vec<PathBuf>,
+        /// How to print the report: terminal diagnostics, or a format for tools and CI.
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
         /// Also write FORMAT to FILE, e.g. `--output sarif=guardrail.sarif`; repeatable.
@@ -88,6 +89,7 @@ enum Command {
         /// Configuration file (default: <root>/guardrail.toml when it exists).
         #[arg(long)]
         config: Option<PathBuf>,
+        /// Colour in human output (auto: when stdout is a terminal and NO_COLOR is unset).
         #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
         color: ColorChoice,
         /// Also read Kubernetes manifests from stdin (e.g. `helm template … | guardrail check --k8s-stdin`).
@@ -126,22 +128,26 @@ enum Command {
         after_help = "Example:\n  guardrail baseline && git add guardrail-baseline.json\n  guardrail check --baseline guardrail-baseline.json"
     )]
     Baseline {
+        /// A directory of the project (its root is found from there, as `check` finds it).
         #[arg(default_value = ".")]
         path: PathBuf,
         /// Where to write it (default: <path>/guardrail-baseline.json).
         #[arg(long)]
         output: Option<PathBuf>,
+        /// Configuration file (default: <root>/guardrail.toml when it exists).
         #[arg(long)]
         config: Option<PathBuf>,
     },
     /// Print the facts model as JSON, to see what policies can query.
     #[command(after_help = "Example:\n  guardrail facts | jq '.files[].rust.calls[] | select(.name == \"spawn\")'")]
     Facts {
+        /// A directory of the project (its root is found from there, as `check` finds it).
         #[arg(default_value = ".")]
         path: PathBuf,
         /// The only format facts come in.
         #[arg(long, value_enum, default_value_t = FactsFormat::Json)]
         format: FactsFormat,
+        /// Configuration file (default: <root>/guardrail.toml when it exists).
         #[arg(long)]
         config: Option<PathBuf>,
     },
@@ -149,10 +155,13 @@ enum Command {
     /// workloads, and the evidence for each link.
     #[command(after_help = "Example:\n  guardrail services --format json")]
     Services {
+        /// A directory of the project (its root is found from there, as `check` finds it).
         #[arg(default_value = ".")]
         path: PathBuf,
+        /// Configuration file (default: <root>/guardrail.toml when it exists).
         #[arg(long)]
         config: Option<PathBuf>,
+        /// Human-readable blocks, or JSON.
         #[arg(long, value_enum, default_value_t = ServicesFormat::Human)]
         format: ServicesFormat,
     },
@@ -161,12 +170,16 @@ enum Command {
         after_help = "Examples:\n  guardrail graph > architecture.mmd\n  guardrail graph --level module --format dot | dot -Tsvg > architecture.svg"
     )]
     Graph {
+        /// A directory of the project (its root is found from there, as `check` finds it).
         #[arg(default_value = ".")]
         path: PathBuf,
+        /// Configuration file (default: <root>/guardrail.toml when it exists).
         #[arg(long)]
         config: Option<PathBuf>,
+        /// Mermaid (renders on GitHub) or Graphviz dot.
         #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
         format: GraphFormat,
+        /// Draw crates, or the modules inside them.
         #[arg(long, value_enum, default_value_t = Level::Crate)]
         level: Level,
     },
@@ -185,6 +198,7 @@ enum Command {
     #[command(after_help = "Example:\n  guardrail list | grep error")]
     List {
         /// A root whose guardrail.toml adds user policies.
+        /// A directory of the project (its root is found from there, as `check` finds it).
         #[arg(default_value = ".")]
         path: PathBuf,
     },
@@ -192,6 +206,7 @@ enum Command {
     /// GitHub workflow. Prints the pre-commit entry to add.
     #[command(after_help = "Example:\n  guardrail init && git add guardrail.toml .github/workflows/guardrail.yml")]
     Init {
+        /// The project's root, where guardrail.toml and .github/workflows/guardrail.yml go.
         #[arg(default_value = ".")]
         path: PathBuf,
         /// Overwrite files that exist.
@@ -203,6 +218,7 @@ enum Command {
         after_help = "Example:\n  guardrail new-policy no-todo --dir policies --fixtures fixtures\n  guardrail test fixtures --policies policies"
     )]
     NewPolicy {
+        /// The rule's id: lowercase words joined by `-`, not taken by another rule.
         id: String,
         /// Where the policy goes.
         #[arg(long, default_value = "policies")]
@@ -210,13 +226,16 @@ enum Command {
         /// Where its fixtures go.
         #[arg(long, default_value = "fixtures")]
         fixtures: PathBuf,
+        /// Overwrite the policy and fixture files if they exist.
         #[arg(long)]
         force: bool,
     },
     /// Print a rule's documentation.
     #[command(after_help = "Example:\n  guardrail explain probe-route")]
     Explain {
+        /// The rule's id, as `guardrail list` shows it.
         id: String,
+        /// A directory of the project whose own policies to include.
         #[arg(long, default_value = ".")]
         path: PathBuf,
     },
@@ -634,5 +653,22 @@ fn run_fixtures(dir: &std::path::Path, policy_dirs: Vec<PathBuf>) -> i32 {
         0
     } else {
         1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cli;
+    use clap::CommandFactory;
+
+    #[test]
+    fn every_option_and_argument_has_help_text() {
+        let command = Cli::command();
+        for sub in command.get_subcommands() {
+            assert!(sub.get_about().is_some(), "`{}` has no description", sub.get_name());
+            for arg in sub.get_arguments().filter(|a| !matches!(a.get_id().as_str(), "help" | "version")) {
+                assert!(arg.get_help().is_some(), "`guardrail {} {}` has no help text", sub.get_name(), arg.get_id());
+            }
+        }
     }
 }

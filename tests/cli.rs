@@ -796,3 +796,28 @@ fn every_command_finds_the_project_root_from_inside_it() {
     let only_web: Vec<String> = findings(&output.json()).into_iter().map(|f| format!("{}:{}", f.0, f.1)).collect();
     assert_eq!(only_web, ["graceful-shutdown:crates/web/src/main.rs"]);
 }
+
+#[test]
+fn human_output_keeps_routes_whole_and_counts_the_notes_of_the_run() {
+    let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/shop");
+    let output = guardrail(&["check", ".", "--color", "never"], &example);
+    let finding = output.stdout.split("readiness probe path").nth(1).unwrap().split("guardrail::error").next().unwrap();
+    let help: String = finding.split("help: ").nth(1).unwrap().split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        help.starts_with("the service serves: /healthz, /legal/terms, /openapi.json, /orders, /orders/{id}, /products"),
+        "{help}"
+    );
+    assert!(!finding.contains("/\n") && !finding.contains("/ \n"), "a route is never cut in two:\n{finding}");
+    assert!(finding.contains("`api` serves its routes from here"), "{finding}");
+    assert!(!finding.contains("serves /"), "no location per route:\n{finding}");
+    let dir = workspace(&[
+        ("src/lib.rs", "pub fn ok() {}\n"),
+        ("chart/templates/d.yaml", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Values.name }}\n"),
+    ]);
+    let output = guardrail(&["check", ".", "--color", "never"], dir.path());
+    assert!(
+        output.stdout.trim_end().ends_with("guardrail: no findings in 2 files; 1 note about the run"),
+        "{}",
+        output.stdout
+    );
+}

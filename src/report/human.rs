@@ -125,7 +125,11 @@ fn finding(finding: &Finding, sources: &Sources) -> Rendered {
 /// Renders every finding and problem, then a summary line.
 pub fn render_human(outcome: &Outcome, sources: &Sources, color: bool) -> String {
     let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
-    let handler = GraphicalReportHandler::new_themed(theme).with_width(100);
+    // Lines break at spaces only: a route like `/orders/{id}` or a path is never cut in two.
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(100)
+        .with_word_separator(textwrap::WordSeparator::AsciiSpace)
+        .with_break_words(false);
     let mut out = String::new();
     let rendered = outcome.findings.iter().map(|f| finding(f, sources)).chain(outcome.problems.iter().map(|p| {
         let mut r = at(&p.location, None, sources, miette::Severity::Error, p.message.clone());
@@ -172,6 +176,9 @@ fn summary(outcome: &Outcome) -> String {
     }
     if !outcome.problems.is_empty() {
         parts.push(format!("{} that could not be checked", plural(outcome.problems.len(), "problem")));
+    }
+    if !outcome.notes.is_empty() {
+        parts.push(format!("{} about the run", plural(outcome.notes.len(), "note")));
     }
     parts.join("; ")
 }
