@@ -10,6 +10,7 @@ use crate::facts::{Facts, FileFacts, FileKind, LinkedFile, Location, Problem, Sy
 use crate::filter;
 use crate::findings::Outcome;
 use crate::link;
+use crate::render::{self, Rendering};
 use crate::shard::{Plan, Shard};
 use crate::sources::Sources;
 use crate::timings::Timings;
@@ -79,6 +80,8 @@ pub struct Collected {
     /// The configuration is broken or there is nothing to check: nothing the run would report
     /// could be trusted, so it reports only `problems`.
     pub stop: bool,
+    /// The rendered Helm charts and kustomizations, whose findings move to their sources.
+    pub rendering: Rendering,
 }
 
 /// Reads the tree under `root` into facts: discover, extract, link.
@@ -97,7 +100,16 @@ fn collect_in_pool(root: &Path, options: &CheckOptions) -> Collected {
 
 impl Collected {
     fn stopped(config: Config, problems: Vec<Problem>, timings: Timings) -> Collected {
-        Collected { config, facts: Facts::default(), problems, notes: Vec::new(), timings, plan: None, stop: true }
+        Collected {
+            config,
+            facts: Facts::default(),
+            problems,
+            notes: Vec::new(),
+            timings,
+            plan: None,
+            stop: true,
+            rendering: Rendering::default(),
+        }
     }
 }
 
@@ -115,6 +127,11 @@ fn collect_with(root: &Path, options: &CheckOptions, config: Config, mut timings
         return Collected::stopped(config, problems, timings);
     }
     let mut notes = Vec::new();
+    let rendering = if discovery.charts.is_empty() && discovery.kustomizations.is_empty() {
+        Rendering::default()
+    } else {
+        timings.phase("render charts and kustomizations", || render::render(root, &discovery, &config))
+    };
     let cache = options.cache.as_deref().and_then(|home| {
         let opened = if crate::tree::is_within(root, home) {
             Err(format!("the cache in {} is not used: it is inside the checked tree", home.display()))
@@ -141,8 +158,9 @@ fn collect_with(root: &Path, options: &CheckOptions, config: Config, mut timings
         timed.collect::<Vec<_>>()
     };
     let extra_inputs = || {
-        options.extra_inputs.iter().filter_map(|(shown, kind, text)| {
-            extract::extract(*shown, *kind, text.as_bytes()).map(|facts| (facts, Duration::ZERO))
+        let given = options.extra_inputs.iter().map(|(shown, kind, text)| (*shown, *kind, &**text));
+        given.chain(rendering.inputs()).filter_map(|(shown, kind, text)| {
+            extract::extract(shown, kind, text.as_bytes()).map(|facts| (facts, Duration::ZERO))
         })
     };
     let mut plan = None;
@@ -177,7 +195,15 @@ fn collect_with(root: &Path, options: &CheckOptions, config: Config, mut timings
         }),
     };
     timings.files = extracted.iter().map(|(facts, duration)| (facts.path, *duration)).collect();
-    let files: Vec<FileFacts> = extracted.into_iter().map(|(facts, _)| facts).collect();
+    let mut files: Vec<FileFacts> = extracted.into_iter().map(|(facts, _)| facts).collect();
+    // What a rendering checks is not checked again as written; suppressions stay with the file.
+    for file in files.iter_mut().filter(|f| rendering.replaced.contains(&f.path)) {
+        file.kubernetes.clear();
+        file.problems.clear();
+        file.notes.clear();
+    }
+    notes.extend(rendering.notes.iter().cloned());
+    problems.extend(rendering.problems.iter().cloned());
     if let Some(cache) = cache {
         timings.cache = Some(cache.stats());
         if let Err(message) = timings.phase("save cache", || cache.save()) {
@@ -202,7 +228,7 @@ fn collect_with(root: &Path, options: &CheckOptions, config: Config, mut timings
         facts.arch = graph;
         problems.extend(graph_problems);
     }
-    Collected { config, facts, problems, notes, timings, plan, stop: false }
+    Collected { config, facts, problems, notes, timings, plan, stop: false, rendering }
 }
 
 /// One note for the Rust files no target compiles that could not be read (a parser's test
@@ -364,7 +390,7 @@ fn check_in_pool(root: &Path, options: &CheckOptions) -> Run {
     if !mistakes.is_empty() {
         return stopped(root, mistakes, config, Arc::default(), timings);
     }
-    let Collected { config, facts, mut problems, mut notes, mut timings, plan, stop } =
+    let Collected { config, facts, mut problems, mut notes, mut timings, plan, stop, rendering } =
         collect_with(root, options, config, timings);
     if stop {
         return stopped(root, problems, config, Arc::new(facts), timings);
@@ -383,6 +409,8 @@ fn check_in_pool(root: &Path, options: &CheckOptions) -> Run {
     for (shown, _, text) in &options.extra_inputs {
         sources.insert(*shown, text.clone());
     }
+    rendering.show_in(&sources);
+    rendering.remap(&mut findings, &mut problems, &sources);
     let (mut findings, suppressed) = timings.phase("filter", || filter::apply(findings, &facts, &settings, &sources));
     notes.extend(extract::one_note_per_chart(facts.files.iter().flat_map(|f| f.facts.notes.iter().cloned()).collect()));
     if let Some(plan) = &plan {

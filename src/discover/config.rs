@@ -74,6 +74,8 @@ pub struct Config {
     pub limits: Limits,
     pub services: Vec<ServiceConfig>,
     pub architecture: Architecture,
+    /// How to render Helm charts: `[[helm]]` tables, each a chart with its values files.
+    pub helm: Vec<HelmChart>,
     /// Files larger than this are skipped with a note (generated code, vendored blobs).
     pub max_file_size: u64,
 }
@@ -99,6 +101,7 @@ impl Default for Config {
             limits: Limits::default(),
             services: Vec::new(),
             architecture: Architecture::default(),
+            helm: Vec::new(),
             max_file_size: DEFAULT_MAX_FILE_SIZE,
         }
     }
@@ -122,6 +125,30 @@ struct RawConfig {
     #[serde(default)]
     architecture: Option<RawArchitecture>,
     max_file_size: Option<Spanned<u64>>,
+    #[serde(default)]
+    helm: Vec<Spanned<RawHelm>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHelm {
+    chart: String,
+    #[serde(default)]
+    values: Vec<String>,
+    release: Option<String>,
+}
+
+/// `[[helm]]`: a chart (the directory of its `Chart.yaml`, relative to the root) rendered with
+/// these values files (relative to the root) instead of its defaults alone. A chart may be
+/// listed more than once, once per environment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HelmChart {
+    pub chart: String,
+    pub values: Vec<String>,
+    /// The release name `helm template` is given; the chart's name when absent.
+    pub release: Option<String>,
+    /// Where the table is written, for errors about it.
+    pub location: Location,
 }
 
 #[derive(Deserialize)]
@@ -250,6 +277,16 @@ impl Config {
                     k8s: service.k8s,
                     location,
                 }
+            })
+            .collect();
+        config.helm = raw
+            .helm
+            .into_iter()
+            .map(|helm| {
+                let location = at(helm.span());
+                let helm = helm.into_inner();
+                let chart = helm.chart.trim_end_matches('/').to_owned();
+                HelmChart { chart, values: helm.values, release: helm.release, location }
             })
             .collect();
         for (id, table) in raw.rules {

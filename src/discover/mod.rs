@@ -4,7 +4,7 @@ pub mod architecture;
 pub mod config;
 mod walk;
 
-pub use config::{Config, Level, Limits, RuleConfig, ServiceConfig};
+pub use config::{Config, HelmChart, Level, Limits, RuleConfig, ServiceConfig};
 pub use walk::{classify, walk, Discovery, SourceFile};
 
 /// The root for a run started in `start`: the nearest ancestor with `guardrail.toml`, else the

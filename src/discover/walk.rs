@@ -22,6 +22,10 @@ pub struct Discovery {
     pub files: Vec<(SourceFile, FileKind)>,
     /// `Cargo.toml` files, for link.
     pub manifests: Vec<SourceFile>,
+    /// `Chart.yaml` files: Helm charts to render.
+    pub charts: Vec<SourceFile>,
+    /// `kustomization.yaml` files (and the other names kustomize reads) to render.
+    pub kustomizations: Vec<SourceFile>,
 }
 
 /// What kind of input a file's path says it is; `None` for files guardrail does not read. A
@@ -87,7 +91,13 @@ pub fn walk(root: &Path, config: &Config) -> (Discovery, Vec<Problem>) {
         }
         let path = entry.into_path();
         let file = SourceFile { shown: Symbol::from(relative_display(root, &path)), path };
-        if file.path.file_name().is_some_and(|name| name == "Cargo.toml") {
+        let name = file.path.file_name().and_then(|name| name.to_str()).unwrap_or_default();
+        if name == "Chart.yaml" {
+            discovery.charts.push(file.clone());
+        } else if matches!(name, "kustomization.yaml" | "kustomization.yml" | "Kustomization") {
+            discovery.kustomizations.push(file.clone());
+        }
+        if name == "Cargo.toml" {
             discovery.manifests.push(file);
         } else if let Some(kind) = classify(&file.shown) {
             discovery.files.push((file, kind));
@@ -95,6 +105,8 @@ pub fn walk(root: &Path, config: &Config) -> (Discovery, Vec<Problem>) {
     }
     discovery.files.sort_by_key(|a| a.0.shown);
     discovery.manifests.sort_by_key(|a| a.shown);
+    discovery.charts.sort_by_key(|a| a.shown);
+    discovery.kustomizations.sort_by_key(|a| a.shown);
     (discovery, problems)
 }
 

@@ -35,8 +35,9 @@ pub fn one_note_per_chart(notes: Vec<Problem>) -> Vec<Problem> {
     for (chart, mut first, count) in charts {
         let files = if count == 1 { "1 template file".to_owned() } else { format!("{count} template files") };
         first.message = format!(
-            "Helm chart `{chart}` ({files}) was not checked: template syntax ({{{{ }}}}) is not YAML yet; render it \
-             and check the output, e.g. `helm template <release> {chart} | guardrail check --k8s-stdin`"
+            "Helm chart `{chart}` ({files}) was not checked: it was not rendered (helm is not on PATH, or no \
+             Chart.yaml is above it); install helm, or check the rendered output, e.g. \
+             `helm template <release> {chart} | guardrail check --k8s-stdin`"
         );
         others.push(first);
     }

@@ -9,14 +9,14 @@
 
 use super::manifest;
 use super::manifests::{self, Manifest};
-use crate::discover::config::relative_display;
 use crate::discover::{Discovery, SourceFile};
 use crate::facts::{Dependency, FileKind, Location, Package, PackageSource, Problem, Symbol, Target};
+use crate::scratch::{run_with_limit, ScratchDir};
 use cargo_metadata::{DependencyKind, Metadata, MetadataCommand};
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
 
 /// How long one `cargo metadata` may take before it is stopped: it reads manifests only.
 const CARGO_TIME_LIMIT: Duration = Duration::from_secs(120);
@@ -176,29 +176,21 @@ fn cause(reason: &str) -> String {
 
 /// The tree as cargo sees it: manifests copied, Rust files empty, nothing else.
 struct Mirror {
-    dir: PathBuf,
+    dir: ScratchDir,
 }
 
 impl Mirror {
     /// The mirror of `manifests` (those that could be read: cargo reports the others) and of
     /// the Rust files target discovery looks at or a manifest names.
     fn create(manifests: &[Manifest], rust_files: &HashSet<&str>) -> std::io::Result<Mirror> {
-        let mirror = Mirror { dir: private_dir()? };
+        let dir = ScratchDir::new("cargo")?;
         for manifest in manifests {
-            mirror.write(&manifest.shown, manifest.text.as_bytes())?;
+            dir.write(&manifest.shown, manifest.text.as_bytes())?;
         }
         for file in manifests::target_files(manifests, rust_files) {
-            mirror.write(file, b"")?;
+            dir.write(file, b"")?;
         }
-        Ok(mirror)
-    }
-
-    fn write(&self, shown: &str, bytes: &[u8]) -> std::io::Result<()> {
-        let path = self.dir.join(shown);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)?;
-        }
-        std::fs::write(path, bytes)
+        Ok(Mirror { dir })
     }
 
     /// `cargo metadata` of the mirrored manifest `shown`, from the mirror as working directory.
@@ -207,19 +199,15 @@ impl Mirror {
         let mut command = Command::new(cargo);
         command
             .args(["metadata", "--format-version", "1", "--no-deps", "--offline", "--manifest-path"])
-            .arg(self.dir.join(shown.as_str()))
-            .current_dir(&self.dir)
-            .env("CARGO_NET_OFFLINE", "true")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+            .arg(self.dir.path().join(shown.as_str()))
+            .current_dir(self.dir.path())
+            .env("CARGO_NET_OFFLINE", "true");
         let output = run_with_limit(command, CARGO_TIME_LIMIT).map_err(|error| match error.kind() {
             std::io::ErrorKind::NotFound => "cargo was not found on PATH".to_owned(),
             _ => error.to_string(),
         })?;
         if !output.status.success() {
-            let stderr = String::from_utf8_lossy(&output.stderr);
-            return Err(stderr.replace(&format!("{}/", self.dir.display()), ""));
+            return Err(self.dir.unmention(&String::from_utf8_lossy(&output.stderr)));
         }
         let stdout = String::from_utf8_lossy(&output.stdout);
         let json = stdout.lines().find(|line| line.starts_with('{')).unwrap_or_default();
@@ -229,61 +217,8 @@ impl Mirror {
 
     /// `path` (in the mirror) relative to the mirror, as reports show it.
     fn shown(&self, path: &Path) -> Option<String> {
-        path.strip_prefix(&self.dir).ok().map(|relative| relative_display(Path::new(""), relative))
+        self.dir.relative(path)
     }
-}
-
-impl Drop for Mirror {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-/// A new directory only this process writes to, under the system's temporary directory.
-fn private_dir() -> std::io::Result<PathBuf> {
-    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    let base = std::env::temp_dir().canonicalize()?;
-    loop {
-        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let dir = base.join(format!("guardrail-cargo-{}-{n}", std::process::id()));
-        match std::fs::create_dir(&dir) {
-            Ok(()) => return Ok(dir),
-            Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => continue,
-            Err(error) => return Err(error),
-        }
-    }
-}
-
-/// Runs `command` to completion, or kills it after `limit`.
-fn run_with_limit(mut command: Command, limit: Duration) -> std::io::Result<std::process::Output> {
-    let mut child = command.spawn()?;
-    let (mut stdout, mut stderr) = (child.stdout.take(), child.stderr.take());
-    let out = std::thread::spawn(move || read_all(stdout.as_mut()));
-    let err = std::thread::spawn(move || read_all(stderr.as_mut()));
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait()? {
-            break status;
-        }
-        if started.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::TimedOut,
-                format!("stopped after {} s", limit.as_secs()),
-            ));
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    Ok(std::process::Output { status, stdout: out.join().unwrap_or_default(), stderr: err.join().unwrap_or_default() })
-}
-
-fn read_all(stream: Option<&mut impl std::io::Read>) -> Vec<u8> {
-    let mut bytes = Vec::new();
-    if let Some(stream) = stream {
-        let _ = stream.read_to_end(&mut bytes);
-    }
-    bytes
 }
 
 fn kind_name(kind: DependencyKind) -> &'static str {

@@ -1,0 +1,115 @@
+//! How guardrail runs other programs (cargo, helm, kubectl): on a private copy of what they
+//! need, never in the checked tree, with a time limit and a bound on what they may print.
+//!
+//! A program run in the tree could be chosen by it (`rust-toolchain.toml`, `.cargo/config.toml`),
+//! follow its links out, or block on its FIFOs; a copy made through [`crate::tree`] holds only
+//! regular files that were under the root.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+/// The most a program may print to each stream before it is stopped.
+pub const MAX_OUTPUT: u64 = 64 << 20;
+
+/// A new directory only this process writes to, under the system's temporary directory;
+/// removed with everything in it when dropped.
+pub struct ScratchDir {
+    dir: PathBuf,
+}
+
+impl ScratchDir {
+    /// A fresh directory named after `purpose` (`cargo`, `helm`).
+    pub fn new(purpose: &str) -> std::io::Result<ScratchDir> {
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let base = std::env::temp_dir().canonicalize()?;
+        loop {
+            let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let dir = base.join(format!("guardrail-{purpose}-{}-{n}", std::process::id()));
+            match std::fs::create_dir(&dir) {
+                Ok(()) => return Ok(ScratchDir { dir }),
+                Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(error) => return Err(error),
+            }
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Writes `bytes` at `relative` (a path as reports show it), creating its directories.
+    pub fn write(&self, relative: &str, bytes: &[u8]) -> std::io::Result<()> {
+        let path = self.dir.join(relative);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(path, bytes)
+    }
+
+    /// `path` (in this directory) relative to it, with `/` separators.
+    pub fn relative(&self, path: &Path) -> Option<String> {
+        let relative = path.strip_prefix(&self.dir).ok()?;
+        Some(relative.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/"))
+    }
+
+    /// Removes this directory's own path from a program's message.
+    pub fn unmention(&self, message: &str) -> String {
+        message.replace(&format!("{}/", self.dir.display()), "").replace(&self.dir.display().to_string(), ".")
+    }
+}
+
+impl Drop for ScratchDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Runs `command` to completion, or kills it after `limit` or once it has printed more than
+/// [`MAX_OUTPUT`] on a stream. A program that is not installed is `ErrorKind::NotFound`.
+pub fn run_with_limit(mut command: Command, limit: Duration) -> std::io::Result<Output> {
+    use std::process::Stdio;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = command.spawn()?;
+    let overflowed = Arc::new(AtomicBool::new(false));
+    let reader = |stream: Option<Box<dyn Read + Send>>| {
+        let overflowed = Arc::clone(&overflowed);
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            if let Some(stream) = stream {
+                let _ = stream.take(MAX_OUTPUT + 1).read_to_end(&mut bytes);
+            }
+            if bytes.len() as u64 > MAX_OUTPUT {
+                overflowed.store(true, Ordering::Relaxed);
+            }
+            bytes
+        })
+    };
+    let out = reader(child.stdout.take().map(|s| Box::new(s) as Box<dyn Read + Send>));
+    let err = reader(child.stderr.take().map(|s| Box::new(s) as Box<dyn Read + Send>));
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break status;
+        }
+        let why = if overflowed.load(Ordering::Relaxed) {
+            Some(format!("stopped: it printed more than {} MiB", MAX_OUTPUT >> 20))
+        } else {
+            (started.elapsed() > limit).then(|| format!("stopped after {} s", limit.as_secs()))
+        };
+        if let Some(why) = why {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(std::io::Error::new(std::io::ErrorKind::TimedOut, why));
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let (stdout, stderr) = (out.join().unwrap_or_default(), err.join().unwrap_or_default());
+    if overflowed.load(Ordering::Relaxed) {
+        return Err(std::io::Error::other(format!("stopped: it printed more than {} MiB", MAX_OUTPUT >> 20)));
+    }
+    Ok(Output { status, stdout, stderr })
+}
