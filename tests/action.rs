@@ -245,7 +245,7 @@ fn the_action_script_annotates_summarises_and_fails_on_the_example() {
     assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), 7);
 }
 
-const UNBOUNDED: &str = "pub fn queue() {\n    let (_tx, _rx) = std::sync::mpsc::channel::<u8>();\n}\n";
+const UNBOUNDED: &str = "pub fn queue() {\n    let (tx, _rx) = std::sync::mpsc::channel::<u8>();\n    for n in 0..8u8 { tx.send(n).ok(); }\n}\n";
 const BLOCKING: &str = "pub async fn nap() {\n    std::thread::sleep(std::time::Duration::from_millis(1));\n}\n";
 
 fn git(dir: &Path, args: &[&str]) {

@@ -6,7 +6,7 @@ mod common;
 use common::*;
 use std::path::Path;
 
-const QUEUE: &str = "pub fn queue() {\n    let (_tx, _rx) = tokio::sync::mpsc::unbounded_channel::<u8>();\n}\n";
+const QUEUE: &str = "pub fn queue() {\n    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel::<u8>();\n    for n in 0..8u8 { tx.send(n).ok(); }\n}\n";
 const BOUNDED: &str = "pub fn queue() {\n    let (_tx, _rx) = tokio::sync::mpsc::channel::<u8>(64);\n}\n";
 
 /// A checked tree and the cache home its runs use (outside the tree, as always).

@@ -5,7 +5,7 @@ mod common;
 use common::*;
 use std::path::Path;
 
-const UNBOUNDED: &str = "pub fn queue() {\n    let (_tx, _rx) = tokio::sync::mpsc::unbounded_channel::<u8>();\n}\n";
+const UNBOUNDED: &str = "pub fn queue() {\n    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel::<u8>();\n    for n in 0..8u8 { tx.send(n).ok(); }\n}\n";
 
 #[test]
 fn the_example_workspace_reports_code_and_deployment_findings_together() {

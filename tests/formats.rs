@@ -8,7 +8,7 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const UNBOUNDED: &str = "pub fn queue() {\n    let (_tx, _rx) = std::sync::mpsc::channel::<u8>();\n}\n";
+const UNBOUNDED: &str = "pub fn queue() {\n    let (tx, _rx) = std::sync::mpsc::channel::<u8>();\n    for n in 0..8u8 { tx.send(n).ok(); }\n}\n";
 
 fn example() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/shop")
@@ -174,11 +174,11 @@ fn a_baseline_hides_known_findings_and_reports_stale_entries() {
     let file = std::fs::read_to_string(dir.path().join("guardrail-baseline.json")).unwrap();
     assert!(file.starts_with("{\n  \"version\": 1,\n  \"findings\": [\n    {\"rule\":\"unbounded-channel\",\"path\":\"src/lib.rs\",\"fingerprint\":\""), "{file}");
 
-    let with_new = format!("{UNBOUNDED}pub fn more() {{\n    let (_a, _b) = flume::unbounded::<u8>();\n}}\n");
+    let with_new = format!("{UNBOUNDED}pub fn more() {{\n    let (a, _b) = flume::unbounded::<u8>();\n    for n in 0..8u8 {{ a.send(n).ok(); }}\n}}\n");
     std::fs::write(dir.path().join("src/lib.rs"), format!("// moved down\n{with_new}")).unwrap();
     let (code, report) = check_json(dir.path(), &["--baseline", "guardrail-baseline.json"]);
     assert_eq!(code, 1);
-    assert_eq!(findings(&report), [finding("unbounded-channel", "src/lib.rs", 6)]);
+    assert_eq!(findings(&report), [finding("unbounded-channel", "src/lib.rs", 7)]);
     assert_eq!(report["summary"]["baselined"], 1);
 
     std::fs::write(dir.path().join("src/lib.rs"), "pub fn fixed() {}\n").unwrap();
@@ -205,7 +205,7 @@ fn diff_mode_reports_only_what_the_branch_changed() {
     git(dir.path(), &["add", "."]);
     git(dir.path(), &["commit", "-qm", "legacy"]);
     git(dir.path(), &["checkout", "-qb", "feature"]);
-    let changed = format!("{UNBOUNDED}\npub fn added() {{\n    let (_a, _b) = flume::unbounded::<u8>();\n}}\n");
+    let changed = format!("{UNBOUNDED}\npub fn added() {{\n    let (a, _b) = flume::unbounded::<u8>();\n    for n in 0..8u8 {{ a.send(n).ok(); }}\n}}\n");
     std::fs::write(dir.path().join("src/lib.rs"), changed).unwrap();
     std::fs::write(dir.path().join("src/new.rs"), UNBOUNDED).unwrap();
     git(dir.path(), &["add", "src/lib.rs"]);
@@ -217,7 +217,7 @@ fn diff_mode_reports_only_what_the_branch_changed() {
     // The legacy finding on line 2 is hidden; the new line and the untracked file are not.
     assert_eq!(
         findings(&report),
-        [finding("unbounded-channel", "src/lib.rs", 6), finding("unbounded-channel", "src/new.rs", 2)]
+        [finding("unbounded-channel", "src/lib.rs", 7), finding("unbounded-channel", "src/new.rs", 2)]
     );
     let (code, report) = check_json(dir.path(), &["--diff-base", "no-such-ref"]);
     assert_eq!(code, 2);

@@ -6,7 +6,7 @@ mod common;
 use common::*;
 use std::process::Command;
 
-const UNBOUNDED: &str = "pub fn queue() {\n    let (_tx, _rx) = std::sync::mpsc::channel::<u8>();\n}\n";
+const UNBOUNDED: &str = "pub fn queue() {\n    let (tx, _rx) = std::sync::mpsc::channel::<u8>();\n    for n in 0..8u8 { tx.send(n).ok(); }\n}\n";
 
 #[test]
 fn a_directory_with_nothing_to_check_is_an_error_not_a_pass() {

@@ -100,7 +100,7 @@ fn test_data_that_does_not_parse_is_one_note_and_a_broken_module_an_error() {
         ("Cargo.toml", &format!("{}\n[workspace]\n", package("parser"))),
         (
             "src/lib.rs",
-            "pub mod broken;\npub fn queue() {\n    let (_tx, _rx) = std::sync::mpsc::channel::<u8>();\n}\n",
+            "pub mod broken;\npub fn queue() {\n    let (tx, _rx) = std::sync::mpsc::channel::<u8>();\n    for n in 0..8u8 { tx.send(n).ok(); }\n}\n",
         ),
         ("src/broken.rs", "pub fn f( {\n"),
         ("test_data/err/0001.rs", "fn f( {\n"),
@@ -154,4 +154,19 @@ fn compose_files_and_dockerfiles_under_other_names_are_read() {
     .collect();
     assert_eq!(rules, expected);
     assert_eq!(code, 0, "warnings only");
+}
+
+#[test]
+fn a_channel_that_carries_one_reply_is_a_note_and_senders_that_queue_stay_errors() {
+    let case =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/unbounded-channel/fails-senders-that-queue");
+    let (code, report) = check_json(&case, &[]);
+    let reported: Vec<(u64, &str)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["line"].as_u64().unwrap(), f["severity"].as_str().unwrap()))
+        .collect();
+    assert_eq!(reported, [(7, "error"), (17, "error"), (28, "error"), (42, "note")]);
+    assert_eq!(code, 1);
 }

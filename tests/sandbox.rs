@@ -6,7 +6,7 @@ mod common;
 use common::*;
 use std::time::{Duration, Instant};
 
-const UNBOUNDED: &str = "pub fn queue() {\n    let (_tx, _rx) = std::sync::mpsc::channel::<u8>();\n}\n";
+const UNBOUNDED: &str = "pub fn queue() {\n    let (tx, _rx) = std::sync::mpsc::channel::<u8>();\n    for n in 0..8u8 { tx.send(n).ok(); }\n}\n";
 
 fn policy(id: &str, body: &str) -> String {
     format!(

@@ -11,9 +11,9 @@
 //! [`Corrupt`], which makes the entry a miss.
 
 use crate::facts::{
-    Argument, ArgumentRange, AttributeFact, CallFact, CodeContext, ContextId, FileFacts, FileKind, FnFact, LineTable,
-    Literal, Location, MacroFact, MethodCallFact, ModDecl, PathFact, Problem, RareList, RustFacts, Span, Suppression,
-    Symbol, UseFact,
+    Argument, ArgumentRange, AttributeFact, BindingUse, CallFact, CodeContext, ContextId, FileFacts, FileKind, FnFact,
+    LineTable, Literal, Location, MacroFact, MethodCallFact, ModDecl, PathFact, Problem, RareList, RustFacts, Span,
+    Suppression, Symbol, TupleBinding, UseFact,
 };
 use std::collections::HashMap;
 
@@ -370,7 +370,9 @@ codec_struct!(AttributeFact { written, resolved, name, args, tokens, item, modul
 codec_struct!(ModDecl { name, inline, path_attr, in_test, span });
 codec_struct!(ArgumentRange { start, len });
 codec_struct!(Span { start, end });
-codec_struct!(RustFacts { uses, calls, method_calls, macros, fns, attributes, modules, paths, arguments, contexts, lines }
+codec_struct!(TupleBinding { call, names, first });
+codec_struct!(BindingUse { sends, sends_in_loop, escapes });
+codec_struct!(RustFacts { uses, calls, method_calls, macros, fns, attributes, modules, paths, arguments, contexts, bindings, lines }
     checked by RustFacts::is_consistent);
 codec_struct!(Suppression { rule, reason, target_line, target_end_line, location });
 codec_struct!(Problem { location, message });

@@ -6,8 +6,8 @@
 use super::report::PolicyContext;
 use crate::facts::Table;
 use crate::facts::{
-    AttributeFact, Binary, CallFact, Fact, FactKind, Facts, FnFact, InContext, Literal, Located, Location, MacroFact,
-    MethodCallFact, Package, Symbol, UseFact,
+    AttributeFact, Binary, BindingUse, CallFact, Fact, FactKind, Facts, FnFact, InContext, Literal, Located, Location,
+    MacroFact, MethodCallFact, Package, Symbol, UseFact,
 };
 use rhai::{Array, Dynamic, Engine, ImmutableString};
 use std::sync::Arc;
@@ -153,7 +153,21 @@ fn register_fact_types(engine: &mut Engine) {
         .register_get("resolved", |c: &mut Fact<CallFact>| text(&c.item().resolved))
         .register_get("glob_candidates", |c: &mut Fact<CallFact>| strings(c.item().glob_candidates.iter()))
         .register_get("args", |c: &mut Fact<CallFact>| literals(c.args().values()))
-        .register_get("arg_roots", |c: &mut Fact<CallFact>| optionals(c.args().roots()));
+        .register_get("arg_roots", |c: &mut Fact<CallFact>| optionals(c.args().roots()))
+        .register_get("bound_to", |c: &mut Fact<CallFact>| {
+            strings(c.binding().map_or(&[][..], |b| &b.names[..]).iter())
+        })
+        .register_get("first_use", |c: &mut Fact<CallFact>| match c.binding() {
+            Some(binding) => {
+                let BindingUse { sends, sends_in_loop, escapes } = binding.first;
+                let mut map = rhai::Map::new();
+                map.insert("sends".into(), Dynamic::from(i64::from(sends)));
+                map.insert("sends_in_loop".into(), Dynamic::from(sends_in_loop));
+                map.insert("escapes".into(), Dynamic::from(escapes));
+                Dynamic::from_map(map)
+            }
+            None => Dynamic::UNIT,
+        });
 
     register_located::<MethodCallFact>(engine, "MethodCall");
     register_context::<MethodCallFact>(engine);

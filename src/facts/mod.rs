@@ -168,6 +168,15 @@ impl Fact<CallFact> {
     }
 }
 
+impl Fact<CallFact> {
+    /// The tuple a `let` binds this call's value to, if any.
+    pub fn binding(&self) -> Option<&TupleBinding> {
+        let bindings = &self.file.facts.rust.bindings;
+        let start = self.item().span.start;
+        bindings.binary_search_by_key(&start, |b| b.call).ok().map(|at| &bindings[at])
+    }
+}
+
 impl Fact<MethodCallFact> {
     pub fn args(&self) -> Arguments<'_> {
         self.file.facts.rust.arguments(self.item().args)

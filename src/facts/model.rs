@@ -201,6 +201,30 @@ pub struct MethodCallFact {
     pub span: Span,
 }
 
+/// A call whose value a `let` binds to a tuple: `let (tx, rx) = unbounded_channel();`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TupleBinding {
+    /// Where the call starts: its [`CallFact`]'s span start.
+    pub call: u32,
+    /// The names: `_` for a wildcard (dropped at once), empty for a pattern that is no name.
+    pub names: Box<[Symbol]>,
+    /// How the first name is used after the `let`, in the rest of its block.
+    pub first: BindingUse,
+}
+
+/// How a name is used after its `let`, in the rest of the block (closures and async blocks
+/// included, nested fns not).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct BindingUse {
+    /// Method calls on it that send: `send`, `try_send`, `unbounded_send`, `send_async`, …
+    pub sends: u32,
+    /// Whether one of those is inside a `loop`, `while` or `for`.
+    pub sends_in_loop: bool,
+    /// Whether it is used any other way than sending and `drop(..)`: moved, cloned, stored,
+    /// passed, or named in a macro.
+    pub escapes: bool,
+}
+
 /// A macro invocation: `tokio::select! { .. }`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MacroFact {
@@ -296,6 +320,8 @@ pub struct RustFacts {
     pub arguments: Vec<Argument>,
     /// The contexts of the calls, method calls and macros, each once.
     pub contexts: Vec<CodeContext>,
+    /// Calls bound to tuples, by [`TupleBinding::call`].
+    pub bindings: Vec<TupleBinding>,
     /// Turns the facts' spans into locations.
     pub lines: LineTable,
 }
@@ -364,10 +390,12 @@ impl RustFacts {
             paths,
             arguments,
             contexts,
+            bindings,
             lines,
         } = self;
         fit_exactly(uses);
         fit_exactly(calls);
+        fit_exactly(bindings);
         fit_exactly(method_calls);
         fit_exactly(macros);
         fit_exactly(fns);

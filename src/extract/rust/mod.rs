@@ -1,5 +1,6 @@
 //! The Rust extractor: syn's full AST, walked once, to plain facts with real line/column spans.
 
+mod bindings;
 mod imports;
 mod macros;
 mod visitor;

@@ -4,8 +4,8 @@
 use super::imports::{flatten, may_come_from_glob, Scope, Scopes};
 use super::macros::{parse_body, Body};
 use crate::facts::{
-    self, Argument, ArgumentRange, AttributeFact, CallFact, CodeContext, ContextId, FnFact, LineIndex, LineTable,
-    Literal, MacroFact, MethodCallFact, RareList, RustFacts, Symbol, UseFact,
+    self, Argument, ArgumentRange, AttributeFact, BindingUse, CallFact, CodeContext, ContextId, FnFact, LineIndex,
+    LineTable, Literal, MacroFact, MethodCallFact, RareList, RustFacts, Symbol, TupleBinding, UseFact,
 };
 use proc_macro2::Span;
 use std::borrow::Cow;
@@ -75,6 +75,7 @@ impl<'a> FactVisitor<'a> {
 
     pub fn into_facts(mut self, lines: LineTable) -> RustFacts {
         self.facts.lines = lines;
+        self.facts.bindings.sort_by_key(|binding| binding.call);
         self.facts.shrink_to_fit();
         self.facts
     }
@@ -394,6 +395,11 @@ impl<'ast> Visit<'ast> for FactVisitor<'_> {
     }
 
     fn visit_block(&mut self, block: &'ast syn::Block) {
+        for (at, stmt) in block.stmts.iter().enumerate() {
+            if let syn::Stmt::Local(local) = stmt {
+                self.record_binding(local, &block.stmts[at + 1..]);
+            }
+        }
         let mut imports = Vec::new();
         for stmt in &block.stmts {
             if let syn::Stmt::Item(Item::Use(item)) = stmt {
@@ -588,6 +594,20 @@ impl<'ast> Visit<'ast> for FactVisitor<'_> {
 }
 
 impl FactVisitor<'_> {
+    /// Records `let (a, b) = path(..);` with how `a` is used in `rest`, the block after it.
+    fn record_binding(&mut self, local: &syn::Local, rest: &[syn::Stmt]) {
+        let Some(init) = &local.init else { return };
+        let Expr::Call(call) = &*init.expr else { return };
+        let Expr::Path(func) = &*call.func else { return };
+        let Some(names) = super::bindings::tuple_names(&local.pat) else { return };
+        let first = match names.first() {
+            Some(name) if !name.is_empty() && name.as_str() != "_" => super::bindings::uses_of(name, rest),
+            _ => BindingUse::default(),
+        };
+        let call = self.span(path_start(&func.path), call.paren_token.span.close()).start;
+        self.facts.bindings.push(TupleBinding { call, names: names.into(), first });
+    }
+
     /// Records an attribute; `item` names the fn it is on, for attributes of fns.
     fn record_attribute(&mut self, attr: &Attribute, item: Option<&syn::Ident>) {
         if is_doc(attr) {
