@@ -167,6 +167,6 @@ fn a_channel_that_carries_one_reply_is_a_note_and_senders_that_queue_stay_errors
         .iter()
         .map(|f| (f["line"].as_u64().unwrap(), f["severity"].as_str().unwrap()))
         .collect();
-    assert_eq!(reported, [(7, "error"), (17, "error"), (28, "error"), (42, "note")]);
+    assert_eq!(reported, [(7, "error"), (17, "error"), (28, "error"), (42, "note"), (51, "error")]);
     assert_eq!(code, 1);
 }

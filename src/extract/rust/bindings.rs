@@ -21,6 +21,10 @@ const SENDS: [&str; 10] = [
     "send_replace",
 ];
 
+/// Calls that run the closure they are given once: a send in it is not repeated by the call.
+/// Any other closure (a callback, an iterator adapter) may run any number of times.
+const RUN_ONCE: [&str; 4] = ["spawn", "spawn_blocking", "spawn_local", "block_on"];
+
 /// The names of a tuple pattern: a plain name, `_` for a wildcard, empty for anything else.
 /// `None` when the pattern is not a tuple.
 pub fn tuple_names(pat: &Pat) -> Option<Vec<Symbol>> {
@@ -39,7 +43,7 @@ pub fn tuple_names(pat: &Pat) -> Option<Vec<Symbol>> {
 
 /// How `name` is used in `stmts` (those after its `let`).
 pub fn uses_of(name: &str, stmts: &[syn::Stmt]) -> BindingUse {
-    let mut uses = Uses { name, loops: 0, found: BindingUse::default() };
+    let mut uses = Uses { name, loops: 0, runs_once: false, found: BindingUse::default() };
     for stmt in stmts {
         uses.visit_stmt(stmt);
     }
@@ -48,7 +52,10 @@ pub fn uses_of(name: &str, stmts: &[syn::Stmt]) -> BindingUse {
 
 struct Uses<'a> {
     name: &'a str,
+    /// Loops, and closures that may run more than once, around the current expression.
     loops: u32,
+    /// The closure visited next is an argument of a [`RUN_ONCE`] call.
+    runs_once: bool,
     found: BindingUse,
 }
 
@@ -62,12 +69,23 @@ impl Uses<'_> {
         visit(self);
         self.loops -= 1;
     }
+
+    /// Visits the arguments of a call of `callee`.
+    fn visit_args<'ast>(&mut self, callee: Option<&syn::Ident>, args: impl IntoIterator<Item = &'ast Expr>) {
+        let once = callee.is_some_and(|name| RUN_ONCE.iter().any(|run| name == run));
+        for arg in args {
+            self.runs_once = once && matches!(arg, Expr::Closure(_));
+            self.visit_expr(arg);
+            self.runs_once = false;
+        }
+    }
 }
 
 impl<'ast> Visit<'ast> for Uses<'_> {
     fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
         if !self.is_name(&call.receiver) {
-            return visit::visit_expr_method_call(self, call);
+            self.visit_expr(&call.receiver);
+            return self.visit_args(Some(&call.method), &call.args);
         }
         let method = call.method.to_string();
         if SENDS.contains(&method.as_str()) {
@@ -76,7 +94,7 @@ impl<'ast> Visit<'ast> for Uses<'_> {
         } else if method == "clone" {
             self.found.escapes = true;
         }
-        call.args.iter().for_each(|arg| self.visit_expr(arg));
+        self.visit_args(None, &call.args);
     }
 
     fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
@@ -84,7 +102,20 @@ impl<'ast> Visit<'ast> for Uses<'_> {
         if is_drop && call.args.len() == 1 && self.is_name(&call.args[0]) {
             return;
         }
-        visit::visit_expr_call(self, call);
+        self.visit_expr(&call.func);
+        let callee = match &*call.func {
+            Expr::Path(path) => path.path.segments.last().map(|segment| &segment.ident),
+            _ => None,
+        };
+        self.visit_args(callee, &call.args);
+    }
+
+    fn visit_expr_closure(&mut self, closure: &'ast syn::ExprClosure) {
+        if std::mem::take(&mut self.runs_once) {
+            visit::visit_expr_closure(self, closure);
+        } else {
+            self.in_loop(|uses| visit::visit_expr_closure(uses, closure));
+        }
     }
 
     fn visit_expr_path(&mut self, path: &'ast syn::ExprPath) {
@@ -143,6 +174,10 @@ mod tests {
         assert_eq!(uses("let other = tx.clone(); other.send(1);"), (0, false, true));
         assert_eq!(uses("tokio::select! { _ = tick() => { tx.send(1); } }"), (0, false, true));
         assert_eq!(uses("fn inner(tx: Sender) { tx.send(1); }"), (0, false, false));
+        // A callback may run any number of times; a spawned closure runs once.
+        assert_eq!(uses("let w = watcher(move |event| { tx.send(event).unwrap(); });"), (1, true, false));
+        assert_eq!(uses("std::thread::Builder::new().spawn(move || tx.send(1));"), (1, false, false));
+        assert_eq!(uses("items.iter().for_each(|item| { tx.send(item); });"), (1, true, false));
     }
 
     #[test]
