@@ -37,6 +37,10 @@ pub struct FactVisitor<'a> {
     /// `use` items inside blocks (fn bodies, nested blocks): visible only there. A glob is
     /// held under the name `*`, which no identifier can be.
     block_scopes: Vec<Vec<(String, String)>>,
+    /// Local names bound by `let` in the enclosing blocks, innermost last, each with the chain
+    /// root of its value when that is a call of a path (`let stdin = io::stdin();`): a method
+    /// called on the name has that root, as if called on the value.
+    locals: Vec<(syn::Ident, Option<Symbol>)>,
     /// (module, resolved path, in test) of the paths recorded: each is recorded once per
     /// module, at its first occurrence — what a dependency graph needs, at a fraction of the cost.
     /// Paths already recorded, by inline module and then by whether in test code.
@@ -65,6 +69,7 @@ impl<'a> FactVisitor<'a> {
             frames: Vec::new(),
             test_depth: 0,
             block_scopes: Vec::new(),
+            locals: Vec::new(),
             seen_paths: Default::default(),
             record_paths,
             context_ids: Default::default(),
@@ -189,7 +194,11 @@ impl<'a> FactVisitor<'a> {
                     Expr::Path(p) if p.qself.is_none() => return Some((self.resolved(&p.path), Some(&call.args))),
                     func => func,
                 },
-                Expr::Path(p) if p.qself.is_none() => return Some((self.resolved(&p.path), None)),
+                Expr::Path(p) if p.qself.is_none() => {
+                    let local = p.path.get_ident().and_then(|name| self.locals.iter().rev().find(|(n, _)| n == name));
+                    let root = local.and_then(|(_, root)| *root).unwrap_or_else(|| self.resolved(&p.path));
+                    return Some((root, None));
+                }
                 Expr::Field(field) => &field.base,
                 Expr::Try(inner) => &inner.expr,
                 Expr::Await(inner) => &inner.base,
@@ -417,7 +426,14 @@ impl<'ast> Visit<'ast> for FactVisitor<'_> {
         if scoped {
             self.block_scopes.push(scope);
         }
-        visit::visit_block(self, block);
+        let outer_locals = self.locals.len();
+        for stmt in &block.stmts {
+            self.visit_stmt(stmt);
+            if let syn::Stmt::Local(local) = stmt {
+                self.record_local(local);
+            }
+        }
+        self.locals.truncate(outer_locals);
         if scoped {
             self.block_scopes.pop();
         }
@@ -594,6 +610,17 @@ impl<'ast> Visit<'ast> for FactVisitor<'_> {
 }
 
 impl FactVisitor<'_> {
+    /// Records the name a `let` binds, with the chain root of its value when that is a call of a
+    /// path; a name bound to anything else hides an outer one.
+    fn record_local(&mut self, local: &syn::Local) {
+        let syn::Pat::Ident(binding) = &local.pat else { return };
+        let root = local.init.as_ref().and_then(|init| {
+            let is_call = matches!(&*init.expr, Expr::Call(_) | Expr::MethodCall(_) | Expr::Try(_) | Expr::Await(_));
+            is_call.then(|| self.chain_root(&init.expr)).flatten().map(|(root, _)| root)
+        });
+        self.locals.push((binding.ident.clone(), root));
+    }
+
     /// Records `let (a, b) = path(..);` with how `a` is used in `rest`, the block after it.
     fn record_binding(&mut self, local: &syn::Local, rest: &[syn::Stmt]) {
         let Some(init) = &local.init else { return };
