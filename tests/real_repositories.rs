@@ -170,18 +170,3 @@ fn a_channel_that_carries_one_reply_is_a_note_and_senders_that_queue_stay_errors
     assert_eq!(reported, [(7, "error"), (17, "error"), (28, "error"), (42, "note"), (51, "error")]);
     assert_eq!(code, 1);
 }
-
-#[test]
-fn blocking_in_a_cli_command_is_a_note_and_in_the_handlers_of_its_serve_command_a_warning() {
-    let case = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures/blocking-in-async/fails-cli-with-a-serve-command");
-    let (_, report) = check_json(&case, &[]);
-    let blocking: Vec<(&str, u64, &str)> = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["rule"] == "blocking-in-async")
-        .map(|f| (f["path"].as_str().unwrap(), f["line"].as_u64().unwrap(), f["severity"].as_str().unwrap()))
-        .collect();
-    assert_eq!(blocking, [("src/commands.rs", 9, "note"), ("src/preview.rs", 8, "warning")]);
-}

@@ -4,11 +4,11 @@
 //! `location`, `package`, `module`, `in_test`; see README "Writing a policy" for the rest.
 
 use super::report::PolicyContext;
+use crate::facts::Table;
 use crate::facts::{
     AttributeFact, Binary, BindingUse, CallFact, Fact, FactKind, Facts, FnFact, InContext, Literal, Located, Location,
     MacroFact, MethodCallFact, Package, Symbol, UseFact,
 };
-use crate::facts::{Reached, Table};
 use rhai::{Array, Dynamic, Engine, ImmutableString};
 use std::sync::Arc;
 
@@ -60,30 +60,23 @@ fn literals<'a>(args: impl IntoIterator<Item = &'a Literal>) -> Array {
 /// Whether running `binary` can execute a code fact: in a file it includes and, inside a fn,
 /// reachable from its entry points through the call graph.
 fn reaches(binary: &Binary, fact: &Dynamic) -> bool {
-    runs(binary, &binary.reached, fact)
-}
-
-/// Whether a code fact is in `binary`'s build and, inside a fn, among the `reached` functions.
-fn runs(binary: &Binary, reached: &Reached, fact: &Dynamic) -> bool {
-    fn in_context<T: InContext>(binary: &Binary, reached: &Reached, fact: &Dynamic) -> Option<bool> {
-        fact.read_lock::<Fact<T>>().map(|f| binary.runs(reached, f.file(), f.context().module, f.context().function))
+    fn in_context<T: InContext>(binary: &Binary, fact: &Dynamic) -> Option<bool> {
+        fact.read_lock::<Fact<T>>().map(|f| f.reached_by(binary))
     }
-    in_context::<CallFact>(binary, reached, fact)
-        .or_else(|| in_context::<MethodCallFact>(binary, reached, fact))
-        .or_else(|| in_context::<MacroFact>(binary, reached, fact))
+    in_context::<CallFact>(binary, fact)
+        .or_else(|| in_context::<MethodCallFact>(binary, fact))
+        .or_else(|| in_context::<MacroFact>(binary, fact))
         .or_else(|| {
-            let function = fact.read_lock::<Fact<FnFact>>()?;
-            Some(binary.runs(reached, function.file(), function.item().module, Some(function.item().name)))
+            fact.read_lock::<Fact<FnFact>>().map(|f| binary.reaches(f.file(), f.item().module, Some(f.item().name)))
         })
         .unwrap_or_else(|| includes(binary, fact))
 }
 
-/// Whether a fact sits in code that serves traffic: a binary that runs it is deployed (a
-/// Dockerfile, compose file or Kubernetes workload runs it) or runs it while serving
-/// ([`Binary::serving`]: a service's code, not the other commands of a CLI that can also
-/// serve); when the call graph cannot tell, a binary built from its file starts a server or is
-/// deployed; or no binary of the workspace is built from it (a library, which services
-/// elsewhere run). Not: code only CLIs, language servers on stdio and dev tools run.
+/// Whether a fact sits in code that serves traffic: a binary that runs it — reaching it through
+/// the call graph, or, when the graph cannot tell, built from its file — starts a network server
+/// or is deployed (a Dockerfile, compose file or Kubernetes workload runs it); or no binary of
+/// the workspace is built from it (a library, which services elsewhere run). Not: code only
+/// CLIs, language servers on stdio and dev tools run.
 fn in_service(facts: &Facts, fact: &Dynamic) -> bool {
     let binaries = &facts.index.binaries;
     let deployed = |binary: &Binary| {
@@ -92,13 +85,11 @@ fn in_service(facts: &Facts, fact: &Dynamic) -> bool {
             .iter()
             .any(|s| s.bin.as_deref() == Some(binary.name.as_str()) && s.package == Some(binary.package))
     };
-    let runners: Vec<&Binary> = binaries.iter().filter(|b| reaches(b, fact)).collect();
+    let mut runners: Vec<&Binary> = binaries.iter().filter(|b| reaches(b, fact)).collect();
     if runners.is_empty() {
-        let builders: Vec<&Binary> = binaries.iter().filter(|b| includes(b, fact)).collect();
-        return builders.is_empty() || builders.iter().any(|b| b.server.is_some() || deployed(b));
+        runners = binaries.iter().filter(|b| includes(b, fact)).collect();
     }
-    let serves = |b: &Binary| b.serving.as_ref().is_some_and(|serving| runs(b, serving, fact));
-    runners.iter().any(|b| deployed(b) || serves(b))
+    runners.is_empty() || runners.iter().any(|b| b.server.is_some() || deployed(b))
 }
 
 /// Whether `binary`'s build includes the file a code fact was found in.

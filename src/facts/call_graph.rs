@@ -132,12 +132,8 @@ impl CallGraph {
 
     /// Every node reachable from `entries`.
     pub fn reached_from(&self, entries: impl IntoIterator<Item = Fact<FnFact>>) -> Reached {
-        self.reached_from_nodes(entries.into_iter().filter_map(|entry| self.node(&entry)).collect())
-    }
-
-    /// Every node reachable from `pending`.
-    pub fn reached_from_nodes(&self, mut pending: Vec<u32>) -> Reached {
         let mut bits = vec![0u64; self.nodes.len().div_ceil(64)];
+        let mut pending: Vec<u32> = entries.into_iter().filter_map(|entry| self.node(&entry)).collect();
         while let Some(node) = pending.pop() {
             let (word, bit) = (node as usize / 64, 1u64 << (node % 64));
             if bits[word] & bit != 0 {
@@ -150,20 +146,9 @@ impl CallGraph {
         Reached(Arc::new(bits))
     }
 
-    pub fn node(&self, function: &Fact<FnFact>) -> Option<u32> {
+    fn node(&self, function: &Fact<FnFact>) -> Option<u32> {
         let item = function.item();
-        self.node_at(function.file().path, item.module, item.name)
-    }
-
-    /// The node of the function `name` in `file`, inline `module`.
-    pub fn node_at(&self, file: Symbol, module: Symbol, name: Symbol) -> Option<u32> {
-        self.node_of.get(&Key { file, module, name }).copied()
-    }
-
-    /// Whether `from` calls `to` itself.
-    pub fn calls(&self, from: u32, to: u32) -> bool {
-        let (start, end) = (self.starts[from as usize] as usize, self.starts[from as usize + 1] as usize);
-        self.targets[start..end].contains(&to)
+        self.node_of.get(&Key { file: function.file().path, module: item.module, name: item.name }).copied()
     }
 
     /// Whether `reached` holds the function in `file` (inline `module`, named `function`) that a

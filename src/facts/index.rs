@@ -214,13 +214,7 @@ impl Binary {
     /// `function`): the binary includes the file and, inside a fn, the call graph leads there
     /// from an entry point. Code outside any fn (a static's initializer) counts when included.
     pub fn reaches(&self, file: &FileInfo, module: Symbol, function: Option<Symbol>) -> bool {
-        self.runs(&self.reached, file, module, function)
-    }
-
-    /// Whether the code at `file` (inline `module`, in fn `function`) is in the binary's build
-    /// and, inside a fn, among the `reached` functions ([`Binary::reached`], [`Binary::serving`]).
-    pub fn runs(&self, reached: &Reached, file: &FileInfo, module: Symbol, function: Option<Symbol>) -> bool {
-        self.includes(file) && self.graph.reaches(reached, file.path, module, function).unwrap_or(true)
+        self.includes(file) && self.graph.reaches(&self.reached, file.path, module, function).unwrap_or(true)
     }
 
     /// Whether the binary's build includes `file`: its own files, the library of its package,
@@ -247,10 +241,6 @@ pub struct Binary {
     pub reached: Reached,
     /// The call that starts the network server it runs, if it runs one.
     pub server: Option<Fact<CallFact>>,
-    /// The functions that run while it serves, when it runs a server: all it reaches when its
-    /// entry point starts the server or calls the function that does (a service's `main`),
-    /// else what the function that starts it reaches (a CLI one of whose commands serves).
-    pub serving: Option<Reached>,
     pub graph: Arc<CallGraph>,
 }
 
@@ -310,7 +300,6 @@ impl Index {
         let mut binaries = binaries(packages, &fns, &attributes, &call_graph);
         for binary in &mut binaries {
             binary.server = super::servers::server(&calls, &method_calls, binary);
-            binary.serving = binary.server.as_ref().map(|start| serving(binary, start));
         }
         Index {
             k8s_objects: every(files),
@@ -367,7 +356,6 @@ fn binaries(
                 src_path: target.src_path,
                 reached: graph.reached_from(entries),
                 server: None,
-                serving: None,
                 graph: graph.clone(),
                 main,
                 reach: reach(packages, package),
@@ -375,20 +363,6 @@ fn binaries(
         }
     }
     binaries
-}
-
-/// [`Binary::serving`] of a binary whose server `start`s there.
-fn serving(binary: &Binary, start: &Fact<CallFact>) -> Reached {
-    let context = start.context();
-    let graph = &binary.graph;
-    let starter = context.function.and_then(|name| graph.node_at(start.file().path, context.module, name));
-    let entry = binary.main.as_ref().and_then(|main| graph.node(main));
-    match (starter, entry) {
-        (Some(starter), Some(entry)) if starter != entry && !graph.calls(entry, starter) => {
-            graph.reached_from_nodes(vec![starter])
-        }
-        _ => binary.reached.clone(),
-    }
 }
 
 /// Breadth-first over normal dependencies that are packages of this workspace.
