@@ -170,3 +170,25 @@ fn a_channel_that_carries_one_reply_is_a_note_and_senders_that_queue_stay_errors
     assert_eq!(reported, [(7, "error"), (17, "error"), (28, "error"), (42, "note"), (51, "error")]);
     assert_eq!(code, 1);
 }
+
+/// A tool that blocks in async code: a note, unless something outside development and test
+/// files deploys it.
+#[test]
+fn a_binary_only_ci_files_run_is_a_tool_and_its_blocking_calls_notes() {
+    const VERIFIER: &str =
+        "#[tokio::main]\nasync fn main() {\n    std::fs::write(\"result\", \"START\").unwrap();\n}\n";
+    const POD: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: verifier\nspec:\n  containers:\n    - name: verifier\n      image: registry.local/verifier:ci\n";
+    let severity = |pod_path: &str| {
+        let dir = workspace(&[
+            ("Cargo.toml", &format!("{}[dependencies]\ntokio = \"1\"\n\n[workspace]\n", package("verifier"))),
+            ("src/main.rs", VERIFIER),
+            (pod_path, POD),
+        ]);
+        let (_, report) = check_json(dir.path(), &[]);
+        let blocking =
+            report["findings"].as_array().unwrap().iter().find(|f| f["rule"] == "blocking-in-async").cloned();
+        blocking.map(|f| (f["line"].as_u64().unwrap(), f["severity"].as_str().unwrap().to_owned()))
+    };
+    assert_eq!(severity("scripts/ci/verifier.yaml"), Some((3, "note".to_owned())));
+    assert_eq!(severity("deploy/verifier.yaml"), Some((3, "warning".to_owned())));
+}

@@ -74,16 +74,16 @@ fn reaches(binary: &Binary, fact: &Dynamic) -> bool {
 
 /// Whether a fact sits in code that serves traffic: a binary that runs it — reaching it through
 /// the call graph, or, when the graph cannot tell, built from its file — starts a network server
-/// or is deployed (a Dockerfile, compose file or Kubernetes workload runs it); or no binary of
+/// or is deployed (a Dockerfile, compose file or Kubernetes workload outside development and test
+/// files runs it); or no binary of
 /// the workspace is built from it (a library, which services elsewhere run). Not: code only
 /// CLIs, language servers on stdio and dev tools run.
 fn in_service(facts: &Facts, fact: &Dynamic) -> bool {
     let binaries = &facts.index.binaries;
     let deployed = |binary: &Binary| {
-        facts
-            .services
-            .iter()
-            .any(|s| s.bin.as_deref() == Some(binary.name.as_str()) && s.package == Some(binary.package))
+        facts.services.iter().any(|s| {
+            s.bin.as_deref() == Some(binary.name.as_str()) && s.package == Some(binary.package) && s.in_production()
+        })
     };
     let mut runners: Vec<&Binary> = binaries.iter().filter(|b| reaches(b, fact)).collect();
     if runners.is_empty() {

@@ -107,6 +107,16 @@ pub struct Service {
     pub declared: bool,
 }
 
+impl Service {
+    /// Whether something outside development and test files runs it (or guardrail.toml says it is
+    /// a service): a Pod in `scripts/ci/` or a `docker-compose.test.yml` makes no service.
+    pub fn in_production(&self) -> bool {
+        let files = self.dockerfiles.iter().chain(self.compose_services.iter().map(|(file, _)| file));
+        let mut files = files.chain(self.workloads.iter().map(|(file, ..)| file));
+        self.declared || files.any(|file| !super::for_development(file))
+    }
+}
+
 /// Whether a name says test support: a word (split at `-` and `_`) such as `test`, `mock`,
 /// `fixture`, `integration` or `bench` — in a crate name or a cargo feature.
 pub fn names_test_support(name: &str) -> bool {
