@@ -255,6 +255,7 @@ fn list_and_explain_print_the_rules_docs() {
         ids,
         [
             "blocking-in-async",
+            "compose-exec-form",
             "compose-healthcheck",
             "dependency-cycle",
             "dockerfile-exec-form",

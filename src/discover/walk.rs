@@ -39,8 +39,12 @@ pub fn classify(path: &str) -> Option<FileKind> {
             || [".", "_", "-"].iter().any(|separator| lower.starts_with(&format!("{stem}{separator}")))
             || lower.ends_with(&format!(".{stem}"))
     };
+    let is_make =
+        matches!(lower.as_str(), "makefile" | "gnumakefile" | "justfile" | ".justfile") || lower.ends_with(".mk");
     if lower.ends_with(".rs") {
         Some(FileKind::Rust)
+    } else if is_make || (yaml && path.contains(".github/workflows/")) {
+        Some(FileKind::BuildScript)
     } else if yaml && path.to_ascii_lowercase().contains("compose") {
         Some(FileKind::Compose)
     } else if docker_stem("dockerfile") || docker_stem("containerfile") {

@@ -145,6 +145,8 @@ pub fn extract_what(path: Symbol, kind: FileKind, bytes: &[u8], needs: Needs) ->
         }
         // YAML that is not text is not a manifest, unless it says it is one.
         Err(_) if kind == FileKind::Kubernetes && !may_hold_objects(&String::from_utf8_lossy(bytes)) => return None,
+        // A build script that is not text builds nothing guardrail can read.
+        Err(_) if kind == FileKind::BuildScript => return None,
         Err(error) => {
             facts.problems.push(Problem {
                 location: Location::file(path),
@@ -182,6 +184,12 @@ pub fn extract_what(path: Symbol, kind: FileKind, bytes: &[u8], needs: Needs) ->
             Err(_) if !(text.contains("apiVersion") && text.contains("kind")) => return None,
             Err(problem) => facts.problems.push(problem),
         },
+        FileKind::BuildScript => {
+            facts.image_builds = deploy::builds::image_builds(path, text);
+            if facts.image_builds.is_empty() {
+                return None;
+            }
+        }
         FileKind::Compose => match deploy::yaml::load(path, text) {
             Ok(documents) if documents.first().is_some_and(|d| d.get("services").is_some()) => {
                 facts.compose = Some(deploy::compose::services(&path, &documents))

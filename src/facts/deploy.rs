@@ -59,6 +59,14 @@ impl YamlNode {
         }
     }
 
+    /// The keys and values of a map; empty for anything else.
+    pub fn entries(&self) -> Vec<(&str, &YamlNode)> {
+        match &self.value {
+            YamlValue::Map(entries) => entries.iter().map(|(key, _, value)| (key.as_str(), value)).collect(),
+            _ => Vec::new(),
+        }
+    }
+
     pub fn as_seq(&self) -> &[YamlNode] {
         match &self.value {
             YamlValue::Seq(items) => items,
@@ -285,6 +293,17 @@ pub struct ComposeService {
     pub entrypoint: Option<String>,
     pub replicas: Option<i64>,
     /// The service's key under `services:`.
+    pub location: Location,
+}
+
+/// An image a workflow, Makefile or justfile builds: `docker build -f <dockerfile> -t <tag>`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ImageBuild {
+    /// The Dockerfile, relative to the root.
+    pub dockerfile: String,
+    /// The tags it is pushed as, as written (`ghcr.io/acme/api:${{ github.sha }}`).
+    pub tags: Vec<String>,
+    /// The command or step that builds it.
     pub location: Location,
 }
 

@@ -1,6 +1,6 @@
 //! The facts extracted from one file: plain data, what the code *says*, not what it means.
 
-use super::{Compose, Dockerfile, K8sObject, LineTable, Location, Span, Symbol};
+use super::{Compose, Dockerfile, ImageBuild, K8sObject, LineTable, Location, Span, Symbol};
 use crate::extract::CommentStyle;
 use serde::ser::{SerializeMap, SerializeStruct, Serializer};
 use serde::Serialize;
@@ -424,9 +424,20 @@ struct Written<'a, T> {
 
 impl Serialize for FileFacts {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let FileFacts { path, kind, lines, rust, kubernetes, dockerfile, compose, suppressions, problems, notes } =
-            self;
-        let mut out = serializer.serialize_struct("FileFacts", 10)?;
+        let FileFacts {
+            path,
+            kind,
+            lines,
+            rust,
+            kubernetes,
+            dockerfile,
+            compose,
+            image_builds,
+            suppressions,
+            problems,
+            notes,
+        } = self;
+        let mut out = serializer.serialize_struct("FileFacts", 11)?;
         out.serialize_field("path", path)?;
         out.serialize_field("kind", kind)?;
         out.serialize_field("lines", lines)?;
@@ -441,6 +452,9 @@ impl Serialize for FileFacts {
         }
         if compose.is_some() {
             out.serialize_field("compose", compose)?;
+        }
+        if !image_builds.is_empty() {
+            out.serialize_field("image_builds", image_builds)?;
         }
         out.serialize_field("suppressions", suppressions)?;
         out.serialize_field("problems", problems)?;
@@ -535,6 +549,8 @@ pub enum FileKind {
     Kubernetes,
     Dockerfile,
     Compose,
+    /// A file that builds images: a GitHub workflow, a Makefile or a justfile.
+    BuildScript,
 }
 
 impl FileKind {
@@ -543,7 +559,7 @@ impl FileKind {
         match self {
             FileKind::Rust => CommentStyle::Rust,
             FileKind::Dockerfile => CommentStyle::Dockerfile,
-            FileKind::Kubernetes | FileKind::Compose => CommentStyle::Yaml,
+            FileKind::Kubernetes | FileKind::Compose | FileKind::BuildScript => CommentStyle::Yaml,
         }
     }
 }
@@ -559,6 +575,8 @@ pub struct FileFacts {
     pub kubernetes: Vec<K8sObject>,
     pub dockerfile: Option<Dockerfile>,
     pub compose: Option<Compose>,
+    /// Images a workflow, Makefile or justfile builds.
+    pub image_builds: Vec<ImageBuild>,
     pub suppressions: Vec<Suppression>,
     /// Problems that make the run untrustworthy (exit 2).
     pub problems: Vec<Problem>,
@@ -581,6 +599,7 @@ impl FileFacts {
             kubernetes: Vec::new(),
             dockerfile: None,
             compose: None,
+            image_builds: Vec::new(),
             suppressions: Vec::new(),
             problems: Vec::new(),
             notes: Vec::new(),

@@ -3,7 +3,7 @@
 //! links come from evidence in the files, and every link says which.
 
 use crate::discover::ServiceConfig;
-use crate::facts::{Dockerfile, FileFacts, Package, Problem, Service};
+use crate::facts::{Dockerfile, FileFacts, Package, Problem, Service, Symbol};
 
 /// The last path segment of an image reference, without tag or digest:
 /// `ghcr.io/acme/api:1.4.2` → `api`.
@@ -30,10 +30,37 @@ fn one_line(args: &str) -> String {
 
 const MAX_EVIDENCE: usize = 80;
 
+/// The repository path of an image reference: no registry host, tag, digest or templated part.
+/// `ghcr.io/acme/api:1.4.2` and `${{ env.REGISTRY }}/acme/api:${{ github.sha }}` → `acme/api`.
+pub fn image_repository(image: &str) -> String {
+    let image = image.split('@').next().unwrap_or(image);
+    let mut parts: Vec<&str> = image.split('/').collect();
+    if let Some(last) = parts.last_mut() {
+        *last = last.split(':').next().unwrap_or(last);
+    }
+    if parts.len() > 1 && (parts[0].contains('.') || parts[0].contains(':') || parts[0] == "localhost") {
+        parts.remove(0);
+    }
+    parts.retain(|part| !part.is_empty() && !part.contains(['$', '{', '(']));
+    parts.join("/")
+}
+
+/// Whether two image references name the same repository, wherever pushed and however tagged
+/// (`acme/api` is also `docker.io/acme/api` and `${{ vars.REGISTRY }}/api`).
+fn same_repository(a: &str, b: &str) -> bool {
+    let (a, b) = (image_repository(a), image_repository(b));
+    let ends = |long: &str, short: &str| long.strip_suffix(short).is_some_and(|rest| rest.ends_with('/'));
+    !a.is_empty() && !b.is_empty() && (a == b || ends(&a, &b) || ends(&b, &a))
+}
+
+/// Programs that run cargo: cargo itself, and the cross-compiling wrappers.
+fn is_cargo(word: &str) -> bool {
+    matches!(word.rsplit('/').next(), Some("cargo" | "xx-cargo" | "cross" | "cargo-zigbuild"))
+}
+
 /// Why a Dockerfile builds or runs `bin`, if it does.
 fn dockerfile_evidence(path: &str, file: &Dockerfile, bin: &Bin) -> Option<String> {
     let bins_in_package = bin.package.targets.iter().filter(|t| t.is("bin")).count();
-    let package_builds_bin = bins_in_package == 1 || *bin.package.name == *bin.name;
     for stage in &file.stages {
         for instruction in &stage.instructions {
             let words: Vec<&str> = instruction.args.split_whitespace().collect();
@@ -45,22 +72,16 @@ fn dockerfile_evidence(path: &str, file: &Dockerfile, bin: &Bin) -> Option<Strin
                     one_line(&instruction.args)
                 ))
             };
-            if instruction.keyword == "RUN" && words.contains(&"cargo") {
-                for pair in words.windows(2) {
-                    let bin_flag = pair[0] == "--bin" && pair[1] == bin.name;
-                    let package_flag =
-                        matches!(pair[0], "-p" | "--package") && pair[1] == &*bin.package.name && package_builds_bin;
-                    if bin_flag || package_flag {
-                        return says("builds it");
-                    }
-                }
-                if words.iter().any(|w| *w == format!("--bin={}", bin.name)) {
-                    return says("builds it");
-                }
+            if instruction.keyword == "RUN" && words.iter().any(|w| is_cargo(w)) && cargo_builds(&words, bin) {
+                return says("builds it");
             }
-            if instruction.keyword == "COPY"
-                && words.iter().any(|w| w.contains("target/") && w.ends_with(&format!("/{}", bin.name)))
-            {
+            let copies = |w: &&str| {
+                let from_target = w.contains("target/");
+                // `cargo install` puts it in a `bin/` directory another stage copies from.
+                let from_bin_dir = w.contains("/bin/") && words.iter().any(|w| w.starts_with("--from="));
+                (from_target || from_bin_dir) && w.ends_with(&format!("/{}", bin.name))
+            };
+            if instruction.keyword == "COPY" && words.iter().any(copies) {
                 return says("copies the binary");
             }
         }
@@ -86,6 +107,34 @@ fn dockerfile_evidence(path: &str, file: &Dockerfile, bin: &Bin) -> Option<Strin
         .then(|| format!("{path} lives in the directory of package `{}`, whose only binary it is", bin.package.name))
 }
 
+/// Whether a cargo command line builds `bin`: `--bin X`, `-p X` / `--package X` (of a package
+/// whose binary it is, or with `--bins`), `cargo install --path P [--bin X]`.
+fn cargo_builds(words: &[&str], bin: &Bin) -> bool {
+    let value = |flags: &[&str]| {
+        let spaced = words.windows(2).filter(|pair| flags.contains(&pair[0])).map(|pair| pair[1]);
+        let joined = words.iter().filter_map(|w| flags.iter().find_map(|f| w.strip_prefix(&format!("{f}="))));
+        spaced.chain(joined).collect::<Vec<&str>>()
+    };
+    let bins = value(&["--bin"]);
+    if bins.contains(&bin.name) {
+        return true;
+    }
+    let package = &*bin.package.name;
+    let bins_in_package = bin.package.targets.iter().filter(|t| t.is("bin")).count();
+    let all_bins = words.contains(&"--bins") || (bins.is_empty() && (bins_in_package == 1 || package == bin.name));
+    if value(&["-p", "--package"]).contains(&package) && all_bins {
+        return true;
+    }
+    // `cargo install --path crates/api`: the path names the package's directory.
+    words.contains(&"install")
+        && value(&["--path"]).iter().any(|path| {
+            let path = path.trim_start_matches("./").trim_end_matches('/');
+            let dir = &bin.package.dir;
+            (path == "." && dir.is_empty()) || (!path.is_empty() && (dir == path || dir.ends_with(&format!("/{path}"))))
+        })
+        && all_bins
+}
+
 /// Builds the service map. `declared` entries come first and claim what they name.
 pub fn map_services(
     declared: &[ServiceConfig],
@@ -99,7 +148,18 @@ pub fn map_services(
         .collect();
     let mut services: Vec<Service> =
         declared.iter().map(|config| declared_service(config, &bins, files, &mut problems)).collect();
-    for bin in &bins {
+    // Each binary's Dockerfiles and the images built from them, before any image is matched:
+    // an image built from another binary's Dockerfile is that binary's, whatever its name says.
+    let dockerfiles_of: Vec<Vec<(Symbol, String)>> = bins
+        .iter()
+        .map(|bin| {
+            let found = files.iter().filter_map(|file| Some((file.path, file.dockerfile.as_ref()?)));
+            found.filter_map(|(path, dockerfile)| Some((path, dockerfile_evidence(&path, dockerfile, bin)?))).collect()
+        })
+        .collect();
+    let images_of: Vec<Vec<(String, String)>> =
+        dockerfiles_of.iter().map(|dockerfiles| built_images(dockerfiles, files)).collect();
+    for (at, bin) in bins.iter().enumerate() {
         if services.iter().any(|s| s.bin.as_deref() == Some(bin.name)) {
             continue;
         }
@@ -110,32 +170,40 @@ pub fn map_services(
             ..Service::default()
         };
         let claimed = |check: &dyn Fn(&Service) -> bool| services.iter().any(check);
-        for file in files {
-            if let Some(dockerfile) = &file.dockerfile {
-                if let Some(evidence) = dockerfile_evidence(&file.path, dockerfile, bin) {
-                    if !claimed(&|s| s.dockerfiles.contains(&file.path)) {
-                        service.dockerfiles.push(file.path);
-                        service.evidence.push(evidence);
-                    }
-                }
+        for (path, evidence) in &dockerfiles_of[at] {
+            if !claimed(&|s| s.dockerfiles.contains(path)) {
+                service.dockerfiles.push(*path);
+                service.evidence.push(evidence.clone());
             }
         }
+        let own_image = |image: &str| images_of[at].iter().find(|(built, _)| same_repository(built, image));
+        let anothers_image = |image: &str| {
+            images_of
+                .iter()
+                .enumerate()
+                .any(|(other, list)| other != at && list.iter().any(|(b, _)| same_repository(b, image)))
+        };
         let mut images: Vec<String> = Vec::new();
         for file in files {
             for compose in file.compose.iter().flat_map(|c| &c.services) {
+                let image = compose.image.as_deref();
                 let reason = if compose
                     .build_dockerfile
                     .as_deref()
                     .is_some_and(|d| service.dockerfiles.iter().any(|p| **p == *d))
                 {
                     Some(format!("builds {}", compose.build_dockerfile.as_deref().unwrap_or_default()))
-                } else if compose.name == bin.name {
+                } else if let Some((built, how)) = image.and_then(own_image) {
+                    Some(format!("its image `{}` is `{built}`, {how}", image.unwrap_or_default()))
+                } else if image.is_some_and(anothers_image) {
+                    None
+                } else if let Some(program) = runs_program(compose).filter(|p| *p == bin.name) {
+                    Some(format!("its command runs `{program}`"))
+                } else if compose.name == bin.name && compose.build_dockerfile.is_some() {
+                    // Neither image nor build: a partial entry an override file merges over another.
                     Some("the service is named after the binary".to_owned())
-                } else if compose.image.as_deref().map(image_name) == Some(bin.name) {
-                    Some(format!(
-                        "its image `{}` is named after the binary",
-                        compose.image.as_deref().unwrap_or_default()
-                    ))
+                } else if image.map(image_name) == Some(bin.name) {
+                    Some(format!("its image `{}` is named after the binary", image.unwrap_or_default()))
                 } else {
                     None
                 };
@@ -156,7 +224,11 @@ pub fn map_services(
             for object in file.kubernetes.iter().filter(|o| !o.containers.is_empty()) {
                 let reason = object.containers.iter().filter(|c| !c.is_init).find_map(|c| {
                     let image = c.image.as_deref().unwrap_or_default();
-                    if image_name(image) == bin.name {
+                    if let Some((built, how)) = own_image(image) {
+                        Some(format!("container `{}` runs image `{image}`, which is `{built}`, {how}", c.name))
+                    } else if anothers_image(image) {
+                        None
+                    } else if image_name(image) == bin.name {
                         Some(format!("container `{}` runs image `{image}`, named after the binary", c.name))
                     } else if images.iter().any(|i| i == image) {
                         Some(format!("container `{}` runs the compose service's image `{image}`", c.name))
@@ -183,6 +255,45 @@ pub fn map_services(
         }
     }
     (services, problems)
+}
+
+/// The program a compose service's `entrypoint:` or `command:` starts, by file name, looking
+/// through `sh -c "exec …"`.
+fn runs_program(compose: &crate::facts::ComposeService) -> Option<&str> {
+    let line = compose.entrypoint.as_deref().or(compose.command.as_deref())?;
+    let words: Vec<&str> = line.split_whitespace().map(|w| w.trim_matches(|c| c == '"' || c == '\'')).collect();
+    let program = match words.as_slice() {
+        [shell, "-c", rest @ ..] if shell.ends_with("sh") => rest.iter().find(|w| **w != "exec")?,
+        [first, ..] => first,
+        [] => return None,
+    };
+    program.rsplit('/').next()
+}
+
+/// The images built from `dockerfiles`, each with how: the tags a workflow, Makefile or justfile
+/// builds them as, and the `image:` of compose services that build them.
+fn built_images(dockerfiles: &[(Symbol, String)], files: &[FileFacts]) -> Vec<(String, String)> {
+    let mut images = Vec::new();
+    for file in files {
+        for build in &file.image_builds {
+            if let Some(dockerfile) = dockerfiles.iter().map(|(path, _)| *path).find(|p| **p == *build.dockerfile) {
+                images.extend(build.tags.iter().map(|tag| {
+                    (tag.clone(), format!("built from {dockerfile} at {}:{}", file.path, build.location.line))
+                }));
+            }
+        }
+        for compose in file.compose.iter().flat_map(|c| &c.services) {
+            let (Some(image), Some(built)) = (&compose.image, &compose.build_dockerfile) else { continue };
+            if dockerfiles.iter().any(|(path, _)| **path == **built) {
+                let how = format!(
+                    "built from {built} by compose service `{}` at {}:{}",
+                    compose.name, file.path, compose.location.line
+                );
+                images.push((image.clone(), how));
+            }
+        }
+    }
+    images
 }
 
 fn declared_service(config: &ServiceConfig, bins: &[Bin], files: &[FileFacts], problems: &mut Vec<Problem>) -> Service {
@@ -247,6 +358,18 @@ mod tests {
         let long = "apt-get install -y ".repeat(20);
         let line = super::one_line(&long);
         assert!(line.ends_with(" …") && line.chars().count() == 82 && !line.contains('\n'), "{line}");
+    }
+
+    #[test]
+    fn repositories_are_compared_without_registry_tag_or_templates() {
+        assert_eq!(super::image_repository("ghcr.io/acme/api:1.4.2"), "acme/api");
+        assert_eq!(super::image_repository("${{ env.REGISTRY }}/acme/api:${{ github.sha }}"), "acme/api");
+        assert_eq!(super::image_repository("localhost:5000/api"), "api");
+        assert_eq!(super::image_repository("$(IMAGE):latest"), "");
+        assert!(super::same_repository("docker.io/acme/api:1", "acme/api:latest"));
+        assert!(super::same_repository("${{ vars.REGISTRY }}/api:${{ github.sha }}", "ghcr.io/acme/api:2"));
+        assert!(!super::same_repository("acme/api", "acme/api-worker"));
+        assert!(!super::same_repository("$(IMAGE)", "acme/api"));
     }
 
     #[test]

@@ -115,17 +115,8 @@ fn dir_of(path: &str) -> &str {
 
 /// `relative` joined to `dir`, with `.` and `..` resolved; `None` when it climbs above the root.
 fn join(dir: &str, relative: &str) -> Option<String> {
-    let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
-    for part in relative.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            part => parts.push(part),
-        }
-    }
-    Some(parts.join("/"))
+    let path = crate::paths::join(dir, relative);
+    (path != ".." && !path.starts_with("../")).then_some(path)
 }
 
 #[cfg(test)]

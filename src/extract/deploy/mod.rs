@@ -1,5 +1,6 @@
 //! Extractors for the deployment configuration that ships with a service.
 
+pub mod builds;
 pub mod compose;
 pub mod dockerfile;
 pub mod k8s;
