@@ -26,7 +26,7 @@ fn files() -> Vec<(&'static str, String)> {
         ("crates/admin/src/main.rs", "fn main() {\n    println!(\"admin\");\n}\n".to_owned()),
         (
             "docker/platform.Dockerfile",
-            "FROM --platform=$BUILDPLATFORM tonistiigi/xx AS xx\nFROM rust:1 AS build\nCOPY --from=xx / /\nWORKDIR /src\nCOPY . .\nRUN xx-cargo build --release -p server\n\nFROM gcr.io/distroless/cc\nCOPY --from=build /src/target/release/server /server\nCMD [\"/server\"]\n".to_owned(),
+            "FROM --platform=$BUILDPLATFORM tonistiigi/xx AS xx\nFROM rust:1 AS build\nCOPY --from=xx / /\nWORKDIR /src\nCOPY . .\nRUN xx-cargo build --release -p server\n\nFROM gcr.io/distroless/cc\nCOPY --from=build /src/target/release/server /app\nCMD [\"/app\"]\n".to_owned(),
         ),
         (
             ".github/workflows/release.yml",
@@ -81,7 +81,7 @@ fn without_the_workflow_the_name_alone_joins_the_cli_and_the_image_is_unexplaine
 
 #[test]
 fn cargo_install_and_copies_from_a_bin_directory_build_the_binary() {
-    let dockerfile = "FROM rust:1 AS build\nWORKDIR /src\nCOPY . .\nRUN cargo install --locked --path crates/server\n\nFROM debian:bookworm-slim\nCOPY --from=build /usr/local/cargo/bin/server /usr/local/bin/server\nHEALTHCHECK CMD [\"/usr/local/bin/server\", \"--health\"]\nCMD [\"server\"]\n";
+    let dockerfile = "FROM rust:1 AS build\nWORKDIR /src\nCOPY . .\nRUN cargo install --locked --path crates/server\n\nFROM debian:bookworm-slim\nCOPY --from=build /usr/local/cargo/bin/server /usr/local/bin/server\nCOPY entrypoint.sh /\nHEALTHCHECK CMD [\"/usr/local/bin/server\", \"--health\"]\nCMD [\"/entrypoint.sh\"]\n";
     let dir = workspace(&[
         ("Cargo.toml", WORKSPACE),
         ("crates/server/Cargo.toml", &package("server")),
@@ -97,5 +97,26 @@ fn cargo_install_and_copies_from_a_bin_directory_build_the_binary() {
     assert_eq!(
         map[0]["evidence"],
         serde_json::json!(["Dockerfile:4 builds it: `RUN cargo install --locked --path crates/server`"])
+    );
+}
+
+#[test]
+fn an_image_that_carries_a_cli_beside_its_server_is_the_servers() {
+    let dockerfile = "FROM rust:1 AS build\nWORKDIR /src\nCOPY . .\nRUN cargo build --release --bins\n\nFROM debian:bookworm-slim\nCOPY --from=build /src/target/release/admin /usr/local/bin\nCOPY --from=build /src/target/release/server /usr/local/bin\nHEALTHCHECK CMD [\"/usr/local/bin/admin\", \"health\"]\nENTRYPOINT [\"/usr/local/bin/server\"]\n";
+    let dir = workspace(&[
+        ("Cargo.toml", WORKSPACE),
+        ("crates/server/Cargo.toml", &package("server")),
+        ("crates/server/src/main.rs", SERVER),
+        ("crates/admin/Cargo.toml", &package("admin")),
+        ("crates/admin/src/main.rs", "fn main() {}\n"),
+        ("Dockerfile", dockerfile),
+    ]);
+    let map = services(dir.path());
+    let map = map.as_array().unwrap();
+    assert_eq!(map.len(), 1, "{map:#?}");
+    assert_eq!(map[0]["bin"], "server");
+    assert_eq!(
+        map[0]["evidence"],
+        serde_json::json!(["Dockerfile:10 runs it: `ENTRYPOINT [\"/usr/local/bin/server\"]`"])
     );
 }

@@ -58,22 +58,41 @@ fn is_cargo(word: &str) -> bool {
     matches!(word.rsplit('/').next(), Some("cargo" | "xx-cargo" | "cross" | "cargo-zigbuild"))
 }
 
-/// Why a Dockerfile builds or runs `bin`, if it does.
-fn dockerfile_evidence(path: &str, file: &Dockerfile, bin: &Bin) -> Option<String> {
-    let bins_in_package = bin.package.targets.iter().filter(|t| t.is("bin")).count();
+/// How strongly a Dockerfile is a binary's: what its image runs beats what it merely builds or
+/// copies (an image may carry a CLI beside its server), which beats where it lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Strength {
+    Lives,
+    Builds,
+    Runs,
+}
+
+/// Why a Dockerfile runs, builds or copies `bin`, if it does: the strongest reason.
+fn dockerfile_evidence(path: &str, file: &Dockerfile, bin: &Bin) -> Option<(Strength, String)> {
+    let said = |instruction: &crate::facts::Instruction, what: &str| {
+        format!(
+            "{path}:{} {what}: `{} {}`",
+            instruction.location.line,
+            instruction.keyword,
+            one_line(&instruction.args)
+        )
+    };
+    if let Some(last) = file.stages.last() {
+        for instruction in last.instructions.iter().filter(|i| matches!(i.keyword.as_str(), "CMD" | "ENTRYPOINT")) {
+            let program = match &instruction.exec {
+                Some(exec) => exec.first().cloned().unwrap_or_default(),
+                None => instruction.args.split_whitespace().next().unwrap_or_default().trim_matches('"').to_owned(),
+            };
+            if program.rsplit('/').next() == Some(bin.name) {
+                return Some((Strength::Runs, said(instruction, "runs it")));
+            }
+        }
+    }
     for stage in &file.stages {
         for instruction in &stage.instructions {
             let words: Vec<&str> = instruction.args.split_whitespace().collect();
-            let says = |what: &str| {
-                Some(format!(
-                    "{path}:{} {what}: `{} {}`",
-                    instruction.location.line,
-                    instruction.keyword,
-                    one_line(&instruction.args)
-                ))
-            };
             if instruction.keyword == "RUN" && words.iter().any(|w| is_cargo(w)) && cargo_builds(&words, bin) {
-                return says("builds it");
+                return Some((Strength::Builds, said(instruction, "builds it")));
             }
             let copies = |w: &&str| {
                 let from_target = w.contains("target/");
@@ -82,29 +101,16 @@ fn dockerfile_evidence(path: &str, file: &Dockerfile, bin: &Bin) -> Option<Strin
                 (from_target || from_bin_dir) && w.ends_with(&format!("/{}", bin.name))
             };
             if instruction.keyword == "COPY" && words.iter().any(copies) {
-                return says("copies the binary");
+                return Some((Strength::Builds, said(instruction, "copies the binary")));
             }
         }
     }
-    if let Some(last) = file.stages.last() {
-        for instruction in last.instructions.iter().filter(|i| matches!(i.keyword.as_str(), "CMD" | "ENTRYPOINT")) {
-            let program = match &instruction.exec {
-                Some(exec) => exec.first().cloned().unwrap_or_default(),
-                None => instruction.args.split_whitespace().next().unwrap_or_default().trim_matches('"').to_owned(),
-            };
-            if program.rsplit('/').next() == Some(bin.name) {
-                return Some(format!(
-                    "{path}:{} runs it: `{} {}`",
-                    instruction.location.line,
-                    instruction.keyword,
-                    one_line(&instruction.args)
-                ));
-            }
-        }
-    }
+    let bins_in_package = bin.package.targets.iter().filter(|t| t.is("bin")).count();
     let in_package_dir = bin.package.dir.is_empty() || path.starts_with(&format!("{}/", bin.package.dir));
-    (in_package_dir && bins_in_package == 1 && !bin.package.dir.is_empty())
-        .then(|| format!("{path} lives in the directory of package `{}`, whose only binary it is", bin.package.name))
+    (in_package_dir && bins_in_package == 1 && !bin.package.dir.is_empty()).then(|| {
+        let why = format!("{path} lives in the directory of package `{}`, whose only binary it is", bin.package.name);
+        (Strength::Lives, why)
+    })
 }
 
 /// Whether a cargo command line builds `bin`: `--bin X`, `-p X` / `--package X` (of a package
@@ -150,11 +156,22 @@ pub fn map_services(
         declared.iter().map(|config| declared_service(config, &bins, files, &mut problems)).collect();
     // Each binary's Dockerfiles and the images built from them, before any image is matched:
     // an image built from another binary's Dockerfile is that binary's, whatever its name says.
-    let dockerfiles_of: Vec<Vec<(Symbol, String)>> = bins
+    let evidence_of: Vec<Vec<(Symbol, Strength, String)>> = bins
         .iter()
         .map(|bin| {
             let found = files.iter().filter_map(|file| Some((file.path, file.dockerfile.as_ref()?)));
-            found.filter_map(|(path, dockerfile)| Some((path, dockerfile_evidence(&path, dockerfile, bin)?))).collect()
+            let evidence =
+                found.filter_map(|(path, dockerfile)| Some((path, dockerfile_evidence(&path, dockerfile, bin)?)));
+            evidence.map(|(path, (strength, why))| (path, strength, why)).collect()
+        })
+        .collect();
+    // A Dockerfile is the binary's whose evidence is strongest: the one its image runs.
+    let strongest = |path: Symbol| evidence_of.iter().flatten().filter(|(p, ..)| *p == path).map(|(_, s, _)| *s).max();
+    let dockerfiles_of: Vec<Vec<(Symbol, String)>> = evidence_of
+        .iter()
+        .map(|list| {
+            let own = list.iter().filter(|(path, strength, _)| Some(*strength) == strongest(*path));
+            own.map(|(path, _, why)| (*path, why.clone())).collect()
         })
         .collect();
     let images_of: Vec<Vec<(String, String)>> =
