@@ -191,6 +191,7 @@ fn register_services(engine: &mut Engine) {
         .register_get("bin", |s: &mut ServiceHandle| optional(s.service().bin.as_deref()))
         .register_get("package_name", |s: &mut ServiceHandle| optional(s.service().package.as_deref()))
         .register_get("declared", |s: &mut ServiceHandle| s.service().declared)
+        .register_get("in_production", |s: &mut ServiceHandle| s.service().in_production())
         .register_get("evidence", |s: &mut ServiceHandle| strings(&s.service().evidence))
         .register_get("dockerfiles", |s: &mut ServiceHandle| {
             let service = s.service();
