@@ -138,7 +138,10 @@ passed=$((passed + 1))
 # --- 2. an unbounded channel: must fail, naming the rule --------------------------------------
 cat >src/queue.rs <<'EOF'
 pub fn queue() {
-    let (_tx, _rx) = std::sync::mpsc::channel::<u8>();
+    let (tx, _rx) = std::sync::mpsc::channel::<u8>();
+    for n in 0..8u8 {
+        tx.send(n).ok();
+    }
 }
 EOF
 git add src/queue.rs
