@@ -183,7 +183,10 @@ fn the_action_script_annotates_summarises_and_fails_on_the_example() {
             ("warning", "examples/shop/crates/api/src/handlers.rs", 64, "guardrail: blocking-in-async"),
             ("error", "examples/shop/crates/api/src/main.rs", 20, "guardrail: graceful-shutdown"),
             ("error", "examples/shop/crates/worker/src/main.rs", 25, "guardrail: unbounded-channel"),
+            ("warning", "examples/shop/deploy/k8s/api.yaml", 4, "guardrail: k8s-disruption-budget"),
+            ("warning", "examples/shop/deploy/k8s/api.yaml", 21, "guardrail: k8s-resources"),
             ("error", "examples/shop/deploy/k8s/api.yaml", 41, "guardrail: probe-route"),
+            ("error", "examples/shop/deploy/k8s/autoscaling.yaml", 21, "guardrail: hpa-requests"),
         ],
         "{}",
         show(&output)
@@ -202,7 +205,7 @@ fn the_action_script_annotates_summarises_and_fails_on_the_example() {
     );
     assert_eq!((unbounded.prop("col"), unbounded.prop("endLine"), unbounded.prop("endColumn")), ("30", "25", "75"));
     assert_eq!(
-        found[6].key(),
+        found[8].key(),
         (
             "error",
             "examples/shop/deploy/k8s/api.yaml",
@@ -227,7 +230,7 @@ fn the_action_script_annotates_summarises_and_fails_on_the_example() {
     // The job summary: appended, with the counts and the architecture diagram.
     let summary = runner.summary();
     assert!(summary.starts_with("earlier step\n"), "appended to the summary:\n{summary}");
-    assert!(summary.lines().any(|l| l == "**5 errors, 2 warnings, 0 notes** in 11 files."), "{summary}");
+    assert!(summary.lines().any(|l| l == "**6 errors, 4 warnings, 0 notes** in 12 files."), "{summary}");
     assert!(summary.contains("\n```mermaid\n"), "{summary}");
     assert!(summary.contains("| `crates/worker/src/main.rs:25` | `unbounded-channel` |"), "{summary}");
 
@@ -242,7 +245,7 @@ fn the_action_script_annotates_summarises_and_fails_on_the_example() {
     let sarif: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
     assert_eq!(sarif["version"], "2.1.0");
     assert_eq!(sarif["runs"][0]["automationDetails"]["id"], "shop/");
-    assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), 7);
+    assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), 10);
 }
 
 const UNBOUNDED: &str = "pub fn queue() {\n    let (tx, _rx) = std::sync::mpsc::channel::<u8>();\n    for n in 0..8u8 { tx.send(n).ok(); }\n}\n";
@@ -362,7 +365,7 @@ fn a_shard_input_checks_one_part_under_its_own_category() {
         annotated.extend(annotations(&output.stdout).iter().map(|a| a.key().1.to_owned()));
     }
     annotated.sort();
-    assert_eq!(annotated.len(), 7, "the two shards annotate the example's 7 findings once: {annotated:?}");
+    assert_eq!(annotated.len(), 10, "the two shards annotate the example's 10 findings once: {annotated:?}");
 }
 
 #[test]

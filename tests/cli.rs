@@ -21,7 +21,10 @@ fn the_example_workspace_reports_code_and_deployment_findings_together() {
             finding("blocking-in-async", "crates/api/src/handlers.rs", 64),
             finding("graceful-shutdown", "crates/api/src/main.rs", 20),
             finding("unbounded-channel", "crates/worker/src/main.rs", 25),
+            finding("k8s-disruption-budget", "deploy/k8s/api.yaml", 4),
+            finding("k8s-resources", "deploy/k8s/api.yaml", 21),
             finding("probe-route", "deploy/k8s/api.yaml", 41),
+            finding("hpa-requests", "deploy/k8s/autoscaling.yaml", 21),
         ]
     );
     assert_eq!(report["errors"].as_array().unwrap().len(), 0);
@@ -42,10 +45,10 @@ fn the_example_workspace_reports_code_and_deployment_findings_together() {
         report["findings"][1]["help"],
         "use exec form: CMD [\"/usr/local/bin/api\", ...], or prefix the command with `exec`"
     );
-    let probe = &report["findings"][6];
+    let probe = &report["findings"][8];
     assert!(probe["message"].as_str().unwrap().contains("`/ready`"), "{probe}");
-    assert_eq!(report["summary"]["findings"], 7);
-    assert_eq!(report["summary"]["files"], 11);
+    assert_eq!(report["summary"]["findings"], 10);
+    assert_eq!(report["summary"]["files"], 12);
 }
 
 #[test]
@@ -58,7 +61,7 @@ fn human_output_has_code_frames_and_a_summary() {
         .stdout
         .contains(" 25 │     let (jobs_tx, jobs_rx) = tokio::sync::mpsc::unbounded_channel::<Job>();"));
     assert!(output.stdout.contains("deploy/k8s/api.yaml:41:"), "{}", output.stdout);
-    assert!(output.stdout.ends_with("guardrail: 5 errors, 2 warnings, 0 notes in 11 files\n"), "{}", output.stdout);
+    assert!(output.stdout.ends_with("guardrail: 6 errors, 4 warnings, 0 notes in 12 files\n"), "{}", output.stdout);
     assert!(!output.stdout.contains('\u{1b}'), "no colour with --color never");
     let colored = guardrail(&["check", ".", "--color", "always"], &example);
     assert!(colored.stdout.contains('\u{1b}'), "colour with --color always");
@@ -178,7 +181,7 @@ fn gitignored_files_and_target_are_not_read() {
 
 #[test]
 fn without_cargo_packages_are_read_from_the_manifests_and_the_run_says_why() {
-    let server = "#[tokio::main]\nasync fn main() {\n    axum::serve(listener, app()).await.unwrap();\n}\n";
+    let server = "#[tokio::main]\nasync fn main() {\n    tracing_subscriber::fmt().init();\n    axum::serve(listener, app()).await.unwrap();\n}\n";
     let dir = workspace(&[("src/lib.rs", UNBOUNDED), ("src/main.rs", server)]);
     let empty = tempfile::tempdir().unwrap();
     let output = guardrail_with(&["check", ".", "--format", "json"], dir.path(), |c| {
@@ -262,19 +265,40 @@ fn list_and_explain_print_the_rules_docs() {
             "dockerfile-healthcheck",
             "forbidden-dependency",
             "graceful-shutdown",
+            "hpa-requests",
+            "http-client-timeout",
             "independence-violation",
+            "k8s-disruption-budget",
             "k8s-liveness-probe",
             "k8s-probe-port",
             "k8s-readiness-probe",
+            "k8s-resources",
             "layer-violation",
             "probe-route",
             "shutdown-grace-period",
             "suppression-without-reason",
+            "telemetry",
+            "unbounded-cache",
             "unbounded-channel",
             "unmatched-exception",
             "unused-suppression"
         ]
     );
+    // The scaling pack's severities, as its issue names them.
+    let severity = |id: &str| {
+        let line = output.stdout.lines().find(|l| l.split_whitespace().next() == Some(id)).unwrap();
+        line.split_whitespace().nth(1).unwrap().to_owned()
+    };
+    for (id, expected) in [
+        ("http-client-timeout", "warning"),
+        ("unbounded-cache", "warning"),
+        ("telemetry", "warning"),
+        ("k8s-resources", "warning"),
+        ("k8s-disruption-budget", "warning"),
+        ("hpa-requests", "error"),
+    ] {
+        assert_eq!(severity(id), expected, "{id}");
+    }
     let explain = guardrail(&["explain", "unbounded-channel"], dir.path());
     assert_eq!(explain.code, 0);
     assert!(explain.stdout.starts_with("unbounded-channel (error by default)\n"));
@@ -597,7 +621,7 @@ fn new_policy_starts_a_policy_whose_fixtures_pass_and_init_never_overwrites() {
 
 #[test]
 fn blocking_calls_warn_in_services_and_are_notes_in_tools_that_serve_no_traffic() {
-    let server = "mod store;\n#[tokio::main]\nasync fn main() {\n    store::load().await;\n    axum::serve(listener, app()).await.unwrap();\n}\n";
+    let server = "mod store;\n#[tokio::main]\nasync fn main() {\n    tracing_subscriber::fmt().init();\n    store::load().await;\n    axum::serve(listener, app()).await.unwrap();\n}\n";
     let store = "use fs_err as fs;\npub async fn load() {\n    let _ = std::fs::read_to_string(\"config.toml\");\n    let _ = fs::read(\"seed.bin\");\n    let _ = unsafe { std::fs::File::from_raw_fd(3) };\n    let _ = rusqlite::Connection::open(\"db.sqlite\");\n}\n";
     let tool = "#[tokio::main]\nasync fn main() {\n    let _ = std::fs::read_to_string(\"input.txt\");\n}\n";
     let dir = workspace(&[("src/main.rs", server), ("src/store.rs", store), ("src/bin/tool.rs", tool)]);
@@ -760,7 +784,7 @@ fn explain_lists_a_rules_parameters_with_their_defaults() {
 
 #[test]
 fn every_command_finds_the_project_root_from_inside_it() {
-    let server = "#[tokio::main]\nasync fn main() {\n    axum::serve(listener, app()).await.unwrap();\n}\n";
+    let server = "#[tokio::main]\nasync fn main() {\n    tracing_subscriber::fmt().init();\n    axum::serve(listener, app()).await.unwrap();\n}\n";
     let policy = "const META = #{ id: \"my-rule\", severity: \"note\", summary: \"s\", rationale: \"r\", example: \"e\", fix: \"f\" };\nfn check(facts, ctx) {\n    for w in facts.workloads() { ctx.report(w, \"a workload\"); }\n}\n";
     let deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: ghcr.io/acme/web:1\n          livenessProbe: {httpGet: {path: /, port: 80}}\n          readinessProbe: {httpGet: {path: /, port: 80}}\n";
     let dir = workspace(&[

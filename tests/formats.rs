@@ -77,7 +77,7 @@ fn sarif_passes_the_multitool_with_github_rules() {
         (Some(25), Some(30))
     );
     assert_eq!(channel["partialFingerprints"]["guardrail/v1"].as_str().unwrap().len(), 16);
-    assert_eq!(results.len(), 7);
+    assert_eq!(results.len(), 10);
 }
 
 /// (command, file, line, title, message) of each workflow command.
@@ -110,7 +110,7 @@ fn github_annotations_parse_back_to_the_findings() {
     let output = guardrail(&["check", ".", "--format", "github"], &example());
     assert_eq!(output.code, 1);
     let parsed = annotations(&output.stdout);
-    assert_eq!(parsed.len(), 7);
+    assert_eq!(parsed.len(), 10);
     let channel = parsed.iter().find(|a| a.1 == "crates/worker/src/main.rs").unwrap();
     assert_eq!((channel.0.as_str(), channel.2, channel.3.as_str()), ("error", 25, "guardrail: unbounded-channel"));
     assert!(channel.4.starts_with("unbounded channel `tokio::sync::mpsc::unbounded_channel`"), "{}", channel.4);
@@ -124,13 +124,13 @@ fn junit_has_a_failing_case_per_rule_and_file() {
     let output = guardrail(&["check", ".", "--format", "junit"], &example());
     assert!(
         output.stdout.starts_with(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"guardrail\" tests=\"7\" failures=\"7\">"
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"guardrail\" tests=\"10\" failures=\"10\">"
         ),
         "{}",
         output.stdout
     );
     assert!(output.stdout.contains("<testcase classname=\"unbounded-channel\" name=\"crates/worker/src/main.rs\">"));
-    assert_eq!(output.stdout.matches("<failure ").count(), 7);
+    assert_eq!(output.stdout.matches("<failure ").count(), 10);
     let clean = workspace(&[("src/lib.rs", "pub fn ok() {}\n")]);
     let output = guardrail(&["check", ".", "--format", "junit"], clean.path());
     assert!(output.stdout.contains("tests=\"1\" failures=\"0\""), "{}", output.stdout);
@@ -155,11 +155,11 @@ fn output_writes_further_formats_to_files() {
         &example(),
     );
     assert_eq!(output.code, 1);
-    assert_eq!(annotations(&output.stdout).len(), 7);
+    assert_eq!(annotations(&output.stdout).len(), 10);
     let sarif: Value = serde_json::from_str(&std::fs::read_to_string(sarif).unwrap()).unwrap();
-    assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), 7);
+    assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), 10);
     let summary = std::fs::read_to_string(summary).unwrap();
-    assert!(summary.starts_with("## guardrail\n\n**5 errors, 2 warnings, 0 notes** in 11 files.\n"), "{summary}");
+    assert!(summary.starts_with("## guardrail\n\n**6 errors, 4 warnings, 0 notes** in 12 files.\n"), "{summary}");
     assert!(summary.contains("| `unbounded-channel` | error | 1 |"), "{summary}");
     assert!(summary.contains("```mermaid\nflowchart TD\n"), "{summary}");
     let bad = guardrail(&["check", ".", "--output", "pdf=x.pdf"], &example());

@@ -138,7 +138,7 @@ fn deeply_nested_yaml_is_parsed_or_refused_never_a_crash() {
 #[test]
 fn the_checked_tree_cannot_choose_the_program_cargo_metadata_runs_as() {
     // A finding that needs cargo metadata's answer: the binary and its server.
-    let server = "#[tokio::main]\nasync fn main() {\n    axum::serve(listener, app()).await.unwrap();\n}\n";
+    let server = "#[tokio::main]\nasync fn main() {\n    tracing_subscriber::fmt().init();\n    axum::serve(listener, app()).await.unwrap();\n}\n";
     let dir = workspace(&[("src/main.rs", server)]);
     let marker = poison_toolchain(dir.path());
     // As in CI: started in the checkout, cargo found on PATH (rustup's proxy), not through $CARGO.

@@ -8,7 +8,7 @@ mod common;
 use common::*;
 
 /// A server that never handles SIGTERM: a finding that needs the binary to be known.
-const SERVER: &str = "#[tokio::main]\nasync fn main() {\n    let listener = tokio::net::TcpListener::bind(\"0.0.0.0:8080\").await.unwrap();\n    axum::serve(listener, app()).await.unwrap();\n}\n";
+const SERVER: &str = "#[tokio::main]\nasync fn main() {\n    tracing_subscriber::fmt().init();\n    let listener = tokio::net::TcpListener::bind(\"0.0.0.0:8080\").await.unwrap();\n    axum::serve(listener, app()).await.unwrap();\n}\n";
 
 fn package(name: &str) -> String {
     format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n")

@@ -7,7 +7,7 @@ mod common;
 use common::*;
 use serde_json::Value;
 
-const SERVER: &str = "#[tokio::main]\nasync fn main() {\n    let listener = tokio::net::TcpListener::bind(\"0.0.0.0:8080\").await.unwrap();\n    axum::serve(listener, app()).with_graceful_shutdown(shutdown()).await.unwrap();\n}\nasync fn shutdown() {\n    use tokio::signal::unix::{signal, SignalKind};\n    signal(SignalKind::terminate()).unwrap().recv().await;\n}\n";
+const SERVER: &str = "#[tokio::main]\nasync fn main() {\n    tracing_subscriber::fmt().init();\n    let listener = tokio::net::TcpListener::bind(\"0.0.0.0:8080\").await.unwrap();\n    axum::serve(listener, app()).with_graceful_shutdown(shutdown()).await.unwrap();\n}\nasync fn shutdown() {\n    use tokio::signal::unix::{signal, SignalKind};\n    signal(SignalKind::terminate()).unwrap().recv().await;\n}\n";
 
 const WORKSPACE: &str = "[workspace]\nmembers = [\"crates/server\", \"crates/admin\"]\n";
 
