@@ -77,19 +77,42 @@ fn reaches(binary: &Binary, fact: &Dynamic) -> bool {
 /// or is deployed (a Dockerfile, compose file or Kubernetes workload outside development and test
 /// files runs it); or no binary of
 /// the workspace is built from it (a library, which services elsewhere run). Not: code only
-/// CLIs, language servers on stdio and dev tools run.
+/// CLIs, language servers on stdio and dev tools run; build scripts; servers of examples, tests,
+/// benches and fuzz targets that nothing outside development files deploys (test harnesses).
 fn in_service(facts: &Facts, fact: &Dynamic) -> bool {
+    if in_build_script(fact) {
+        return false;
+    }
     let binaries = &facts.index.binaries;
     let deployed = |binary: &Binary| {
         facts.services.iter().any(|s| {
             s.bin.as_deref() == Some(binary.name.as_str()) && s.package == Some(binary.package) && s.in_production()
         })
     };
+    let set_aside = |binary: &Binary| {
+        let path = format!("/{}", binary.src_path);
+        ["/examples/", "/tests/", "/benches/", "/fuzz/"].iter().any(|dir| path.contains(dir))
+    };
     let mut runners: Vec<&Binary> = binaries.iter().filter(|b| reaches(b, fact)).collect();
     if runners.is_empty() {
         runners = binaries.iter().filter(|b| includes(b, fact)).collect();
     }
-    runners.is_empty() || runners.iter().any(|b| b.server.is_some() || deployed(b))
+    runners.is_empty() || runners.iter().any(|b| deployed(b) || (b.server.is_some() && !set_aside(b)))
+}
+
+/// Whether a code fact sits in a build script (`build.rs`): it runs at compile time, on the
+/// builder's machine.
+fn in_build_script(fact: &Dynamic) -> bool {
+    fn targets<T: FactKind>(fact: &Dynamic) -> Option<bool> {
+        let fact = fact.read_lock::<Fact<T>>()?;
+        let targets = &fact.file().targets;
+        Some(!targets.is_empty() && targets.iter().all(|t| t == "build-script-build"))
+    }
+    targets::<CallFact>(fact)
+        .or_else(|| targets::<MethodCallFact>(fact))
+        .or_else(|| targets::<MacroFact>(fact))
+        .or_else(|| targets::<AttributeFact>(fact))
+        .unwrap_or(false)
 }
 
 /// Whether `binary`'s build includes the file a code fact was found in.
