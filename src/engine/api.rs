@@ -80,24 +80,45 @@ fn reaches(binary: &Binary, fact: &Dynamic) -> bool {
 /// CLIs, language servers on stdio and dev tools run; build scripts; servers of examples, tests,
 /// benches and fuzz targets that nothing outside development files deploys (test harnesses).
 fn in_service(facts: &Facts, fact: &Dynamic) -> bool {
-    if in_build_script(fact) {
+    if in_build_script(fact) || file_of(fact).is_some_and(|path| set_aside(&path)) {
         return false;
     }
     let binaries = &facts.index.binaries;
+    // Run as a service: by compose or a long-running workload outside development files. An
+    // image alone may package a CLI (a tools image).
     let deployed = |binary: &Binary| {
         facts.services.iter().any(|s| {
-            s.bin.as_deref() == Some(binary.name.as_str()) && s.package == Some(binary.package) && s.in_production()
+            s.bin.as_deref() == Some(binary.name.as_str())
+                && s.package == Some(binary.package)
+                && s.in_production()
+                && s.runs_long()
         })
     };
-    let set_aside = |binary: &Binary| {
-        let path = format!("/{}", binary.src_path);
-        ["/examples/", "/tests/", "/benches/", "/fuzz/"].iter().any(|dir| path.contains(dir))
-    };
+    let set_aside = |binary: &Binary| set_aside(&binary.src_path);
     let mut runners: Vec<&Binary> = binaries.iter().filter(|b| reaches(b, fact)).collect();
     if runners.is_empty() {
         runners = binaries.iter().filter(|b| includes(b, fact)).collect();
     }
     runners.is_empty() || runners.iter().any(|b| deployed(b) || (b.server.is_some() && !set_aside(b)))
+}
+
+/// Whether code at `path` is an example, a test, a benchmark or a fuzz target rather than what a
+/// service runs.
+fn set_aside(path: &str) -> bool {
+    let path = format!("/{path}");
+    ["/examples/", "/tests/", "/benches/", "/benchmarks/", "/fuzz/"].iter().any(|dir| path.contains(dir))
+}
+
+/// The path of the file a code fact sits in.
+fn file_of(fact: &Dynamic) -> Option<Symbol> {
+    fn path<T: FactKind>(fact: &Dynamic) -> Option<Symbol> {
+        fact.read_lock::<Fact<T>>().map(|f| f.file().path)
+    }
+    path::<CallFact>(fact)
+        .or_else(|| path::<MethodCallFact>(fact))
+        .or_else(|| path::<MacroFact>(fact))
+        .or_else(|| path::<AttributeFact>(fact))
+        .or_else(|| path::<FnFact>(fact))
 }
 
 /// Whether a code fact sits in a build script (`build.rs`): it runs at compile time, on the

@@ -105,9 +105,21 @@ pub struct Service {
     pub evidence: Vec<String>,
     /// Declared with `[[service]]` in guardrail.toml.
     pub declared: bool,
+    /// One of its Dockerfiles runs it (the final stage's CMD or ENTRYPOINT): an image of the
+    /// service, rather than one that only packages the binary beside another.
+    pub image_runs_it: bool,
 }
 
 impl Service {
+    /// Whether it runs as a service: compose or a long-running Kubernetes workload runs it, or
+    /// an image whose command it is (not an image that only packages it, like a tools image,
+    /// nor only a Job).
+    pub fn runs_long(&self) -> bool {
+        const RUN_TO_COMPLETION: [&str; 2] = ["Job", "CronJob"];
+        let workload = self.workloads.iter().any(|(_, kind, _)| !RUN_TO_COMPLETION.contains(&kind.as_str()));
+        self.declared || self.image_runs_it || !self.compose_services.is_empty() || workload
+    }
+
     /// Whether something outside development and test files runs it (or guardrail.toml says it is
     /// a service): a Pod in `scripts/ci/` or a `docker-compose.test.yml` makes no service.
     pub fn in_production(&self) -> bool {

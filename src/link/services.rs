@@ -167,12 +167,9 @@ pub fn map_services(
         .collect();
     // A Dockerfile is the binary's whose evidence is strongest: the one its image runs.
     let strongest = |path: Symbol| evidence_of.iter().flatten().filter(|(p, ..)| *p == path).map(|(_, s, _)| *s).max();
-    let dockerfiles_of: Vec<Vec<(Symbol, String)>> = evidence_of
+    let dockerfiles_of: Vec<Vec<(Symbol, Strength, String)>> = evidence_of
         .iter()
-        .map(|list| {
-            let own = list.iter().filter(|(path, strength, _)| Some(*strength) == strongest(*path));
-            own.map(|(path, _, why)| (*path, why.clone())).collect()
-        })
+        .map(|list| list.iter().filter(|(path, strength, _)| Some(*strength) == strongest(*path)).cloned().collect())
         .collect();
     let images_of: Vec<Vec<(String, String)>> =
         dockerfiles_of.iter().map(|dockerfiles| built_images(dockerfiles, files)).collect();
@@ -187,10 +184,11 @@ pub fn map_services(
             ..Service::default()
         };
         let claimed = |check: &dyn Fn(&Service) -> bool| services.iter().any(check);
-        for (path, evidence) in &dockerfiles_of[at] {
+        for (path, strength, evidence) in &dockerfiles_of[at] {
             if !claimed(&|s| s.dockerfiles.contains(path)) {
                 service.dockerfiles.push(*path);
                 service.evidence.push(evidence.clone());
+                service.image_runs_it |= *strength == Strength::Runs;
             }
         }
         let own_image = |image: &str| images_of[at].iter().find(|(built, _)| same_repository(built, image));
@@ -289,11 +287,11 @@ fn runs_program(compose: &crate::facts::ComposeService) -> Option<&str> {
 
 /// The images built from `dockerfiles`, each with how: the tags a workflow, Makefile or justfile
 /// builds them as, and the `image:` of compose services that build them.
-fn built_images(dockerfiles: &[(Symbol, String)], files: &[FileFacts]) -> Vec<(String, String)> {
+fn built_images(dockerfiles: &[(Symbol, Strength, String)], files: &[FileFacts]) -> Vec<(String, String)> {
     let mut images = Vec::new();
     for file in files {
         for build in &file.image_builds {
-            if let Some(dockerfile) = dockerfiles.iter().map(|(path, _)| *path).find(|p| **p == *build.dockerfile) {
+            if let Some(dockerfile) = dockerfiles.iter().map(|(path, ..)| *path).find(|p| **p == *build.dockerfile) {
                 images.extend(build.tags.iter().map(|tag| {
                     (tag.clone(), format!("built from {dockerfile} at {}:{}", file.path, build.location.line))
                 }));
@@ -301,7 +299,7 @@ fn built_images(dockerfiles: &[(Symbol, String)], files: &[FileFacts]) -> Vec<(S
         }
         for compose in file.compose.iter().flat_map(|c| &c.services) {
             let (Some(image), Some(built)) = (&compose.image, &compose.build_dockerfile) else { continue };
-            if dockerfiles.iter().any(|(path, _)| **path == **built) {
+            if dockerfiles.iter().any(|(path, ..)| **path == **built) {
                 let how = format!(
                     "built from {built} by compose service `{}` at {}:{}",
                     compose.name, file.path, compose.location.line
