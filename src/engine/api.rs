@@ -84,22 +84,34 @@ fn in_service(facts: &Facts, fact: &Dynamic) -> bool {
         return false;
     }
     let binaries = &facts.index.binaries;
-    // Run as a service: by compose or a long-running workload outside development files. An
-    // image alone may package a CLI (a tools image).
-    let deployed = |binary: &Binary| {
-        facts.services.iter().any(|s| {
-            s.bin.as_deref() == Some(binary.name.as_str())
-                && s.package == Some(binary.package)
-                && s.in_production()
-                && s.runs_long()
-        })
-    };
+    let deployed = |binary: &Binary| deployed(facts, binary);
     let set_aside = |binary: &Binary| set_aside(&binary.src_path);
     let mut runners: Vec<&Binary> = binaries.iter().filter(|b| reaches(b, fact)).collect();
     if runners.is_empty() {
         runners = binaries.iter().filter(|b| includes(b, fact)).collect();
     }
     runners.is_empty() || runners.iter().any(|b| deployed(b) || (b.server.is_some() && !set_aside(b)))
+}
+
+/// Whether `binary` runs as a service: compose, a long-running workload or an image whose
+/// command it is runs it, outside development and test files. (An image alone may package a CLI,
+/// a tools image.)
+fn deployed(facts: &Facts, binary: &Binary) -> bool {
+    facts.services.iter().any(|s| {
+        s.bin.as_deref() == Some(binary.name.as_str())
+            && s.package == Some(binary.package)
+            && s.in_production()
+            && s.runs_long()
+    })
+}
+
+/// Whether a binary that runs a code fact (through the call graph) is deployed as a service by
+/// the repository's own files: a stricter `in_service`, for rules whose findings only matter
+/// where the code is surely deployed.
+fn in_deployed_service(facts: &Facts, fact: &Dynamic) -> bool {
+    !in_build_script(fact)
+        && !file_of(fact).is_some_and(|path| set_aside(&path))
+        && facts.index.binaries.iter().any(|b| deployed(facts, b) && reaches(b, fact))
 }
 
 /// Whether code at `path` is an example, a test, a benchmark or a fuzz target rather than what a
@@ -383,6 +395,7 @@ pub fn register(engine: &mut Engine) {
         f.0.index.binaries.iter().filter(|b| includes(b, &fact)).cloned().map(Dynamic::from).collect::<Array>()
     });
     engine.register_fn("in_service", |f: &mut FactsHandle, fact: Dynamic| in_service(&f.0, &fact));
+    engine.register_fn("in_deployed_service", |f: &mut FactsHandle, fact: Dynamic| in_deployed_service(&f.0, &fact));
     engine.register_fn("packages", |f: &mut FactsHandle| {
         (0..f.0.packages.len())
             .map(|index| Dynamic::from(PackageHandle { facts: f.0.clone(), index }))
