@@ -105,13 +105,20 @@ fn deployed(facts: &Facts, binary: &Binary) -> bool {
     })
 }
 
-/// Whether a binary that runs a code fact (through the call graph) is deployed as a service by
-/// the repository's own files: a stricter `in_service`, for rules whose findings only matter
-/// where the code is surely deployed.
+/// Whether a binary that runs a code fact — reaching it through the call graph, or, when the
+/// graph cannot tell, built from its file — is deployed as a service by the repository's own
+/// files: a stricter `in_service`, for rules whose findings only matter where the code is
+/// surely deployed.
 fn in_deployed_service(facts: &Facts, fact: &Dynamic) -> bool {
-    !in_build_script(fact)
-        && !file_of(fact).is_some_and(|path| set_aside(&path))
-        && facts.index.binaries.iter().any(|b| deployed(facts, b) && reaches(b, fact))
+    if in_build_script(fact) || file_of(fact).is_some_and(|path| set_aside(&path)) {
+        return false;
+    }
+    let binaries = &facts.index.binaries;
+    let mut runners: Vec<&Binary> = binaries.iter().filter(|b| reaches(b, fact)).collect();
+    if runners.is_empty() {
+        runners = binaries.iter().filter(|b| includes(b, fact)).collect();
+    }
+    runners.iter().any(|b| deployed(facts, b))
 }
 
 /// Whether code at `path` is an example, a test, a benchmark or a fuzz target rather than what a
