@@ -79,9 +79,9 @@ fn without_the_workflow_the_name_alone_joins_the_cli_and_the_image_is_unexplaine
     assert_eq!(admin["workloads"], serde_json::json!([["deploy/admin.yaml", "Deployment", "admin"]]));
 }
 
-#[test]
-fn cargo_install_and_copies_from_a_bin_directory_build_the_binary() {
-    let dockerfile = "FROM rust:1 AS build\nWORKDIR /src\nCOPY . .\nRUN cargo install --locked --path crates/server\n\nFROM debian:bookworm-slim\nCOPY --from=build /usr/local/cargo/bin/server /usr/local/bin/server\nCOPY entrypoint.sh /\nHEALTHCHECK CMD [\"/usr/local/bin/server\", \"--health\"]\nCMD [\"/entrypoint.sh\"]\n";
+/// The service map of the server-and-CLI workspace with `dockerfile` at its root, which must
+/// join the server alone, with `evidence`.
+fn joins_the_server_alone(dockerfile: &str, evidence: &str) {
     let dir = workspace(&[
         ("Cargo.toml", WORKSPACE),
         ("crates/server/Cargo.toml", &package("server")),
@@ -94,29 +94,21 @@ fn cargo_install_and_copies_from_a_bin_directory_build_the_binary() {
     let map = map.as_array().unwrap();
     assert_eq!(map.len(), 1, "{map:#?}");
     assert_eq!(map[0]["bin"], "server");
-    assert_eq!(
-        map[0]["evidence"],
-        serde_json::json!(["Dockerfile:4 builds it: `RUN cargo install --locked --path crates/server`"])
+    assert_eq!(map[0]["evidence"], serde_json::json!([evidence]));
+}
+
+#[test]
+fn cargo_install_and_copies_from_a_bin_directory_build_the_binary() {
+    joins_the_server_alone(
+        "FROM rust:1 AS build\nWORKDIR /src\nCOPY . .\nRUN cargo install --locked --path crates/server\n\nFROM debian:bookworm-slim\nCOPY --from=build /usr/local/cargo/bin/server /usr/local/bin/server\nCOPY entrypoint.sh /\nHEALTHCHECK CMD [\"/usr/local/bin/server\", \"--health\"]\nCMD [\"/entrypoint.sh\"]\n",
+        "Dockerfile:4 builds it: `RUN cargo install --locked --path crates/server`",
     );
 }
 
 #[test]
 fn an_image_that_carries_a_cli_beside_its_server_is_the_servers() {
-    let dockerfile = "FROM rust:1 AS build\nWORKDIR /src\nCOPY . .\nRUN cargo build --release --bins\n\nFROM debian:bookworm-slim\nCOPY --from=build /src/target/release/admin /usr/local/bin\nCOPY --from=build /src/target/release/server /usr/local/bin\nHEALTHCHECK CMD [\"/usr/local/bin/admin\", \"health\"]\nENTRYPOINT [\"/usr/local/bin/server\"]\n";
-    let dir = workspace(&[
-        ("Cargo.toml", WORKSPACE),
-        ("crates/server/Cargo.toml", &package("server")),
-        ("crates/server/src/main.rs", SERVER),
-        ("crates/admin/Cargo.toml", &package("admin")),
-        ("crates/admin/src/main.rs", "fn main() {}\n"),
-        ("Dockerfile", dockerfile),
-    ]);
-    let map = services(dir.path());
-    let map = map.as_array().unwrap();
-    assert_eq!(map.len(), 1, "{map:#?}");
-    assert_eq!(map[0]["bin"], "server");
-    assert_eq!(
-        map[0]["evidence"],
-        serde_json::json!(["Dockerfile:10 runs it: `ENTRYPOINT [\"/usr/local/bin/server\"]`"])
+    joins_the_server_alone(
+        "FROM rust:1 AS build\nWORKDIR /src\nCOPY . .\nRUN cargo build --release --bins\n\nFROM debian:bookworm-slim\nCOPY --from=build /src/target/release/admin /usr/local/bin\nCOPY --from=build /src/target/release/server /usr/local/bin\nHEALTHCHECK CMD [\"/usr/local/bin/admin\", \"health\"]\nENTRYPOINT [\"/usr/local/bin/server\"]\n",
+        "Dockerfile:10 runs it: `ENTRYPOINT [\"/usr/local/bin/server\"]`",
     );
 }
