@@ -112,3 +112,27 @@ fn an_image_that_carries_a_cli_beside_its_server_is_the_servers() {
         "Dockerfile:10 runs it: `ENTRYPOINT [\"/usr/local/bin/server\"]`",
     );
 }
+
+#[test]
+fn an_entry_point_script_of_the_repository_that_execs_the_binary_runs_it() {
+    let dockerfile = "FROM rust:1 AS build\nWORKDIR /src\nCOPY . .\nRUN cargo build --release --bins\n\nFROM debian:bookworm-slim\nCOPY --from=build /src/target/release/admin /usr/local/bin\nCOPY --from=build /src/target/release/server /usr/local/bin\nCOPY docker/entrypoint.sh /entrypoint.sh\nHEALTHCHECK CMD [\"/usr/local/bin/admin\", \"health\"]\nENTRYPOINT [\"/entrypoint.sh\"]\n";
+    let script = "#!/bin/sh\nset -e\n/usr/local/bin/admin migrate\nexec gosu app /usr/local/bin/server \"$@\"\n";
+    let dir = workspace(&[
+        ("Cargo.toml", WORKSPACE),
+        ("crates/server/Cargo.toml", &package("server")),
+        ("crates/server/src/main.rs", SERVER),
+        ("crates/admin/Cargo.toml", &package("admin")),
+        ("crates/admin/src/main.rs", "fn main() {}\n"),
+        ("Dockerfile", dockerfile),
+        ("docker/entrypoint.sh", script),
+    ]);
+    let map = services(dir.path());
+    let map = map.as_array().unwrap();
+    // The script runs `admin` once, but `exec`s the server: the image is the server's.
+    assert_eq!(map.len(), 1, "{map:#?}");
+    assert_eq!(map[0]["bin"], "server");
+    assert_eq!(
+        map[0]["evidence"],
+        serde_json::json!(["Dockerfile:11 runs it through docker/entrypoint.sh:4: `ENTRYPOINT [\"/entrypoint.sh\"]`"])
+    );
+}

@@ -41,9 +41,11 @@ pub fn classify(path: &str) -> Option<FileKind> {
     };
     let is_make =
         matches!(lower.as_str(), "makefile" | "gnumakefile" | "justfile" | ".justfile") || lower.ends_with(".mk");
+    // Shell scripts: an image's entry point may be one that `exec`s the binary.
+    let is_script = lower.ends_with(".sh") || lower.starts_with("docker-entrypoint") || lower.starts_with("entrypoint");
     if lower.ends_with(".rs") {
         Some(FileKind::Rust)
-    } else if is_make || (yaml && path.contains(".github/workflows/")) {
+    } else if is_make || is_script || (yaml && path.contains(".github/workflows/")) {
         Some(FileKind::BuildScript)
     } else if yaml && path.to_ascii_lowercase().contains("compose") {
         Some(FileKind::Compose)

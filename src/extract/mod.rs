@@ -186,7 +186,8 @@ pub fn extract_what(path: Symbol, kind: FileKind, bytes: &[u8], needs: Needs) ->
         },
         FileKind::BuildScript => {
             facts.image_builds = deploy::builds::image_builds(path, text);
-            if facts.image_builds.is_empty() {
+            facts.execs = deploy::builds::execs(path, text);
+            if facts.image_builds.is_empty() && facts.execs.is_empty() {
                 return None;
             }
         }

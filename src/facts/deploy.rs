@@ -307,6 +307,14 @@ pub struct ImageBuild {
     pub location: Location,
 }
 
+/// A program a shell script hands its process to: `exec /usr/local/bin/api "$@"`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Exec {
+    /// The program as written, wrappers (`gosu user`, `tini --`) left out.
+    pub program: String,
+    pub location: Location,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Compose {
     pub services: Vec<ComposeService>,

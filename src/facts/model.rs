@@ -1,6 +1,6 @@
 //! The facts extracted from one file: plain data, what the code *says*, not what it means.
 
-use super::{Compose, Dockerfile, ImageBuild, K8sObject, LineTable, Location, Span, Symbol};
+use super::{Compose, Dockerfile, Exec, ImageBuild, K8sObject, LineTable, Location, Span, Symbol};
 use crate::extract::CommentStyle;
 use serde::ser::{SerializeMap, SerializeStruct, Serializer};
 use serde::Serialize;
@@ -433,11 +433,12 @@ impl Serialize for FileFacts {
             dockerfile,
             compose,
             image_builds,
+            execs,
             suppressions,
             problems,
             notes,
         } = self;
-        let mut out = serializer.serialize_struct("FileFacts", 11)?;
+        let mut out = serializer.serialize_struct("FileFacts", 12)?;
         out.serialize_field("path", path)?;
         out.serialize_field("kind", kind)?;
         out.serialize_field("lines", lines)?;
@@ -455,6 +456,9 @@ impl Serialize for FileFacts {
         }
         if !image_builds.is_empty() {
             out.serialize_field("image_builds", image_builds)?;
+        }
+        if !execs.is_empty() {
+            out.serialize_field("execs", execs)?;
         }
         out.serialize_field("suppressions", suppressions)?;
         out.serialize_field("problems", problems)?;
@@ -549,7 +553,8 @@ pub enum FileKind {
     Kubernetes,
     Dockerfile,
     Compose,
-    /// A file that builds images: a GitHub workflow, a Makefile or a justfile.
+    /// A file that builds images or starts programs: a GitHub workflow, a Makefile, a
+    /// justfile, a shell script.
     BuildScript,
 }
 
@@ -577,6 +582,8 @@ pub struct FileFacts {
     pub compose: Option<Compose>,
     /// Images a workflow, Makefile or justfile builds.
     pub image_builds: Vec<ImageBuild>,
+    /// Programs a shell script `exec`s (an image's entry-point script).
+    pub execs: Vec<Exec>,
     pub suppressions: Vec<Suppression>,
     /// Problems that make the run untrustworthy (exit 2).
     pub problems: Vec<Problem>,
@@ -600,6 +607,7 @@ impl FileFacts {
             dockerfile: None,
             compose: None,
             image_builds: Vec::new(),
+            execs: Vec::new(),
             suppressions: Vec::new(),
             problems: Vec::new(),
             notes: Vec::new(),

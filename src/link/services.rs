@@ -68,7 +68,7 @@ enum Strength {
 }
 
 /// Why a Dockerfile runs, builds or copies `bin`, if it does: the strongest reason.
-fn dockerfile_evidence(path: &str, file: &Dockerfile, bin: &Bin) -> Option<(Strength, String)> {
+fn dockerfile_evidence(path: &str, file: &Dockerfile, bin: &Bin, scripts: &Scripts) -> Option<(Strength, String)> {
     let said = |instruction: &crate::facts::Instruction, what: &str| {
         format!(
             "{path}:{} {what}: `{} {}`",
@@ -85,6 +85,12 @@ fn dockerfile_evidence(path: &str, file: &Dockerfile, bin: &Bin) -> Option<(Stre
             };
             if program.rsplit('/').next() == Some(bin.name) {
                 return Some((Strength::Runs, said(instruction, "runs it")));
+            }
+            if let Some(exec) = copied_script(path, last, &program, scripts)
+                .and_then(|execs| execs.iter().find(|exec| exec.program.rsplit('/').next() == Some(bin.name)))
+            {
+                let through = format!("runs it through {}:{}", exec.location.path, exec.location.line);
+                return Some((Strength::Runs, said(instruction, &through)));
             }
         }
     }
@@ -110,6 +116,33 @@ fn dockerfile_evidence(path: &str, file: &Dockerfile, bin: &Bin) -> Option<(Stre
     (in_package_dir && bins_in_package == 1 && !bin.package.dir.is_empty()).then(|| {
         let why = format!("{path} lives in the directory of package `{}`, whose only binary it is", bin.package.name);
         (Strength::Lives, why)
+    })
+}
+
+/// The programs each shell script of the tree `exec`s, by path.
+type Scripts<'f> = std::collections::HashMap<Symbol, &'f [crate::facts::Exec]>;
+
+/// What the script `program` (a path in the image) `exec`s, when the stage copies it there from
+/// the repository (`COPY docker/entrypoint.sh /entrypoint.sh`): the source is looked up beside
+/// the Dockerfile and from the root, the usual build contexts.
+fn copied_script<'f>(
+    dockerfile: &str,
+    stage: &crate::facts::Stage,
+    program: &str,
+    scripts: &Scripts<'f>,
+) -> Option<&'f [crate::facts::Exec]> {
+    let copies = stage.instructions.iter().filter(|i| matches!(i.keyword.as_str(), "COPY" | "ADD"));
+    copies.rev().find_map(|copy| {
+        let words: Vec<&str> = copy.args.split_whitespace().filter(|w| !w.starts_with("--")).collect();
+        let (destination, sources) = words.split_last()?;
+        let source = sources.iter().find(|source| {
+            let name = source.rsplit('/').next().unwrap_or(source);
+            *destination == program || (destination.ends_with('/') && format!("{destination}{name}") == program)
+        })?;
+        let dir = dockerfile.rsplit_once('/').map_or("", |(dir, _)| dir);
+        [crate::paths::join(dir, source), crate::paths::join("", source)]
+            .iter()
+            .find_map(|candidate| scripts.get(&Symbol::from(candidate.as_str())).copied())
     })
 }
 
@@ -156,12 +189,13 @@ pub fn map_services(
         declared.iter().map(|config| declared_service(config, &bins, files, &mut problems)).collect();
     // Each binary's Dockerfiles and the images built from them, before any image is matched:
     // an image built from another binary's Dockerfile is that binary's, whatever its name says.
+    let scripts: Scripts = files.iter().filter(|f| !f.execs.is_empty()).map(|f| (f.path, f.execs.as_slice())).collect();
     let evidence_of: Vec<Vec<(Symbol, Strength, String)>> = bins
         .iter()
         .map(|bin| {
             let found = files.iter().filter_map(|file| Some((file.path, file.dockerfile.as_ref()?)));
-            let evidence =
-                found.filter_map(|(path, dockerfile)| Some((path, dockerfile_evidence(&path, dockerfile, bin)?)));
+            let evidence = found
+                .filter_map(|(path, dockerfile)| Some((path, dockerfile_evidence(&path, dockerfile, bin, &scripts)?)));
             evidence.map(|(path, (strength, why))| (path, strength, why)).collect()
         })
         .collect();

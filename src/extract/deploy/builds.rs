@@ -2,7 +2,7 @@
 //! and justfiles, and `docker/build-push-action` steps. Each gives the Dockerfile and the tags
 //! it pushes, which is how a Kubernetes manifest's `image:` finds the Dockerfile it came from.
 
-use crate::facts::{ImageBuild, LineIndex, Location, Symbol, YamlNode};
+use crate::facts::{Exec, ImageBuild, LineIndex, Location, Symbol, YamlNode};
 use crate::paths::join;
 
 /// The image builds a workflow, Makefile or justfile at `path` performs.
@@ -89,6 +89,47 @@ fn docker_build(words: &[&str], base: &str) -> Option<ImageBuild> {
     Some(ImageBuild { dockerfile, tags, location: Location::file(Symbol::default()) })
 }
 
+/// Programs that run another and pass signals on: the program they run is the one that counts.
+const WRAPPERS: [&str; 6] = ["gosu", "su-exec", "tini", "dumb-init", "chpst", "setpriv"];
+
+/// The programs a shell script `exec`s: `exec /usr/local/bin/api "$@"`, through `gosu <user>`,
+/// `su-exec <user>`, `tini --` and `dumb-init`; not `exec "$@"` (whatever the command line says).
+pub fn execs(path: Symbol, text: &str) -> Vec<Exec> {
+    if !(path.ends_with(".sh") || text.starts_with("#!")) {
+        return Vec::new();
+    }
+    let index = LineIndex::new(text);
+    let mut found = Vec::new();
+    let mut offset = 0usize;
+    for line in text.split_inclusive('\n') {
+        let start = offset;
+        offset += line.len();
+        let words: Vec<&str> = line.split_whitespace().map(|w| w.trim_matches(|c| c == '"' || c == '\'')).collect();
+        let Some(at) = words.iter().position(|w| *w == "exec") else { continue };
+        // `exec` as a command: first on the line, or after `then`, `;`, `&&`, `||`.
+        if at > 0 && !matches!(words[at - 1], "then" | "do" | "else" | ";" | "&&" | "||") {
+            continue;
+        }
+        let mut rest = words[at + 1..].iter().copied().filter(|w| !w.starts_with('-'));
+        let program = loop {
+            match rest.next() {
+                Some("gosu" | "su-exec") => {
+                    // The next word is the user to run as.
+                    rest.next();
+                }
+                Some(wrapper) if WRAPPERS.contains(&wrapper) => {}
+                other => break other,
+            }
+        };
+        if let Some(program) = program.filter(|p| !p.starts_with('$') && !p.is_empty()) {
+            let end = start + line.trim_end().len();
+            let program = program.trim_end_matches(';').to_owned();
+            found.push(Exec { program, location: index.location_of_bytes(path, start, end) });
+        }
+    }
+    found
+}
+
 /// `docker build` flags that take a value as the next word.
 const VALUED_FLAGS: [&str; 14] = [
     "--build-arg",
@@ -149,6 +190,18 @@ mod tests {
             builds("justfile", just),
             [("crates/worker/Dockerfile".to_owned(), vec!["acme/worker:dev".to_owned()], 2)]
         );
+    }
+
+    #[test]
+    fn scripts_name_the_programs_they_exec() {
+        let script = "#!/bin/sh\nset -e\nif [ \"$1\" = migrate ]; then exec \"$@\"; fi\nexec gosu app /usr/local/bin/api --port 8080\n";
+        let found: Vec<(String, u32)> = execs(Symbol::intern("docker/entrypoint.sh"), script)
+            .into_iter()
+            .map(|e| (e.program, e.location.line))
+            .collect();
+        assert_eq!(found, [("/usr/local/bin/api".to_owned(), 4)]);
+        let tini = "#!/bin/bash\nexec tini -- server\n";
+        assert_eq!(execs(Symbol::intern("run"), tini)[0].program, "server");
     }
 
     #[test]
