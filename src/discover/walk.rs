@@ -42,7 +42,8 @@ pub fn classify(path: &str) -> Option<FileKind> {
     let is_make =
         matches!(lower.as_str(), "makefile" | "gnumakefile" | "justfile" | ".justfile") || lower.ends_with(".mk");
     // Shell scripts: an image's entry point may be one that `exec`s the binary.
-    let is_script = lower.ends_with(".sh") || lower.starts_with("docker-entrypoint") || lower.starts_with("entrypoint");
+    let entrypoint_name = lower.starts_with("docker-entrypoint") || lower.starts_with("entrypoint");
+    let is_script = lower.ends_with(".sh") || (entrypoint_name && !lower.contains('.'));
     if lower.ends_with(".rs") {
         Some(FileKind::Rust)
     } else if is_make || is_script || (yaml && path.contains(".github/workflows/")) {
@@ -119,4 +120,25 @@ pub fn walk(root: &Path, config: &Config) -> (Discovery, Vec<Problem>) {
 fn config_problem(config: &Config, message: String) -> Problem {
     let path = config.path.unwrap_or_else(|| Symbol::intern(super::config::FILE_NAME));
     Problem { location: Location::file(path), message }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_say_what_is_read() {
+        let kinds = |paths: &[&str]| paths.iter().map(|p| classify(p)).collect::<Vec<_>>();
+        assert_eq!(
+            kinds(&["docker/entrypoint.sh", "docker-entrypoint", "Makefile", ".github/workflows/ci.yml"]),
+            [Some(FileKind::BuildScript); 4]
+        );
+        // Named like an entry point, but a Dockerfile.
+        assert_eq!(kinds(&["docker/entrypoint-script.Dockerfile", "Containerfile"]), [Some(FileKind::Dockerfile); 2]);
+        assert_eq!(
+            kinds(&["deploy/docker-compose.prod.yml", "deploy/api.yaml"]),
+            [Some(FileKind::Compose), Some(FileKind::Kubernetes)]
+        );
+        assert_eq!(kinds(&["README.md", "entrypoint.py"]), [None, None]);
+    }
 }
