@@ -261,6 +261,19 @@ fn without_kubectl_resources_are_checked_as_written_and_patches_not_at_all() {
 }
 
 #[test]
+fn a_kustomization_naming_a_path_the_tree_lacks_is_not_rendered_for_kustomize_would_fetch_it() {
+    let missing = "resources:\n  - ../../base\n  - github.com/example/deploy/monitoring\npatchesStrategicMerge:\n  - replicas.yaml\n";
+    let dir = workspace(&kustomize_files(&[("deploy/overlays/prod/kustomization.yaml", missing)]));
+    let kubectl = kubectl_dir();
+    let (code, report) = check_with_path(dir.path(), &[&kubectl]);
+    assert_eq!(findings(&report), [finding("k8s-liveness-probe", "deploy/base/deployment.yaml", 9)]);
+    let notes = located(&report, "notes");
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert!(notes[0].2.contains("it names `github.com/example/deploy/monitoring`"), "{notes:?}");
+    assert_eq!((code, errors(&report)), (0, vec![]));
+}
+
+#[test]
 fn a_kustomization_with_a_remote_resource_is_not_rendered() {
     let remote = "resources:\n  - ../../base\n  - https://github.com/example/deploy//monitoring?ref=v1\npatchesStrategicMerge:\n  - replicas.yaml\n";
     let dir = workspace(&kustomize_files(&[("deploy/overlays/prod/kustomization.yaml", remote)]));

@@ -6,8 +6,8 @@
 use super::report::PolicyContext;
 use crate::facts::Table;
 use crate::facts::{
-    AttributeFact, Binary, BindingUse, CallFact, Fact, FactKind, Facts, FnFact, InContext, Literal, Located, Location,
-    MacroFact, MethodCallFact, Package, Symbol, UseFact,
+    AttributeFact, Binary, BindingUse, CallFact, Fact, FactKind, Facts, FileInfo, FnFact, InContext, Literal, Located,
+    Location, MacroFact, MethodCallFact, Package, Symbol, UseFact,
 };
 use rhai::{Array, Dynamic, Engine, ImmutableString};
 use std::sync::Arc;
@@ -80,17 +80,12 @@ fn reaches(binary: &Binary, fact: &Dynamic) -> bool {
 /// CLIs, language servers on stdio and dev tools run; build scripts; servers of examples, tests,
 /// benches and fuzz targets that nothing outside development files deploys (test harnesses).
 fn in_service(facts: &Facts, fact: &Dynamic) -> bool {
-    if in_build_script(fact) || file_of(fact).is_some_and(|path| set_aside(&path)) {
+    if !could_serve(fact) {
         return false;
     }
-    let binaries = &facts.index.binaries;
-    let deployed = |binary: &Binary| deployed(facts, binary);
-    let set_aside = |binary: &Binary| set_aside(&binary.src_path);
-    let mut runners: Vec<&Binary> = binaries.iter().filter(|b| reaches(b, fact)).collect();
-    if runners.is_empty() {
-        runners = binaries.iter().filter(|b| includes(b, fact)).collect();
-    }
-    runners.is_empty() || runners.iter().any(|b| deployed(b) || (b.server.is_some() && !set_aside(b)))
+    let runners = runners_or_builders(facts, fact);
+    let serves = |b: &&Binary| deployed(facts, b) || (b.server.is_some() && !set_aside(&b.src_path));
+    runners.is_empty() || runners.iter().any(serves)
 }
 
 /// Whether `binary` runs as a service: compose, a long-running workload or an image whose
@@ -110,15 +105,28 @@ fn deployed(facts: &Facts, binary: &Binary) -> bool {
 /// files: a stricter `in_service`, for rules whose findings only matter where the code is
 /// surely deployed.
 fn in_deployed_service(facts: &Facts, fact: &Dynamic) -> bool {
-    if in_build_script(fact) || file_of(fact).is_some_and(|path| set_aside(&path)) {
-        return false;
-    }
+    could_serve(fact) && runners_or_builders(facts, fact).iter().any(|b| deployed(facts, b))
+}
+
+/// The binaries that reach a code fact through the call graph, or, when none does, those built
+/// from its file.
+fn runners_or_builders<'f>(facts: &'f Facts, fact: &Dynamic) -> Vec<&'f Binary> {
     let binaries = &facts.index.binaries;
-    let mut runners: Vec<&Binary> = binaries.iter().filter(|b| reaches(b, fact)).collect();
-    if runners.is_empty() {
-        runners = binaries.iter().filter(|b| includes(b, fact)).collect();
+    let runners: Vec<&Binary> = binaries.iter().filter(|b| reaches(b, fact)).collect();
+    if !runners.is_empty() {
+        return runners;
     }
-    runners.iter().any(|b| deployed(facts, b))
+    binaries.iter().filter(|b| includes(b, fact)).collect()
+}
+
+/// Whether the file of a code fact can hold service code: not a build script (it runs at compile
+/// time, on the builder's machine), not an example, test, benchmark or fuzz target.
+fn could_serve(fact: &Dynamic) -> bool {
+    on_file(fact, |file| {
+        let build_script = !file.targets.is_empty() && file.targets.iter().all(|t| t == "build-script-build");
+        !build_script && !set_aside(&file.path)
+    })
+    .unwrap_or(true)
 }
 
 /// Whether code at `path` is an example, a test, a benchmark or a fuzz target rather than what a
@@ -128,45 +136,22 @@ fn set_aside(path: &str) -> bool {
     ["/examples/", "/tests/", "/benches/", "/benchmarks/", "/fuzz/"].iter().any(|dir| path.contains(dir))
 }
 
-/// The path of the file a code fact sits in.
-fn file_of(fact: &Dynamic) -> Option<Symbol> {
-    fn path<T: FactKind>(fact: &Dynamic) -> Option<Symbol> {
-        fact.read_lock::<Fact<T>>().map(|f| f.file().path)
+/// `f` of the file a code fact was found in; `None` for facts that are not code.
+fn on_file<R>(fact: &Dynamic, f: impl Fn(&FileInfo) -> R) -> Option<R> {
+    fn with<T: FactKind, R>(fact: &Dynamic, f: &impl Fn(&FileInfo) -> R) -> Option<R> {
+        fact.read_lock::<Fact<T>>().map(|fact| f(fact.file()))
     }
-    path::<CallFact>(fact)
-        .or_else(|| path::<MethodCallFact>(fact))
-        .or_else(|| path::<MacroFact>(fact))
-        .or_else(|| path::<AttributeFact>(fact))
-        .or_else(|| path::<FnFact>(fact))
-}
-
-/// Whether a code fact sits in a build script (`build.rs`): it runs at compile time, on the
-/// builder's machine.
-fn in_build_script(fact: &Dynamic) -> bool {
-    fn targets<T: FactKind>(fact: &Dynamic) -> Option<bool> {
-        let fact = fact.read_lock::<Fact<T>>()?;
-        let targets = &fact.file().targets;
-        Some(!targets.is_empty() && targets.iter().all(|t| t == "build-script-build"))
-    }
-    targets::<CallFact>(fact)
-        .or_else(|| targets::<MethodCallFact>(fact))
-        .or_else(|| targets::<MacroFact>(fact))
-        .or_else(|| targets::<AttributeFact>(fact))
-        .unwrap_or(false)
+    with::<CallFact, R>(fact, &f)
+        .or_else(|| with::<MethodCallFact, R>(fact, &f))
+        .or_else(|| with::<MacroFact, R>(fact, &f))
+        .or_else(|| with::<FnFact, R>(fact, &f))
+        .or_else(|| with::<AttributeFact, R>(fact, &f))
+        .or_else(|| with::<UseFact, R>(fact, &f))
 }
 
 /// Whether `binary`'s build includes the file a code fact was found in.
 fn includes(binary: &Binary, fact: &Dynamic) -> bool {
-    fn included<T: FactKind>(binary: &Binary, fact: &Dynamic) -> Option<bool> {
-        fact.read_lock::<Fact<T>>().map(|f| binary.includes(f.file()))
-    }
-    included::<CallFact>(binary, fact)
-        .or_else(|| included::<MethodCallFact>(binary, fact))
-        .or_else(|| included::<MacroFact>(binary, fact))
-        .or_else(|| included::<FnFact>(binary, fact))
-        .or_else(|| included::<AttributeFact>(binary, fact))
-        .or_else(|| included::<UseFact>(binary, fact))
-        .unwrap_or(false)
+    on_file(fact, |file| binary.includes(file)).unwrap_or(false)
 }
 
 /// The getters every located fact has.

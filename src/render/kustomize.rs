@@ -125,10 +125,15 @@ fn read(root: &Path, shown: Symbol) -> Kustomization {
             inputs.extend(files.map(|file| file.rsplit_once('=').map_or(file.clone(), |(_, path)| path.to_owned())));
         }
     }
+    // Anything that is not a file or directory of the tree is fetched by kustomize: a URL, and
+    // also a path that does not exist (`github.com/org/repo/deploy` is tried as a repository).
     let mut resolve = |entries: &mut Vec<String>| {
         for entry in std::mem::take(entries) {
             let remote = entry.contains("://") || entry.starts_with("git@") || entry.contains("?ref=");
-            match join(dir, &entry).filter(|_| !remote) {
+            let local = join(dir, &entry).filter(|path| {
+                !remote && !entry.starts_with('/') && std::fs::symlink_metadata(root.join(path)).is_ok()
+            });
+            match local {
                 Some(path) => entries.push(path),
                 None => kustomization.outside = Some(entry),
             }
