@@ -249,6 +249,40 @@ fn facts_prints_resolved_calls_with_locations() {
 }
 
 #[test]
+fn facts_show_shared_state_and_the_fields_writes_go_through() {
+    let source = "use std::sync::{Arc, Mutex};\n\
+                  pub struct AppState { pub seen: Mutex<Vec<u64>>, pub name: String }\n\
+                  static LOG: Mutex<Vec<u64>> = Mutex::new(Vec::new());\n\
+                  pub async fn h(axum::extract::State(s): axum::extract::State<Arc<AppState>>) {\n\
+                  \x20   let mut seen = s.seen.lock().unwrap();\n\
+                  \x20   seen.push(1);\n\
+                  \x20   LOG.lock().unwrap().push(2);\n}\n";
+    let dir = workspace(&[("src/lib.rs", source)]);
+    let output = guardrail(&["facts", "."], dir.path());
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    let rust = &output.json()["files"][0]["rust"];
+    let states: Vec<(&str, &str, &str, u64)> = rust["states"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            let field = |key: &str| s[key].as_str().unwrap();
+            (field("name"), field("owner"), field("ty"), s["location"]["line"].as_u64().unwrap())
+        })
+        .collect();
+    assert_eq!(states, [("seen", "AppState", "Mutex<Vec<u64>>", 2), ("LOG", "", "Mutex<Vec<u64>>", 3)]);
+    assert_eq!(rust["app_states"], serde_json::json!(["AppState"]));
+    let pushes: Vec<(Option<&str>, Option<&str>)> = rust["method_calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|call| call["name"] == "push")
+        .map(|call| (call["receiver_root"].as_str(), call["receiver_field"].as_str()))
+        .collect();
+    assert_eq!(pushes, [(Some("s"), Some("seen")), (Some("svc::LOG"), None)]);
+}
+
+#[test]
 fn list_and_explain_print_the_rules_docs() {
     let dir = workspace(&[]);
     let output = guardrail(&["list"], dir.path());
@@ -267,6 +301,7 @@ fn list_and_explain_print_the_rules_docs() {
             "graceful-shutdown",
             "hpa-requests",
             "http-client-timeout",
+            "in-memory-state",
             "independence-violation",
             "k8s-disruption-budget",
             "k8s-liveness-probe",
@@ -296,6 +331,8 @@ fn list_and_explain_print_the_rules_docs() {
         ("k8s-resources", "warning"),
         ("k8s-disruption-budget", "warning"),
         ("hpa-requests", "error"),
+        // The most it reports: an error once replicas run it, a warning before.
+        ("in-memory-state", "error"),
     ] {
         assert_eq!(severity(id), expected, "{id}");
     }

@@ -7,7 +7,7 @@ use super::report::PolicyContext;
 use crate::facts::Table;
 use crate::facts::{
     AttributeFact, Binary, BindingUse, CallFact, Fact, FactKind, Facts, FileInfo, FnFact, InContext, Literal, Located,
-    Location, MacroFact, MethodCallFact, Package, Symbol, UseFact,
+    Location, MacroFact, MethodCallFact, Package, StateFact, Symbol, UseFact,
 };
 use rhai::{Array, Dynamic, Engine, ImmutableString};
 use std::sync::Arc;
@@ -147,6 +147,7 @@ fn on_file<R>(fact: &Dynamic, f: impl Fn(&FileInfo) -> R) -> Option<R> {
         .or_else(|| with::<FnFact, R>(fact, &f))
         .or_else(|| with::<AttributeFact, R>(fact, &f))
         .or_else(|| with::<UseFact, R>(fact, &f))
+        .or_else(|| with::<StateFact, R>(fact, &f))
 }
 
 /// Whether `binary`'s build includes the file a code fact was found in.
@@ -399,6 +400,7 @@ pub fn register(engine: &mut Engine) {
     });
     super::api_deploy::register(engine);
     super::api_arch::register(engine);
+    super::api_state::register(engine);
     super::routes::register(engine);
     PolicyContext::register(engine);
 }

@@ -5,6 +5,7 @@
 mod api;
 mod api_arch;
 mod api_deploy;
+mod api_state;
 pub mod policy;
 mod report;
 mod routes;

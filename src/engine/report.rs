@@ -3,7 +3,7 @@
 
 use crate::facts::{
     AttributeFact, Binary, CallFact, ComposeService, Container, Fact, FnFact, Instruction, K8sObject, Located,
-    Location, MacroFact, MethodCallFact, Probe, Stage, UseFact,
+    Location, MacroFact, MethodCallFact, Probe, Stage, StateFact, UseFact,
 };
 use crate::findings::{Finding, Related, Severity};
 use rhai::{Dynamic, Engine, EvalAltResult, Map};
@@ -144,6 +144,7 @@ fn location_of(at: &Dynamic) -> RhaiResult<Location> {
         .or_else(|| fact::<FnFact>(at))
         .or_else(|| fact::<AttributeFact>(at))
         .or_else(|| fact::<UseFact>(at))
+        .or_else(|| fact::<StateFact>(at))
         .or_else(|| fact::<K8sObject>(at))
         .or_else(|| fact::<ComposeService>(at))
         .or_else(|| at.read_lock::<Container>().map(|c| c.location.clone()))

@@ -36,6 +36,8 @@ struct Key {
 pub struct CallGraph {
     nodes: Vec<Key>,
     node_of: HashMap<Key, u32>,
+    /// Free fns by their crate-qualified path.
+    free_by_path: HashMap<Symbol, u32>,
     /// Edges of node `n` are `targets[starts[n]..starts[n + 1]]`.
     starts: Vec<u32>,
     targets: Vec<u32>,
@@ -54,7 +56,6 @@ impl Reached {
 impl CallGraph {
     pub fn build(files: &[Arc<LinkedFile>], packages: &[Package]) -> Self {
         let mut graph = CallGraph::default();
-        let mut free_by_path: HashMap<Symbol, u32> = HashMap::new();
         // (method name, package) → nodes: a method call looks in the few packages it can reach.
         let mut methods: HashMap<(Symbol, Symbol), Vec<u32>> = HashMap::new();
         for file in files {
@@ -71,7 +72,7 @@ impl CallGraph {
                         candidates.push(node);
                     }
                 } else if let Some(path) = free_path(&file.info, function.module, function.name) {
-                    free_by_path.insert(path, node);
+                    graph.free_by_path.insert(path, node);
                 }
             }
         }
@@ -97,13 +98,13 @@ impl CallGraph {
             };
             let arguments = |edges: &mut Vec<(u32, u32)>, from: u32, range| {
                 let roots = rust.arguments(range).roots().flatten();
-                edges.extend(roots.filter_map(|root| free_by_path.get(&root)).map(|to| (from, *to)));
+                edges.extend(roots.filter_map(|root| graph_ref.free_by_path.get(&root)).map(|to| (from, *to)));
             };
             for call in &rust.calls {
                 let Some(from) = caller(call.context) else { continue };
                 let before = edges.len();
                 let paths = std::iter::once(call.resolved).chain(call.glob_candidates.iter().copied());
-                edges.extend(paths.filter_map(|path| free_by_path.get(&path)).map(|to| (from, *to)));
+                edges.extend(paths.filter_map(|path| graph_ref.free_by_path.get(&path)).map(|to| (from, *to)));
                 if edges.len() == before && names_a_method(&call.resolved) {
                     by_name(&mut edges, from, call.name, std::slice::from_ref(&package));
                 }
@@ -132,8 +133,21 @@ impl CallGraph {
 
     /// Every node reachable from `entries`.
     pub fn reached_from(&self, entries: impl IntoIterator<Item = Fact<FnFact>>) -> Reached {
+        self.reached_from_nodes(entries.into_iter().filter_map(|entry| self.node(&entry)).collect())
+    }
+
+    /// Every node reachable from the free fns at these crate-qualified paths and from `entries`.
+    pub fn reached_from_paths(
+        &self,
+        paths: impl IntoIterator<Item = Symbol>,
+        entries: impl IntoIterator<Item = Fact<FnFact>>,
+    ) -> Reached {
+        let free = paths.into_iter().filter_map(|path| self.free_by_path.get(&path).copied());
+        self.reached_from_nodes(free.chain(entries.into_iter().filter_map(|entry| self.node(&entry))).collect())
+    }
+
+    fn reached_from_nodes(&self, mut pending: Vec<u32>) -> Reached {
         let mut bits = vec![0u64; self.nodes.len().div_ceil(64)];
-        let mut pending: Vec<u32> = entries.into_iter().filter_map(|entry| self.node(&entry)).collect();
         while let Some(node) = pending.pop() {
             let (word, bit) = (node as usize / 64, 1u64 << (node % 64));
             if bits[word] & bit != 0 {

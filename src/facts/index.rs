@@ -3,8 +3,8 @@
 
 use super::call_graph::{CallGraph, Reached};
 use super::{
-    fit_exactly, AttributeFact, CallFact, ComposeService, Dockerfile, Fact, FactKind, FileInfo, FnFact, K8sObject,
-    LinkedFile, MacroFact, MethodCallFact, Package, Symbol, UseFact,
+    fit_exactly, AttributeFact, CallFact, ComposeService, Dockerfile, Fact, FactKind, FileInfo, FnFact, Handlers,
+    K8sObject, LinkedFile, MacroFact, MethodCallFact, Package, StateFact, Symbol, UseFact,
 };
 use foldhash::{HashMap, HashMapExt};
 use std::marker::PhantomData;
@@ -257,6 +257,11 @@ pub struct Index {
     pub uses: Table<UseFact>,
     pub binaries: Vec<Binary>,
     pub call_graph: Arc<CallGraph>,
+    pub handlers: Handlers,
+    /// Statics and struct fields that hold shared mutable collections.
+    pub states: Vec<Fact<StateFact>>,
+    /// Types some fn receives as application state (`State<AppState>`), by last segment.
+    pub app_states: foldhash::HashSet<Symbol>,
 }
 
 impl Index {
@@ -301,7 +306,11 @@ impl Index {
         for binary in &mut binaries {
             binary.server = super::servers::server(&calls, &method_calls, binary);
         }
+        let handlers = Handlers::find(&calls, &method_calls, &attributes, &call_graph);
         Index {
+            handlers,
+            states: every(files),
+            app_states: files.iter().flat_map(|file| file.facts.rust.app_states.iter().copied()).collect(),
             k8s_objects: every(files),
             dockerfiles: every(files),
             compose_services: every(files),

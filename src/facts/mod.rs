@@ -3,6 +3,7 @@
 
 mod call_graph;
 mod deploy;
+mod handlers;
 mod index;
 mod location;
 mod model;
@@ -12,6 +13,7 @@ mod workspace;
 
 pub use call_graph::{CallGraph, Reached};
 pub use deploy::*;
+pub use handlers::Handlers;
 pub use index::{Binary, Index, Table};
 pub use location::{LineIndex, LineTable, Location, Span};
 pub use model::*;
@@ -43,6 +45,7 @@ fact_kinds! {
     MacroFact => |f| &f.rust.macros;
     FnFact => |f| &f.rust.fns;
     AttributeFact => |f| &f.rust.attributes;
+    StateFact => |f| &f.rust.states;
     K8sObject => |f| &f.kubernetes;
     Dockerfile => |f| f.dockerfile.as_slice();
     ComposeService => |f| f.compose.as_ref().map_or(&[], |c| &c.services);
@@ -109,6 +112,7 @@ located! {
     MacroFact => |f, file| file.rust.context(f.context).in_test;
     FnFact => |f, _file| f.in_test;
     AttributeFact => |f, _file| f.in_test;
+    StateFact => |f, _file| f.in_test;
     UseFact => |f, _file| f.in_test;
 }
 

@@ -186,6 +186,10 @@ pub struct MethodCallFact {
     /// The resolved path at the root of the receiver chain, when it is a path or a path call:
     /// `std::process::Command::new` for `Command::new("ls").arg("-l").output()`.
     pub receiver_root: Option<Symbol>,
+    /// The field last read in the receiver chain: `sessions` for
+    /// `state.sessions.lock().await.insert(..)`, and for `guard.insert(..)` after
+    /// `let guard = state.sessions.lock().await;`.
+    pub receiver_field: Option<Symbol>,
     /// The arguments of the call at the root of the receiver chain: `["/api"]` for
     /// `web::scope("/api").service(..)`, in [`RustFacts::arguments`]; written as literals.
     #[serde(skip)]
@@ -274,6 +278,24 @@ pub struct AttributeFact {
     pub span: Span,
 }
 
+/// A `static` (also in `lazy_static!`) or a named struct field whose type holds a collection
+/// behind a lock (`Mutex<HashMap<..>>`, `RwLock<Vec<..>>`) or a concurrent collection
+/// (`DashMap`, `scc::HashMap`): state one process shares across the requests it serves.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StateFact {
+    pub name: Symbol,
+    /// The struct of a field; empty for a static.
+    pub owner: Symbol,
+    /// The type as written, without spaces: `LazyLock<Mutex<HashMap<String,Session>>>`.
+    pub ty: Symbol,
+    /// The inline module, empty at file level.
+    pub module: Symbol,
+    pub in_test: bool,
+    /// The name.
+    #[serde(skip)]
+    pub span: Span,
+}
+
 /// An out-of-line module declaration, `mod x;`: where the module's file is, and whether it is
 /// compiled only for tests (`#[cfg(test)] mod tests;`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -303,7 +325,7 @@ macro_rules! spanned {
     )*};
 }
 
-spanned!(UseFact, PathFact, CallFact, MethodCallFact, MacroFact, FnFact, AttributeFact, ModDecl);
+spanned!(UseFact, PathFact, CallFact, MethodCallFact, MacroFact, FnFact, AttributeFact, ModDecl, StateFact);
 
 /// Everything extracted from one Rust source file.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -322,6 +344,11 @@ pub struct RustFacts {
     pub contexts: Vec<CodeContext>,
     /// Calls bound to tuples, by [`TupleBinding::call`].
     pub bindings: Vec<TupleBinding>,
+    pub states: Vec<StateFact>,
+    /// The types fns of this file receive as shared application state through an extractor:
+    /// `AppState` for `State<AppState>`, `State<Arc<AppState>>`, `web::Data<AppState>`,
+    /// `Extension<AppState>`, rocket's `&State<AppState>`. Each once, by last segment.
+    pub app_states: Vec<Symbol>,
     /// Turns the facts' spans into locations.
     pub lines: LineTable,
 }
@@ -330,8 +357,12 @@ impl RustFacts {
     /// No facts (a file of comments and plain types): `guardrail facts` leaves the file's Rust
     /// facts out. Its line table is not a fact.
     pub fn is_empty(&self) -> bool {
-        let RustFacts { uses, calls, method_calls, macros, fns, attributes, modules, paths, .. } = self;
-        uses.is_empty()
+        let RustFacts {
+            uses, calls, method_calls, macros, fns, attributes, modules, paths, states, app_states, ..
+        } = self;
+        states.is_empty()
+            && app_states.is_empty()
+            && uses.is_empty()
             && calls.is_empty()
             && method_calls.is_empty()
             && macros.is_empty()
@@ -391,6 +422,8 @@ impl RustFacts {
             arguments,
             contexts,
             bindings,
+            states,
+            app_states,
             lines,
         } = self;
         fit_exactly(uses);
@@ -404,6 +437,8 @@ impl RustFacts {
         fit_exactly(paths);
         fit_exactly(arguments);
         fit_exactly(contexts);
+        fit_exactly(states);
+        fit_exactly(app_states);
         lines.shrink_to_fit();
     }
 }
@@ -489,7 +524,7 @@ impl Serialize for WrittenRust<'_> {
         for mac in &mut macros {
             mac.context = Some(rust.context(mac.fact.context));
         }
-        let mut out = serializer.serialize_struct("RustFacts", 8)?;
+        let mut out = serializer.serialize_struct("RustFacts", 10)?;
         out.serialize_field("uses", &written(file, &rust.uses))?;
         out.serialize_field("calls", &calls)?;
         out.serialize_field("method_calls", &method_calls)?;
@@ -498,6 +533,8 @@ impl Serialize for WrittenRust<'_> {
         out.serialize_field("attributes", &written(file, &rust.attributes))?;
         out.serialize_field("modules", &written(file, &rust.modules))?;
         out.serialize_field("paths", &written(file, &rust.paths))?;
+        out.serialize_field("states", &written(file, &rust.states))?;
+        out.serialize_field("app_states", &rust.app_states)?;
         out.end()
     }
 }

@@ -8,6 +8,7 @@ mod visitor;
 use crate::facts::{LineIndex, Location, Problem, RustFacts, Symbol};
 
 mod nesting;
+mod state;
 
 /// Parses one file and extracts its facts (its module paths only when `module_paths`), or
 /// reports where it does not parse.

@@ -5,7 +5,7 @@ use super::imports::{flatten, may_come_from_glob, Scope, Scopes};
 use super::macros::{parse_body, Body};
 use crate::facts::{
     self, Argument, ArgumentRange, AttributeFact, BindingUse, CallFact, CodeContext, ContextId, FnFact, LineIndex,
-    LineTable, Literal, MacroFact, MethodCallFact, RareList, RustFacts, Symbol, TupleBinding, UseFact,
+    LineTable, Literal, MacroFact, MethodCallFact, RareList, RustFacts, StateFact, Symbol, TupleBinding, UseFact,
 };
 use proc_macro2::Span;
 use std::borrow::Cow;
@@ -17,6 +17,13 @@ use syn::visit::{self, Visit};
 use syn::{Attribute, Expr, Item, Meta, Signature, Token, Visibility};
 
 /// A fn, closure or async block: what decides the async context of the code inside it.
+/// A name bound by `let`: see [`FactVisitor::locals`].
+struct Local {
+    name: syn::Ident,
+    root: Option<Symbol>,
+    field: Option<Symbol>,
+}
+
 struct Frame {
     function: Option<Symbol>,
     is_async: bool,
@@ -40,7 +47,8 @@ pub struct FactVisitor<'a> {
     /// Local names bound by `let` in the enclosing blocks, innermost last, each with the chain
     /// root of its value when that is a call of a path (`let stdin = io::stdin();`): a method
     /// called on the name has that root, as if called on the value.
-    locals: Vec<(syn::Ident, Option<Symbol>)>,
+    /// And the field last read in it (`let guard = state.sessions.lock().await;`).
+    locals: Vec<Local>,
     /// (module, resolved path, in test) of the paths recorded: each is recorded once per
     /// module, at its first occurrence — what a dependency graph needs, at a fraction of the cost.
     /// Paths already recorded, by inline module and then by whether in test code.
@@ -52,8 +60,17 @@ pub struct FactVisitor<'a> {
     /// The receiver's chain root, found by the method call around the one visited next (by its
     /// address): a chain `a.b().c().d()` is walked once rather than once per call, which made
     /// long chains quadratic.
-    next_in_chain: Option<(usize, Option<Symbol>, ArgumentRange)>,
+    next_in_chain: Option<(usize, ChainStart)>,
     facts: RustFacts,
+}
+
+/// What the calls of one method chain share: the root and its arguments, the field last read
+/// below them.
+#[derive(Clone, Copy)]
+struct ChainStart {
+    root: Option<Symbol>,
+    args: ArgumentRange,
+    field: Option<Symbol>,
 }
 
 impl<'a> FactVisitor<'a> {
@@ -195,8 +212,8 @@ impl<'a> FactVisitor<'a> {
                     func => func,
                 },
                 Expr::Path(p) if p.qself.is_none() => {
-                    let local = p.path.get_ident().and_then(|name| self.locals.iter().rev().find(|(n, _)| n == name));
-                    let root = local.and_then(|(_, root)| *root).unwrap_or_else(|| self.resolved(&p.path));
+                    let root =
+                        self.local(&p.path).and_then(|local| local.root).unwrap_or_else(|| self.resolved(&p.path));
                     return Some((root, None));
                 }
                 Expr::Field(field) => &field.base,
@@ -204,6 +221,34 @@ impl<'a> FactVisitor<'a> {
                 Expr::Await(inner) => &inner.base,
                 Expr::Paren(inner) => &inner.expr,
                 Expr::Reference(inner) => &inner.expr,
+                _ => return None,
+            };
+        }
+    }
+
+    /// The `let` binding a one-segment path names, innermost first.
+    fn local(&self, path: &syn::Path) -> Option<&Local> {
+        let name = path.get_ident()?;
+        self.locals.iter().rev().find(|local| local.name == *name)
+    }
+
+    /// The field last read in a chain: `sessions` for `state.sessions.lock().await`, or the one
+    /// the local at its root was bound from.
+    fn last_field(&self, mut expr: &Expr) -> Option<Symbol> {
+        loop {
+            expr = match expr {
+                Expr::MethodCall(call) => &call.receiver,
+                Expr::Field(field) => {
+                    return Some(match &field.member {
+                        syn::Member::Named(name) => self.ident_symbol(name),
+                        syn::Member::Unnamed(index) => Symbol::from(index.index.to_string()),
+                    })
+                }
+                Expr::Try(inner) => &inner.expr,
+                Expr::Await(inner) => &inner.base,
+                Expr::Paren(inner) => &inner.expr,
+                Expr::Reference(inner) => &inner.expr,
+                Expr::Path(p) if p.qself.is_none() => return self.local(&p.path).and_then(|local| local.field),
                 _ => return None,
             };
         }
@@ -241,6 +286,28 @@ impl<'a> FactVisitor<'a> {
             span: self.span(start, sig.ident.span()),
         });
         attrs.iter().for_each(|attr| self.record_attribute(attr, Some(&sig.ident)));
+        for input in &sig.inputs {
+            let syn::FnArg::Typed(typed) = input else { continue };
+            let Some(state) = super::state::extracted_state(&typed.ty) else { continue };
+            let state = Symbol::from(state);
+            if !self.facts.app_states.contains(&state) {
+                self.facts.app_states.push(state);
+            }
+        }
+    }
+
+    /// Records a static or a field (`name`, or its position in a tuple struct, at `span`) of type
+    /// `ty` when it is shared mutable state.
+    fn record_state(&mut self, name: Symbol, span: Span, owner: Option<&syn::Ident>, ty: &syn::Type) {
+        let Some(ty) = super::state::shared_collection(ty) else { return };
+        self.facts.states.push(StateFact {
+            name,
+            owner: owner.map(|owner| self.ident_symbol(owner)).unwrap_or_default(),
+            ty: Symbol::from(ty),
+            module: self.module_symbol,
+            in_test: self.in_test(),
+            span: self.span_of(span),
+        });
     }
 
     /// Records a path that reaches through a module (`a::b`, or a name imported from one).
@@ -560,29 +627,50 @@ impl<'ast> Visit<'ast> for FactVisitor<'_> {
 
     fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
         let address = |call: &syn::ExprMethodCall| call as *const syn::ExprMethodCall as usize;
-        let (receiver_root, receiver_args) = match self.next_in_chain.take() {
-            Some((at, root, args)) if at == address(call) => (root, args),
+        let chain = match self.next_in_chain.take() {
+            Some((at, chain)) if at == address(call) => chain,
             _ => {
                 let (root, args) = self.chain_root(&call.receiver).unzip();
                 let args = args.flatten().into_iter().flatten();
-                (root, self.facts.push_arguments(args.map(|arg| Argument { value: literal(arg), root: None })))
+                let args = self.facts.push_arguments(args.map(|arg| Argument { value: literal(arg), root: None }));
+                ChainStart { root, args, field: self.last_field(&call.receiver) }
             }
         };
-        // The call on the receiver has the same chain root: `x.c()` of `x.c().d()`.
+        // The call on the receiver has the same chain start: `x.c()` of `x.c().d()`.
         if let Expr::MethodCall(inner) = &*call.receiver {
-            self.next_in_chain = Some((address(inner), receiver_root, receiver_args));
+            self.next_in_chain = Some((address(inner), chain));
         }
         let args = self.arguments(&call.args);
         let context = self.context();
         self.facts.method_calls.push(MethodCallFact {
             name: self.ident_symbol(&call.method),
-            receiver_root,
-            receiver_args,
+            receiver_root: chain.root,
+            receiver_field: chain.field,
+            receiver_args: chain.args,
             args,
             context,
             span: self.span(call.method.span(), call.paren_token.span.close()),
         });
         visit::visit_expr_method_call(self, call);
+    }
+
+    fn visit_item_static(&mut self, item: &'ast syn::ItemStatic) {
+        self.record_state(self.ident_symbol(&item.ident), item.ident.span(), None, &item.ty);
+        visit::visit_item_static(self, item);
+    }
+
+    fn visit_item_struct(&mut self, item: &'ast syn::ItemStruct) {
+        for (position, field) in item.fields.iter().enumerate() {
+            let (name, span) = match &field.ident {
+                Some(name) => (self.ident_symbol(name), name.span()),
+                None => (Symbol::from(position.to_string()), syn::spanned::Spanned::span(&field.ty)),
+            };
+            let test_only = is_test_only(&field.attrs);
+            self.test_depth += u32::from(test_only);
+            self.record_state(name, span, Some(&item.ident), &field.ty);
+            self.test_depth -= u32::from(test_only);
+        }
+        visit::visit_item_struct(self, item);
     }
 
     fn visit_item_macro(&mut self, item: &'ast syn::ItemMacro) {
@@ -601,6 +689,14 @@ impl<'ast> Visit<'ast> for FactVisitor<'_> {
             context,
             span: self.span(path_start(&mac.path), mac.delimiter.span().close()),
         });
+        if name.as_str() == "lazy_static" {
+            if let Ok(statics) = mac.parse_body::<super::state::LazyStatics>() {
+                for (name, ty) in &statics.0 {
+                    self.record_state(self.ident_symbol(name), name.span(), None, ty);
+                }
+            }
+            return;
+        }
         self.visit_macro_body(mac);
     }
 
@@ -614,11 +710,12 @@ impl FactVisitor<'_> {
     /// path; a name bound to anything else hides an outer one.
     fn record_local(&mut self, local: &syn::Local) {
         let syn::Pat::Ident(binding) = &local.pat else { return };
-        let root = local.init.as_ref().and_then(|init| {
-            let is_call = matches!(&*init.expr, Expr::Call(_) | Expr::MethodCall(_) | Expr::Try(_) | Expr::Await(_));
-            is_call.then(|| self.chain_root(&init.expr)).flatten().map(|(root, _)| root)
-        });
-        self.locals.push((binding.ident.clone(), root));
+        let init = local.init.as_ref().map(|init| &*init.expr);
+        let is_call =
+            |init: &&Expr| matches!(init, Expr::Call(_) | Expr::MethodCall(_) | Expr::Try(_) | Expr::Await(_));
+        let root = init.filter(is_call).and_then(|init| self.chain_root(init)).map(|(root, _)| root);
+        let field = init.and_then(|init| self.last_field(init));
+        self.locals.push(Local { name: binding.ident.clone(), root, field });
     }
 
     /// Records `let (a, b) = path(..);` with how `a` is used in `rest`, the block after it.

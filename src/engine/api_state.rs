@@ -1,0 +1,94 @@
+//! The policy API of request handlers and the state they share: `facts.shared_state()`,
+//! `facts.request_writes(state)`, `facts.handles_requests(fact)`.
+
+use super::api::{register_located, text, FactsHandle};
+use crate::facts::{CallFact, Fact, Facts, InContext, Located, MacroFact, MethodCallFact, Package, StateFact, Symbol};
+use rhai::{Array, Dynamic, Engine};
+
+/// Methods that change a collection in place (on the collection, its guard or a map entry).
+const WRITES: [&str; 20] = [
+    "insert",
+    "push",
+    "push_back",
+    "push_front",
+    "entry",
+    "remove",
+    "extend",
+    "append",
+    "clear",
+    "retain",
+    "drain",
+    "truncate",
+    "pop",
+    "pop_back",
+    "pop_front",
+    "swap_remove",
+    "get_mut",
+    "insert_sync",
+    "upsert",
+    "alter",
+];
+
+/// Whether a request can run a code fact: see [`crate::facts::Handlers`].
+fn handles_requests(facts: &Facts, fact: &Dynamic) -> bool {
+    fn run<T: InContext + Located>(facts: &Facts, fact: &Dynamic) -> Option<bool> {
+        let fact = fact.read_lock::<Fact<T>>()?;
+        Some(facts.index.handlers.run(&fact, &facts.index.call_graph))
+    }
+    run::<CallFact>(facts, fact)
+        .or_else(|| run::<MethodCallFact>(facts, fact))
+        .or_else(|| run::<MacroFact>(facts, fact))
+        .unwrap_or(false)
+}
+
+/// Whether code of package `writer` can name an item of package `owner`: the same package or
+/// one it depends on.
+fn sees(packages: &[Package], writer: Option<Symbol>, owner: Option<Symbol>) -> bool {
+    let (Some(writer), Some(owner)) = (writer, owner) else { return writer == owner };
+    writer == owner
+        || packages.iter().find(|p| p.name == writer).is_some_and(|p| p.dependencies.iter().any(|d| *d.name == *owner))
+}
+
+/// The calls that write `state` from code a request runs, outside tests. A static is written
+/// through its name (`SESSIONS.lock().insert(..)`, also through a guard bound by `let`); a field
+/// through its name (`state.sessions.write().await.insert(..)`), when its struct is some
+/// handler's application state (`State<AppState>`) — a field of any other struct is not
+/// shared across requests as far as the code says.
+fn request_writes(facts: &Facts, state: &Fact<StateFact>) -> Vec<Fact<MethodCallFact>> {
+    let item = state.item();
+    let is_static = item.owner.is_empty();
+    if !is_static && !facts.index.app_states.contains(&item.owner) {
+        return Vec::new();
+    }
+    let names_state = |call: &MethodCallFact| {
+        if is_static {
+            call.receiver_root.is_some_and(|root| root.rsplit("::").next() == Some(item.name.as_str()))
+                && call.receiver_field.is_none()
+        } else {
+            call.receiver_field == Some(item.name)
+        }
+    };
+    WRITES
+        .iter()
+        .flat_map(|name| facts.index.method_calls.named(name))
+        .filter(|call| names_state(call.item()) && !call.in_test())
+        .filter(|call| sees(&facts.packages, call.file().package, state.file().package))
+        .filter(|call| facts.index.handlers.run(call, &facts.index.call_graph))
+        .collect()
+}
+
+pub fn register(engine: &mut Engine) {
+    register_located::<StateFact>(engine, "State");
+    engine
+        .register_get("name", |s: &mut Fact<StateFact>| text(&s.item().name))
+        .register_get("owner", |s: &mut Fact<StateFact>| text(&s.item().owner))
+        .register_get("type", |s: &mut Fact<StateFact>| text(&s.item().ty))
+        .register_get("is_static", |s: &mut Fact<StateFact>| s.item().owner.is_empty());
+    engine.register_fn("shared_state", |f: &mut FactsHandle| {
+        f.0.index.states.iter().cloned().map(Dynamic::from).collect::<Array>()
+    });
+    engine.register_fn("request_writes", |f: &mut FactsHandle, state: Fact<StateFact>| {
+        request_writes(&f.0, &state).into_iter().map(Dynamic::from).collect::<Array>()
+    });
+    engine.register_fn("handles_requests", |f: &mut FactsHandle, fact: Dynamic| handles_requests(&f.0, &fact));
+}

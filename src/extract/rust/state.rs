@@ -1,0 +1,145 @@
+//! State a process shares across the requests it serves: statics and struct fields whose type
+//! holds a collection behind a lock or a concurrent collection, and the application-state types
+//! handlers receive through an extractor (`State<AppState>`).
+
+use quote::ToTokens;
+use syn::parse::{Parse, ParseStream};
+use syn::{GenericArgument, PathArguments, Token, Type};
+
+/// Locks that make a collection writable through a shared reference.
+const LOCKS: [&str; 5] = ["Mutex", "RwLock", "ReentrantMutex", "FairMutex", "AsyncMutex"];
+/// Collections that grow as requests write to them.
+const COLLECTIONS: [&str; 11] = [
+    "HashMap",
+    "BTreeMap",
+    "HashSet",
+    "BTreeSet",
+    "Vec",
+    "VecDeque",
+    "IndexMap",
+    "IndexSet",
+    "LinkedList",
+    "BinaryHeap",
+    "Slab",
+];
+/// Collections written through a shared reference, without a lock.
+const CONCURRENT: [&str; 4] = ["DashMap", "DashSet", "SkipMap", "SkipSet"];
+/// Crates whose maps are concurrent whatever their type's name (`scc::HashMap`).
+const CONCURRENT_CRATES: [&str; 4] = ["scc", "papaya", "flurry", "evmap"];
+/// Extractors that hand a handler the application state: axum `State`/`Extension`, actix-web
+/// `web::Data`, rocket `&State`.
+const EXTRACTORS: [&str; 3] = ["State", "Data", "Extension"];
+
+/// The type as written without spaces, when it holds a collection behind a lock or is a
+/// concurrent collection.
+pub fn shared_collection(ty: &Type) -> Option<String> {
+    let text: String = ty.to_token_stream().to_string().chars().filter(|c| !c.is_whitespace()).collect();
+    let words: Vec<&str> = text.split(|c: char| !(c.is_alphanumeric() || c == '_')).collect();
+    let has = |names: &[&str]| words.iter().any(|word| names.contains(word));
+    let concurrent_crate = words.windows(2).any(|w| CONCURRENT_CRATES.contains(&w[0]) && w[1].is_empty());
+    let shared = (has(&LOCKS) && has(&COLLECTIONS)) || has(&CONCURRENT) || concurrent_crate;
+    shared.then_some(text)
+}
+
+/// The application-state type a parameter of this type extracts, by its last segment:
+/// `AppState` for `State<Arc<AppState>>`.
+pub fn extracted_state(ty: &Type) -> Option<String> {
+    let ty = match ty {
+        Type::Reference(reference) => &*reference.elem,
+        ty => ty,
+    };
+    let extractor = last_segment(ty)?;
+    if !EXTRACTORS.contains(&extractor.ident.to_string().as_str()) {
+        return None;
+    }
+    let mut inner = only_type_argument(extractor)?;
+    while let Some(segment) = last_segment(inner).filter(|s| s.ident == "Arc") {
+        inner = only_type_argument(segment)?;
+    }
+    Some(last_segment(inner)?.ident.to_string())
+}
+
+fn last_segment(ty: &Type) -> Option<&syn::PathSegment> {
+    match ty {
+        Type::Path(path) if path.qself.is_none() => path.path.segments.last(),
+        _ => None,
+    }
+}
+
+fn only_type_argument(segment: &syn::PathSegment) -> Option<&Type> {
+    let PathArguments::AngleBracketed(args) = &segment.arguments else { return None };
+    args.args.iter().find_map(|arg| match arg {
+        GenericArgument::Type(ty) => Some(ty),
+        _ => None,
+    })
+}
+
+/// The items of a `lazy_static! { static ref NAME: Type = value; .. }` body.
+pub struct LazyStatics(pub Vec<(syn::Ident, Type)>);
+
+impl Parse for LazyStatics {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let mut items = Vec::new();
+        while !input.is_empty() {
+            input.call(syn::Attribute::parse_outer)?;
+            input.parse::<syn::Visibility>()?;
+            input.parse::<Token![static]>()?;
+            input.parse::<Token![ref]>()?;
+            let name: syn::Ident = input.parse()?;
+            input.parse::<Token![:]>()?;
+            let ty: Type = input.parse()?;
+            input.parse::<Token![=]>()?;
+            input.parse::<syn::Expr>()?;
+            input.parse::<Token![;]>()?;
+            items.push((name, ty));
+        }
+        Ok(LazyStatics(items))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shared(ty: &str) -> Option<String> {
+        shared_collection(&syn::parse_str(ty).unwrap())
+    }
+
+    fn state(ty: &str) -> Option<String> {
+        extracted_state(&syn::parse_str(ty).unwrap())
+    }
+
+    #[test]
+    fn a_collection_counts_behind_a_lock_or_when_concurrent() {
+        assert_eq!(
+            shared("LazyLock<Mutex<HashMap<String, Session>>>").as_deref(),
+            Some("LazyLock<Mutex<HashMap<String,Session>>>")
+        );
+        assert!(shared("Arc<tokio::sync::RwLock<Vec<Order>>>").is_some());
+        assert!(shared("dashmap::DashMap<u64, User>").is_some());
+        assert!(shared("scc::HashMap<u64, User>").is_some());
+        assert!(shared("Mutex<u64>").is_none(), "a lock around a counter holds no collection");
+        assert!(shared("HashMap<String, Route>").is_none(), "a map without a lock cannot be written through &self");
+        assert!(shared("Arc<Mutexes<Vecs>>").is_none(), "whole names only");
+    }
+
+    #[test]
+    fn the_state_type_is_found_inside_extractors_and_arcs() {
+        assert_eq!(state("State<AppState>").as_deref(), Some("AppState"));
+        assert_eq!(state("axum::extract::State<Arc<AppState>>").as_deref(), Some("AppState"));
+        assert_eq!(state("web::Data<Shared>").as_deref(), Some("Shared"));
+        assert_eq!(state("&State<Registry>").as_deref(), Some("Registry"));
+        assert_eq!(state("Extension<Arc<Db>>").as_deref(), Some("Db"));
+        assert_eq!(state("Json<Order>"), None);
+        assert_eq!(state("State"), None);
+    }
+
+    #[test]
+    fn lazy_static_bodies_list_their_items() {
+        let body = "static ref SESSIONS: Mutex<HashMap<u64, String>> = Mutex::new(HashMap::new());\n\
+                    /// doc\npub static ref LIMIT: usize = 4;";
+        let items = syn::parse_str::<LazyStatics>(body).unwrap().0;
+        let names: Vec<String> = items.iter().map(|(name, _)| name.to_string()).collect();
+        assert_eq!(names, ["SESSIONS", "LIMIT"]);
+    }
+}
