@@ -4,6 +4,7 @@
 
 use quote::ToTokens;
 use syn::parse::{Parse, ParseStream};
+use syn::visit::{self, Visit};
 use syn::{GenericArgument, PathArguments, Token, Type};
 
 /// Locks that make a collection writable through a shared reference.
@@ -31,14 +32,35 @@ const CONCURRENT_CRATES: [&str; 4] = ["scc", "papaya", "flurry", "evmap"];
 const EXTRACTORS: [&str; 3] = ["State", "Data", "Extension"];
 
 /// The type as written without spaces, when it holds a collection behind a lock or is a
-/// concurrent collection.
+/// concurrent collection. Every struct field's type is asked: the names are compared where they
+/// sit in the syntax tree, and only a shared type is printed.
 pub fn shared_collection(ty: &Type) -> Option<String> {
-    let text: String = ty.to_token_stream().to_string().chars().filter(|c| !c.is_whitespace()).collect();
-    let words: Vec<&str> = text.split(|c: char| !(c.is_alphanumeric() || c == '_')).collect();
-    let has = |names: &[&str]| words.iter().any(|word| names.contains(word));
-    let concurrent_crate = words.windows(2).any(|w| CONCURRENT_CRATES.contains(&w[0]) && w[1].is_empty());
-    let shared = (has(&LOCKS) && has(&COLLECTIONS)) || has(&CONCURRENT) || concurrent_crate;
-    shared.then_some(text)
+    let mut found = Found::default();
+    found.visit_type(ty);
+    let shared = (found.lock && found.collection) || found.concurrent;
+    shared.then(|| ty.to_token_stream().to_string().chars().filter(|c| !c.is_whitespace()).collect())
+}
+
+/// What the paths of a type name.
+#[derive(Default)]
+struct Found {
+    lock: bool,
+    collection: bool,
+    concurrent: bool,
+}
+
+impl<'ast> Visit<'ast> for Found {
+    fn visit_path(&mut self, path: &'ast syn::Path) {
+        let is = |names: &[&str], ident: &syn::Ident| names.iter().any(|name| ident == name);
+        for (position, segment) in path.segments.iter().enumerate() {
+            let ident = &segment.ident;
+            self.lock |= is(&LOCKS, ident);
+            self.collection |= is(&COLLECTIONS, ident);
+            let in_concurrent_crate = position + 1 < path.segments.len() && is(&CONCURRENT_CRATES, ident);
+            self.concurrent |= is(&CONCURRENT, ident) || in_concurrent_crate;
+        }
+        visit::visit_path(self, path);
+    }
 }
 
 /// The application-state type a parameter of this type extracts, by its last segment:
@@ -49,7 +71,7 @@ pub fn extracted_state(ty: &Type) -> Option<String> {
         ty => ty,
     };
     let extractor = last_segment(ty)?;
-    if !EXTRACTORS.contains(&extractor.ident.to_string().as_str()) {
+    if !EXTRACTORS.iter().any(|name| extractor.ident == name) {
         return None;
     }
     let mut inner = only_type_argument(extractor)?;
