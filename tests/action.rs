@@ -168,7 +168,7 @@ fn the_action_script_annotates_summarises_and_fails_on_the_example() {
 
     // Annotations: one per finding, at the finding's line, paths relative to the repository root.
     assert!(
-        output.stdout.lines().any(|l| l.starts_with("::error file=examples/shop/crates/worker/src/main.rs,line=25,")),
+        output.stdout.lines().any(|l| l.starts_with("::error file=examples/shop/crates/api/src/main.rs,line=38,")),
         "{}",
         show(&output)
     );
@@ -179,10 +179,10 @@ fn the_action_script_annotates_summarises_and_fails_on_the_example() {
         [
             ("error", "examples/shop/crates/api/Cargo.toml", 11, "guardrail: forbidden-dependency"),
             ("warning", "examples/shop/crates/api/Dockerfile", 18, "guardrail: dockerfile-exec-form"),
-            ("error", "examples/shop/crates/api/src/handlers.rs", 18, "guardrail: forbidden-dependency"),
-            ("warning", "examples/shop/crates/api/src/handlers.rs", 64, "guardrail: blocking-in-async"),
-            ("error", "examples/shop/crates/api/src/main.rs", 20, "guardrail: graceful-shutdown"),
-            ("error", "examples/shop/crates/worker/src/main.rs", 25, "guardrail: unbounded-channel"),
+            ("error", "examples/shop/crates/api/src/handlers.rs", 19, "guardrail: forbidden-dependency"),
+            ("warning", "examples/shop/crates/api/src/handlers.rs", 66, "guardrail: blocking-in-async"),
+            ("error", "examples/shop/crates/api/src/main.rs", 23, "guardrail: graceful-shutdown"),
+            ("error", "examples/shop/crates/api/src/main.rs", 38, "guardrail: unbounded-channel"),
             ("warning", "examples/shop/deploy/k8s/api.yaml", 4, "guardrail: k8s-disruption-budget"),
             ("warning", "examples/shop/deploy/k8s/api.yaml", 21, "guardrail: k8s-resources"),
             ("error", "examples/shop/deploy/k8s/api.yaml", 41, "guardrail: probe-route"),
@@ -196,14 +196,14 @@ fn the_action_script_annotates_summarises_and_fails_on_the_example() {
         unbounded.key(),
         (
             "error",
-            "examples/shop/crates/worker/src/main.rs",
-            25,
+            "examples/shop/crates/api/src/main.rs",
+            38,
             "guardrail: unbounded-channel",
-            "unbounded channel `tokio::sync::mpsc::unbounded_channel`: nothing limits how much it buffers\n\
-             use tokio::sync::mpsc::channel(capacity) so senders wait when consumers fall behind"
+            "unbounded channel `tokio::sync::mpsc::unbounded_channel` filled by request handlers: a traffic spike grows it without limit\n\
+             use tokio::sync::mpsc::channel(capacity) so that requests wait or are shed when the consumer falls behind"
         )
     );
-    assert_eq!((unbounded.prop("col"), unbounded.prop("endLine"), unbounded.prop("endColumn")), ("30", "25", "75"));
+    assert_eq!((unbounded.prop("col"), unbounded.prop("endLine"), unbounded.prop("endColumn")), ("34", "38", "72"));
     assert_eq!(
         found[8].key(),
         (
@@ -220,7 +220,7 @@ fn the_action_script_annotates_summarises_and_fails_on_the_example() {
         (
             "warning",
             "examples/shop/crates/api/src/handlers.rs",
-            64,
+            66,
             "guardrail: blocking-in-async",
             "blocking call `std::fs::read_to_string` in async code (in fn `terms`)\n\
              use the tokio::fs equivalent, or move the work into tokio::task::spawn_blocking"
@@ -230,9 +230,9 @@ fn the_action_script_annotates_summarises_and_fails_on_the_example() {
     // The job summary: appended, with the counts and the architecture diagram.
     let summary = runner.summary();
     assert!(summary.starts_with("earlier step\n"), "appended to the summary:\n{summary}");
-    assert!(summary.lines().any(|l| l == "**6 errors, 4 warnings, 0 notes** in 12 files."), "{summary}");
+    assert!(summary.lines().any(|l| l == "**6 errors, 4 warnings, 0 notes** in 13 files."), "{summary}");
     assert!(summary.contains("\n```mermaid\n"), "{summary}");
-    assert!(summary.contains("| `crates/worker/src/main.rs:25` | `unbounded-channel` |"), "{summary}");
+    assert!(summary.contains("| `crates/api/src/main.rs:38` | `unbounded-channel` |"), "{summary}");
 
     // Step outputs: the SARIF file for the upload step, and guardrail's exit code.
     let outputs = runner.outputs();
@@ -248,7 +248,11 @@ fn the_action_script_annotates_summarises_and_fails_on_the_example() {
     assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), 10);
 }
 
-const UNBOUNDED: &str = "pub fn queue() {\n    let (tx, _rx) = std::sync::mpsc::channel::<u8>();\n    for n in 0..8u8 { tx.send(n).ok(); }\n}\n";
+/// A queue request handlers fill: the router state holds its sender, a handler sends.
+const UNBOUNDED: &str = "pub fn queue(app: axum::Router<Queue>) -> axum::Router {\n    let (tx, _rx) = std::sync::mpsc::channel::<u8>();\n    \
+     app.route(\"/\", axum::routing::post(push)).with_state(Queue { tx })\n}\n\
+     #[derive(Clone)]\npub struct Queue { tx: std::sync::mpsc::Sender<u8> }\n\
+     async fn push(axum::extract::State(queue): axum::extract::State<Queue>) { queue.tx.send(1).ok(); }\n";
 const BLOCKING: &str = "pub async fn nap() {\n    std::thread::sleep(std::time::Duration::from_millis(1));\n}\n";
 
 fn git(dir: &Path, args: &[&str]) {

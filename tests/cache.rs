@@ -6,7 +6,17 @@ mod common;
 use common::*;
 use std::path::Path;
 
-const QUEUE: &str = "pub fn queue() {\n    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel::<u8>();\n    for n in 0..8u8 { tx.send(n).ok(); }\n}\n";
+/// A queue request handlers fill: the router state holds its sender, a handler sends.
+const QUEUE: &str = "pub fn queue(app: axum::Router<Queue>) -> axum::Router {\n    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel::<u8>();\n    \
+     app.route(\"/\", axum::routing::post(push)).with_state(Queue { tx })\n}\n\
+     #[derive(Clone)]\npub struct Queue { tx: tokio::sync::mpsc::UnboundedSender<u8> }\n\
+     async fn push(axum::extract::State(queue): axum::extract::State<Queue>) { queue.tx.send(1).ok(); }\n";
+/// The same through an alias, in one line.
+const OTHER: &str = "use std::sync::mpsc::channel as q;\n\
+     pub fn f(app: axum::Router<O>) -> axum::Router { let (tx, _rx) = q::<u8>(); \
+     app.route(\"/o\", axum::routing::post(o)).with_state(O { tx }) }\n\
+     #[derive(Clone)]\npub struct O { tx: std::sync::mpsc::Sender<u8> }\n\
+     async fn o(axum::extract::State(s): axum::extract::State<O>) { s.tx.send(1).ok(); }\n";
 const BOUNDED: &str = "pub fn queue() {\n    let (_tx, _rx) = tokio::sync::mpsc::channel::<u8>(64);\n}\n";
 
 /// A checked tree and the cache home its runs use (outside the tree, as always).
@@ -41,7 +51,7 @@ fn project() -> Project {
     let tree = workspace(&[
         ("src/lib.rs", "pub mod queue;\npub mod other;\n"),
         ("src/queue.rs", QUEUE),
-        ("src/other.rs", "use std::sync::mpsc::channel as q;\npub fn f() { let _ = q::<u8>(); }\n"),
+        ("src/other.rs", OTHER),
     ]);
     Project { tree, home: tempfile::tempdir().unwrap() }
 }

@@ -5,7 +5,11 @@ mod common;
 use common::*;
 use std::path::Path;
 
-const UNBOUNDED: &str = "pub fn queue() {\n    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel::<u8>();\n    for n in 0..8u8 { tx.send(n).ok(); }\n}\n";
+/// A queue request handlers fill: the router state holds its sender, a handler sends.
+const UNBOUNDED: &str = "pub fn queue(app: axum::Router<Queue>) -> axum::Router {\n    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel::<u8>();\n    \
+     app.route(\"/\", axum::routing::post(push)).with_state(Queue { tx })\n}\n\
+     #[derive(Clone)]\npub struct Queue { tx: tokio::sync::mpsc::UnboundedSender<u8> }\n\
+     async fn push(axum::extract::State(queue): axum::extract::State<Queue>) { queue.tx.send(1).ok(); }\n";
 
 #[test]
 fn the_example_workspace_reports_code_and_deployment_findings_together() {
@@ -17,10 +21,10 @@ fn the_example_workspace_reports_code_and_deployment_findings_together() {
         [
             finding("forbidden-dependency", "crates/api/Cargo.toml", 11),
             finding("dockerfile-exec-form", "crates/api/Dockerfile", 18),
-            finding("forbidden-dependency", "crates/api/src/handlers.rs", 18),
-            finding("blocking-in-async", "crates/api/src/handlers.rs", 64),
-            finding("graceful-shutdown", "crates/api/src/main.rs", 20),
-            finding("unbounded-channel", "crates/worker/src/main.rs", 25),
+            finding("forbidden-dependency", "crates/api/src/handlers.rs", 19),
+            finding("blocking-in-async", "crates/api/src/handlers.rs", 66),
+            finding("graceful-shutdown", "crates/api/src/main.rs", 23),
+            finding("unbounded-channel", "crates/api/src/main.rs", 38),
             finding("k8s-disruption-budget", "deploy/k8s/api.yaml", 4),
             finding("k8s-resources", "deploy/k8s/api.yaml", 21),
             finding("probe-route", "deploy/k8s/api.yaml", 41),
@@ -30,7 +34,7 @@ fn the_example_workspace_reports_code_and_deployment_findings_together() {
     assert_eq!(report["errors"].as_array().unwrap().len(), 0);
     let blocking = &report["findings"][3];
     assert_eq!(blocking["severity"], "warning");
-    assert_eq!((blocking["column"].as_u64(), blocking["end_line"].as_u64()), (Some(16), Some(64)));
+    assert_eq!((blocking["column"].as_u64(), blocking["end_line"].as_u64()), (Some(16), Some(66)));
     assert_eq!(blocking["fingerprint"].as_str().unwrap().len(), 16);
     let graceful = &report["findings"][4];
     let related: Vec<(&str, u64)> = graceful["related"]
@@ -39,7 +43,7 @@ fn the_example_workspace_reports_code_and_deployment_findings_together() {
         .iter()
         .map(|r| (r["path"].as_str().unwrap(), r["line"].as_u64().unwrap()))
         .collect();
-    assert_eq!(related[0], ("crates/api/src/main.rs", 49), "the server start, then who sends SIGTERM: {related:?}");
+    assert_eq!(related[0], ("crates/api/src/main.rs", 60), "the server start, then who sends SIGTERM: {related:?}");
     assert!(related.contains(&("deploy/k8s/api.yaml", 4)), "{related:?}");
     assert_eq!(
         report["findings"][1]["help"],
@@ -48,7 +52,7 @@ fn the_example_workspace_reports_code_and_deployment_findings_together() {
     let probe = &report["findings"][8];
     assert!(probe["message"].as_str().unwrap().contains("`/ready`"), "{probe}");
     assert_eq!(report["summary"]["findings"], 10);
-    assert_eq!(report["summary"]["files"], 12);
+    assert_eq!(report["summary"]["files"], 13);
 }
 
 #[test]
@@ -56,12 +60,10 @@ fn human_output_has_code_frames_and_a_summary() {
     let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/shop");
     let output = guardrail(&["check", ".", "--color", "never"], &example);
     assert_eq!(output.code, 1);
-    assert!(output.stdout.contains("crates/worker/src/main.rs:25:30"), "{}", output.stdout);
-    assert!(output
-        .stdout
-        .contains(" 25 │     let (jobs_tx, jobs_rx) = tokio::sync::mpsc::unbounded_channel::<Job>();"));
+    assert!(output.stdout.contains("crates/api/src/main.rs:38:34"), "{}", output.stdout);
+    assert!(output.stdout.contains(" 38 │     let (events_tx, events_rx) = tokio::sync::mpsc::unbounded_channel();"));
     assert!(output.stdout.contains("deploy/k8s/api.yaml:41:"), "{}", output.stdout);
-    assert!(output.stdout.ends_with("guardrail: 6 errors, 4 warnings, 0 notes in 12 files\n"), "{}", output.stdout);
+    assert!(output.stdout.ends_with("guardrail: 6 errors, 4 warnings, 0 notes in 13 files\n"), "{}", output.stdout);
     assert!(!output.stdout.contains('\u{1b}'), "no colour with --color never");
     let colored = guardrail(&["check", ".", "--color", "always"], &example);
     assert!(colored.stdout.contains('\u{1b}'), "colour with --color always");
@@ -132,7 +134,7 @@ fn configuration_mistakes_point_into_guardrail_toml() {
             (
                 5,
                 1,
-                "rule `unbounded-channel` has no parameter \"include_test\" (parameters: severity, include_tests)"
+                "rule `unbounded-channel` has no parameter \"include_test\" (parameters: severity, include_tests, request_fed_only)"
                     .to_owned()
             ),
             (7, 8, "unknown rule \"no-such-rule\"; `guardrail list` shows the rules".to_owned()),
@@ -208,11 +210,12 @@ fn without_cargo_packages_are_read_from_the_manifests_and_the_run_says_why() {
 
 #[test]
 fn a_manifest_cargo_rejects_is_an_error_on_that_manifest() {
+    let sleeps = "pub async fn wait() {\n    std::thread::sleep(std::time::Duration::from_secs(1));\n}\n";
     let dir =
-        workspace(&[("Cargo.toml", "[package]\nname = \"svc\"\nversion = \n[workspace]\n"), ("src/lib.rs", UNBOUNDED)]);
+        workspace(&[("Cargo.toml", "[package]\nname = \"svc\"\nversion = \n[workspace]\n"), ("src/lib.rs", sleeps)]);
     let (code, report) = check_json(dir.path(), &[]);
     assert_eq!(code, 2);
-    assert_eq!(findings(&report), [finding("unbounded-channel", "src/lib.rs", 2)]);
+    assert_eq!(findings(&report), [finding("blocking-in-async", "src/lib.rs", 2)]);
     let errs = errors(&report);
     assert_eq!(errs.len(), 1, "{errs:?}");
     assert_eq!((errs[0].0.as_str(), errs[0].1), ("Cargo.toml", 3));

@@ -1,5 +1,7 @@
 //! Every built-in policy against every fixture under `fixtures/`, both ways.
 
+mod common;
+
 use guardrail::check::CheckOptions;
 use guardrail::discover::Config;
 use guardrail::engine::PolicySet;
@@ -29,6 +31,7 @@ fn the_runner_reports_missing_and_unexpected_findings() {
     std::fs::write(case.path().join("Cargo.toml"), "[package]\nname = \"c\"\nversion = \"0.1.0\"\n\n[workspace]\n")
         .unwrap();
     std::fs::create_dir(case.path().join("src")).unwrap();
+    std::fs::write(case.path().join("guardrail.toml"), common::EVERY_QUEUE).unwrap();
     std::fs::write(
         case.path().join("src/lib.rs"),
         "pub fn a() {\n    let _ = std::sync::mpsc::channel::<u8>();\n}\n// expect: unbounded-channel\npub fn b() {}\n",

@@ -8,7 +8,17 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const UNBOUNDED: &str = "pub fn queue() {\n    let (tx, _rx) = std::sync::mpsc::channel::<u8>();\n    for n in 0..8u8 { tx.send(n).ok(); }\n}\n";
+/// A queue request handlers fill: the router state holds its sender, a handler sends.
+const UNBOUNDED: &str = "pub fn queue(app: axum::Router<Queue>) -> axum::Router {\n    let (tx, _rx) = std::sync::mpsc::channel::<u8>();\n    \
+     app.route(\"/\", axum::routing::post(push)).with_state(Queue { tx })\n}\n\
+     #[derive(Clone)]\npub struct Queue { tx: std::sync::mpsc::Sender<u8> }\n\
+     async fn push(axum::extract::State(queue): axum::extract::State<Queue>) { queue.tx.send(1).ok(); }\n";
+/// Another queue requests fill, added below the first.
+const MORE: &str =
+    "pub fn more(app: axum::Router<More>) -> axum::Router {\n    let (a, _b) = flume::unbounded::<u8>();\n    \
+     app.route(\"/more\", axum::routing::post(more_push)).with_state(More { a })\n}\n\
+     #[derive(Clone)]\npub struct More { a: flume::Sender<u8> }\n\
+     async fn more_push(axum::extract::State(more): axum::extract::State<More>) { more.a.send(1).ok(); }\n";
 
 fn example() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/shop")
@@ -70,11 +80,11 @@ fn sarif_passes_the_multitool_with_github_rules() {
     assert_eq!(rule["defaultConfiguration"]["level"], "error");
     assert!(rule["help"]["markdown"].as_str().unwrap().contains("**How to fix:**"));
     let location = &channel["locations"][0]["physicalLocation"];
-    assert_eq!(location["artifactLocation"]["uri"], "crates/worker/src/main.rs");
+    assert_eq!(location["artifactLocation"]["uri"], "crates/api/src/main.rs");
     assert_eq!(location["artifactLocation"]["uriBaseId"], "%SRCROOT%");
     assert_eq!(
         (location["region"]["startLine"].as_u64(), location["region"]["startColumn"].as_u64()),
-        (Some(25), Some(30))
+        (Some(38), Some(34))
     );
     assert_eq!(channel["partialFingerprints"]["guardrail/v1"].as_str().unwrap().len(), 16);
     assert_eq!(results.len(), 10);
@@ -111,12 +121,12 @@ fn github_annotations_parse_back_to_the_findings() {
     assert_eq!(output.code, 1);
     let parsed = annotations(&output.stdout);
     assert_eq!(parsed.len(), 10);
-    let channel = parsed.iter().find(|a| a.1 == "crates/worker/src/main.rs").unwrap();
-    assert_eq!((channel.0.as_str(), channel.2, channel.3.as_str()), ("error", 25, "guardrail: unbounded-channel"));
+    let channel = parsed.iter().find(|a| a.3 == "guardrail: unbounded-channel").unwrap();
+    assert_eq!((channel.0.as_str(), channel.1.as_str(), channel.2), ("error", "crates/api/src/main.rs", 38));
     assert!(channel.4.starts_with("unbounded channel `tokio::sync::mpsc::unbounded_channel`"), "{}", channel.4);
     assert!(channel.4.contains("\nuse tokio::sync::mpsc::channel(capacity)"), "help on its own line: {}", channel.4);
     let blocking = parsed.iter().find(|a| a.3 == "guardrail: blocking-in-async").unwrap();
-    assert_eq!((blocking.0.as_str(), blocking.1.as_str(), blocking.2), ("warning", "crates/api/src/handlers.rs", 64));
+    assert_eq!((blocking.0.as_str(), blocking.1.as_str(), blocking.2), ("warning", "crates/api/src/handlers.rs", 66));
 }
 
 #[test]
@@ -129,7 +139,7 @@ fn junit_has_a_failing_case_per_rule_and_file() {
         "{}",
         output.stdout
     );
-    assert!(output.stdout.contains("<testcase classname=\"unbounded-channel\" name=\"crates/worker/src/main.rs\">"));
+    assert!(output.stdout.contains("<testcase classname=\"unbounded-channel\" name=\"crates/api/src/main.rs\">"));
     assert_eq!(output.stdout.matches("<failure ").count(), 10);
     let clean = workspace(&[("src/lib.rs", "pub fn ok() {}\n")]);
     let output = guardrail(&["check", ".", "--format", "junit"], clean.path());
@@ -159,7 +169,7 @@ fn output_writes_further_formats_to_files() {
     let sarif: Value = serde_json::from_str(&std::fs::read_to_string(sarif).unwrap()).unwrap();
     assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), 10);
     let summary = std::fs::read_to_string(summary).unwrap();
-    assert!(summary.starts_with("## guardrail\n\n**6 errors, 4 warnings, 0 notes** in 12 files.\n"), "{summary}");
+    assert!(summary.starts_with("## guardrail\n\n**6 errors, 4 warnings, 0 notes** in 13 files.\n"), "{summary}");
     assert!(summary.contains("| `unbounded-channel` | error | 1 |"), "{summary}");
     assert!(summary.contains("```mermaid\nflowchart TD\n"), "{summary}");
     let bad = guardrail(&["check", ".", "--output", "pdf=x.pdf"], &example());
@@ -174,11 +184,10 @@ fn a_baseline_hides_known_findings_and_reports_stale_entries() {
     let file = std::fs::read_to_string(dir.path().join("guardrail-baseline.json")).unwrap();
     assert!(file.starts_with("{\n  \"version\": 1,\n  \"findings\": [\n    {\"rule\":\"unbounded-channel\",\"path\":\"src/lib.rs\",\"fingerprint\":\""), "{file}");
 
-    let with_new = format!("{UNBOUNDED}pub fn more() {{\n    let (a, _b) = flume::unbounded::<u8>();\n    for n in 0..8u8 {{ a.send(n).ok(); }}\n}}\n");
-    std::fs::write(dir.path().join("src/lib.rs"), format!("// moved down\n{with_new}")).unwrap();
+    std::fs::write(dir.path().join("src/lib.rs"), format!("// moved down\n{UNBOUNDED}{MORE}")).unwrap();
     let (code, report) = check_json(dir.path(), &["--baseline", "guardrail-baseline.json"]);
     assert_eq!(code, 1);
-    assert_eq!(findings(&report), [finding("unbounded-channel", "src/lib.rs", 7)]);
+    assert_eq!(findings(&report), [finding("unbounded-channel", "src/lib.rs", 10)]);
     assert_eq!(report["summary"]["baselined"], 1);
 
     std::fs::write(dir.path().join("src/lib.rs"), "pub fn fixed() {}\n").unwrap();
@@ -205,7 +214,7 @@ fn diff_mode_reports_only_what_the_branch_changed() {
     git(dir.path(), &["add", "."]);
     git(dir.path(), &["commit", "-qm", "legacy"]);
     git(dir.path(), &["checkout", "-qb", "feature"]);
-    let changed = format!("{UNBOUNDED}\npub fn added() {{\n    let (a, _b) = flume::unbounded::<u8>();\n    for n in 0..8u8 {{ a.send(n).ok(); }}\n}}\n");
+    let changed = format!("{UNBOUNDED}\n{MORE}");
     std::fs::write(dir.path().join("src/lib.rs"), changed).unwrap();
     std::fs::write(dir.path().join("src/new.rs"), UNBOUNDED).unwrap();
     git(dir.path(), &["add", "src/lib.rs"]);
@@ -217,7 +226,7 @@ fn diff_mode_reports_only_what_the_branch_changed() {
     // The legacy finding on line 2 is hidden; the new line and the untracked file are not.
     assert_eq!(
         findings(&report),
-        [finding("unbounded-channel", "src/lib.rs", 7), finding("unbounded-channel", "src/new.rs", 2)]
+        [finding("unbounded-channel", "src/lib.rs", 10), finding("unbounded-channel", "src/new.rs", 2)]
     );
     let (code, report) = check_json(dir.path(), &["--diff-base", "no-such-ref"]);
     assert_eq!(code, 2);

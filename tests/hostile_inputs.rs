@@ -6,7 +6,11 @@ mod common;
 use common::*;
 use std::process::Command;
 
-const UNBOUNDED: &str = "pub fn queue() {\n    let (tx, _rx) = std::sync::mpsc::channel::<u8>();\n    for n in 0..8u8 { tx.send(n).ok(); }\n}\n";
+/// A queue request handlers fill: the router state holds its sender, a handler sends.
+const UNBOUNDED: &str = "pub fn queue(app: axum::Router<Queue>) -> axum::Router {\n    let (tx, _rx) = std::sync::mpsc::channel::<u8>();\n    \
+     app.route(\"/\", axum::routing::post(push)).with_state(Queue { tx })\n}\n\
+     #[derive(Clone)]\npub struct Queue { tx: std::sync::mpsc::Sender<u8> }\n\
+     async fn push(axum::extract::State(queue): axum::extract::State<Queue>) { queue.tx.send(1).ok(); }\n";
 
 #[test]
 fn a_directory_with_nothing_to_check_is_an_error_not_a_pass() {

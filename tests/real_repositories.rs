@@ -103,6 +103,7 @@ fn test_data_that_does_not_parse_is_one_note_and_a_broken_module_an_error() {
             "pub mod broken;\npub fn queue() {\n    let (tx, _rx) = std::sync::mpsc::channel::<u8>();\n    for n in 0..8u8 { tx.send(n).ok(); }\n}\n",
         ),
         ("src/broken.rs", "pub fn f( {\n"),
+        ("guardrail.toml", EVERY_QUEUE),
         ("test_data/err/0001.rs", "fn f( {\n"),
         ("test_data/err/0002.rs", "struct {\n"),
         ("test_data/ok/0003.rs", "fn ok() {}\n"),

@@ -55,6 +55,7 @@ fn a_shard_reads_the_packages_its_packages_depend_on() {
     };
     let dir = workspace(&[
         ("Cargo.toml", "[workspace]\nmembers = [\"chan\", \"app\"]\nresolver = \"2\"\n"),
+        ("guardrail.toml", EVERY_QUEUE),
         ("chan/Cargo.toml", &manifest("chan", "")),
         (
             "chan/src/lib.rs",

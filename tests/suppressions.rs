@@ -7,7 +7,7 @@ use common::*;
 #[test]
 fn a_suppression_with_a_reason_hides_exactly_its_line() {
     let source = "pub fn a() {\n    // guardrail-allow(unbounded-channel): drained by one fast consumer\n    let _ = std::sync::mpsc::channel::<u8>();\n    let _ = std::sync::mpsc::channel::<u8>();\n}\n";
-    let dir = workspace(&[("src/lib.rs", source)]);
+    let dir = workspace(&[("src/lib.rs", source), ("guardrail.toml", EVERY_QUEUE)]);
     let output = guardrail(&["check", ".", "--color", "never"], dir.path());
     assert!(
         output.stdout.ends_with("guardrail: 1 error, 0 warnings, 0 notes in 1 file; 1 suppressed\n"),
@@ -20,7 +20,10 @@ fn a_suppression_with_a_reason_hides_exactly_its_line() {
 
 #[test]
 fn fingerprints_survive_lines_added_above() {
-    let dir = workspace(&[("src/lib.rs", "pub fn a() {\n    let _ = std::sync::mpsc::channel::<u8>();\n}\n")]);
+    let dir = workspace(&[
+        ("src/lib.rs", "pub fn a() {\n    let _ = std::sync::mpsc::channel::<u8>();\n}\n"),
+        ("guardrail.toml", EVERY_QUEUE),
+    ]);
     let (_, before) = check_json(dir.path(), &[]);
     std::fs::write(
         dir.path().join("src/lib.rs"),

@@ -363,7 +363,16 @@ codec_struct!(UseFact { path, name, is_glob, is_pub, module, in_test, span });
 codec_struct!(PathFact { written, resolved, module, in_test, span });
 codec_struct!(Argument { value, root });
 codec_struct!(CallFact { written, resolved, glob_candidates, name, args, context, span });
-codec_struct!(MethodCallFact { name, receiver_root, receiver_field, receiver_args, args, context, span });
+codec_struct!(MethodCallFact {
+    name,
+    receiver_root,
+    receiver_field,
+    receiver_type,
+    receiver_args,
+    args,
+    context,
+    span
+});
 codec_struct!(StateFact { name, owner, ty, module, in_test, span });
 codec_struct!(MacroFact { written, resolved, name, context, span });
 codec_struct!(FnFact { name, is_async, is_pub, is_method, module, attributes, in_test, span });
@@ -372,7 +381,7 @@ codec_struct!(ModDecl { name, inline, path_attr, in_test, span });
 codec_struct!(ArgumentRange { start, len });
 codec_struct!(Span { start, end });
 codec_struct!(TupleBinding { call, names, first });
-codec_struct!(BindingUse { sends, sends_in_loop, escapes });
+codec_struct!(BindingUse { sends, sends_in_loop, escapes, stored_in, to_app_state });
 codec_struct!(RustFacts { uses, calls, method_calls, macros, fns, attributes, modules, paths, arguments, contexts, bindings, states, app_states, lines }
     checked by RustFacts::is_consistent);
 codec_struct!(Suppression { rule, reason, target_line, target_end_line, location });

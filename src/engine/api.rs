@@ -208,11 +208,13 @@ fn register_fact_types(engine: &mut Engine) {
         })
         .register_get("first_use", |c: &mut Fact<CallFact>| match c.binding() {
             Some(binding) => {
-                let BindingUse { sends, sends_in_loop, escapes } = binding.first;
+                let BindingUse { sends, sends_in_loop, escapes, stored_in, to_app_state } = &binding.first;
                 let mut map = rhai::Map::new();
-                map.insert("sends".into(), Dynamic::from(i64::from(sends)));
-                map.insert("sends_in_loop".into(), Dynamic::from(sends_in_loop));
-                map.insert("escapes".into(), Dynamic::from(escapes));
+                map.insert("sends".into(), Dynamic::from(i64::from(*sends)));
+                map.insert("sends_in_loop".into(), Dynamic::from(*sends_in_loop));
+                map.insert("escapes".into(), Dynamic::from(*escapes));
+                map.insert("stored_in".into(), Dynamic::from(strings(stored_in.iter())));
+                map.insert("to_app_state".into(), Dynamic::from(*to_app_state));
                 Dynamic::from_map(map)
             }
             None => Dynamic::UNIT,
@@ -223,6 +225,8 @@ fn register_fact_types(engine: &mut Engine) {
     engine
         .register_get("name", |c: &mut Fact<MethodCallFact>| text(&c.item().name))
         .register_get("receiver_root", |c: &mut Fact<MethodCallFact>| optional(c.item().receiver_root.as_deref()))
+        .register_get("receiver_field", |c: &mut Fact<MethodCallFact>| optional(c.item().receiver_field.as_deref()))
+        .register_get("receiver_type", |c: &mut Fact<MethodCallFact>| optional(c.item().receiver_type.as_deref()))
         .register_get("receiver_args", |c: &mut Fact<MethodCallFact>| literals(c.receiver_args().values()))
         .register_get("args", |c: &mut Fact<MethodCallFact>| literals(c.args().values()))
         .register_get("arg_roots", |c: &mut Fact<MethodCallFact>| optionals(c.args().roots()));

@@ -1,8 +1,11 @@
-//! The policy API of request handlers and the state they share: `facts.shared_state()`,
-//! `facts.request_writes(state)`, `facts.handles_requests(fact)`.
+//! The policy API of request handlers and what they reach: `facts.handles_requests(fact)`, the
+//! state they share (`facts.shared_state()`, `facts.request_writes(state)`) and the channels
+//! they send into (`facts.request_sends(channel)`).
 
 use super::api::{register_located, text, FactsHandle};
-use crate::facts::{CallFact, Fact, Facts, InContext, Located, MacroFact, MethodCallFact, Package, StateFact, Symbol};
+use crate::facts::{
+    CallFact, Fact, Facts, InContext, Located, MacroFact, MethodCallFact, Package, StateFact, Symbol, SENDS,
+};
 use rhai::{Array, Dynamic, Engine};
 
 /// Methods that change a collection in place (on the collection, its guard or a map entry).
@@ -65,7 +68,7 @@ fn request_writes(facts: &Facts, state: &Fact<StateFact>) -> Vec<Fact<MethodCall
             call.receiver_root.is_some_and(|root| root.rsplit("::").next() == Some(item.name.as_str()))
                 && call.receiver_field.is_none()
         } else {
-            call.receiver_field == Some(item.name)
+            call.receiver_field == Some(item.name) && call.receiver_type.is_none_or(|ty| ty == item.owner)
         }
     };
     WRITES
@@ -73,6 +76,55 @@ fn request_writes(facts: &Facts, state: &Fact<StateFact>) -> Vec<Fact<MethodCall
         .flat_map(|name| facts.index.method_calls.named(name))
         .filter(|call| names_state(call.item()) && !call.in_test())
         .filter(|call| sees(&facts.packages, call.file().package, state.file().package))
+        .filter(|call| facts.index.handlers.run(call, &facts.index.call_graph))
+        .collect()
+}
+
+/// Extracted application-state types that are channel senders (`State<UnboundedSender<E>>`).
+const SENDER_TYPES: [&str; 2] = ["UnboundedSender", "Sender"];
+/// Constructors of one-reply channels: a send beside one asks and waits for the answer.
+const ONESHOTS: [&str; 4] = [
+    "tokio::sync::oneshot::channel",
+    "futures::channel::oneshot::channel",
+    "futures_channel::oneshot::channel",
+    "oneshot::channel",
+];
+
+/// The sends into the channel a constructor call makes, from code a request runs, outside tests:
+/// through the field of the struct its sender was stored in (`AppState { events: tx }`, then
+/// `state.events.send(..)` where `state` is a parameter of type `AppState`, through references,
+/// `Arc` and extractors; `Self { tx }`, then `self.tx.send(..)`), or, when the sender itself is
+/// handed to the router as state (`.with_state(tx)`, `Extension(tx)`), through a parameter that
+/// extracts a sender (`Extension(tx): Extension<UnboundedSender<E>>`). A send through a local
+/// or a value of unknown type is not followed. Nor is a send from a fn that makes a oneshot
+/// channel: an actor asked a question, each caller waiting for its answer, holds at most one
+/// message per request in flight.
+fn request_sends(facts: &Facts, channel: &Fact<CallFact>) -> Vec<Fact<MethodCallFact>> {
+    let Some(binding) = channel.binding() else { return Vec::new() };
+    let sender = &binding.first;
+    let state_senders =
+        sender.to_app_state && SENDER_TYPES.iter().any(|name| facts.index.app_states.contains(&Symbol::from(*name)));
+    if sender.stored_in.is_empty() && !state_senders {
+        return Vec::new();
+    }
+    let sends_into = |call: &MethodCallFact| match (call.receiver_field, call.receiver_type) {
+        (Some(field), Some(owner)) => sender.stored_in.iter().any(|stored| **stored == *format!("{owner}.{field}")),
+        (None, Some(ty)) => state_senders && SENDER_TYPES.contains(&ty.as_str()),
+        _ => false,
+    };
+    let asks: Vec<(Symbol, Symbol, Option<Symbol>)> = ONESHOTS
+        .iter()
+        .flat_map(|path| facts.index.calls.resolved(path))
+        .map(|call| (call.file().path, call.context().module, call.context().function))
+        .collect();
+    let asks_in_fn = |call: &Fact<MethodCallFact>| {
+        asks.contains(&(call.file().path, call.context().module, call.context().function))
+    };
+    SENDS
+        .iter()
+        .flat_map(|name| facts.index.method_calls.named(name))
+        .filter(|call| sends_into(call.item()) && !call.in_test() && !asks_in_fn(call))
+        .filter(|call| sees(&facts.packages, call.file().package, channel.file().package))
         .filter(|call| facts.index.handlers.run(call, &facts.index.call_graph))
         .collect()
 }
@@ -89,6 +141,9 @@ pub fn register(engine: &mut Engine) {
     });
     engine.register_fn("request_writes", |f: &mut FactsHandle, state: Fact<StateFact>| {
         request_writes(&f.0, &state).into_iter().map(Dynamic::from).collect::<Array>()
+    });
+    engine.register_fn("request_sends", |f: &mut FactsHandle, channel: Fact<CallFact>| {
+        request_sends(&f.0, &channel).into_iter().map(Dynamic::from).collect::<Array>()
     });
     engine.register_fn("handles_requests", |f: &mut FactsHandle, fact: Dynamic| handles_requests(&f.0, &fact));
 }

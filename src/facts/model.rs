@@ -190,6 +190,10 @@ pub struct MethodCallFact {
     /// `state.sessions.lock().await.insert(..)`, and for `guard.insert(..)` after
     /// `let guard = state.sessions.lock().await;`.
     pub receiver_field: Option<Symbol>,
+    /// The type at the root of the receiver chain, when the root is `self` or a parameter whose
+    /// type the signature shows, seen through references, `Arc` and extractors: `AppState` for
+    /// `state.carts.write()` in `async fn add(State(state): State<Arc<AppState>>)`.
+    pub receiver_type: Option<Symbol>,
     /// The arguments of the call at the root of the receiver chain: `["/api"]` for
     /// `web::scope("/api").service(..)`, in [`RustFacts::arguments`]; written as literals.
     #[serde(skip)]
@@ -216,9 +220,23 @@ pub struct TupleBinding {
     pub first: BindingUse,
 }
 
+/// Method names that put a message into a channel.
+pub const SENDS: [&str; 10] = [
+    "send",
+    "try_send",
+    "unbounded_send",
+    "send_async",
+    "send_blocking",
+    "blocking_send",
+    "send_timeout",
+    "force_send",
+    "start_send",
+    "send_replace",
+];
+
 /// How a name is used after its `let`, in the rest of the block (closures and async blocks
 /// included, nested fns not).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct BindingUse {
     /// Method calls on it that send: `send`, `try_send`, `unbounded_send`, `send_async`, …
     pub sends: u32,
@@ -227,6 +245,13 @@ pub struct BindingUse {
     /// Whether it is used any other way than sending and `drop(..)`: moved, cloned, stored,
     /// passed, or named in a macro.
     pub escapes: bool,
+    /// The struct fields it is stored in, as `Owner.field` (`Worker { tx }`,
+    /// `AppState { events: tx.clone() }`, `Self { tx }` or `self.events = tx` in an impl): a send
+    /// through one of them sends into it.
+    pub stored_in: Box<[Symbol]>,
+    /// Whether it is handed to a router as application state: `.with_state(tx)`,
+    /// `Extension(tx)`, `web::Data::new(tx)`, `.app_data(tx)`, `.manage(tx)`, `.data(tx)`.
+    pub to_app_state: bool,
 }
 
 /// A macro invocation: `tokio::select! { .. }`.

@@ -7,6 +7,11 @@ use std::process::Command;
 
 pub const MANIFEST: &str = "[package]\nname = \"svc\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n";
 
+/// A `guardrail.toml` that reports every unbounded channel, not only those request handlers
+/// fill: tests of the machinery (shards, suppressions, test data) use a bare channel as the
+/// finding to follow.
+pub const EVERY_QUEUE: &str = "[rules.unbounded-channel]\nrequest_fed_only = false\n";
+
 /// A temporary workspace with `files` (path, content); a Cargo.toml is added unless given.
 pub fn workspace(files: &[(&str, &str)]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");

@@ -2,24 +2,14 @@
 //! then `tx.send(..)` once, in a loop, never, or handed on. What a channel carries depends on
 //! its sender, and most senders are used in the block that creates them.
 
-use crate::facts::{BindingUse, Symbol};
+use crate::facts::{BindingUse, Symbol, SENDS};
 use proc_macro2::TokenTree;
 use syn::visit::{self, Visit};
 use syn::{Expr, Pat};
 
-/// Method names that put a message into a channel.
-const SENDS: [&str; 10] = [
-    "send",
-    "try_send",
-    "unbounded_send",
-    "send_async",
-    "send_blocking",
-    "blocking_send",
-    "send_timeout",
-    "force_send",
-    "start_send",
-    "send_replace",
-];
+/// Calls and methods that hand a value to a router as application state.
+const APP_STATE_CALLS: [&str; 2] = ["Extension", "Data"];
+const APP_STATE_METHODS: [&str; 4] = ["with_state", "app_data", "manage", "data"];
 
 /// Calls that run the closure they are given once: a send in it is not repeated by the call.
 /// Any other closure (a callback, an iterator adapter) may run any number of times.
@@ -41,27 +31,57 @@ pub fn tuple_names(pat: &Pat) -> Option<Vec<Symbol>> {
     Some(tuple.elems.iter().map(name).collect())
 }
 
-/// How `name` is used in `stmts` (those after its `let`).
-pub fn uses_of(name: &str, stmts: &[syn::Stmt]) -> BindingUse {
-    let mut uses = Uses { name, loops: 0, runs_once: false, found: BindingUse::default() };
+/// How `name` is used in `stmts` (those after its `let`), in an `impl` of `self_type`.
+pub fn uses_of(name: &str, stmts: &[syn::Stmt], self_type: Option<Symbol>) -> BindingUse {
+    let mut uses =
+        Uses { name, self_type, loops: 0, runs_once: false, found: BindingUse::default(), stored_in: Vec::new() };
     for stmt in stmts {
         uses.visit_stmt(stmt);
     }
+    uses.found.stored_in = uses.stored_in.into();
     uses.found
 }
 
 struct Uses<'a> {
     name: &'a str,
+    /// The type `Self` and `self` stand for.
+    self_type: Option<Symbol>,
     /// Loops, and closures that may run more than once, around the current expression.
     loops: u32,
     /// The closure visited next is an argument of a [`RUN_ONCE`] call.
     runs_once: bool,
     found: BindingUse,
+    stored_in: Vec<Symbol>,
 }
 
 impl Uses<'_> {
     fn is_name(&self, expr: &Expr) -> bool {
         matches!(expr, Expr::Path(path) if path.qself.is_none() && path.path.is_ident(self.name))
+    }
+
+    /// The name itself, or a clone of it: what a struct field or a router is given.
+    fn is_name_or_clone(&self, expr: &Expr) -> bool {
+        match expr {
+            Expr::MethodCall(call) => call.method == "clone" && call.args.is_empty() && self.is_name(&call.receiver),
+            expr => self.is_name(expr),
+        }
+    }
+
+    /// Records `Owner.field`, when the struct is known.
+    fn store_in(&mut self, owner: Option<&syn::Ident>, member: &syn::Member) {
+        let owner = match owner {
+            Some(owner) if owner != "Self" => owner.to_string(),
+            _ => match self.self_type {
+                Some(owner) => owner.to_string(),
+                None => return,
+            },
+        };
+        if let syn::Member::Named(field) = member {
+            let stored = Symbol::from(format!("{owner}.{field}"));
+            if !self.stored_in.contains(&stored) {
+                self.stored_in.push(stored);
+            }
+        }
     }
 
     fn in_loop(&mut self, visit: impl FnOnce(&mut Self)) {
@@ -83,6 +103,9 @@ impl Uses<'_> {
 
 impl<'ast> Visit<'ast> for Uses<'_> {
     fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
+        if APP_STATE_METHODS.iter().any(|name| call.method == name) {
+            self.found.to_app_state |= call.args.iter().any(|arg| self.is_name_or_clone(arg));
+        }
         if !self.is_name(&call.receiver) {
             self.visit_expr(&call.receiver);
             return self.visit_args(Some(&call.method), &call.args);
@@ -104,10 +127,39 @@ impl<'ast> Visit<'ast> for Uses<'_> {
         }
         self.visit_expr(&call.func);
         let callee = match &*call.func {
+            Expr::Path(path) => {
+                path.path.segments.iter().rev().find(|s| s.ident != "new").map(|segment| &segment.ident)
+            }
+            _ => None,
+        };
+        if callee.is_some_and(|callee| APP_STATE_CALLS.iter().any(|name| callee == name)) {
+            self.found.to_app_state |= call.args.iter().any(|arg| self.is_name_or_clone(arg));
+        }
+        let callee = match &*call.func {
             Expr::Path(path) => path.path.segments.last().map(|segment| &segment.ident),
             _ => None,
         };
         self.visit_args(callee, &call.args);
+    }
+
+    fn visit_expr_struct(&mut self, expr: &'ast syn::ExprStruct) {
+        let owner = expr.path.segments.last().map(|segment| &segment.ident);
+        for field in &expr.fields {
+            if self.is_name_or_clone(&field.expr) {
+                self.store_in(owner, &field.member);
+            }
+        }
+        visit::visit_expr_struct(self, expr);
+    }
+
+    fn visit_expr_assign(&mut self, expr: &'ast syn::ExprAssign) {
+        if let Expr::Field(field) = &*expr.left {
+            let on_self = matches!(&*field.base, Expr::Path(base) if base.path.is_ident("self"));
+            if on_self && self.is_name_or_clone(&expr.right) {
+                self.store_in(None, &field.member);
+            }
+        }
+        visit::visit_expr_assign(self, expr);
     }
 
     fn visit_expr_closure(&mut self, closure: &'ast syn::ExprClosure) {
@@ -160,7 +212,7 @@ mod tests {
 
     fn uses(body: &str) -> (u32, bool, bool) {
         let block: syn::Block = syn::parse_str(&format!("{{ {body} }}")).unwrap();
-        let found = uses_of("tx", &block.stmts);
+        let found = uses_of("tx", &block.stmts, None);
         (found.sends, found.sends_in_loop, found.escapes)
     }
 
@@ -178,6 +230,30 @@ mod tests {
         assert_eq!(uses("let w = watcher(move |event| { tx.send(event).unwrap(); });"), (1, true, false));
         assert_eq!(uses("std::thread::Builder::new().spawn(move || tx.send(1));"), (1, false, false));
         assert_eq!(uses("items.iter().for_each(|item| { tx.send(item); });"), (1, true, false));
+    }
+
+    #[test]
+    fn fields_and_router_state_the_sender_goes_to_are_recorded() {
+        let stored = |body: &str| {
+            let block: syn::Block = syn::parse_str(&format!("{{ {body} }}")).unwrap();
+            let found = uses_of("tx", &block.stmts, Some(Symbol::from("Notifier")));
+            let fields: Vec<String> = found.stored_in.iter().map(|f| f.as_str().to_owned()).collect();
+            (fields, found.to_app_state)
+        };
+        assert_eq!(stored("let w = Worker { tx };"), (vec!["Worker.tx".into()], false));
+        assert_eq!(stored("let s = AppState { events: tx.clone(), db };"), (vec!["AppState.events".into()], false));
+        assert_eq!(stored("Self { tx }"), (vec!["Notifier.tx".into()], false));
+        assert_eq!(stored("self.outbox = tx;"), (vec!["Notifier.outbox".into()], false));
+        assert_eq!(stored("other.outbox = tx;"), (vec![], false), "a field of a value of unknown type");
+        assert_eq!(
+            stored("let s = AppState { events: wrap(tx) };"),
+            (vec![], false),
+            "a wrapped sender is another value"
+        );
+        assert_eq!(stored("Router::new().with_state(tx)"), (vec![], true));
+        assert_eq!(stored("app.layer(Extension(tx.clone()))"), (vec![], true));
+        assert_eq!(stored("App::new().app_data(web::Data::new(tx))"), (vec![], true));
+        assert_eq!(stored("let data = Arc::new(tx);"), (vec![], false));
     }
 
     #[test]

@@ -63,22 +63,46 @@ impl<'ast> Visit<'ast> for Found {
     }
 }
 
+/// Pointers a value is shared or boxed through: what they point to is what methods reach.
+const POINTERS: [&str; 3] = ["Arc", "Rc", "Box"];
+
 /// The application-state type a parameter of this type extracts, by its last segment:
 /// `AppState` for `State<Arc<AppState>>`.
-pub fn extracted_state(ty: &Type) -> Option<String> {
+pub fn extracted_state(ty: &Type) -> Option<&syn::Ident> {
+    match value_type(ty)? {
+        (true, ident) => Some(ident),
+        (false, _) => None,
+    }
+}
+
+/// The type a value of this type lets methods reach, by its last segment, and whether an
+/// extractor wraps it: `(true, AppState)` for `State<Arc<AppState>>`, `(false, Registry)` for
+/// `&Arc<Registry>`.
+pub fn value_type(ty: &Type) -> Option<(bool, &syn::Ident)> {
     let ty = match ty {
         Type::Reference(reference) => &*reference.elem,
         ty => ty,
     };
-    let extractor = last_segment(ty)?;
-    if !EXTRACTORS.iter().any(|name| extractor.ident == name) {
-        return None;
+    let mut segment = last_segment(ty)?;
+    let extracted = EXTRACTORS.iter().any(|name| segment.ident == name);
+    if extracted {
+        segment = last_segment(only_type_argument(segment)?)?;
     }
-    let mut inner = only_type_argument(extractor)?;
-    while let Some(segment) = last_segment(inner).filter(|s| s.ident == "Arc") {
-        inner = only_type_argument(segment)?;
+    while POINTERS.iter().any(|name| segment.ident == name) {
+        segment = last_segment(only_type_argument(segment)?)?;
     }
-    Some(last_segment(inner)?.ident.to_string())
+    Some((extracted, &segment.ident))
+}
+
+/// The name a parameter pattern binds, also inside an extractor: `state` for `state`,
+/// `mut state` and `State(state)`.
+pub fn bound_name(pat: &syn::Pat) -> Option<&syn::Ident> {
+    match pat {
+        syn::Pat::Ident(ident) if ident.subpat.is_none() => Some(&ident.ident),
+        syn::Pat::TupleStruct(tuple) if tuple.elems.len() == 1 => bound_name(&tuple.elems[0]),
+        syn::Pat::Type(typed) => bound_name(&typed.pat),
+        _ => None,
+    }
 }
 
 fn last_segment(ty: &Type) -> Option<&syn::PathSegment> {
@@ -122,13 +146,14 @@ impl Parse for LazyStatics {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use syn::parse::Parser;
 
     fn shared(ty: &str) -> Option<String> {
         shared_collection(&syn::parse_str(ty).unwrap())
     }
 
     fn state(ty: &str) -> Option<String> {
-        extracted_state(&syn::parse_str(ty).unwrap())
+        extracted_state(&syn::parse_str(ty).unwrap()).map(|ident| ident.to_string())
     }
 
     #[test]
@@ -154,6 +179,24 @@ mod tests {
         assert_eq!(state("Extension<Arc<Db>>").as_deref(), Some("Db"));
         assert_eq!(state("Json<Order>"), None);
         assert_eq!(state("State"), None);
+    }
+
+    #[test]
+    fn values_are_seen_through_references_and_pointers() {
+        let value = |ty: &str| {
+            let ty: Type = syn::parse_str(ty).unwrap();
+            value_type(&ty).map(|(extracted, ident)| (extracted, ident.to_string()))
+        };
+        assert_eq!(value("&Arc<Registry>"), Some((false, "Registry".into())));
+        assert_eq!(value("Box<dyn Fn()>"), None);
+        assert_eq!(value("web::Data<Arc<Shared>>"), Some((true, "Shared".into())));
+        let name = |pat: &str| {
+            let pat = syn::Pat::parse_single.parse_str(pat).unwrap();
+            bound_name(&pat).map(|ident| ident.to_string())
+        };
+        assert_eq!(name("State(state)").as_deref(), Some("state"));
+        assert_eq!(name("mut app").as_deref(), Some("app"));
+        assert_eq!(name("(a, b)"), None);
     }
 
     #[test]

@@ -27,6 +27,9 @@ struct Local {
 struct Frame {
     function: Option<Symbol>,
     is_async: bool,
+    /// The parameters whose type the signature shows, with the type their methods reach
+    /// (`self` with the impl's type, `State(state): State<Arc<AppState>>` with `AppState`).
+    params: Vec<(syn::Ident, Symbol)>,
 }
 
 pub struct FactVisitor<'a> {
@@ -40,6 +43,8 @@ pub struct FactVisitor<'a> {
     module_key: String,
     module_symbol: Symbol,
     frames: Vec<Frame>,
+    /// The self type of each `impl` block around, innermost last.
+    impl_types: Vec<Option<Symbol>>,
     test_depth: u32,
     /// `use` items inside blocks (fn bodies, nested blocks): visible only there. A glob is
     /// held under the name `*`, which no identifier can be.
@@ -71,6 +76,7 @@ struct ChainStart {
     root: Option<Symbol>,
     args: ArgumentRange,
     field: Option<Symbol>,
+    ty: Option<Symbol>,
 }
 
 impl<'a> FactVisitor<'a> {
@@ -84,6 +90,7 @@ impl<'a> FactVisitor<'a> {
             module_key: String::new(),
             module_symbol: Symbol::default(),
             frames: Vec::new(),
+            impl_types: Vec::new(),
             test_depth: 0,
             block_scopes: Vec::new(),
             locals: Vec::new(),
@@ -232,24 +239,32 @@ impl<'a> FactVisitor<'a> {
         self.locals.iter().rev().find(|local| local.name == *name)
     }
 
-    /// The field last read in a chain: `sessions` for `state.sessions.lock().await`, or the one
-    /// the local at its root was bound from.
-    fn last_field(&self, mut expr: &Expr) -> Option<Symbol> {
+    /// The field last read in a chain — `sessions` for `state.sessions.lock().await`, or the one
+    /// the local at its root was bound from — and the type of the parameter at its root, when
+    /// the signature shows it (`AppState` for `State(state): State<AppState>`).
+    fn last_field(&self, mut expr: &Expr) -> (Option<Symbol>, Option<Symbol>) {
+        let mut last = None;
         loop {
             expr = match expr {
                 Expr::MethodCall(call) => &call.receiver,
                 Expr::Field(field) => {
-                    return Some(match &field.member {
-                        syn::Member::Named(name) => self.ident_symbol(name),
-                        syn::Member::Unnamed(index) => Symbol::from(index.index.to_string()),
-                    })
+                    last = last.or_else(|| {
+                        Some(match &field.member {
+                            syn::Member::Named(name) => self.ident_symbol(name),
+                            syn::Member::Unnamed(index) => Symbol::from(index.index.to_string()),
+                        })
+                    });
+                    &field.base
                 }
                 Expr::Try(inner) => &inner.expr,
                 Expr::Await(inner) => &inner.base,
                 Expr::Paren(inner) => &inner.expr,
                 Expr::Reference(inner) => &inner.expr,
-                Expr::Path(p) if p.qself.is_none() => return self.local(&p.path).and_then(|local| local.field),
-                _ => return None,
+                Expr::Path(p) if p.qself.is_none() => {
+                    let field = last.or_else(|| self.local(&p.path).and_then(|local| local.field));
+                    return (field, self.param_type(&p.path));
+                }
+                _ => return (last, None),
             };
         }
     }
@@ -289,7 +304,7 @@ impl<'a> FactVisitor<'a> {
         for input in &sig.inputs {
             let syn::FnArg::Typed(typed) = input else { continue };
             let Some(state) = super::state::extracted_state(&typed.ty) else { continue };
-            let state = Symbol::from(state);
+            let state = self.ident_symbol(state);
             if !self.facts.app_states.contains(&state) {
                 self.facts.app_states.push(state);
             }
@@ -330,8 +345,36 @@ impl<'a> FactVisitor<'a> {
     }
 
     fn visit_fn_body(&mut self, sig: &Signature, visit: impl FnOnce(&mut Self)) {
-        let frame = Frame { function: Some(self.ident_symbol(&sig.ident)), is_async: sig.asyncness.is_some() };
+        let params = sig
+            .inputs
+            .iter()
+            .filter_map(|input| match input {
+                syn::FnArg::Receiver(receiver) => {
+                    Some((syn::Ident::new("self", receiver.self_token.span), (*self.impl_types.last()?)?))
+                }
+                syn::FnArg::Typed(typed) => self.typed_param(&typed.pat, &typed.ty),
+            })
+            .collect();
+        let frame = Frame { function: Some(self.ident_symbol(&sig.ident)), is_async: sig.asyncness.is_some(), params };
         self.with_frame(frame, visit);
+    }
+
+    /// A parameter's name with the type its methods reach, when both are plain.
+    fn typed_param(&self, pat: &syn::Pat, ty: &syn::Type) -> Option<(syn::Ident, Symbol)> {
+        let name = super::state::bound_name(pat)?;
+        let (_, ty) = super::state::value_type(ty)?;
+        Some((name.clone(), self.ident_symbol(ty)))
+    }
+
+    /// The type of the value a one-segment path names, when it is a parameter whose type the
+    /// signature shows and no `let` hides it.
+    fn param_type(&self, path: &syn::Path) -> Option<Symbol> {
+        let name = path.get_ident()?;
+        if self.local(path).is_some() {
+            return None;
+        }
+        let params = self.frames.iter().rev().flat_map(|frame| frame.params.iter());
+        params.into_iter().find(|(param, _)| param == name).map(|(_, ty)| *ty)
     }
 
     fn visit_macro_body(&mut self, mac: &syn::Macro) {
@@ -588,12 +631,22 @@ impl<'ast> Visit<'ast> for FactVisitor<'_> {
     }
 
     fn visit_expr_closure(&mut self, closure: &'ast syn::ExprClosure) {
-        let frame = Frame { function: None, is_async: closure.asyncness.is_some() };
+        let params = closure
+            .inputs
+            .iter()
+            .filter_map(|input| match input {
+                syn::Pat::Type(typed) => self.typed_param(&typed.pat, &typed.ty),
+                _ => None,
+            })
+            .collect();
+        let frame = Frame { function: None, is_async: closure.asyncness.is_some(), params };
         self.with_frame(frame, |v| visit::visit_expr_closure(v, closure));
     }
 
     fn visit_expr_async(&mut self, block: &'ast syn::ExprAsync) {
-        self.with_frame(Frame { function: None, is_async: true }, |v| visit::visit_expr_async(v, block));
+        self.with_frame(Frame { function: None, is_async: true, params: Vec::new() }, |v| {
+            visit::visit_expr_async(v, block)
+        });
     }
 
     fn visit_path(&mut self, path: &'ast syn::Path) {
@@ -633,7 +686,8 @@ impl<'ast> Visit<'ast> for FactVisitor<'_> {
                 let (root, args) = self.chain_root(&call.receiver).unzip();
                 let args = args.flatten().into_iter().flatten();
                 let args = self.facts.push_arguments(args.map(|arg| Argument { value: literal(arg), root: None }));
-                ChainStart { root, args, field: self.last_field(&call.receiver) }
+                let (field, ty) = self.last_field(&call.receiver);
+                ChainStart { root, args, field, ty }
             }
         };
         // The call on the receiver has the same chain start: `x.c()` of `x.c().d()`.
@@ -646,12 +700,23 @@ impl<'ast> Visit<'ast> for FactVisitor<'_> {
             name: self.ident_symbol(&call.method),
             receiver_root: chain.root,
             receiver_field: chain.field,
+            receiver_type: chain.ty,
             receiver_args: chain.args,
             args,
             context,
             span: self.span(call.method.span(), call.paren_token.span.close()),
         });
         visit::visit_expr_method_call(self, call);
+    }
+
+    fn visit_item_impl(&mut self, item: &'ast syn::ItemImpl) {
+        let self_type = match &*item.self_ty {
+            syn::Type::Path(path) => path.path.segments.last().map(|segment| self.ident_symbol(&segment.ident)),
+            _ => None,
+        };
+        self.impl_types.push(self_type);
+        visit::visit_item_impl(self, item);
+        self.impl_types.pop();
     }
 
     fn visit_item_static(&mut self, item: &'ast syn::ItemStatic) {
@@ -714,7 +779,7 @@ impl FactVisitor<'_> {
         let is_call =
             |init: &&Expr| matches!(init, Expr::Call(_) | Expr::MethodCall(_) | Expr::Try(_) | Expr::Await(_));
         let root = init.filter(is_call).and_then(|init| self.chain_root(init)).map(|(root, _)| root);
-        let field = init.and_then(|init| self.last_field(init));
+        let field = init.and_then(|init| self.last_field(init).0);
         self.locals.push(Local { name: binding.ident.clone(), root, field });
     }
 
@@ -725,7 +790,9 @@ impl FactVisitor<'_> {
         let Expr::Path(func) = &*call.func else { return };
         let Some(names) = super::bindings::tuple_names(&local.pat) else { return };
         let first = match names.first() {
-            Some(name) if !name.is_empty() && name.as_str() != "_" => super::bindings::uses_of(name, rest),
+            Some(name) if !name.is_empty() && name.as_str() != "_" => {
+                super::bindings::uses_of(name, rest, self.impl_types.last().copied().flatten())
+            }
             _ => BindingUse::default(),
         };
         let call = self.span(path_start(&func.path), call.paren_token.span.close()).start;

@@ -7,6 +7,7 @@ use axum::Json;
 use domain::{NewOrder, Order, OrderError, Product};
 use uuid::Uuid;
 
+use crate::events::OrderPlaced;
 use crate::AppState;
 
 pub enum ApiError {
@@ -49,6 +50,7 @@ pub async fn create_order(
     let catalog = state.store.products().await?;
     let order = Order::price(new, &catalog).map_err(ApiError::Invalid)?;
     state.store.insert_order(&order).await?;
+    let _ = state.events.send(OrderPlaced { order_id: order.id });
     Ok((StatusCode::ACCEPTED, Json(order)))
 }
 

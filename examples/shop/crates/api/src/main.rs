@@ -1,5 +1,6 @@
 //! Shop HTTP API: catalog, checkout and order lookup.
 
+mod events;
 mod handlers;
 
 use std::net::SocketAddr;
@@ -8,12 +9,14 @@ use std::path::PathBuf;
 use axum::routing::{get, post};
 use axum::Router;
 use storage::Store;
+use tokio::sync::mpsc::UnboundedSender;
 use tracing_subscriber::EnvFilter;
 
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
     pub static_dir: PathBuf,
+    pub events: UnboundedSender<events::OrderPlaced>,
 }
 
 #[tokio::main]
@@ -24,10 +27,18 @@ async fn main() -> anyhow::Result<()> {
     let static_dir = std::env::var("STATIC_DIR").unwrap_or_else(|_| "./static".into());
     let port: u16 = std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(8080);
 
-    let state = AppState {
-        store: Store::connect(&database_url, 16).await?,
-        static_dir: PathBuf::from(static_dir),
-    };
+    let store = Store::connect(&database_url, 16).await?;
+
+    // Deliberate problem (unbounded-channel): every checkout queues an event
+    // here, and one task writes them to the database one at a time. In a
+    // traffic spike (or while the database is slow) the queue grows with every
+    // request until the pod runs out of memory, and a restart loses it. Use
+    // `tokio::sync::mpsc::channel(CAPACITY)` and `try_send`, shedding or
+    // failing the request when it is full.
+    let (events_tx, events_rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(events::record(store.clone(), events_rx));
+
+    let state = AppState { store, static_dir: PathBuf::from(static_dir), events: events_tx };
 
     let app = Router::new()
         .route("/healthz", get(handlers::health))

@@ -148,4 +148,14 @@ impl Store {
             .await
             .map(|_| ())
     }
+
+    /// Appends to the order history the analytics export reads.
+    pub async fn record_event(&self, order_id: Uuid, kind: &str) -> Result<(), sqlx::Error> {
+        sqlx::query("INSERT INTO order_events (order_id, kind) VALUES ($1, $2)")
+            .bind(order_id)
+            .bind(kind)
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
+    }
 }

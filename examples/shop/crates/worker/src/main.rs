@@ -7,9 +7,12 @@ use std::time::Duration;
 
 use storage::{Job, Store};
 use tokio::signal::unix::{signal, SignalKind};
-use tokio::sync::mpsc::UnboundedSender;
+use tokio::sync::mpsc::Sender;
 use tokio::sync::watch;
 use tracing_subscriber::EnvFilter;
+
+/// Claimed jobs waiting for the processor: two claim batches.
+const JOB_BUFFER: usize = 100;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -18,11 +21,9 @@ async fn main() -> anyhow::Result<()> {
     let payments_url = std::env::var("PAYMENTS_URL")?;
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
 
-    // Deliberate problem (unbounded-channel): the consumer can claim jobs far
-    // faster than the processor finishes them (payment calls take seconds), and
-    // nothing pushes back, so claimed jobs pile up in memory and their claims
-    // expire while they wait. Use `tokio::sync::mpsc::channel(CAPACITY)`.
-    let (jobs_tx, jobs_rx) = tokio::sync::mpsc::unbounded_channel::<Job>();
+    // Bounded: when the processor falls behind, the consumer waits instead of
+    // claiming jobs whose claims would expire in memory.
+    let (jobs_tx, jobs_rx) = tokio::sync::mpsc::channel::<Job>(JOB_BUFFER);
 
     let consumer = tokio::spawn(consume(store.clone(), jobs_tx, shutdown_rx));
     let processor = tokio::spawn(processor::run(store, payments_url, jobs_rx));
@@ -44,7 +45,7 @@ async fn wait_for_shutdown() {
     }
 }
 
-async fn consume(store: Store, jobs: UnboundedSender<Job>, mut shutdown: watch::Receiver<bool>) {
+async fn consume(store: Store, jobs: Sender<Job>, mut shutdown: watch::Receiver<bool>) {
     let idle = Duration::from_millis(500);
     while !*shutdown.borrow() {
         match store.claim_jobs(50).await {
@@ -56,7 +57,7 @@ async fn consume(store: Store, jobs: UnboundedSender<Job>, mut shutdown: watch::
             }
             Ok(batch) => {
                 for job in batch {
-                    if jobs.send(job).is_err() {
+                    if jobs.send(job).await.is_err() {
                         return;
                     }
                 }

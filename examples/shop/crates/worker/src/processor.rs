@@ -4,13 +4,13 @@ use std::time::Duration;
 
 use domain::{Order, OrderStatus};
 use storage::{Job, Store};
-use tokio::sync::mpsc::UnboundedReceiver;
+use tokio::sync::mpsc::Receiver;
 use tokio::task::JoinSet;
 
 const MAX_ATTEMPTS: i32 = 5;
 const CONCURRENCY: usize = 8;
 
-pub async fn run(store: Store, payments_url: String, mut jobs: UnboundedReceiver<Job>) {
+pub async fn run(store: Store, payments_url: String, mut jobs: Receiver<Job>) {
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
         .build()
