@@ -252,6 +252,33 @@ fn facts_prints_resolved_calls_with_locations() {
 }
 
 #[test]
+fn blocking_calls_are_warnings_where_requests_or_tasks_run_them_and_notes_at_start_up() {
+    let main = "use axum::routing::get;\n\
+                async fn page() -> String { std::fs::read_to_string(\"page.html\").unwrap() }\n\
+                async fn refresh() { loop { std::thread::sleep(std::time::Duration::from_secs(60)); } }\n\
+                #[tokio::main]\n\
+                async fn main() {\n\
+                \x20   let _config = std::fs::read_to_string(\"config.toml\").unwrap();\n\
+                \x20   tokio::spawn(refresh());\n\
+                \x20   tokio::spawn(async { std::thread::sleep(std::time::Duration::from_secs(1)) });\n\
+                \x20   let app = axum::Router::new().route(\"/\", get(page));\n\
+                \x20   let listener = tokio::net::TcpListener::bind(\"0.0.0.0:80\").await.unwrap();\n\
+                \x20   axum::serve(listener, app).await.unwrap();\n}\n";
+    let dir = workspace(&[("src/main.rs", main)]);
+    let (_, report) = check_json(dir.path(), &[]);
+    let blocking: Vec<(u64, &str)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "blocking-in-async")
+        .map(|f| (f["line"].as_u64().unwrap(), f["severity"].as_str().unwrap()))
+        .collect();
+    // The handler and both tasks stall other work; reading the configuration before serving
+    // stalls nothing else.
+    assert_eq!(blocking, [(2, "warning"), (3, "warning"), (6, "note"), (8, "warning")]);
+}
+
+#[test]
 fn facts_show_shared_state_and_the_fields_writes_go_through() {
     let source = "use std::sync::{Arc, Mutex};\n\
                   pub struct AppState { pub seen: Mutex<Vec<u64>>, pub name: String }\n\
@@ -661,7 +688,7 @@ fn new_policy_starts_a_policy_whose_fixtures_pass_and_init_never_overwrites() {
 
 #[test]
 fn blocking_calls_warn_in_services_and_are_notes_in_tools_that_serve_no_traffic() {
-    let server = "mod store;\n#[tokio::main]\nasync fn main() {\n    tracing_subscriber::fmt().init();\n    store::load().await;\n    axum::serve(listener, app()).await.unwrap();\n}\n";
+    let server = "mod store;\nasync fn index() {\n    store::load().await;\n}\n#[tokio::main]\nasync fn main() {\n    tracing_subscriber::fmt().init();\n    let app = axum::Router::new().route(\"/\", axum::routing::get(index));\n    axum::serve(listener, app).await.unwrap();\n}\n";
     let store = "use fs_err as fs;\npub async fn load() {\n    let _ = std::fs::read_to_string(\"config.toml\");\n    let _ = fs::read(\"seed.bin\");\n    let _ = unsafe { std::fs::File::from_raw_fd(3) };\n    let _ = rusqlite::Connection::open(\"db.sqlite\");\n}\n";
     let tool = "#[tokio::main]\nasync fn main() {\n    let _ = std::fs::read_to_string(\"input.txt\");\n}\n";
     let dir = workspace(&[("src/main.rs", server), ("src/store.rs", store), ("src/bin/tool.rs", tool)]);

@@ -172,12 +172,12 @@ fn a_channel_that_carries_one_reply_is_a_note_and_senders_that_queue_stay_errors
     assert_eq!(code, 1);
 }
 
-/// A tool that blocks in async code: a note, unless something outside development and test
+/// A tool that blocks in a spawned task: a note, unless something outside development and test
 /// files deploys it.
 #[test]
 fn a_binary_only_ci_files_run_is_a_tool_and_its_blocking_calls_notes() {
     const VERIFIER: &str =
-        "#[tokio::main]\nasync fn main() {\n    std::fs::write(\"result\", \"START\").unwrap();\n}\n";
+        "#[tokio::main]\nasync fn main() {\n    tokio::spawn(async { std::fs::write(\"result\", \"START\").unwrap() }).await.unwrap();\n}\n";
     const POD: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: verifier\nspec:\n  containers:\n    - name: verifier\n      image: registry.local/verifier:ci\n";
     let severity = |pod_path: &str| {
         let dir = workspace(&[

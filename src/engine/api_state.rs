@@ -4,7 +4,7 @@
 
 use super::api::{register_located, text, FactsHandle};
 use crate::facts::{
-    CallFact, Fact, Facts, InContext, Located, MacroFact, MethodCallFact, Package, StateFact, Symbol, SENDS,
+    CallFact, EntryCode, Fact, Facts, InContext, Located, MacroFact, MethodCallFact, Package, StateFact, Symbol, SENDS,
 };
 use rhai::{Array, Dynamic, Engine};
 
@@ -32,15 +32,15 @@ const WRITES: [&str; 20] = [
     "alter",
 ];
 
-/// Whether a request can run a code fact: see [`crate::facts::Handlers`].
-fn handles_requests(facts: &Facts, fact: &Dynamic) -> bool {
-    fn run<T: InContext + Located>(facts: &Facts, fact: &Dynamic) -> Option<bool> {
+/// Whether code of `entry` can run a code fact: see [`EntryCode`].
+fn runs_from(facts: &Facts, entry: &EntryCode, fact: &Dynamic) -> bool {
+    fn run<T: InContext + Located>(facts: &Facts, entry: &EntryCode, fact: &Dynamic) -> Option<bool> {
         let fact = fact.read_lock::<Fact<T>>()?;
-        Some(facts.index.handlers.run(&fact, &facts.index.call_graph))
+        Some(entry.runs(&fact, &facts.index.call_graph))
     }
-    run::<CallFact>(facts, fact)
-        .or_else(|| run::<MethodCallFact>(facts, fact))
-        .or_else(|| run::<MacroFact>(facts, fact))
+    run::<CallFact>(facts, entry, fact)
+        .or_else(|| run::<MethodCallFact>(facts, entry, fact))
+        .or_else(|| run::<MacroFact>(facts, entry, fact))
         .unwrap_or(false)
 }
 
@@ -76,7 +76,7 @@ fn request_writes(facts: &Facts, state: &Fact<StateFact>) -> Vec<Fact<MethodCall
         .flat_map(|name| facts.index.method_calls.named(name))
         .filter(|call| names_state(call.item()) && !call.in_test())
         .filter(|call| sees(&facts.packages, call.file().package, state.file().package))
-        .filter(|call| facts.index.handlers.run(call, &facts.index.call_graph))
+        .filter(|call| facts.index.handlers.runs(call, &facts.index.call_graph))
         .collect()
 }
 
@@ -125,7 +125,7 @@ fn request_sends(facts: &Facts, channel: &Fact<CallFact>) -> Vec<Fact<MethodCall
         .flat_map(|name| facts.index.method_calls.named(name))
         .filter(|call| sends_into(call.item()) && !call.in_test() && !asks_in_fn(call))
         .filter(|call| sees(&facts.packages, call.file().package, channel.file().package))
-        .filter(|call| facts.index.handlers.run(call, &facts.index.call_graph))
+        .filter(|call| facts.index.handlers.runs(call, &facts.index.call_graph))
         .collect()
 }
 
@@ -145,5 +145,8 @@ pub fn register(engine: &mut Engine) {
     engine.register_fn("request_sends", |f: &mut FactsHandle, channel: Fact<CallFact>| {
         request_sends(&f.0, &channel).into_iter().map(Dynamic::from).collect::<Array>()
     });
-    engine.register_fn("handles_requests", |f: &mut FactsHandle, fact: Dynamic| handles_requests(&f.0, &fact));
+    engine.register_fn("handles_requests", |f: &mut FactsHandle, fact: Dynamic| {
+        runs_from(&f.0, &f.0.index.handlers, &fact)
+    });
+    engine.register_fn("in_task", |f: &mut FactsHandle, fact: Dynamic| runs_from(&f.0, &f.0.index.tasks, &fact));
 }

@@ -3,7 +3,7 @@
 
 use super::call_graph::{CallGraph, Reached};
 use super::{
-    fit_exactly, AttributeFact, CallFact, ComposeService, Dockerfile, Fact, FactKind, FileInfo, FnFact, Handlers,
+    fit_exactly, AttributeFact, CallFact, ComposeService, Dockerfile, EntryCode, Fact, FactKind, FileInfo, FnFact,
     K8sObject, LinkedFile, MacroFact, MethodCallFact, Package, StateFact, Symbol, UseFact,
 };
 use foldhash::{HashMap, HashMapExt};
@@ -257,7 +257,10 @@ pub struct Index {
     pub uses: Table<UseFact>,
     pub binaries: Vec<Binary>,
     pub call_graph: Arc<CallGraph>,
-    pub handlers: Handlers,
+    /// Request handlers and what they reach.
+    pub handlers: EntryCode,
+    /// Spawned tasks and threads and what they reach.
+    pub tasks: EntryCode,
     /// Statics and struct fields that hold shared mutable collections.
     pub states: Vec<Fact<StateFact>>,
     /// Types some fn receives as application state (`State<AppState>`), by last segment.
@@ -306,9 +309,13 @@ impl Index {
         for binary in &mut binaries {
             binary.server = super::servers::server(&calls, &method_calls, binary);
         }
-        let handlers = Handlers::find(&calls, &method_calls, &attributes, &call_graph);
+        let (handlers, tasks) = rayon::join(
+            || EntryCode::handlers(&calls, &method_calls, &attributes, &call_graph),
+            || EntryCode::tasks(&calls, &method_calls, &call_graph),
+        );
         Index {
             handlers,
+            tasks,
             states: every(files),
             app_states: files.iter().flat_map(|file| file.facts.rust.app_states.iter().copied()).collect(),
             k8s_objects: every(files),

@@ -3,7 +3,7 @@
 
 mod call_graph;
 mod deploy;
-mod handlers;
+mod entry_code;
 mod index;
 mod location;
 mod model;
@@ -13,7 +13,7 @@ mod workspace;
 
 pub use call_graph::{CallGraph, Reached};
 pub use deploy::*;
-pub use handlers::Handlers;
+pub use entry_code::EntryCode;
 pub use index::{Binary, Index, Table};
 pub use location::{LineIndex, LineTable, Location, Span};
 pub use model::*;

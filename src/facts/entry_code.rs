@@ -1,6 +1,7 @@
-//! Request handlers: the fns and closures a service gives its router, and the code they reach
-//! through the call graph (`facts.handles_requests` for policies). Rules that ask "does a
-//! request do this" — writes to in-memory state, sends into a queue — share one answer.
+//! Code that runs from a kind of entry, through the call graph: what request handlers reach
+//! (`facts.handles_requests` for policies) and what spawned tasks and threads reach
+//! (`facts.in_task`). Rules that ask "does a request do this" — writes to in-memory state, sends
+//! into a queue, blocking calls — share one answer.
 //!
 //! Handlers are found where they are registered: axum's method routers (`get(h)`,
 //! `get(h).post(h2)`, `.fallback(h)`), actix-web's `.to(h)` and route attributes
@@ -9,7 +10,9 @@
 //! there is handler code where it is written. Not seen: tonic services (trait impls the router
 //! calls through generics), warp filters, handlers registered by macros that do not parse.
 
-use super::{AttributeFact, CallFact, CallGraph, Fact, FnFact, InContext, Location, MethodCallFact, Reached, Table};
+use super::{
+    AttributeFact, CallFact, CallGraph, Fact, FnFact, InContext, Location, MethodCallFact, Reached, Symbol, Table,
+};
 
 /// Verbs of axum's method routers, as fns (`axum::routing::get(h)`) and as methods chained on
 /// one (`get(a).post(b)`).
@@ -23,16 +26,24 @@ const ROUTE_ATTRIBUTE_CRATES: [&str; 2] = ["actix_web::", "rocket::"];
 const ROUTE_ATTRIBUTES: [&str; 8] = ["get", "post", "put", "delete", "patch", "head", "options", "route"];
 const HANDLER_ATTRIBUTES: [&str; 1] = ["poem::handler"];
 
-/// The handlers of the workspace and what they reach.
+/// Tasks and threads are found where they are spawned: any call or method call named `spawn`
+/// (`tokio::spawn`, `std::thread::spawn`, `JoinSet::spawn`, a runtime handle's `spawn`); what
+/// it is given — a fn by path, a call of one, a closure or async block — is task code.
+const SPAWN: &str = "spawn";
+
+/// The code of the workspace that runs from one kind of entry.
 #[derive(Debug, Default)]
-pub struct Handlers {
+pub struct EntryCode {
+    /// The fns the entries reach.
     reached: Reached,
-    /// Where handlers are registered: a closure written inside is a handler.
+    /// Where entries are registered or spawned: a closure or async block written inside runs
+    /// from there.
     registrations: Vec<Location>,
 }
 
-impl Handlers {
-    pub fn find(
+impl EntryCode {
+    /// Request handlers and what they reach.
+    pub fn handlers(
         calls: &Table<CallFact>,
         method_calls: &Table<MethodCallFact>,
         attributes: &Table<AttributeFact>,
@@ -71,12 +82,39 @@ impl Handlers {
         let reached = graph.reached_from_paths(given.collect::<Vec<_>>(), attributed.collect::<Vec<_>>());
         let registrations =
             routing_calls.iter().map(Fact::location).chain(routing_methods.iter().map(Fact::location)).collect();
-        Handlers { reached, registrations }
+        EntryCode { reached, registrations }
     }
 
-    /// Whether a request can run this code: it sits in a fn a handler reaches, or in a closure
-    /// registered as a handler.
-    pub fn run<T: InContext + super::Located>(&self, fact: &Fact<T>, graph: &CallGraph) -> bool {
+    /// Spawned tasks and threads and what they reach: the fns given to `spawn` (by path or
+    /// called in its argument) and the fns called in a closure or async block given to it.
+    pub fn tasks(calls: &Table<CallFact>, method_calls: &Table<MethodCallFact>, graph: &CallGraph) -> Self {
+        let spawn_calls: Vec<Fact<CallFact>> = calls.named(SPAWN).collect();
+        let spawn_methods: Vec<Fact<MethodCallFact>> = method_calls.named(SPAWN).collect();
+        let registrations: Vec<Location> =
+            spawn_calls.iter().map(Fact::location).chain(spawn_methods.iter().map(Fact::location)).collect();
+        let mut regions: foldhash::HashMap<Symbol, Vec<(u32, u32)>> = foldhash::HashMap::default();
+        for at in &registrations {
+            regions.entry(at.path).or_default().push((at.start_byte, at.end_byte));
+        }
+        let inside = |call: &Fact<CallFact>| {
+            regions.get(&call.file().path).is_some_and(|spans| {
+                let at = call.location();
+                spans.iter().any(|(start, end)| *start < at.start_byte && at.end_byte <= *end)
+            })
+        };
+        let given = spawn_calls
+            .iter()
+            .flat_map(|call| call.args().roots().flatten().collect::<Vec<_>>())
+            .chain(spawn_methods.iter().flat_map(|call| call.args().roots().flatten().collect::<Vec<_>>()));
+        let called_inside: Vec<Symbol> =
+            calls.all().filter(|call| inside(call)).map(|call| call.item().resolved).collect();
+        let reached = graph.reached_from_paths(given.chain(called_inside).collect::<Vec<_>>(), Vec::new());
+        EntryCode { reached, registrations }
+    }
+
+    /// Whether an entry of this kind can run this code: it sits in a fn one reaches, or in a
+    /// closure or async block registered or spawned as one.
+    pub fn runs<T: InContext + super::Located>(&self, fact: &Fact<T>, graph: &CallGraph) -> bool {
         let context = fact.context();
         let reached = graph.reaches(&self.reached, fact.file().path, context.module, context.function);
         if reached == Some(true) {
