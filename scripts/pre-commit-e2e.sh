@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end test of the pre-commit hook (.pre-commit-hooks.yaml), with the real pre-commit:
 #   1. a clean crate passes           (`pre-commit try-repo <this repo> guardrail --all-files`)
-#   2. an unbounded channel fails it  (`... --files src/queue.rs`, output names `unbounded-channel`)
+#   2. an unbounded channel a request handler fills fails it  (`... --files src/queue.rs`, output names
+#      `unbounded-channel`)
 # Prints `2 passed, 0 failed` on success; exits non-zero with the reason on any failure.
 #
 # pre-commit is installed into target/tools/venv when missing (PyPI). `language: rust` makes
@@ -135,16 +136,28 @@ grep -Eq 'guardrail\.+Passed' "$log" || fail "the guardrail hook did not report 
 echo "ok: clean crate passes"
 passed=$((passed + 1))
 
-# --- 2. an unbounded channel: must fail, naming the rule --------------------------------------
+# --- 2. an unbounded channel a request handler fills: must fail, naming the rule ----------------
 cat >src/queue.rs <<'EOF'
-pub fn queue() {
-    let (tx, _rx) = std::sync::mpsc::channel::<u8>();
-    for n in 0..8u8 {
-        tx.send(n).ok();
-    }
+//! Order events: a request handler queues them, without a bound.
+
+use axum::extract::State;
+
+#[derive(Clone)]
+pub struct Events {
+    tx: std::sync::mpsc::Sender<u64>,
+}
+
+pub fn router(app: axum::Router<Events>) -> axum::Router {
+    let (tx, _rx) = std::sync::mpsc::channel::<u64>();
+    app.route("/orders", axum::routing::post(place)).with_state(Events { tx })
+}
+
+async fn place(State(events): State<Events>) {
+    events.tx.send(1).ok();
 }
 EOF
-git add src/queue.rs
+echo "pub mod queue;" >>src/lib.rs
+git add src/queue.rs src/lib.rs
 step "pre-commit try-repo guardrail --files src/queue.rs (unbounded channel)"
 code=0
 "$pre_commit" try-repo "$hook_repo" guardrail --files src/queue.rs --color never >"$log" 2>&1 || code=$?

@@ -93,10 +93,12 @@ impl PolicySet {
         let results: Vec<Evaluation> = self
             .policies
             .par_iter()
-            .filter_map(|policy| Some((policy, settings.get(&policy.doc.id)?.severity?)))
-            .map(|(policy, severity)| {
-                let params = settings[&policy.doc.id].params.clone();
-                let ctx = PolicyContext::new(&policy.doc.id, severity, params, self.limits.policy_max_findings);
+            .filter_map(|policy| Some((policy, settings.get(&policy.doc.id)?)))
+            .filter_map(|(policy, rule)| Some((policy, rule.severity?, rule)))
+            .map(|(policy, severity, rule)| {
+                let (ceiling, params) = (rule.ceiling, rule.params.clone());
+                let ctx =
+                    PolicyContext::new(&policy.doc.id, severity, ceiling, params, self.limits.policy_max_findings);
                 let started = std::time::Instant::now();
                 let outcome = catch_unwind(AssertUnwindSafe(|| self.run(policy, facts, &ctx)));
                 let elapsed = (policy.doc.id.clone(), started.elapsed());

@@ -24,7 +24,10 @@ pub struct Sink {
 #[derive(Clone)]
 pub struct PolicyContext {
     rule: Arc<str>,
+    /// Of a finding that names none.
     severity: Severity,
+    /// The most a finding may name: see [`super::RuleSettings::ceiling`].
+    ceiling: Severity,
     params: Arc<Map>,
     max_findings: usize,
     sink: Arc<Mutex<Sink>>,
@@ -53,8 +56,9 @@ fn error<T>(message: String) -> RhaiResult<T> {
 }
 
 impl PolicyContext {
-    pub fn new(rule: &str, severity: Severity, params: Map, max_findings: usize) -> Self {
-        PolicyContext { rule: Arc::from(rule), severity, params: Arc::new(params), max_findings, sink: Arc::default() }
+    pub fn new(rule: &str, severity: Severity, ceiling: Severity, params: Map, max_findings: usize) -> Self {
+        let (rule, params) = (Arc::from(rule), Arc::new(params));
+        PolicyContext { rule, severity, ceiling, params, max_findings, sink: Arc::default() }
     }
 
     pub fn take(&self) -> Sink {
@@ -84,7 +88,7 @@ impl PolicyContext {
         let help = options.remove("help").map(|h| bounded(&h.to_string()));
         let severity = match options.remove("severity") {
             None => self.severity,
-            Some(name) => name.to_string().parse::<Severity>().or_else(error)?.min(self.severity),
+            Some(name) => name.to_string().parse::<Severity>().or_else(error)?.min(self.ceiling),
         };
         let mut dropped_related = 0;
         let related = match options.remove("related") {

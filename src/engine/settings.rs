@@ -14,6 +14,10 @@ use std::collections::BTreeMap;
 pub struct RuleSettings {
     /// `None` when the rule is off.
     pub severity: Option<Severity>,
+    /// The highest severity a finding may have: the severity `guardrail.toml` sets, or, when it
+    /// sets none, any (a policy may report above its default, like in-memory-state's error once
+    /// replicas run the state).
+    pub ceiling: Severity,
     pub params: Map,
 }
 
@@ -28,10 +32,10 @@ pub fn resolve_settings(
     let rules = policies.iter().map(|p| (&p.doc, Some(&p.params))).chain(native.iter().map(|doc| (doc, None)));
     for (doc, defaults) in rules {
         let configured = config.rules.get(&doc.id);
-        let severity = match configured.and_then(|r| r.level) {
-            Some(Level::Off) => None,
-            Some(Level::On(severity)) => Some(severity),
-            None => Some(doc.severity),
+        let (severity, ceiling) = match configured.and_then(|r| r.level) {
+            Some(Level::Off) => (None, Severity::Error),
+            Some(Level::On(severity)) => (Some(severity), severity),
+            None => (Some(doc.severity), Severity::Error),
         };
         let mut params: Map = defaults.into_iter().flatten().map(|(k, v)| (k.as_str().into(), v.clone())).collect();
         for (name, (value, location)) in configured.into_iter().flat_map(|r| &r.params) {
@@ -56,7 +60,7 @@ pub fn resolve_settings(
                 }
             }
         }
-        settings.insert(doc.id.clone(), RuleSettings { severity, params });
+        settings.insert(doc.id.clone(), RuleSettings { severity, ceiling, params });
     }
     for (id, rule) in &config.rules {
         if !settings.contains_key(id) {
