@@ -4,7 +4,7 @@
 
 use super::api::{register_located, text, FactsHandle};
 use crate::facts::{
-    CallFact, EntryCode, Fact, Facts, InContext, Located, MacroFact, MethodCallFact, Package, StateFact, Symbol, SENDS,
+    CallFact, EntryCode, Fact, Facts, InContext, MacroFact, MethodCallFact, Package, Spanned, StateFact, Symbol,
 };
 use rhai::{Array, Dynamic, Engine};
 
@@ -34,7 +34,7 @@ const WRITES: [&str; 20] = [
 
 /// Whether code of `entry` can run a code fact: see [`EntryCode`].
 fn runs_from(facts: &Facts, entry: &EntryCode, fact: &Dynamic) -> bool {
-    fn run<T: InContext + Located>(facts: &Facts, entry: &EntryCode, fact: &Dynamic) -> Option<bool> {
+    fn run<T: InContext + Spanned>(facts: &Facts, entry: &EntryCode, fact: &Dynamic) -> Option<bool> {
         let fact = fact.read_lock::<Fact<T>>()?;
         Some(entry.runs(&fact, &facts.index.call_graph))
     }
@@ -82,23 +82,14 @@ fn request_writes(facts: &Facts, state: &Fact<StateFact>) -> Vec<Fact<MethodCall
 
 /// Extracted application-state types that are channel senders (`State<UnboundedSender<E>>`).
 const SENDER_TYPES: [&str; 2] = ["UnboundedSender", "Sender"];
-/// Constructors of one-reply channels: a send beside one asks and waits for the answer.
-const ONESHOTS: [&str; 4] = [
-    "tokio::sync::oneshot::channel",
-    "futures::channel::oneshot::channel",
-    "futures_channel::oneshot::channel",
-    "oneshot::channel",
-];
-
 /// The sends into the channel a constructor call makes, from code a request runs, outside tests:
 /// through the field of the struct its sender was stored in (`AppState { events: tx }`, then
 /// `state.events.send(..)` where `state` is a parameter of type `AppState`, through references,
 /// `Arc` and extractors; `Self { tx }`, then `self.tx.send(..)`), or, when the sender itself is
 /// handed to the router as state (`.with_state(tx)`, `Extension(tx)`), through a parameter that
 /// extracts a sender (`Extension(tx): Extension<UnboundedSender<E>>`). A send through a local
-/// or a value of unknown type is not followed. Nor is a send from a fn that makes a oneshot
-/// channel: an actor asked a question, each caller waiting for its answer, holds at most one
-/// message per request in flight.
+/// or a value of unknown type is not followed; nor one beside a oneshot (see
+/// [`crate::facts::Index::request_sends`]).
 fn request_sends(facts: &Facts, channel: &Fact<CallFact>) -> Vec<Fact<MethodCallFact>> {
     let Some(binding) = channel.binding() else { return Vec::new() };
     let sender = &binding.first;
@@ -112,20 +103,10 @@ fn request_sends(facts: &Facts, channel: &Fact<CallFact>) -> Vec<Fact<MethodCall
         (None, Some(ty)) => state_senders && SENDER_TYPES.contains(&ty.as_str()),
         _ => false,
     };
-    let asks: Vec<(Symbol, Symbol, Option<Symbol>)> = ONESHOTS
-        .iter()
-        .flat_map(|path| facts.index.calls.resolved(path))
-        .map(|call| (call.file().path, call.context().module, call.context().function))
-        .collect();
-    let asks_in_fn = |call: &Fact<MethodCallFact>| {
-        asks.contains(&(call.file().path, call.context().module, call.context().function))
-    };
-    SENDS
-        .iter()
-        .flat_map(|name| facts.index.method_calls.named(name))
-        .filter(|call| sends_into(call.item()) && !call.in_test() && !asks_in_fn(call))
-        .filter(|call| sees(&facts.packages, call.file().package, channel.file().package))
-        .filter(|call| facts.index.handlers.runs(call, &facts.index.call_graph))
+    let sends = facts.index.request_sends().iter();
+    sends
+        .filter(|call| sends_into(call.item()) && sees(&facts.packages, call.file().package, channel.file().package))
+        .cloned()
         .collect()
 }
 

@@ -11,8 +11,11 @@
 //! calls through generics), warp filters, handlers registered by macros that do not parse.
 
 use super::{
-    AttributeFact, CallFact, CallGraph, Fact, FnFact, InContext, Location, MethodCallFact, Reached, Symbol, Table,
+    AttributeFact, CallFact, CallGraph, Fact, FactKind, FnFact, InContext, LinkedFile, MethodCallFact, Reached, Span,
+    Spanned, Symbol, Table,
 };
+use foldhash::HashMap;
+use std::sync::Arc;
 
 /// Verbs of axum's method routers, as fns (`axum::routing::get(h)`) and as methods chained on
 /// one (`get(a).post(b)`).
@@ -36,9 +39,18 @@ const SPAWN: &str = "spawn";
 pub struct EntryCode {
     /// The fns the entries reach.
     reached: Reached,
-    /// Where entries are registered or spawned: a closure or async block written inside runs
-    /// from there.
-    registrations: Vec<Location>,
+    /// Where entries are registered or spawned, by file: a closure or async block written
+    /// inside runs from there.
+    registrations: HashMap<Symbol, Vec<Span>>,
+}
+
+/// The spans of `calls` by file.
+fn by_file<T: FactKind + Spanned>(calls: &[Fact<T>]) -> HashMap<Symbol, Vec<Span>> {
+    let mut spans: HashMap<Symbol, Vec<Span>> = HashMap::default();
+    for call in calls {
+        spans.entry(call.file().path).or_default().push(call.item().span());
+    }
+    spans
 }
 
 impl EntryCode {
@@ -80,52 +92,52 @@ impl EntryCode {
                 Fact::all_in(attribute.linked()).find(|f: &Fact<FnFact>| f.item().name == on)
             });
         let reached = graph.reached_from_paths(given.collect::<Vec<_>>(), attributed.collect::<Vec<_>>());
-        let registrations =
-            routing_calls.iter().map(Fact::location).chain(routing_methods.iter().map(Fact::location)).collect();
+        let mut registrations = by_file(&routing_calls);
+        for (file, spans) in by_file(&routing_methods) {
+            registrations.entry(file).or_default().extend(spans);
+        }
         EntryCode { reached, registrations }
     }
 
     /// Spawned tasks and threads and what they reach: the fns given to `spawn` (by path or
     /// called in its argument) and the fns called in a closure or async block given to it.
-    pub fn tasks(calls: &Table<CallFact>, method_calls: &Table<MethodCallFact>, graph: &CallGraph) -> Self {
+    pub fn tasks(
+        files: &[Arc<LinkedFile>],
+        calls: &Table<CallFact>,
+        method_calls: &Table<MethodCallFact>,
+        graph: &CallGraph,
+    ) -> Self {
         let spawn_calls: Vec<Fact<CallFact>> = calls.named(SPAWN).collect();
         let spawn_methods: Vec<Fact<MethodCallFact>> = method_calls.named(SPAWN).collect();
-        let registrations: Vec<Location> =
-            spawn_calls.iter().map(Fact::location).chain(spawn_methods.iter().map(Fact::location)).collect();
-        let mut regions: foldhash::HashMap<Symbol, Vec<(u32, u32)>> = foldhash::HashMap::default();
-        for at in &registrations {
-            regions.entry(at.path).or_default().push((at.start_byte, at.end_byte));
+        let mut registrations = by_file(&spawn_calls);
+        for (file, spans) in by_file(&spawn_methods) {
+            registrations.entry(file).or_default().extend(spans);
         }
-        let inside = |call: &Fact<CallFact>| {
-            regions.get(&call.file().path).is_some_and(|spans| {
-                let at = call.location();
-                spans.iter().any(|(start, end)| *start < at.start_byte && at.end_byte <= *end)
-            })
-        };
+        let inside = |call: &Fact<CallFact>| within(&registrations, call.file().path, call.item().span);
         let given = spawn_calls
             .iter()
             .flat_map(|call| call.args().roots().flatten().collect::<Vec<_>>())
             .chain(spawn_methods.iter().flat_map(|call| call.args().roots().flatten().collect::<Vec<_>>()));
+        let spawning = files.iter().filter(|file| registrations.contains_key(&file.info.path));
+        let in_spawning_files = spawning.flat_map(Fact::<CallFact>::all_in);
         let called_inside: Vec<Symbol> =
-            calls.all().filter(|call| inside(call)).map(|call| call.item().resolved).collect();
+            in_spawning_files.filter(|call| inside(call)).map(|call| call.item().resolved).collect();
         let reached = graph.reached_from_paths(given.chain(called_inside).collect::<Vec<_>>(), Vec::new());
         EntryCode { reached, registrations }
     }
 
     /// Whether an entry of this kind can run this code: it sits in a fn one reaches, or in a
     /// closure or async block registered or spawned as one.
-    pub fn runs<T: InContext + super::Located>(&self, fact: &Fact<T>, graph: &CallGraph) -> bool {
+    pub fn runs<T: InContext + Spanned>(&self, fact: &Fact<T>, graph: &CallGraph) -> bool {
         let context = fact.context();
         let reached = graph.reaches(&self.reached, fact.file().path, context.module, context.function);
-        if reached == Some(true) {
-            return true;
-        }
-        let at = fact.location();
-        self.registrations.iter().any(|registration| {
-            registration.path == at.path
-                && registration.start_byte <= at.start_byte
-                && at.end_byte <= registration.end_byte
-                && *registration != at
-        })
+        reached == Some(true) || within(&self.registrations, fact.file().path, fact.item().span())
     }
+}
+
+/// Whether `span` of `file` lies inside one of `spans` (and is not it).
+fn within(spans: &HashMap<Symbol, Vec<Span>>, file: Symbol, span: Span) -> bool {
+    spans.get(&file).is_some_and(|outer| {
+        outer.iter().any(|outer| outer.start <= span.start && span.end <= outer.end && *outer != span)
+    })
 }

@@ -4,11 +4,11 @@
 use super::call_graph::{CallGraph, Reached};
 use super::{
     fit_exactly, AttributeFact, CallFact, ComposeService, Dockerfile, EntryCode, Fact, FactKind, FileInfo, FnFact,
-    K8sObject, LinkedFile, MacroFact, MethodCallFact, Package, StateFact, Symbol, UseFact,
+    K8sObject, LinkedFile, MacroFact, MethodCallFact, Package, StateFact, Symbol, UseFact, SENDS,
 };
 use foldhash::{HashMap, HashMapExt};
 use std::marker::PhantomData;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// Positions grouped by key, all groups in one array (compressed sparse rows): four bytes per
 /// grouped fact, not a vector per key grown by doubling.
@@ -263,6 +263,8 @@ pub struct Index {
     pub tasks: EntryCode,
     /// Statics and struct fields that hold shared mutable collections.
     pub states: Vec<Fact<StateFact>>,
+    /// What [`Index::request_sends`] found, once asked.
+    request_sends: OnceLock<Vec<Fact<MethodCallFact>>>,
     /// Types some fn receives as application state (`State<AppState>`), by last segment.
     pub app_states: foldhash::HashSet<Symbol>,
 }
@@ -311,11 +313,12 @@ impl Index {
         }
         let (handlers, tasks) = rayon::join(
             || EntryCode::handlers(&calls, &method_calls, &attributes, &call_graph),
-            || EntryCode::tasks(&calls, &method_calls, &call_graph),
+            || EntryCode::tasks(files, &calls, &method_calls, &call_graph),
         );
         Index {
             handlers,
             tasks,
+            request_sends: OnceLock::new(),
             states: every(files),
             app_states: files.iter().flat_map(|file| file.facts.rust.app_states.iter().copied()).collect(),
             k8s_objects: every(files),
@@ -330,6 +333,39 @@ impl Index {
             fns,
             call_graph,
         }
+    }
+}
+
+/// Constructors of one-reply channels: a send beside one asks and waits for the answer.
+const ONESHOTS: [&str; 4] = [
+    "tokio::sync::oneshot::channel",
+    "futures::channel::oneshot::channel",
+    "futures_channel::oneshot::channel",
+    "oneshot::channel",
+];
+
+impl Index {
+    /// The sends into channels (`send`, `try_send`, ..) from code a request runs, outside tests,
+    /// whose receiver's type the code shows (`self`, a typed parameter). Not those from a fn
+    /// that makes a oneshot channel: an actor asked a question, each caller waiting for its
+    /// answer, holds at most one message per request in flight. Found once, when first asked.
+    pub fn request_sends(&self) -> &[Fact<MethodCallFact>] {
+        self.request_sends.get_or_init(|| {
+            let asks: Vec<(Symbol, Symbol, Option<Symbol>)> = ONESHOTS
+                .iter()
+                .flat_map(|path| self.calls.resolved(path))
+                .map(|call| (call.file().path, call.context().module, call.context().function))
+                .collect();
+            let asks_in_fn = |call: &Fact<MethodCallFact>| {
+                asks.contains(&(call.file().path, call.context().module, call.context().function))
+            };
+            SENDS
+                .iter()
+                .flat_map(|name| self.method_calls.named(name))
+                .filter(|call| call.item().receiver_type.is_some() && !call.in_test() && !asks_in_fn(call))
+                .filter(|call| self.handlers.runs(call, &self.call_graph))
+                .collect()
+        })
     }
 }
 
