@@ -174,10 +174,12 @@ pub fn extract_what(path: Symbol, kind: FileKind, bytes: &[u8], needs: Needs) ->
         }
         FileKind::Kubernetes => match deploy::yaml::load(path, text) {
             Ok(documents) => {
-                let objects = deploy::k8s::objects(documents);
+                let mut objects = deploy::k8s::objects(documents);
                 if objects.is_empty() {
                     return None;
                 }
+                let generated = deploy::k8s::says_generated(text);
+                objects.iter_mut().for_each(|object| object.generated = generated);
                 facts.kubernetes = objects;
             }
             // YAML that does not parse is a broken manifest only when it says it is one.

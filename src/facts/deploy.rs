@@ -205,6 +205,10 @@ pub struct K8sObject {
     pub containers: Vec<Container>,
     pub labels: Vec<(String, String)>,
     pub annotations: Vec<(String, String)>,
+    /// Its file says, in the comments it opens with, that a tool generated it (`helm template`
+    /// output committed with "rather than modifying this file manually", "DO NOT EDIT"): what it
+    /// lacks is fixed in the generator.
+    pub generated: bool,
     #[serde(skip)]
     pub raw: Arc<YamlNode>,
 }
