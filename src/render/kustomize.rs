@@ -6,12 +6,13 @@
 
 use super::{dir_of, first_line, join, Rendered, Rendering, RENDER_TIME_LIMIT};
 use crate::discover::Discovery;
-use crate::extract::deploy::yaml;
+use crate::extract::deploy::{k8s, yaml};
 use crate::facts::{Location, Problem, Symbol, YamlNode};
 use crate::scratch::{run_with_limit, ScratchDir};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::Command;
+use std::sync::Arc;
 
 /// A file a kustomization names larger than this is not copied.
 const MAX_FILE: u64 = 16 << 20;
@@ -184,6 +185,9 @@ struct Written {
     kind: String,
     name: String,
     lines: (u32, u32),
+    /// The comments its file opens with, when they say a tool generated it: carried over to
+    /// the rendered object, which is then judged as generated too.
+    generated_by: Option<Arc<str>>,
 }
 
 /// The rendered objects of `output`, each attributed to the resource that wrote it; objects no
@@ -192,8 +196,15 @@ fn attribute(root: &Path, dir: &str, closure: &[&Kustomization], output: &str) -
     let mut written = Vec::new();
     for file in closure.iter().flat_map(|k| &k.resources) {
         let Ok(text) = crate::tree::text(crate::tree::read_under(root, &root.join(file), MAX_FILE)) else { continue };
+        let generated_by = k8s::says_generated(&text).then(|| opening_comments(&text).into());
         for (kind, name, lines, _) in documents(&text) {
-            written.push(Written { file: Symbol::from(file.as_str()), kind, name, lines });
+            written.push(Written {
+                file: Symbol::from(file.as_str()),
+                kind,
+                name,
+                lines,
+                generated_by: generated_by.clone(),
+            });
         }
     }
     let overlay = if dir.is_empty() { "." } else { dir };
@@ -208,11 +219,20 @@ fn attribute(root: &Path, dir: &str, closure: &[&Kustomization], output: &str) -
                 shown: Symbol::from(format!("{} (kubectl kustomize {overlay}: {kind}/{name})", source.file)),
                 source: source.file,
                 source_lines: Some(source.lines),
-                text: text.into(),
+                text: match &source.generated_by {
+                    Some(comments) => format!("{comments}{text}").into(),
+                    None => text.into(),
+                },
                 tool: "kubectl kustomize",
             })
         })
         .collect()
+}
+
+/// The comment lines a YAML text opens with, each with its newline.
+fn opening_comments(text: &str) -> String {
+    let comments = text.lines().take_while(|line| line.trim_start().starts_with('#') || line.trim() == "---");
+    comments.filter(|line| line.trim_start().starts_with('#')).map(|line| format!("{line}\n")).collect()
 }
 
 /// The documents of a multi-document YAML text as (kind, name, 1-based lines, text).
