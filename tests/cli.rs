@@ -280,9 +280,13 @@ fn blocking_calls_are_warnings_where_requests_or_tasks_run_them_and_notes_at_sta
                 \x20   let _config = std::fs::read_to_string(\"config.toml\").unwrap();\n\
                 \x20   tokio::spawn(refresh());\n\
                 \x20   tokio::spawn(async { std::thread::sleep(std::time::Duration::from_secs(1)) });\n\
+                \x20   tokio::spawn(socket());\n\
                 \x20   let app = axum::Router::new().route(\"/\", get(page));\n\
                 \x20   let listener = tokio::net::TcpListener::bind(\"0.0.0.0:80\").await.unwrap();\n\
-                \x20   axum::serve(listener, app).await.unwrap();\n}\n";
+                \x20   axum::serve(listener, app).await.unwrap();\n}\n\
+                async fn socket() {\n\
+                \x20   std::fs::remove_file(\"api.sock\").ok();\n\
+                \x20   let _listener = tokio::net::UnixListener::bind(\"api.sock\");\n}\n";
     let dir = workspace(&[("src/main.rs", main)]);
     let (_, report) = check_json(dir.path(), &[]);
     let blocking: Vec<(u64, &str)> = report["findings"]
@@ -292,9 +296,9 @@ fn blocking_calls_are_warnings_where_requests_or_tasks_run_them_and_notes_at_sta
         .filter(|f| f["rule"] == "blocking-in-async")
         .map(|f| (f["line"].as_u64().unwrap(), f["severity"].as_str().unwrap()))
         .collect();
-    // The handler and both tasks stall other work; reading the configuration before serving
-    // stalls nothing else.
-    assert_eq!(blocking, [(2, "warning"), (3, "warning"), (6, "note"), (8, "warning")]);
+    // The handler and both tasks stall other work; reading the configuration before serving,
+    // or removing a stale socket before binding it (in a task too), stalls nothing else.
+    assert_eq!(blocking, [(2, "warning"), (3, "warning"), (6, "note"), (8, "warning"), (15, "note")]);
 }
 
 #[test]
