@@ -12,8 +12,8 @@
 
 use crate::facts::{
     Argument, ArgumentRange, AttributeFact, BindingUse, CallFact, CodeContext, ContextId, FileFacts, FileKind, FnFact,
-    LineTable, Literal, Location, MacroFact, MethodCallFact, ModDecl, PathFact, Problem, RareList, RustFacts, Span,
-    StateFact, Suppression, Symbol, TupleBinding, UseFact,
+    LineTable, Literal, Location, MacroFact, MethodCallFact, ModDecl, ParamStore, PathFact, Problem, RareList,
+    RustFacts, Span, StateFact, Suppression, Symbol, TupleBinding, UseFact,
 };
 use std::collections::HashMap;
 
@@ -374,6 +374,7 @@ codec_struct!(MethodCallFact {
     span
 });
 codec_struct!(StateFact { name, owner, ty, module, in_test, span });
+codec_struct!(ParamStore { owner, function, position, field });
 codec_struct!(MacroFact { written, resolved, name, context, span });
 codec_struct!(FnFact { name, is_async, is_pub, is_method, module, attributes, in_test, span });
 codec_struct!(AttributeFact { written, resolved, name, args, tokens, item, module, in_test, span });
@@ -382,7 +383,7 @@ codec_struct!(ArgumentRange { start, len });
 codec_struct!(Span { start, end });
 codec_struct!(TupleBinding { call, names, first });
 codec_struct!(BindingUse { sends, sends_in_loop, escapes, stored_in, to_app_state });
-codec_struct!(RustFacts { uses, calls, method_calls, macros, fns, attributes, modules, paths, arguments, contexts, bindings, states, app_states, lines }
+codec_struct!(RustFacts { uses, calls, method_calls, macros, fns, attributes, modules, paths, arguments, contexts, bindings, states, app_states, param_stores, lines }
     checked by RustFacts::is_consistent);
 codec_struct!(Suppression { rule, reason, target_line, target_end_line, location });
 codec_struct!(Problem { location, message });

@@ -95,11 +95,15 @@ fn request_sends(facts: &Facts, channel: &Fact<CallFact>) -> Vec<Fact<MethodCall
     let sender = &binding.first;
     let state_senders =
         sender.to_app_state && SENDER_TYPES.iter().any(|name| facts.index.app_states.contains(&Symbol::from(*name)));
-    if sender.stored_in.is_empty() && !state_senders {
+    let mut stored_in: Vec<Symbol> = sender.stored_in.to_vec();
+    if let Some(name) = binding.names.first() {
+        stored_in.extend(handed_to_constructors(facts, channel, *name));
+    }
+    if stored_in.is_empty() && !state_senders {
         return Vec::new();
     }
     let sends_into = |call: &MethodCallFact| match (call.receiver_field, call.receiver_type) {
-        (Some(field), Some(owner)) => sender.stored_in.iter().any(|stored| **stored == *format!("{owner}.{field}")),
+        (Some(field), Some(owner)) => stored_in.iter().any(|stored| **stored == *format!("{owner}.{field}")),
         (None, Some(ty)) => state_senders && SENDER_TYPES.contains(&ty.as_str()),
         _ => false,
     };
@@ -108,6 +112,32 @@ fn request_sends(facts: &Facts, channel: &Fact<CallFact>) -> Vec<Fact<MethodCall
         .filter(|call| sends_into(call.item()) && sees(&facts.packages, call.file().package, channel.file().package))
         .cloned()
         .collect()
+}
+
+/// The fields a sender named `sender` goes to when the fn that makes `channel` hands it to a
+/// constructor: `Notifier::new(tx)` (or `tx.clone()`) with `fn new(tx: ..) -> Self { Self { tx } }`.
+fn handed_to_constructors(facts: &Facts, channel: &Fact<CallFact>, sender: Symbol) -> Vec<Symbol> {
+    let (file, context) = (channel.file().path, channel.context());
+    let linked = channel.linked();
+    let calls = Fact::<CallFact>::all_in(linked).filter(|call| {
+        let at = call.context();
+        call.file().path == file && at.function == context.function && at.module == context.module
+    });
+    let mut fields = Vec::new();
+    for call in calls {
+        let mut segments = call.item().resolved.rsplit("::");
+        let (Some(function), Some(owner)) = (segments.next(), segments.next()) else { continue };
+        for (position, root) in call.args().roots().enumerate() {
+            if root != Some(sender) {
+                continue;
+            }
+            let stores = facts.index.param_stores.iter().filter(|store| {
+                store.position as usize == position && *store.function == *function && *store.owner == *owner
+            });
+            fields.extend(stores.map(|store| store.field));
+        }
+    }
+    fields
 }
 
 pub fn register(engine: &mut Engine) {

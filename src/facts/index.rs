@@ -4,7 +4,7 @@
 use super::call_graph::{CallGraph, Reached};
 use super::{
     fit_exactly, AttributeFact, CallFact, ComposeService, Dockerfile, EntryCode, Fact, FactKind, FileInfo, FnFact,
-    K8sObject, LinkedFile, MacroFact, MethodCallFact, Package, StateFact, Symbol, UseFact, SENDS,
+    K8sObject, LinkedFile, MacroFact, MethodCallFact, Package, ParamStore, StateFact, Symbol, UseFact, SENDS,
 };
 use foldhash::{HashMap, HashMapExt};
 use std::marker::PhantomData;
@@ -263,6 +263,8 @@ pub struct Index {
     pub tasks: EntryCode,
     /// Statics and struct fields that hold shared mutable collections.
     pub states: Vec<Fact<StateFact>>,
+    /// Which constructor parameters are stored in which fields, across the workspace.
+    pub param_stores: Vec<ParamStore>,
     /// What [`Index::request_sends`] found, once asked.
     request_sends: OnceLock<Vec<Fact<MethodCallFact>>>,
     /// Types some fn receives as application state (`State<AppState>`), by last segment.
@@ -319,6 +321,7 @@ impl Index {
             handlers,
             tasks,
             request_sends: OnceLock::new(),
+            param_stores: files.iter().flat_map(|file| file.facts.rust.param_stores.iter().copied()).collect(),
             states: every(files),
             app_states: files.iter().flat_map(|file| file.facts.rust.app_states.iter().copied()).collect(),
             k8s_objects: every(files),

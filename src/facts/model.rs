@@ -321,6 +321,19 @@ pub struct StateFact {
     pub span: Span,
 }
 
+/// A constructor (an associated fn without `self`) that stores a parameter in a field:
+/// `fn new(tx: Sender<Job>) -> Self { Self { tx } }` stores parameter 0 in `Notifier.tx`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ParamStore {
+    /// The impl's type.
+    pub owner: Symbol,
+    pub function: Symbol,
+    /// Among the fn's parameters, from 0.
+    pub position: u32,
+    /// `Owner.field`, as [`BindingUse::stored_in`] writes it.
+    pub field: Symbol,
+}
+
 /// An out-of-line module declaration, `mod x;`: where the module's file is, and whether it is
 /// compiled only for tests (`#[cfg(test)] mod tests;`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -370,6 +383,7 @@ pub struct RustFacts {
     /// Calls bound to tuples, by [`TupleBinding::call`].
     pub bindings: Vec<TupleBinding>,
     pub states: Vec<StateFact>,
+    pub param_stores: Vec<ParamStore>,
     /// The types fns of this file receive as shared application state through an extractor:
     /// `AppState` for `State<AppState>`, `State<Arc<AppState>>`, `web::Data<AppState>`,
     /// `Extension<AppState>`, rocket's `&State<AppState>`. Each once, by last segment.
@@ -383,9 +397,21 @@ impl RustFacts {
     /// facts out. Its line table is not a fact.
     pub fn is_empty(&self) -> bool {
         let RustFacts {
-            uses, calls, method_calls, macros, fns, attributes, modules, paths, states, app_states, ..
+            uses,
+            calls,
+            method_calls,
+            macros,
+            fns,
+            attributes,
+            modules,
+            paths,
+            states,
+            app_states,
+            param_stores,
+            ..
         } = self;
         states.is_empty()
+            && param_stores.is_empty()
             && app_states.is_empty()
             && uses.is_empty()
             && calls.is_empty()
@@ -449,6 +475,7 @@ impl RustFacts {
             bindings,
             states,
             app_states,
+            param_stores,
             lines,
         } = self;
         fit_exactly(uses);
@@ -464,6 +491,7 @@ impl RustFacts {
         fit_exactly(contexts);
         fit_exactly(states);
         fit_exactly(app_states);
+        fit_exactly(param_stores);
         lines.shrink_to_fit();
     }
 }
@@ -549,7 +577,7 @@ impl Serialize for WrittenRust<'_> {
         for mac in &mut macros {
             mac.context = Some(rust.context(mac.fact.context));
         }
-        let mut out = serializer.serialize_struct("RustFacts", 10)?;
+        let mut out = serializer.serialize_struct("RustFacts", 11)?;
         out.serialize_field("uses", &written(file, &rust.uses))?;
         out.serialize_field("calls", &calls)?;
         out.serialize_field("method_calls", &method_calls)?;
@@ -560,6 +588,7 @@ impl Serialize for WrittenRust<'_> {
         out.serialize_field("paths", &written(file, &rust.paths))?;
         out.serialize_field("states", &written(file, &rust.states))?;
         out.serialize_field("app_states", &rust.app_states)?;
+        out.serialize_field("param_stores", &rust.param_stores)?;
         out.end()
     }
 }
