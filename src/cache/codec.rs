@@ -376,7 +376,7 @@ codec_struct!(MethodCallFact {
 codec_struct!(StateFact { name, owner, ty, module, in_test, span });
 codec_struct!(ParamStore { owner, function, position, field });
 codec_struct!(MacroFact { written, resolved, name, context, span });
-codec_struct!(FnFact { name, is_async, is_pub, is_method, module, attributes, in_test, span });
+codec_struct!(FnFact { name, is_async, is_pub, is_method, owner, module, attributes, in_test, span });
 codec_struct!(AttributeFact { written, resolved, name, args, tokens, item, module, in_test, span });
 codec_struct!(ModDecl { name, inline, path_attr, in_test, span });
 codec_struct!(ArgumentRange { start, len });

@@ -6,9 +6,9 @@
 //! Handlers are found where they are registered: axum's method routers (`get(h)`,
 //! `get(h).post(h2)`, `.fallback(h)`), actix-web's `.to(h)` and route attributes
 //! (`#[get("/")]`), rocket's route attributes, poem's `#[handler]`, hyper and tower
-//! `service_fn(h)`. A closure given
-//! there is handler code where it is written. Not seen: tonic services (trait impls the router
-//! calls through generics), warp filters, handlers registered by macros that do not parse.
+//! `service_fn(h)`, and tonic services: the methods of the type a generated `XServer::new(..)`
+//! wraps inside `.add_service(..)`. A closure given there is handler code where it is written.
+//! Not seen: warp filters, handlers registered by macros that do not parse.
 
 use super::{
     AttributeFact, CallFact, CallGraph, Fact, FactKind, FnFact, InContext, LinkedFile, MethodCallFact, Reached, Span,
@@ -28,6 +28,9 @@ const SERVICE_FNS: [&str; 3] = ["hyper::service::service_fn", "tower::service_fn
 const ROUTE_ATTRIBUTE_CRATES: [&str; 2] = ["actix_web::", "rocket::"];
 const ROUTE_ATTRIBUTES: [&str; 8] = ["get", "post", "put", "delete", "patch", "head", "options", "route"];
 const HANDLER_ATTRIBUTES: [&str; 1] = ["poem::handler"];
+
+/// Constructors of tonic's generated `XServer` wrappers, given the type that implements the service.
+const SERVICE_WRAPPERS: [&str; 3] = ["new", "with_interceptor", "from_arc"];
 
 /// Tasks and threads are found where they are spawned: any call or method call named `spawn`
 /// (`tokio::spawn`, `std::thread::spawn`, `JoinSet::spawn`, a runtime handle's `spawn`); what
@@ -56,6 +59,7 @@ fn by_file<T: FactKind + Spanned>(calls: &[Fact<T>]) -> HashMap<Symbol, Vec<Span
 impl EntryCode {
     /// Request handlers and what they reach.
     pub fn handlers(
+        files: &[Arc<LinkedFile>],
         calls: &Table<CallFact>,
         method_calls: &Table<MethodCallFact>,
         attributes: &Table<AttributeFact>,
@@ -91,7 +95,11 @@ impl EntryCode {
                 let on = attribute.item().item?;
                 Fact::all_in(attribute.linked()).find(|f: &Fact<FnFact>| f.item().name == on)
             });
-        let reached = graph.reached_from_paths(given.collect::<Vec<_>>(), attributed.collect::<Vec<_>>());
+        let services = tonic_services(files, method_calls);
+        let methods = files.iter().flat_map(Fact::<FnFact>::all_in);
+        let service_methods = methods.filter(|f| f.item().owner.is_some_and(|owner| services.contains(&owner)));
+        let entries: Vec<Fact<FnFact>> = attributed.chain(service_methods).collect();
+        let reached = graph.reached_from_paths(given.collect::<Vec<_>>(), entries);
         let mut registrations = by_file(&routing_calls);
         for (file, spans) in by_file(&routing_methods) {
             registrations.entry(file).or_default().extend(spans);
@@ -133,6 +141,34 @@ impl EntryCode {
         let reached = graph.reaches(&self.reached, fact.file().path, context.module, context.function);
         reached == Some(true) || within(&self.registrations, fact.file().path, fact.item().span())
     }
+}
+
+/// The types that implement the tonic services a server adds: `Greeter` in
+/// `.add_service(GreeterServer::new(Greeter::default()))` (or a local bound to `Greeter::new(..)`).
+pub fn tonic_services(files: &[Arc<LinkedFile>], method_calls: &Table<MethodCallFact>) -> Vec<Symbol> {
+    let added = by_file(&method_calls.named("add_service").collect::<Vec<_>>());
+    let adding = files.iter().filter(|file| added.contains_key(&file.info.path));
+    let wrappers = adding.flat_map(Fact::<CallFact>::all_in).filter(|call| {
+        let mut segments = call.item().resolved.rsplit("::");
+        let wraps = segments.next().is_some_and(|name| SERVICE_WRAPPERS.contains(&name))
+            && segments.next().is_some_and(|ty| ty.ends_with("Server"));
+        wraps && within(&added, call.file().path, call.item().span)
+    });
+    let mut services: Vec<Symbol> = Vec::new();
+    for root in wrappers.flat_map(|call| call.args().roots().flatten().collect::<Vec<_>>()) {
+        // `Greeter::default` or `Greeter::new` names the type before the fn; `Greeter` itself
+        // (a unit struct) is the type.
+        let mut segments = root.rsplit("::");
+        let last = segments.next().unwrap_or_default();
+        let ty = if last.starts_with(|c: char| c.is_ascii_uppercase()) { Some(last) } else { segments.next() };
+        if let Some(ty) = ty.filter(|ty| ty.starts_with(|c: char| c.is_ascii_uppercase())) {
+            let ty = Symbol::from(ty);
+            if !services.contains(&ty) {
+                services.push(ty);
+            }
+        }
+    }
+    services
 }
 
 /// Whether `span` of `file` lies inside one of `spans` (and is not it).

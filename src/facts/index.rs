@@ -314,7 +314,7 @@ impl Index {
             binary.server = super::servers::server(&calls, &method_calls, binary);
         }
         let (handlers, tasks) = rayon::join(
-            || EntryCode::handlers(&calls, &method_calls, &attributes, &call_graph),
+            || EntryCode::handlers(files, &calls, &method_calls, &attributes, &call_graph),
             || EntryCode::tasks(files, &calls, &method_calls, &call_graph),
         );
         Index {
@@ -323,7 +323,12 @@ impl Index {
             request_sends: OnceLock::new(),
             param_stores: files.iter().flat_map(|file| file.facts.rust.param_stores.iter().copied()).collect(),
             states: every(files),
-            app_states: files.iter().flat_map(|file| file.facts.rust.app_states.iter().copied()).collect(),
+            // A tonic service's `self` is its application state.
+            app_states: files
+                .iter()
+                .flat_map(|file| file.facts.rust.app_states.iter().copied())
+                .chain(super::entry_code::tonic_services(files, &method_calls))
+                .collect(),
             k8s_objects: every(files),
             dockerfiles: every(files),
             compose_services: every(files),

@@ -275,6 +275,8 @@ pub struct FnFact {
     pub is_pub: bool,
     /// Declared inside an `impl` or `trait` block.
     pub is_method: bool,
+    /// The type of the `impl` block it is declared in: `Greeter` for `impl Svc for Greeter`.
+    pub owner: Option<Symbol>,
     /// The inline module, empty at file level.
     pub module: Symbol,
     /// Resolved paths of its attributes (`tokio::main`).
