@@ -57,9 +57,11 @@ fn by_file<T: FactKind + Spanned>(calls: &[Fact<T>]) -> HashMap<Symbol, Vec<Span
 }
 
 impl EntryCode {
-    /// Request handlers and what they reach.
+    /// Request handlers and what they reach; `services` are the types of the tonic services
+    /// (see [`tonic_services`]).
     pub fn handlers(
         files: &[Arc<LinkedFile>],
+        services: &[Symbol],
         calls: &Table<CallFact>,
         method_calls: &Table<MethodCallFact>,
         attributes: &Table<AttributeFact>,
@@ -95,7 +97,6 @@ impl EntryCode {
                 let on = attribute.item().item?;
                 Fact::all_in(attribute.linked()).find(|f: &Fact<FnFact>| f.item().name == on)
             });
-        let services = tonic_services(files, method_calls);
         let methods = files.iter().flat_map(Fact::<FnFact>::all_in);
         let service_methods = methods.filter(|f| f.item().owner.is_some_and(|owner| services.contains(&owner)));
         let entries: Vec<Fact<FnFact>> = attributed.chain(service_methods).collect();

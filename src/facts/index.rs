@@ -313,8 +313,9 @@ impl Index {
         for binary in &mut binaries {
             binary.server = super::servers::server(&calls, &method_calls, binary);
         }
+        let services = super::entry_code::tonic_services(files, &method_calls);
         let (handlers, tasks) = rayon::join(
-            || EntryCode::handlers(files, &calls, &method_calls, &attributes, &call_graph),
+            || EntryCode::handlers(files, &services, &calls, &method_calls, &attributes, &call_graph),
             || EntryCode::tasks(files, &calls, &method_calls, &call_graph),
         );
         Index {
@@ -327,7 +328,7 @@ impl Index {
             app_states: files
                 .iter()
                 .flat_map(|file| file.facts.rust.app_states.iter().copied())
-                .chain(super::entry_code::tonic_services(files, &method_calls))
+                .chain(services)
                 .collect(),
             k8s_objects: every(files),
             dockerfiles: every(files),
