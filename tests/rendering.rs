@@ -253,11 +253,15 @@ fn a_generated_base_is_judged_generated_as_kustomize_renders_it() {
                      apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  template:\n    spec:\n      \
                      containers:\n        - name: api\n          image: api:1.2\n          readinessProbe:\n            \
                      tcpSocket:\n              port: 8080\n";
-    let dir = workspace(&kustomize_files(&[("deploy/base/deployment.yaml", generated)]));
     let kubectl = kubectl_dir();
+    let dir = workspace(&kustomize_files(&[("deploy/base/deployment.yaml", generated)]));
     let (code, report) = check_with_path(dir.path(), &[&kubectl]);
-    // The same base without the comment has a liveness finding (the test above).
     assert_eq!((code, findings(&report), errors(&report)), (0, vec![], vec![]));
+    // The same base without its opening comment (one line shorter) lacks a liveness probe.
+    let written_by_hand = generated.split_once('\n').unwrap().1;
+    let dir = workspace(&kustomize_files(&[("deploy/base/deployment.yaml", written_by_hand)]));
+    let (_, report) = check_with_path(dir.path(), &[&kubectl]);
+    assert_eq!(findings(&report), [finding("k8s-liveness-probe", "deploy/base/deployment.yaml", 9)]);
 }
 
 #[test]

@@ -55,8 +55,9 @@ fn sees(packages: &[Package], writer: Option<Symbol>, owner: Option<Symbol>) -> 
 /// The calls that write `state` from code a request runs, outside tests. A static is written
 /// through its name (`SESSIONS.lock().insert(..)`, also through a guard bound by `let`); a field
 /// through its name (`state.sessions.write().await.insert(..)`), when its struct is some
-/// handler's application state (`State<AppState>`) — a field of any other struct is not
-/// shared across requests as far as the code says.
+/// handler's application state (`State<AppState>`, a tonic service) and the receiver is not
+/// known to be of another type — a field of any other struct is not shared across requests as
+/// far as the code says.
 fn request_writes(facts: &Facts, state: &Fact<StateFact>) -> Vec<Fact<MethodCallFact>> {
     let item = state.item();
     let is_static = item.owner.is_empty();

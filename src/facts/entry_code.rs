@@ -47,9 +47,11 @@ pub struct EntryCode {
     registrations: HashMap<Symbol, Vec<Span>>,
 }
 
-/// The spans of `calls` by file.
-fn by_file<T: FactKind + Spanned>(calls: &[Fact<T>]) -> HashMap<Symbol, Vec<Span>> {
-    let mut spans: HashMap<Symbol, Vec<Span>> = HashMap::default();
+/// The spans of `calls` by file, added to `spans`.
+fn by_file<T: FactKind + Spanned>(
+    mut spans: HashMap<Symbol, Vec<Span>>,
+    calls: &[Fact<T>],
+) -> HashMap<Symbol, Vec<Span>> {
     for call in calls {
         spans.entry(call.file().path).or_default().push(call.item().span());
     }
@@ -101,10 +103,7 @@ impl EntryCode {
         let service_methods = methods.filter(|f| f.item().owner.is_some_and(|owner| services.contains(&owner)));
         let entries: Vec<Fact<FnFact>> = attributed.chain(service_methods).collect();
         let reached = graph.reached_from_paths(given.collect::<Vec<_>>(), entries);
-        let mut registrations = by_file(&routing_calls);
-        for (file, spans) in by_file(&routing_methods) {
-            registrations.entry(file).or_default().extend(spans);
-        }
+        let registrations = by_file(by_file(HashMap::default(), &routing_calls), &routing_methods);
         EntryCode { reached, registrations }
     }
 
@@ -118,10 +117,7 @@ impl EntryCode {
     ) -> Self {
         let spawn_calls: Vec<Fact<CallFact>> = calls.named(SPAWN).collect();
         let spawn_methods: Vec<Fact<MethodCallFact>> = method_calls.named(SPAWN).collect();
-        let mut registrations = by_file(&spawn_calls);
-        for (file, spans) in by_file(&spawn_methods) {
-            registrations.entry(file).or_default().extend(spans);
-        }
+        let registrations = by_file(by_file(HashMap::default(), &spawn_calls), &spawn_methods);
         let inside = |call: &Fact<CallFact>| within(&registrations, call.file().path, call.item().span);
         let given = spawn_calls
             .iter()
@@ -147,7 +143,7 @@ impl EntryCode {
 /// The types that implement the tonic services a server adds: `Greeter` in
 /// `.add_service(GreeterServer::new(Greeter::default()))` (or a local bound to `Greeter::new(..)`).
 pub fn tonic_services(files: &[Arc<LinkedFile>], method_calls: &Table<MethodCallFact>) -> Vec<Symbol> {
-    let added = by_file(&method_calls.named("add_service").collect::<Vec<_>>());
+    let added = by_file(HashMap::default(), &method_calls.named("add_service").collect::<Vec<_>>());
     let adding = files.iter().filter(|file| added.contains_key(&file.info.path));
     let wrappers = adding.flat_map(Fact::<CallFact>::all_in).filter(|call| {
         let mut segments = call.item().resolved.rsplit("::");
