@@ -302,7 +302,7 @@ impl Narrowing {
         let mut problems = Vec::new();
         let baseline = options.baseline.as_ref().and_then(|path| {
             let shown = crate::discover::config::relative_display(root, path);
-            filter::baseline::load(path, &shown).map_err(|problem| problems.push(problem)).ok()
+            filter::baseline::load(root, path, &shown).map_err(|problem| problems.push(problem)).ok()
         });
         let changed = options.diff_base.as_ref().and_then(|base| {
             let message = |error: String| {

@@ -41,11 +41,15 @@ pub fn stays_under(root: &Path, path: &Path) -> bool {
 
 /// Whether `path` lies in the tree at `root`, as written or through links (it need not exist).
 pub fn is_within(root: &Path, path: &Path) -> bool {
-    let lexically = match (std::path::absolute(root), std::path::absolute(path)) {
+    is_lexically_within(root, path) || stays_under(root, path)
+}
+
+/// Whether `path` as written (made absolute, links not followed) lies in the tree at `root`.
+pub fn is_lexically_within(root: &Path, path: &Path) -> bool {
+    match (std::path::absolute(root), std::path::absolute(path)) {
         (Ok(root), Ok(path)) => path.starts_with(root),
         _ => false,
-    };
-    lexically || stays_under(root, path)
+    }
 }
 
 /// Reads `path`, which must be a regular file under `root` (through links, of the file or of a

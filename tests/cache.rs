@@ -162,13 +162,72 @@ fn a_forged_entry_for_a_changed_file_is_a_miss() {
     assert_eq!(findings(&report), expected()[..1]);
     let file = dir.cache_file();
     let mut bytes = std::fs::read(&file).unwrap();
-    let harmless = xxhash_rust::xxh3::xxh3_128(BOUNDED.as_bytes()).to_le_bytes();
-    let at = bytes.windows(16).position(|w| w == harmless).expect("the entry's content hash");
-    bytes[at..at + 16].copy_from_slice(&xxhash_rust::xxh3::xxh3_128(QUEUE.as_bytes()).to_le_bytes());
+    let harmless = blake3::hash(BOUNDED.as_bytes());
+    let at = bytes.windows(32).position(|w| w == harmless.as_bytes()).expect("the entry's content hash");
+    bytes[at..at + 32].copy_from_slice(blake3::hash(QUEUE.as_bytes()).as_bytes());
     std::fs::write(&file, &bytes).unwrap();
     std::fs::write(dir.path().join("src/queue.rs"), QUEUE).unwrap();
     let (report, cache) = dir.run(&[]);
     assert_eq!(findings(&report), expected(), "the changed file is extracted, not taken from the cache");
+    assert_eq!(cache, "cache: 2 files reused, 1 extracted");
+}
+
+/// Two versions of `src/queue.rs` that differ in two bytes and share their xxh3-128 hash (the
+/// hash cache entries were once tied to their files by): in `harmless` the queue's code sits in
+/// a string literal, in `live` a handler fills it. xxh3 adds each 8-byte lane of a 64-byte stripe
+/// to an accumulator and multiplies its halves after mixing them with a fixed secret; a lane
+/// whose low half equals the secret's multiplies to zero, so its high half only adds. Raising
+/// one such lane by one and lowering another of the same accumulator in the same 1,024-byte
+/// block leaves every accumulator as it was. The secret's bytes at those lanes sit in a string
+/// and a comment, where any UTF-8 may.
+fn colliding_versions() -> (String, String) {
+    const SECRET_AT_48: [u8; 4] = [0xb8, 0x08, 0x46, 0x74];
+    const SECRET_AT_120: [u8; 4] = [0xc8, 0x9f, 0x7e, 0xc9];
+    let pad = |text: &mut Vec<u8>, to: usize, fill: u8| {
+        assert!(text.len() <= to);
+        text.resize(to, fill);
+    };
+    let mut live = b"pub const ROUTE: &str = \"/\";\n#[derive(Clone)]\npub struct Queue { tx: tokio::sync::mpsc::UnboundedSender<u8> }\n\
+        async fn push(axum::extract::State(queue): axum::extract::State<Queue>) { queue.tx.send(1).ok(); }\n\
+        pub fn queue(app: axum::Router<Queue>) -> axum::Router<Queue> {\n    let _s = \"".to_vec();
+    // Stripe 6, lane 0 of the first block: the secret's bytes 48..52, then the string's end.
+    pad(&mut live, 383, b' ');
+    live.push(0xc2); // with 0xb8, the character U+0238
+    live.extend(SECRET_AT_48);
+    live.extend(b"xyz\"");
+    live.extend(
+        b";\n    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel::<u8>();\n    \
+        let app = app.route(ROUTE, axum::routing::post(push)).with_state(Queue { tx });\n    let _t = /*",
+    );
+    // Stripe 15, lane 0: the secret's bytes 120..124 in a comment, then a string's start.
+    pad(&mut live, 960, b' ');
+    live.extend(SECRET_AT_120);
+    live.extend(b"\x80*/\"y\";\n    app\n}\n");
+    pad(&mut live, 1300, b'\n');
+    let mut harmless = live.clone();
+    harmless[391] += 1; // `"` → `#`: the first string goes on
+    harmless[967] -= 1; // `"` → `!`: and ends after the queue's code
+    (String::from_utf8(harmless).unwrap(), String::from_utf8(live).unwrap())
+}
+
+#[test]
+fn a_file_whose_old_hash_collides_with_a_cached_one_is_extracted_again() {
+    let (harmless, live) = colliding_versions();
+    assert_ne!(harmless, live);
+    assert_eq!(
+        xxhash_rust::xxh3::xxh3_128(harmless.as_bytes()),
+        xxhash_rust::xxh3::xxh3_128(live.as_bytes()),
+        "the two versions collide under xxh3-128"
+    );
+    let dir = project();
+    std::fs::write(dir.path().join("src/queue.rs"), &harmless).unwrap();
+    let (report, cache) = dir.run(&[]);
+    assert_eq!(findings(&report), expected()[..1], "the harmless version fills no queue");
+    assert_eq!(cache, "cache: 0 files reused, 3 extracted");
+    std::fs::write(dir.path().join("src/queue.rs"), &live).unwrap();
+    let (report, cache) = dir.run(&[]);
+    let queue = ("unbounded-channel".to_owned(), "src/queue.rs".to_owned(), 7);
+    assert_eq!(findings(&report), [expected()[0].clone(), queue], "the live version is read, not taken from the cache");
     assert_eq!(cache, "cache: 2 files reused, 1 extracted");
 }
 

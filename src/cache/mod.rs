@@ -2,7 +2,8 @@
 //!
 //! Extraction is a pure function of (path, kind, bytes) — configuration decides *which* files
 //! are read, never what is extracted from them — so an entry is keyed by the file's shown path
-//! and holds the 128-bit hash of the bytes it was extracted from. Only Rust files are cached:
+//! and holds the BLAKE3 hash of the bytes it was extracted from (collision resistant: the bytes
+//! are the pull request's to choose). Only Rust files are cached:
 //! parsing them is nearly all of extraction, while manifests, Dockerfiles and compose files
 //! parse in microseconds.
 //!
@@ -37,9 +38,8 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
-use xxhash_rust::xxh3::{xxh3_128, xxh3_64};
 
-const MAGIC: &[u8; 8] = b"grcache\x03";
+const MAGIC: &[u8; 8] = b"grcache\x04";
 
 /// Identifies the build: the crate version and a hash of the sources that produced it.
 const BUILD: &str = concat!(env!("CARGO_PKG_VERSION"), "+", env!("GUARDRAIL_SOURCE_HASH"));
@@ -133,7 +133,7 @@ impl NextFile {
         let file = std::fs::OpenOptions::new().write(true).create_new(true).open(&path)?;
         let mut next = NextFile { out: BufWriter::new(file), path };
         next.out.write_all(MAGIC)?;
-        next.out.write_all(&xxh3_64(BUILD.as_bytes()).to_le_bytes())?;
+        next.out.write_all(&build_stamp())?;
         Ok(next)
     }
 
@@ -198,7 +198,7 @@ impl Cache {
             format!("cannot use the cache in {}: {error}; the run goes on without it", home.display())
         })?;
         let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
-        let tree = format!("{:016x}", xxh3_64(root.as_os_str().as_encoded_bytes()));
+        let tree = blake3::hash(root.as_os_str().as_encoded_bytes()).to_hex()[..32].to_owned();
         Ok(Cache::in_dir(home.join("trees").join(tree), key))
     }
 
@@ -298,7 +298,9 @@ fn read_u64(input: &mut impl Read) -> Option<u64> {
 fn read_index(input: &mut BufReader<impl Read + Seek>, len: u64) -> Option<HashMap<Box<str>, Range<u64>>> {
     let mut magic = [0; 8];
     input.read_exact(&mut magic).ok()?;
-    if &magic != MAGIC || read_u64(input)? != xxh3_64(BUILD.as_bytes()) {
+    let mut stamp = [0; 8];
+    input.read_exact(&mut stamp).ok()?;
+    if &magic != MAGIC || stamp != build_stamp() {
         return None;
     }
     let mut index = HashMap::new();
@@ -324,13 +326,30 @@ fn read_index(input: &mut BufReader<impl Read + Seek>, len: u64) -> Option<HashM
     (at == len).then_some(index)
 }
 
-/// content hash (16 bytes), authentication code (32), payload.
+/// The first bytes of the build's hash, which a cache file opens with.
+fn build_stamp() -> [u8; 8] {
+    let hash = blake3::hash(BUILD.as_bytes());
+    let mut stamp = [0; 8];
+    stamp.copy_from_slice(&hash.as_bytes()[..8]);
+    stamp
+}
+
+const CONTENT_HASH: usize = 32;
+
+/// The hash an entry is tied to the bytes of its file by: BLAKE3, because a pull request can
+/// choose those bytes, and with a hash that is not collision resistant (xxh3) it can make a
+/// second file that the cache takes for one it has seen.
+fn content_hash(bytes: &[u8]) -> [u8; CONTENT_HASH] {
+    *blake3::hash(bytes).as_bytes()
+}
+
+/// content hash (32 bytes), authentication code (32), payload.
 fn encode_entry(facts: &FileFacts, bytes: &[u8], key: &Key) -> Vec<u8> {
     let mut writer = Writer::default();
     facts.encode(&mut writer);
     let payload = writer.finish();
-    let content_hash = xxh3_128(bytes).to_le_bytes();
-    let mut entry = Vec::with_capacity(48 + payload.len());
+    let content_hash = content_hash(bytes);
+    let mut entry = Vec::with_capacity(CONTENT_HASH + 32 + payload.len());
     entry.extend_from_slice(&content_hash);
     entry.extend_from_slice(&key.code(facts.path, &content_hash, &payload));
     entry.extend_from_slice(&payload);
@@ -338,13 +357,13 @@ fn encode_entry(facts: &FileFacts, bytes: &[u8], key: &Key) -> Vec<u8> {
 }
 
 fn decode_entry(entry: &[u8], path: Symbol, bytes: &[u8], key: &Key) -> Option<FileFacts> {
-    let (content_hash, rest) = split(entry, 16)?;
+    let (hash, rest) = split(entry, CONTENT_HASH as u64)?;
     let (code, payload) = split(rest, 32)?;
-    if content_hash != xxh3_128(bytes).to_le_bytes() {
+    if hash != content_hash(bytes) {
         return None;
     }
     // Compared in full before anything of the payload is read; a forged entry fails here.
-    if !constant_time_eq(code, &key.code(path, content_hash, payload)) {
+    if !constant_time_eq(code, &key.code(path, hash, payload)) {
         return None;
     }
     let mut reader = Reader::new(payload).ok()?;

@@ -45,16 +45,36 @@ pub struct Baseline {
     at: Location,
 }
 
-/// Reads the baseline at `path`, shown as `shown`.
-pub fn load(path: &Path, shown: &str) -> Result<Baseline, Problem> {
+/// The largest baseline read: a million findings' entries.
+const MAX_BASELINE: u64 = 256 << 20;
+
+/// Reads the baseline at `path`, shown as `shown`. A path in the checked tree is read as every
+/// file of the tree is (a link out of it is refused); one outside it is the user's choice. What
+/// does not parse is reported by position and kind only: none of its text reaches the report.
+pub fn load(root: &Path, path: &Path, shown: &str) -> Result<Baseline, Problem> {
     let at = Location::file(Symbol::from(shown));
-    let text = std::fs::read_to_string(path).map_err(|error| Problem {
+    let bytes = if crate::tree::is_lexically_within(root, path) {
+        crate::tree::read_under(root, path, MAX_BASELINE)
+    } else {
+        crate::tree::read_regular(path, MAX_BASELINE)
+    };
+    let text = crate::tree::text(bytes).map_err(|error| Problem {
         location: at.clone(),
         message: format!("--baseline {shown}: cannot read it: {error} (`guardrail baseline` writes one)"),
     })?;
-    let file: File = serde_json::from_str(&text).map_err(|error| Problem {
-        location: Location { line: error.line() as u32, column: error.column() as u32, ..at.clone() },
-        message: format!("--baseline {shown}: not a guardrail baseline: {error}"),
+    let file: File = serde_json::from_str(&text).map_err(|error| {
+        let what = match error.classify() {
+            serde_json::error::Category::Syntax | serde_json::error::Category::Eof => "it is not valid JSON",
+            _ => "its JSON does not have a baseline's fields (`version`, and `findings` of `rule`, `path`, `fingerprint`)",
+        };
+        Problem {
+            location: Location { line: error.line() as u32, column: error.column() as u32, ..at.clone() },
+            message: format!(
+                "--baseline {shown}: not a guardrail baseline: {what} (line {}, column {})",
+                error.line(),
+                error.column()
+            ),
+        }
     })?;
     Ok(Baseline { entries: file.findings.into_iter().collect(), at })
 }
