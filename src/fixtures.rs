@@ -7,7 +7,7 @@
 //! so one policy's false positives show up in every other policy's fixtures.
 
 use crate::check::{check, CheckOptions};
-use crate::extract::{line_comment, rule_ids, target_line, CommentStyle};
+use crate::extract::{line_comments, rule_ids, target_line, CommentStyle};
 use crate::facts::Problem;
 use crate::findings::Finding;
 use std::collections::BTreeSet;
@@ -64,10 +64,10 @@ pub fn expectations(case: &Path) -> Vec<Expectation> {
         let Ok(text) = std::fs::read_to_string(entry.path()) else { continue };
         let path = crate::discover::config::relative_display(case, entry.path());
         let style = crate::discover::classify(&path).map_or(CommentStyle::Yaml, |kind| kind.comment_style());
-        let lines: Vec<&str> = text.lines().collect();
+        let comments = line_comments(&text, style);
         let directive = |body: &str| body.starts_with("expect:") || body.starts_with("ok:");
-        for (i, line) in lines.iter().enumerate() {
-            let Some(comment) = line_comment(line, style) else { continue };
+        for (i, comment) in comments.iter().enumerate() {
+            let Some(comment) = comment else { continue };
             let (reported, ids) = if let Some(ids) = comment.body.strip_prefix("expect:") {
                 (true, ids)
             } else if let Some(ids) = comment.body.strip_prefix("ok:") {
@@ -75,7 +75,7 @@ pub fn expectations(case: &Path) -> Vec<Expectation> {
             } else {
                 continue;
             };
-            let line = if comment.alone { target_line(&lines, i + 1, style, directive) } else { i + 1 };
+            let line = if comment.alone { target_line(&comments, i + 1, directive) } else { i + 1 };
             for rule in rule_ids(ids) {
                 found.push(Expectation { rule: rule.to_owned(), path: path.clone(), line: line as u32, reported });
             }

@@ -4,7 +4,7 @@
 //! number of cases (256 by default; run with more locally, e.g. `PROPTEST_CASES=20000`).
 
 use guardrail::discover::config::Config;
-use guardrail::extract::{self, line_comment, CommentStyle};
+use guardrail::extract::{self, line_comments, CommentStyle};
 use guardrail::facts::{FileFacts, FileKind, Symbol};
 use proptest::prelude::*;
 
@@ -120,10 +120,14 @@ proptest! {
     }
 
     #[test]
-    fn comment_scanning_never_panics(line in ".{0,80}") {
+    fn comment_scanning_never_panics(text in "(.{0,40}\n){0,4}") {
         for style in [CommentStyle::Rust, CommentStyle::Yaml, CommentStyle::Dockerfile] {
-            if let Some(comment) = line_comment(&line, style) {
-                prop_assert!(comment.column <= line.chars().count());
+            let comments = line_comments(&text, style);
+            prop_assert_eq!(comments.len(), text.lines().count());
+            for (line, comment) in text.lines().zip(comments) {
+                if let Some(comment) = comment {
+                    prop_assert!(comment.column < line.chars().count());
+                }
             }
         }
     }

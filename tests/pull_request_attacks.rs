@@ -44,3 +44,48 @@ fn a_baseline_linked_out_of_the_tree_is_refused_and_its_text_never_shown() {
         assert!(errs[0].2.contains("not a guardrail baseline") && errs[0].2.contains("column"), "{errs:?}");
     }
 }
+
+#[test]
+fn only_comments_suppress_never_a_string_that_looks_like_one() {
+    // The line above the channel is inside a raw string (and a YAML block scalar, a heredoc):
+    // it must not hide the queue, the missing probe or the missing health check.
+    let code = UNBOUNDED.replace(
+        "    let (tx, _rx)",
+        "    let _doc = r#\"\n// guardrail-allow(unbounded-channel): looks like a comment\n\"#; let (tx, _rx)",
+    );
+    let deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n  annotations:\n    note: |\n      \
+        # guardrail-allow(k8s-liveness-probe): in a block scalar\nspec:\n  template:\n    spec:\n      containers:\n        \
+        - name: api\n          image: api:1\n";
+    let dir = workspace(&[("src/lib.rs", &code), ("deploy/api.yaml", deployment)]);
+    let (_, report) = check_json(dir.path(), &[]);
+    let reported = findings(&report);
+    assert!(reported.contains(&finding("unbounded-channel", "src/lib.rs", 4)), "{reported:?}");
+    assert!(reported.iter().any(|f| f.0 == "k8s-liveness-probe" && f.1 == "deploy/api.yaml"), "{reported:?}");
+    assert_eq!(report["summary"]["suppressed"], 0, "{report}");
+}
+
+#[test]
+fn a_null_probe_or_a_comment_naming_one_is_no_probe() {
+    let deployment =
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  template:\n    spec:\n      \
+        containers:\n        - name: api\n          image: api:1\n          livenessProbe: null\n          \
+        # readinessProbe: {httpGet: {path: /ready, port: 8080}}\n          readinessProbe:\n";
+    let merged = "x-probes: &probes\n  livenessProbe: ~\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: worker\nspec:\n  \
+        template:\n    spec:\n      containers:\n        - name: worker\n          image: worker:1\n          <<: *probes\n          \
+        readinessProbe: {httpGet: {path: /ready, port: 8080}}\n";
+    let dir = workspace(&[
+        ("src/lib.rs", "pub fn f() {}\n"),
+        ("deploy/api.yaml", deployment),
+        ("deploy/worker.yaml", merged),
+    ]);
+    let (_, report) = check_json(dir.path(), &[]);
+    let probes: Vec<_> = findings(&report).into_iter().filter(|f| f.0.ends_with("-probe")).collect();
+    assert_eq!(
+        probes,
+        [
+            finding("k8s-liveness-probe", "deploy/api.yaml", 9),
+            finding("k8s-readiness-probe", "deploy/api.yaml", 9),
+            finding("k8s-liveness-probe", "deploy/worker.yaml", 11),
+        ]
+    );
+}

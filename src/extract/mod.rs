@@ -6,7 +6,7 @@ pub mod deploy;
 mod rust;
 mod suppression;
 
-pub use comments::{line_comment, rule_ids, target_line, CommentStyle, LineComment};
+pub use comments::{line_comments, rule_ids, target_line, CommentStyle, LineComment};
 
 use crate::facts::{FileFacts, FileKind, Location, Problem, Symbol};
 use std::borrow::Cow;

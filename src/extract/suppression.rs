@@ -1,6 +1,6 @@
 //! `guardrail-allow(<rule>[, <rule>]): <reason>` comments.
 
-use super::comments::{line_comment, rule_ids, target_line, CommentStyle};
+use super::comments::{line_comments, rule_ids, target_line, CommentStyle};
 use crate::facts::{LineIndex, Suppression, Symbol};
 
 const DIRECTIVE: &str = "guardrail-allow(";
@@ -12,16 +12,17 @@ pub fn suppressions(path: Symbol, text: &str, style: CommentStyle) -> Vec<Suppre
     }
     let index = LineIndex::new(text);
     let lines: Vec<&str> = text.lines().collect();
+    let comments = line_comments(text, style);
     let mut found = Vec::new();
-    for (i, line) in lines.iter().enumerate() {
-        let Some(comment) = line_comment(line, style) else { continue };
+    for (i, (line, comment)) in lines.iter().zip(&comments).enumerate() {
+        let Some(comment) = comment else { continue };
         let Some(rest) = comment.body.strip_prefix(DIRECTIVE) else { continue };
         let Some((ids, after)) = rest.split_once(')') else { continue };
         let reason =
             after.trim_start().strip_prefix(':').map(str::trim).filter(|reason| !reason.is_empty()).map(str::to_owned);
         let line_number = i + 1;
         let target = if comment.alone {
-            target_line(&lines, line_number, style, |body| body.starts_with(DIRECTIVE))
+            target_line(&comments, line_number, |body| body.starts_with(DIRECTIVE))
         } else {
             line_number
         };

@@ -28,10 +28,14 @@ impl YamlNode {
         self.entry(key).map(|(_, value)| value)
     }
 
-    /// The location of a key and its value.
+    /// The location of a key and its value. A key whose value is null is absent, as Kubernetes
+    /// and compose read it (`livenessProbe: null`, also one a merge key brings).
     pub fn entry(&self, key: &str) -> Option<(&Location, &YamlNode)> {
         match &self.value {
-            YamlValue::Map(entries) => entries.iter().find(|(k, ..)| k == key).map(|(_, at, value)| (at, value)),
+            YamlValue::Map(entries) => entries
+                .iter()
+                .find(|(k, _, value)| k == key && !matches!(value.value, YamlValue::Null))
+                .map(|(_, at, value)| (at, value)),
             _ => None,
         }
     }

@@ -7,8 +7,45 @@ use crate::facts::{Dockerfile, Instruction, LineIndex, Stage, Symbol};
 pub fn parse(path: Symbol, text: &str) -> Dockerfile {
     let index = LineIndex::new(text);
     let lines: Vec<&str> = text.lines().collect();
-    let escape = escape_char(&lines);
     let mut stages: Vec<Stage> = Vec::new();
+    for instruction in instructions(&lines) {
+        let start_line = instruction.line + 1;
+        let end_column = lines[instruction.line].chars().count();
+        let location = index.location(path, (start_line as u32, 0), (start_line as u32, end_column));
+        let (keyword, args) = (instruction.keyword, instruction.args);
+        if keyword == "FROM" {
+            let words: Vec<&str> = args.split_whitespace().filter(|w| !w.starts_with("--")).collect();
+            let alias = match words.as_slice() {
+                [_, as_word, alias, ..] if as_word.eq_ignore_ascii_case("as") => Some((*alias).to_owned()),
+                _ => None,
+            };
+            let image = words.first().copied().unwrap_or_default().to_owned();
+            stages.push(Stage { image, alias, instructions: Vec::new(), location });
+        } else if let Some(stage) = stages.last_mut() {
+            let exec = exec_form(&args);
+            stage.instructions.push(Instruction { keyword, args, exec, location });
+        }
+    }
+    Dockerfile { stages }
+}
+
+/// One instruction as Docker reads it: its continuation lines joined, its heredocs' bodies set
+/// apart.
+pub struct Logical {
+    /// The 0-based line it starts on.
+    pub line: usize,
+    /// Upper case.
+    pub keyword: String,
+    pub args: String,
+    /// The 0-based lines of its heredocs' bodies and their delimiters: not Dockerfile syntax,
+    /// so a `#` there is the script's, not a Dockerfile comment.
+    pub heredoc_lines: std::ops::Range<usize>,
+}
+
+/// The instructions of a Dockerfile's `lines`, in order.
+pub fn instructions(lines: &[&str]) -> Vec<Logical> {
+    let escape = escape_char(lines);
+    let mut found = Vec::new();
     let mut i = 0;
     while i < lines.len() {
         let first = lines[i].trim_start();
@@ -16,7 +53,7 @@ pub fn parse(path: Symbol, text: &str) -> Dockerfile {
             i += 1;
             continue;
         }
-        let start_line = i + 1;
+        let start = i;
         let mut logical = String::new();
         let mut current = lines[i];
         loop {
@@ -46,25 +83,13 @@ pub fn parse(path: Symbol, text: &str) -> Dockerfile {
         let (keyword, args) = logical.split_once(char::is_whitespace).unwrap_or((logical, ""));
         let keyword = keyword.to_ascii_uppercase();
         let args = args.trim().to_owned();
+        let bodies_start = i;
         if matches!(keyword.as_str(), "RUN" | "COPY" | "ADD") {
-            i = skip_heredocs(&args, &lines, i);
+            i = skip_heredocs(&args, lines, i);
         }
-        let end_column = lines[start_line - 1].chars().count();
-        let location = index.location(path, (start_line as u32, 0), (start_line as u32, end_column));
-        if keyword == "FROM" {
-            let words: Vec<&str> = args.split_whitespace().filter(|w| !w.starts_with("--")).collect();
-            let alias = match words.as_slice() {
-                [_, as_word, alias, ..] if as_word.eq_ignore_ascii_case("as") => Some((*alias).to_owned()),
-                _ => None,
-            };
-            let image = words.first().copied().unwrap_or_default().to_owned();
-            stages.push(Stage { image, alias, instructions: Vec::new(), location });
-        } else if let Some(stage) = stages.last_mut() {
-            let exec = exec_form(&args);
-            stage.instructions.push(Instruction { keyword, args, exec, location });
-        }
+        found.push(Logical { line: start, keyword, args, heredoc_lines: bodies_start..i });
     }
-    Dockerfile { stages }
+    found
 }
 
 /// `# escape=`` ` among the parser directives at the very top; `\` otherwise.
