@@ -149,7 +149,8 @@ fn collect_with(root: &Path, options: &CheckOptions, config: Config, mut timings
         let max_size = config.max_file_size;
         let timed = files.into_par_iter().filter_map(|(file, kind)| {
             let start = Instant::now();
-            let mut facts = read_and_extract(file, *kind, max_size, cache.as_ref(), needs)?;
+            let as_written = rendering.as_written.contains(&file.shown);
+            let mut facts = read_and_extract(file, *kind, max_size, cache.as_ref(), needs, as_written)?;
             if !graph_needed {
                 facts.rust.paths = Vec::new();
             }
@@ -254,6 +255,7 @@ fn read_and_extract(
     max_size: u64,
     cache: Option<&Cache>,
     needs: extract::Needs,
+    template_as_written: bool,
 ) -> Option<FileFacts> {
     let problem = |message: String| {
         let mut facts = FileFacts::new(file.shown, kind);
@@ -264,16 +266,24 @@ fn read_and_extract(
         Ok(bytes) => bytes,
         Err(crate::tree::Refused::TooLarge(size)) => {
             let mut facts = FileFacts::new(file.shown, kind);
-            facts.notes.push(Problem {
-                location: Location::file(file.shown),
-                message: format!(
-                    "skipped: {size} bytes is over the max_file_size of {max_size} bytes in guardrail.toml"
-                ),
-            });
+            let message =
+                format!("skipped: {size} bytes is over the max_file_size of {max_size} bytes in guardrail.toml");
+            let problem = Problem { location: Location::file(file.shown), message };
+            // Rust code a target compiles cannot go unchecked unseen (padding a main.rs would
+            // hide its findings): that is an error once link knows it is compiled. A data file
+            // named like a manifest is only a note.
+            if kind == FileKind::Rust {
+                facts.problems.push(problem);
+            } else {
+                facts.notes.push(problem);
+            }
             return Some(facts);
         }
         Err(error) => return problem(format!("cannot read: {error}; the file was not checked")),
     };
+    if template_as_written {
+        return Some(extract::extract_template_as_written(file.shown, &bytes));
+    }
     let cache = cache.filter(|_| kind == FileKind::Rust);
     if let Some(facts) = cache.and_then(|cache| cache.load(file.shown, &bytes)) {
         return Some(facts);

@@ -1,10 +1,16 @@
-//! How guardrail runs other programs (cargo, helm, kubectl): on a private copy of what they
-//! need, never in the checked tree, with a time limit and a bound on what they may print.
+//! How guardrail runs other programs (cargo, helm, kubectl, git): on a private copy of what they
+//! need, never in the checked tree, with a time limit and a bound on what they may print, and
+//! with an environment guardrail chooses.
 //!
 //! A program run in the tree could be chosen by it (`rust-toolchain.toml`, `.cargo/config.toml`),
 //! follow its links out, or block on its FIFOs; a copy made through [`crate::tree`] holds only
-//! regular files that were under the root.
+//! regular files that were under the root. A program given guardrail's environment would hold the
+//! CI's secrets (`GITHUB_TOKEN`) while it reads files a pull request wrote; one given a string of
+//! the tree where it reads options could be told to write files (`kubectl kustomize -o/path`) or
+//! run a program (`helm template --post-renderer`). So every program starts with a cleared
+//! environment, and every path of the tree reaches it as `./…` after `--`.
 
+use std::ffi::OsStr;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -64,6 +70,43 @@ impl Drop for ScratchDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+/// Where a program keeps its own configuration.
+pub enum Home {
+    /// A directory in the scratch directory: it reads no configuration of the user's.
+    Scratch,
+    /// The user's home (git: `safe.directory` and the identity CI set up live there).
+    User,
+}
+
+/// `program`, to run from `dir`, with a cleared environment plus what every program needs —
+/// `PATH` (guardrail's own), a home, a neutral locale, a temporary directory in `dir` — and the
+/// variables named in `passed` that guardrail's own environment sets.
+pub fn program(program: impl AsRef<OsStr>, dir: &ScratchDir, home: Home, passed: &[&str]) -> Command {
+    let mut command = Command::new(program);
+    command.env_clear().current_dir(dir.path());
+    let own = ["PATH", "SYSTEMROOT"].into_iter().chain(passed.iter().copied());
+    for name in own {
+        if let Some(value) = std::env::var_os(name) {
+            command.env(name, value);
+        }
+    }
+    let home = match home {
+        Home::Scratch => Some(dir.path().join(".home").into_os_string()),
+        Home::User => std::env::var_os("HOME"),
+    };
+    if let Some(home) = home {
+        command.env("HOME", home);
+    }
+    command.env("LANG", "C").env("LC_ALL", "C").env("TMPDIR", dir.path());
+    command
+}
+
+/// Whether `path` (relative, with `/`) is safe to hand to a program as a path: no component
+/// starts with `-`, so that no program reads it as an option even where `--` is not honoured.
+pub fn is_plain_path(path: &str) -> bool {
+    !path.split('/').any(|component| component.starts_with('-'))
 }
 
 /// Runs `command` to completion, or kills it after `limit` or once it has printed more than

@@ -24,18 +24,24 @@ fn a_directory_with_nothing_to_check_is_an_error_not_a_pass() {
 }
 
 #[test]
-fn a_file_over_the_size_limit_is_skipped_with_a_note() {
+fn a_compiled_file_over_the_size_limit_is_an_error_and_test_data_a_note() {
     let big = format!("// {}\n{UNBOUNDED}", "x".repeat(600));
     let dir = workspace(&[
         ("src/lib.rs", "pub mod big;\n"),
         ("src/big.rs", &big),
+        ("tests/data/big.rs", &big),
         ("guardrail.toml", "max_file_size = 500\n"),
     ]);
     let (code, report) = check_json(dir.path(), &[]);
-    assert_eq!((code, findings(&report)), (0, vec![]));
-    let note = &report["notes"][0];
-    assert_eq!(note["path"], "src/big.rs");
-    assert!(note["message"].as_str().unwrap().contains("over the max_file_size of 500 bytes"), "{note}");
+    assert_eq!((code, findings(&report)), (2, vec![]));
+    let errs = errors(&report);
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert_eq!(errs[0].0, "src/big.rs");
+    assert!(errs[0].2.contains("over the max_file_size of 500 bytes"), "{errs:?}");
+    let notes = located(&report, "notes");
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert_eq!(notes[0].0, "tests/data/big.rs");
+    assert!(notes[0].2.contains("could not be read"), "{notes:?}");
 }
 
 #[test]

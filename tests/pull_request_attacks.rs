@@ -89,3 +89,133 @@ fn a_null_probe_or_a_comment_naming_one_is_no_probe() {
         ]
     );
 }
+
+/// A directory of fake programs that record their arguments (one per line) and environment in
+/// `<name>.args` and `<name>.env` beside them, then run `then` (or exit 0 printing nothing).
+#[cfg(unix)]
+fn fake_programs(programs: &[(&str, Option<&str>)]) -> tempfile::TempDir {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    for (name, then) in programs {
+        let log = dir.path().join(name);
+        let script = format!(
+            "#!/bin/sh\nfor arg in \"$@\"; do printf '%s\\n' \"$arg\"; done >> '{log}.args'\necho --- >> '{log}.args'\nenv >> '{log}.env'\n{}\n",
+            then.map_or("exit 0".to_owned(), |real| format!("exec '{real}' \"$@\"")),
+            log = log.display(),
+        );
+        std::fs::write(dir.path().join(name), script).unwrap();
+        std::fs::set_permissions(dir.path().join(name), std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    dir
+}
+
+/// What the fake `name` recorded: its runs' arguments, and its environment.
+#[cfg(unix)]
+fn recorded(fakes: &tempfile::TempDir, name: &str) -> (Vec<Vec<String>>, String) {
+    let args = std::fs::read_to_string(fakes.path().join(format!("{name}.args"))).unwrap_or_default();
+    let runs = args.split("---\n").filter(|run| !run.is_empty()).map(|run| run.lines().map(str::to_owned).collect());
+    (runs.collect(), std::fs::read_to_string(fakes.path().join(format!("{name}.env"))).unwrap_or_default())
+}
+
+/// `which name` from the test's own PATH.
+#[cfg(unix)]
+fn real(name: &str) -> String {
+    let found = std::process::Command::new("sh").args(["-c", &format!("command -v {name}")]).output().unwrap();
+    String::from_utf8(found.stdout).unwrap().trim().to_owned()
+}
+
+#[cfg(unix)]
+#[test]
+fn no_string_of_the_tree_reaches_a_program_as_an_option_and_no_secret_reaches_it_at_all() {
+    let kustomization = "resources:\n- service.yaml\n";
+    let service = "apiVersion: v1\nkind: Service\nmetadata:\n  name: api\nspec:\n  ports: [{port: 80}]\n";
+    let dir = workspace(&[
+        ("src/main.rs", "fn main() {}\n"),
+        ("-o/tmp/overwritten/kustomization.yaml", kustomization),
+        ("-o/tmp/overwritten/service.yaml", service),
+        ("deploy/kustomization.yaml", kustomization),
+        ("deploy/service.yaml", service),
+        ("charts/api/Chart.yaml", "apiVersion: v2\nname: api\nversion: 0.1.0\n"),
+        (
+            "charts/api/templates/service.yaml",
+            "{{ if true }}\napiVersion: v1\nkind: Service\nmetadata:\n  name: api\n{{ end }}\n",
+        ),
+    ]);
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| real("cargo"));
+    let git = real("git");
+    let fakes = fake_programs(&[("kubectl", None), ("helm", None), ("cargo", Some(&cargo)), ("git", Some(&git))]);
+    for command in
+        [&["init", "-q"][..], &["add", "."], &["-c", "user.name=a", "-c", "user.email=a@b", "commit", "-qm", "base"]]
+    {
+        assert!(std::process::Command::new(&git).args(command).current_dir(dir.path()).status().unwrap().success());
+    }
+    let path = format!("{}:{}", fakes.path().display(), std::env::var("PATH").unwrap());
+    let output = guardrail_with(&["check", ".", "--format", "json", "--diff-base", "HEAD"], dir.path(), |command| {
+        command.env("PATH", &path).env("CARGO", fakes.path().join("cargo"));
+        command.env("GITHUB_TOKEN", "ghs_secret_f00dcafe").env("AWS_SECRET_ACCESS_KEY", "f00dcafe");
+    });
+    let report = output.json();
+
+    // The kustomization whose path starts with `-` is refused by name, never handed to kubectl.
+    let errs = errors(&report);
+    assert!(
+        errs.iter().any(|e| e.0 == "-o/tmp/overwritten/kustomization.yaml" && e.2.contains("starts with `-`")),
+        "{errs:?}"
+    );
+    let (kubectl, kubectl_env) = recorded(&fakes, "kubectl");
+    assert_eq!(kubectl, [["kustomize", "--", "./deploy"]]);
+    let (helm, helm_env) = recorded(&fakes, "helm");
+    assert_eq!(helm, [["template", "--skip-tests", "--", "api", "./chart"]]);
+    let (cargo_runs, cargo_env) = recorded(&fakes, "cargo");
+    assert!(!cargo_runs.is_empty() && cargo_runs.iter().all(|run| run[0] == "metadata"), "{cargo_runs:?}");
+    let (git_runs, git_env) = recorded(&fakes, "git");
+    assert!(git_runs.iter().any(|run| run.contains(&"merge-base".to_owned())), "{git_runs:?}");
+
+    // Each started with a cleared environment: no secret, no home of the user's but git's.
+    let user_home = std::env::var("HOME").unwrap_or_default();
+    for (program, env) in [("kubectl", &kubectl_env), ("helm", &helm_env), ("cargo", &cargo_env), ("git", &git_env)] {
+        assert!(!env.contains("f00dcafe"), "{program} was given a secret:\n{env}");
+        let names: Vec<&str> = env.lines().filter_map(|line| line.split_once('=').map(|(name, _)| name)).collect();
+        assert!(names.contains(&"PATH") && names.contains(&"LANG"), "{program}: {names:?}");
+        let home = env.lines().find_map(|line| line.strip_prefix("HOME=")).unwrap_or_default();
+        if program == "git" {
+            assert_eq!(home, user_home);
+        } else {
+            assert!(home.contains("guardrail-") && home != user_home, "{program}'s home: {home}");
+        }
+    }
+    assert!(!std::path::Path::new("/tmp/overwritten").exists());
+}
+
+#[cfg(unix)]
+#[test]
+fn a_chart_a_dangling_link_keeps_from_rendering_is_an_error_and_checked_as_written() {
+    let chart = "apiVersion: v2\nname: api\nversion: 0.1.0\n";
+    let template =
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\nspec:\n  template:\n    \
+        spec:\n      containers:\n        - name: api\n          image: \"{{ .Values.image }}\"\n";
+    let dir = workspace(&[
+        ("src/lib.rs", "pub fn f() {}\n"),
+        ("deploy/chart/Chart.yaml", chart),
+        ("deploy/chart/templates/deployment.yaml", template),
+    ]);
+    std::os::unix::fs::symlink("/nonexistent/values.yaml", dir.path().join("deploy/chart/values.yaml")).unwrap();
+    let helm = fake_programs(&[("helm", None)]);
+    let path = format!("{}:{}", helm.path().display(), std::env::var("PATH").unwrap());
+    let output = guardrail_with(&["check", ".", "--format", "json"], dir.path(), |command| {
+        command.env("PATH", &path);
+    });
+    let report = output.json();
+    assert_eq!(output.code, 2, "{report}");
+    let errs = errors(&report);
+    assert!(errs.iter().any(|e| e.0 == "deploy/chart/Chart.yaml" && e.2.contains("was not rendered")), "{errs:?}");
+    let probes: Vec<_> = findings(&report).into_iter().filter(|f| f.0.ends_with("-probe")).collect();
+    assert_eq!(
+        probes,
+        [
+            finding("k8s-liveness-probe", "deploy/chart/templates/deployment.yaml", 9),
+            finding("k8s-readiness-probe", "deploy/chart/templates/deployment.yaml", 9),
+        ]
+    );
+    assert_eq!(recorded(&helm, "helm").0.len(), 0, "helm is not run on a chart that cannot be copied");
+}

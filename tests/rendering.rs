@@ -119,7 +119,7 @@ fn a_chart_is_checked_as_helm_renders_it_and_reported_in_its_template() {
     );
     // The templates' own note is gone with the rendering: nothing is left unchecked.
     assert_eq!((code, located(&report, "notes"), errors(&report)), (0, vec![], vec![]));
-    assert_eq!(std::fs::read_to_string(arguments).unwrap().trim(), "template chart chart --skip-tests");
+    assert_eq!(std::fs::read_to_string(arguments).unwrap().trim(), "template --skip-tests -- chart ./chart");
 }
 
 #[test]
@@ -148,7 +148,7 @@ fn values_files_and_the_release_come_from_the_configuration() {
     assert_eq!(related(&report, 0)[0].0, "deploy/chart/templates/deployment.yaml (helm template -f values-prod.yaml)");
     assert_eq!(
         std::fs::read_to_string(arguments).unwrap().trim(),
-        "template api chart --skip-tests --values values/0.yaml"
+        "template --skip-tests --values=./values/0.yaml -- api ./chart"
     );
 }
 
@@ -189,21 +189,24 @@ fn without_helm_each_chart_gets_one_note_and_its_templates_no_findings() {
 }
 
 #[test]
-fn a_chart_helm_cannot_render_is_one_note_with_helms_reason() {
+fn a_chart_helm_cannot_render_is_an_error_and_its_templates_are_checked_as_written() {
     let dir = workspace(&chart_files(&[]));
     let (bin, _) = stub_helm("Error: An error occurred while checking for chart dependencies. found in Chart.yaml, but missing in charts/ directory: redis\n", 1);
     let (code, report) = check_with_path(dir.path(), &[bin.path()]);
-    assert_eq!((code, findings(&report), errors(&report)), (0, vec![], vec![]));
+    assert_eq!(code, 2);
+    assert_eq!(findings(&report), [finding("k8s-liveness-probe", "deploy/chart/templates/deployment.yaml", 10)]);
     assert_eq!(
-        located(&report, "notes"),
+        errors(&report),
         [(
             "deploy/chart/Chart.yaml".to_owned(),
             1,
-            "Helm chart `deploy/chart` was not checked: `helm template` failed: An error occurred while checking for \
-             chart dependencies. found in Chart.yaml, but missing in charts/ directory: redis"
+            "Helm chart `deploy/chart` was not rendered: `helm template` failed: An error occurred while checking for \
+             chart dependencies. found in Chart.yaml, but missing in charts/ directory: redis; its templates were \
+             checked as written, with every template expression read as a placeholder"
                 .to_owned()
         )]
     );
+    assert_eq!(located(&report, "notes"), []);
 }
 
 /// A base with one Deployment (its container on line 9 has no liveness probe), two overlays

@@ -135,7 +135,22 @@ struct RawHelm {
     chart: String,
     #[serde(default)]
     values: Vec<String>,
-    release: Option<String>,
+    release: Option<Spanned<String>>,
+}
+
+/// The longest release name Helm accepts.
+const MAX_RELEASE_NAME: usize = 53;
+
+/// Whether Helm accepts `name` as a release name (DNS labels joined by dots, as `helm` checks
+/// it): anything else never reaches `helm template`, where `--post-renderer=…` would be an option.
+fn is_release_name(name: &str) -> bool {
+    let label = |label: &str| {
+        let edge = |c: Option<char>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+        edge(label.chars().next())
+            && edge(label.chars().last())
+            && label.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    };
+    name.len() <= MAX_RELEASE_NAME && name.split('.').all(label)
 }
 
 /// `[[helm]]`: a chart (the directory of its `Chart.yaml`, relative to the root) rendered with
@@ -286,7 +301,18 @@ impl Config {
                 let location = at(helm.span());
                 let helm = helm.into_inner();
                 let chart = helm.chart.trim_end_matches('/').to_owned();
-                HelmChart { chart, values: helm.values, release: helm.release, location }
+                let release = helm.release.and_then(|release| {
+                    if is_release_name(release.get_ref()) {
+                        return Some(release.into_inner());
+                    }
+                    let message = format!(
+                        "release must be a name Helm accepts: at most {MAX_RELEASE_NAME} lower-case letters, digits, \
+                         `-` and `.`, starting and ending with a letter or digit"
+                    );
+                    problems.push(Problem { location: at(release.span()), message });
+                    None
+                });
+                HelmChart { chart, values: helm.values, release, location }
             })
             .collect();
         for (id, table) in raw.rules {
@@ -359,5 +385,22 @@ mod tests {
         assert!(problems[0].2.contains("unknown field `exclud`"), "{}", problems[0].2);
         let (_, problems) = parse("[rules\n");
         assert_eq!(problems[0].0, 1);
+    }
+
+    #[test]
+    fn a_helm_release_is_a_name_helm_accepts_never_an_option() {
+        for bad in ["--post-renderer=/bin/sh", "--set-file=x=/proc/self/environ", "-o", "API", "a_b", "a.", "-a", ""] {
+            let (config, problems) = parse(&format!("[[helm]]\nchart = \"deploy/chart\"\nrelease = {bad:?}\n"));
+            assert_eq!(problems.len(), 1, "{bad}: {problems:?}");
+            assert_eq!((problems[0].0, problems[0].1), (3, 11), "{bad}");
+            assert!(problems[0].2.starts_with("release must be a name Helm accepts"), "{problems:?}");
+            assert_eq!(config.helm[0].release, None);
+        }
+        for good in ["api", "api-prod", "api.v2", "a1"] {
+            let (config, problems) = parse(&format!("[[helm]]\nchart = \"c\"\nrelease = {good:?}\n"));
+            assert!(problems.is_empty(), "{good}: {problems:?}");
+            assert_eq!(config.helm[0].release.as_deref(), Some(good));
+        }
+        assert!(!is_release_name(&"a".repeat(MAX_RELEASE_NAME + 1)));
     }
 }

@@ -174,13 +174,10 @@ pub fn extract_what(path: Symbol, kind: FileKind, bytes: &[u8], needs: Needs) ->
         }
         FileKind::Kubernetes => match deploy::yaml::load(path, text) {
             Ok(documents) => {
-                let mut objects = deploy::k8s::objects(documents);
-                if objects.is_empty() {
+                facts.kubernetes = objects_of(documents, text);
+                if facts.kubernetes.is_empty() {
                     return None;
                 }
-                let generated = deploy::k8s::says_generated(text);
-                objects.iter_mut().for_each(|object| object.generated = generated);
-                facts.kubernetes = objects;
             }
             // YAML that does not parse is a broken manifest only when it says it is one.
             Err(_) if !(text.contains("apiVersion") && text.contains("kind")) => return None,
@@ -211,6 +208,35 @@ pub fn extract_what(path: Symbol, kind: FileKind, bytes: &[u8], needs: Needs) ->
         },
     }
     Some(facts)
+}
+
+/// The Kubernetes objects of a file's documents, judged generated when its text says so.
+fn objects_of(documents: Vec<crate::facts::YamlNode>, text: &str) -> Vec<crate::facts::K8sObject> {
+    let mut objects = deploy::k8s::objects(documents);
+    let generated = deploy::k8s::says_generated(text);
+    objects.iter_mut().for_each(|object| object.generated = generated);
+    objects
+}
+
+/// A Helm template of a chart `helm template` could not render, read as written
+/// ([`deploy::template`]): what it writes outright is checked at its own lines.
+pub fn extract_template_as_written(path: Symbol, bytes: &[u8]) -> FileFacts {
+    let mut facts = FileFacts::new(path, FileKind::Kubernetes);
+    let Ok(text) = decode(bytes) else {
+        let message = "not text; this template was not checked".to_owned();
+        facts.problems.push(Problem { location: Location::file(path), message });
+        return facts;
+    };
+    facts.lines = text.lines().count() as u32;
+    facts.suppressions = suppression::suppressions(path, &text, CommentStyle::Yaml);
+    match deploy::yaml::load(path, &deploy::template::as_written(&text)) {
+        Ok(documents) => facts.kubernetes = objects_of(documents, &text),
+        Err(problem) => facts.notes.push(Problem {
+            location: problem.location,
+            message: format!("this template could not be read as written, so it was not checked: {}", problem.message),
+        }),
+    }
+    facts
 }
 
 #[cfg(test)]

@@ -11,11 +11,10 @@ use super::manifest;
 use super::manifests::{self, Manifest};
 use crate::discover::{Discovery, SourceFile};
 use crate::facts::{Dependency, FileKind, Location, Package, PackageSource, Problem, Symbol, Target};
-use crate::scratch::{run_with_limit, ScratchDir};
+use crate::scratch::{program, run_with_limit, Home, ScratchDir};
 use cargo_metadata::{DependencyKind, Metadata, MetadataCommand};
 use std::collections::HashSet;
 use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 
 /// How long one `cargo metadata` may take before it is stopped: it reads manifests only.
@@ -196,11 +195,17 @@ impl Mirror {
     /// `cargo metadata` of the mirrored manifest `shown`, from the mirror as working directory.
     fn metadata(&self, shown: Symbol) -> Result<Metadata, String> {
         let cargo = std::env::var_os("CARGO").filter(|c| !c.is_empty()).unwrap_or_else(|| "cargo".into());
-        let mut command = Command::new(cargo);
+        // rustup's proxies find their toolchains through RUSTUP_HOME, which defaults to the
+        // user's home: with a scratch home, they are told where it is.
+        let mut command = program(cargo, &self.dir, Home::Scratch, &["RUSTUP_TOOLCHAIN", "CARGO_HOME"]);
+        if let Some(rustup_home) = rustup_home() {
+            command.env("RUSTUP_HOME", rustup_home);
+        }
+        let mut manifest = std::ffi::OsString::from("--manifest-path=");
+        manifest.push(self.dir.path().join(shown.as_str()));
         command
-            .args(["metadata", "--format-version", "1", "--no-deps", "--offline", "--manifest-path"])
-            .arg(self.dir.path().join(shown.as_str()))
-            .current_dir(self.dir.path())
+            .args(["metadata", "--format-version", "1", "--no-deps", "--offline"])
+            .arg(manifest)
             .env("CARGO_NET_OFFLINE", "true");
         let output = run_with_limit(command, CARGO_TIME_LIMIT).map_err(|error| match error.kind() {
             std::io::ErrorKind::NotFound => "cargo was not found on PATH".to_owned(),
@@ -219,6 +224,14 @@ impl Mirror {
     fn shown(&self, path: &Path) -> Option<String> {
         self.dir.relative(path)
     }
+}
+
+/// Where rustup keeps its toolchains: `$RUSTUP_HOME`, else `~/.rustup`.
+fn rustup_home() -> Option<std::ffi::OsString> {
+    std::env::var_os("RUSTUP_HOME").filter(|home| !home.is_empty()).or_else(|| {
+        let home = std::env::var_os("HOME").filter(|home| !home.is_empty())?;
+        Some(Path::new(&home).join(".rustup").into_os_string())
+    })
 }
 
 fn kind_name(kind: DependencyKind) -> &'static str {

@@ -5,10 +5,9 @@
 
 use super::{dir_of, first_line, Rendered, Rendering, RENDER_TIME_LIMIT};
 use crate::discover::{Discovery, HelmChart};
-use crate::facts::{Location, Problem, Symbol};
-use crate::scratch::{run_with_limit, ScratchDir};
+use crate::facts::{FileKind, Location, Problem, Symbol};
+use crate::scratch::{program, run_with_limit, Home, ScratchDir};
 use std::path::Path;
-use std::process::Command;
 
 /// A chart larger than this is not copied (a chart is kilobytes; this is vendored data).
 const MAX_CHART_BYTES: u64 = 64 << 20;
@@ -25,12 +24,15 @@ enum Failure {
 
 /// Renders the charts of `discovery` into `rendering`.
 pub fn render_charts(root: &Path, discovery: &Discovery, configured: &[HelmChart], rendering: &mut Rendering) {
-    let charts: Vec<&str> = discovery
-        .charts
-        .iter()
-        .map(|chart| dir_of(chart.shown.as_str()))
-        .filter(|dir| !dir.split('/').any(|part| part == "charts"))
-        .collect();
+    let all: Vec<&str> = discovery.charts.iter().map(|chart| dir_of(chart.shown.as_str())).collect();
+    // A subchart sits in the `charts/` directory of another chart, which renders it.
+    let is_subchart = |dir: &str| {
+        all.iter().any(|parent| {
+            let prefix = if parent.is_empty() { "charts/".to_owned() } else { format!("{parent}/charts/") };
+            dir.starts_with(&prefix)
+        })
+    };
+    let charts: Vec<&str> = all.iter().copied().filter(|dir| !is_subchart(dir)).collect();
     for table in configured.iter().filter(|table| !charts.contains(&table.chart.as_str())) {
         let message = format!("[[helm]] names `{}`, which holds no Chart.yaml", table.chart);
         rendering.problems.push(Problem { location: table.location.clone(), message });
@@ -39,21 +41,41 @@ pub fn render_charts(root: &Path, discovery: &Discovery, configured: &[HelmChart
         let tables: Vec<&HelmChart> = configured.iter().filter(|table| table.chart == chart).collect();
         let runs: Vec<Option<&HelmChart>> =
             if tables.is_empty() { vec![None] } else { tables.into_iter().map(Some).collect() };
+        let under = |path: &str| chart.is_empty() || path.starts_with(&format!("{chart}/"));
+        let files = discovery.files.iter().filter(|(file, _)| under(&file.shown));
+        let mut rendered = false;
         for table in runs {
             match render_chart(root, chart, table, discovery, rendering) {
-                Ok(documents) => rendering.documents.extend(documents),
+                Ok(documents) => {
+                    rendering.documents.extend(documents);
+                    rendered = true;
+                }
                 Err(Failure::NotInstalled) => return,
+                // The run cannot be trusted: an error. What the templates write outright is
+                // still checked.
                 Err(Failure::Failed(reason)) => {
                     let shown = if chart.is_empty() { "." } else { chart };
-                    let message = format!("Helm chart `{shown}` was not checked: `helm template` failed: {reason}");
+                    let message = format!(
+                        "Helm chart `{shown}` was not rendered: `helm template` failed: {reason}; its templates were \
+                         checked as written, with every template expression read as a placeholder"
+                    );
                     let location = Location::file(Symbol::from(join_chart(chart, "Chart.yaml")));
-                    rendering.notes.push(Problem { location, message });
+                    rendering.problems.push(Problem { location, message });
                 }
             }
-            let under = |path: &str| chart.is_empty() || path.starts_with(&format!("{chart}/"));
-            rendering.replaced.extend(discovery.files.iter().map(|(file, _)| file.shown).filter(|p| under(p)));
+        }
+        if rendered {
+            rendering.replaced.extend(files.map(|(file, _)| file.shown));
+        } else {
+            let templates = files.filter(|(file, kind)| *kind == FileKind::Kubernetes && is_template_file(&file.shown));
+            rendering.as_written.extend(templates.map(|(file, _)| file.shown));
         }
     }
+}
+
+/// Whether a file of a chart is one of its (or a subchart's) templates.
+fn is_template_file(path: &str) -> bool {
+    path.starts_with("templates/") || path.contains("/templates/")
 }
 
 fn join_chart(chart: &str, relative: &str) -> String {
@@ -74,12 +96,12 @@ fn render_chart(
 ) -> Result<Vec<Rendered>, Failure> {
     let scratch = ScratchDir::new("helm").map_err(|error| Failure::Failed(format!("no scratch directory: {error}")))?;
     copy_chart(root, chart, &scratch)?;
-    let mut command = Command::new("helm");
-    let release = table.and_then(|t| t.release.clone()).unwrap_or_else(|| release_name(chart));
-    command.args(["template", &release, "chart", "--skip-tests"]).current_dir(scratch.path());
+    let mut command = program("helm", &scratch, Home::Scratch, &[]);
+    command.args(["template", "--skip-tests"]);
     for (home, dir) in [("HELM_CACHE_HOME", "cache"), ("HELM_CONFIG_HOME", "config"), ("HELM_DATA_HOME", "data")] {
         command.env(home, scratch.path().join(".helm").join(dir));
     }
+    command.env("KUBECONFIG", scratch.path().join("none"));
     let mut label = String::from("helm template");
     for (n, values) in table.map_or(&[][..], |t| &t.values[..]).iter().enumerate() {
         let read = crate::tree::inside(root, Path::new(values))
@@ -96,9 +118,13 @@ fn render_chart(
         };
         let copy = format!("values/{n}.yaml");
         scratch.write(&copy, &bytes).map_err(|error| Failure::Failed(error.to_string()))?;
-        command.args(["--values", &copy]);
+        command.arg(format!("--values=./{copy}"));
         label.push_str(&format!(" -f {}", values.rsplit('/').next().unwrap_or(values)));
     }
+    // The release name is checked as Helm checks it (in guardrail.toml, or made from the
+    // directory's name); it and the chart come after `--`, where no option is read.
+    let release = table.and_then(|t| t.release.clone()).unwrap_or_else(|| release_name(chart));
+    command.args(["--", &release, "./chart"]);
     let output = run_with_limit(command, RENDER_TIME_LIMIT).map_err(|error| match error.kind() {
         std::io::ErrorKind::NotFound => Failure::NotInstalled,
         _ => Failure::Failed(error.to_string()),

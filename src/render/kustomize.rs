@@ -8,10 +8,9 @@ use super::{dir_of, first_line, join, Rendered, Rendering, RENDER_TIME_LIMIT};
 use crate::discover::Discovery;
 use crate::extract::deploy::{k8s, yaml};
 use crate::facts::{Location, Problem, Symbol, YamlNode};
-use crate::scratch::{run_with_limit, ScratchDir};
+use crate::scratch::{is_plain_path, program, run_with_limit, Home, ScratchDir};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use std::process::Command;
 use std::sync::Arc;
 
 /// A file a kustomization names larger than this is not copied.
@@ -42,6 +41,16 @@ pub fn render_kustomizations(root: &Path, discovery: &Discovery, rendering: &mut
         let closure = closure(dir, &by_dir);
         let shown = if dir.is_empty() { "." } else { dir };
         let note = |message: String| Problem { location: Location::file(kustomization.shown), message };
+        if !is_plain_path(dir) {
+            rendering.problems.push(Problem {
+                location: Location::file(kustomization.shown),
+                message: format!(
+                    "kustomization `{shown}` was not rendered: a directory of its path starts with `-`, which kubectl \
+                     could read as an option; its resources were checked as they are"
+                ),
+            });
+            continue;
+        }
         if let Some(outside) = closure.iter().find_map(|k| k.outside.as_ref()) {
             rendering.notes.push(note(format!(
                 "kustomization `{shown}` was not rendered: it names `{outside}`, which guardrail does not fetch or \
@@ -166,9 +175,9 @@ fn render_one(root: &Path, dir: &str, closure: &[&Kustomization]) -> Result<Stri
             }
         }
     }
-    let mut command = Command::new("kubectl");
-    let target = if dir.is_empty() { "." } else { dir };
-    command.args(["kustomize", target]).current_dir(scratch.path()).env("KUBECONFIG", scratch.path().join("none"));
+    let mut command = program("kubectl", &scratch, Home::Scratch, &[]);
+    let target = if dir.is_empty() { ".".to_owned() } else { format!("./{dir}") };
+    command.args(["kustomize", "--", &target]).env("KUBECONFIG", scratch.path().join("none"));
     let output = run_with_limit(command, RENDER_TIME_LIMIT).map_err(|error| match error.kind() {
         std::io::ErrorKind::NotFound => None,
         _ => Some(error.to_string()),

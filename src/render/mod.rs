@@ -42,6 +42,9 @@ pub struct Rendering {
     /// Files checked through their rendering instead of as they are: templates of rendered
     /// charts, resources of rendered kustomizations, and kustomize patches (never whole objects).
     pub replaced: HashSet<Symbol>,
+    /// Templates of charts `helm template` could not render: read as written instead
+    /// ([`crate::extract::extract_template_as_written`]).
+    pub as_written: HashSet<Symbol>,
     /// Why something was not rendered, one note per cause.
     pub notes: Vec<Problem>,
     /// Mistakes in `guardrail.toml`'s `[[helm]]` tables.

@@ -4,4 +4,5 @@ pub mod builds;
 pub mod compose;
 pub mod dockerfile;
 pub mod k8s;
+pub mod template;
 pub mod yaml;
