@@ -8,7 +8,7 @@ use crate::engine::{resolve_settings, PolicySet, RuleDoc};
 use crate::extract;
 use crate::facts::{Facts, FileFacts, FileKind, LinkedFile, Location, Problem, Symbol};
 use crate::filter;
-use crate::findings::Outcome;
+use crate::findings::{LeftOut, Outcome};
 use crate::link;
 use crate::render::{self, Rendering};
 use crate::shard::{Plan, Shard};
@@ -82,6 +82,8 @@ pub struct Collected {
     pub stop: bool,
     /// The rendered Helm charts and kustomizations, whose findings move to their sources.
     pub rendering: Rendering,
+    /// What the walk left out (`exclude`, fixture directories, `.gitignore`).
+    pub left_out: Vec<LeftOut>,
 }
 
 /// Reads the tree under `root` into facts: discover, extract, link.
@@ -109,6 +111,7 @@ impl Collected {
             plan: None,
             stop: true,
             rendering: Rendering::default(),
+            left_out: Vec::new(),
         }
     }
 }
@@ -229,7 +232,8 @@ fn collect_with(root: &Path, options: &CheckOptions, config: Config, mut timings
         facts.arch = graph;
         problems.extend(graph_problems);
     }
-    Collected { config, facts, problems, notes, timings, plan, stop: false, rendering }
+    let left_out = crate::left_out::from_walk(&discovery);
+    Collected { config, facts, problems, notes, timings, plan, stop: false, rendering, left_out }
 }
 
 /// One note for the Rust files no target compiles that could not be read (a parser's test
@@ -335,32 +339,34 @@ impl Narrowing {
     }
 
     /// Narrows the report to what was asked: not in the baseline, on changed lines, in the
-    /// files given. Returns how many findings the baseline hid.
+    /// files given. Returns how many findings the baseline hid, and how many diff mode did.
     fn apply(
         self,
         findings: &mut Vec<crate::findings::Finding>,
         notes: &mut Vec<Problem>,
         options: &CheckOptions,
-    ) -> usize {
+    ) -> (usize, usize) {
         let mut baselined = 0;
         if let Some(baseline) = self.baseline {
             let (hidden, stale) = filter::baseline::apply(findings, baseline);
             baselined = hidden;
             notes.extend(stale);
         }
+        let before_diff = findings.len();
         if let Some(changed) = &self.changed {
             findings.retain(|f| {
                 let whole_file = f.location.line == 1 && f.location.start_byte == f.location.end_byte;
                 filter::diff::is_changed(changed, &f.location.path, f.location.line, whole_file)
             });
         }
+        let outside_diff = before_diff - findings.len();
         if !options.only_paths.is_empty() {
             let within = |path: &str, only: &str| {
                 path == only || path.strip_prefix(only).is_some_and(|rest| rest.starts_with('/'))
             };
             findings.retain(|f| options.only_paths.iter().any(|p| within(&f.location.path, p)));
         }
-        baselined
+        (baselined, outside_diff)
     }
 }
 
@@ -400,7 +406,7 @@ fn check_in_pool(root: &Path, options: &CheckOptions) -> Run {
     if !mistakes.is_empty() {
         return stopped(root, mistakes, config, Arc::default(), timings);
     }
-    let Collected { config, facts, mut problems, mut notes, mut timings, plan, stop, rendering } =
+    let Collected { config, facts, mut problems, mut notes, mut timings, plan, stop, rendering, mut left_out } =
         collect_with(root, options, config, timings);
     if stop {
         return stopped(root, problems, config, Arc::new(facts), timings);
@@ -428,9 +434,12 @@ fn check_in_pool(root: &Path, options: &CheckOptions) -> Run {
         problems.retain(|p| !plan.owned_elsewhere(&p.location.path));
         notes.retain(|n| !plan.owned_elsewhere(&n.location.path));
     }
-    let baselined = narrowing.apply(&mut findings, &mut notes, options);
+    let (baselined, outside_diff) = narrowing.apply(&mut findings, &mut notes, options);
     sort_problems(&mut problems);
-    let outcome = Outcome { findings, problems, files: facts.files.len(), suppressed, baselined, notes };
+    left_out.extend(crate::left_out::from_facts(&facts));
+    left_out.extend(crate::left_out::from_config(&config));
+    left_out.extend(crate::left_out::from_filters(suppressed, baselined, outside_diff));
+    let outcome = Outcome { findings, problems, files: facts.files.len(), suppressed, baselined, notes, left_out };
     let rules =
         policies.policies.iter().map(|p| p.doc.clone()).chain(crate::native::NATIVE_RULES.iter().cloned()).collect();
     Run { outcome, facts, sources, rules, config, timings }

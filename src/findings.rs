@@ -86,6 +86,54 @@ pub struct Outcome {
     pub baselined: usize,
     /// Information about the run that does not change the exit code (skipped Helm templates).
     pub notes: Vec<Problem>,
+    /// What each mechanism that leaves something out left out, one entry per mechanism.
+    pub left_out: Vec<LeftOut>,
+}
+
+/// What one mechanism left out of a run — files, rules or findings — named so that a reviewer
+/// sees a pull request that changes what is checked (moving a manifest under `e2e/`, turning a
+/// rule off, listing a crate in `.gitignore`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LeftOut {
+    /// The mechanism: `exclude`, `fixtures`, `gitignore`, `generated`, `development`,
+    /// `rule-off`, `suppression`, `baseline`, `diff`.
+    pub by: &'static str,
+    /// How many files, rules or findings.
+    pub count: usize,
+    /// What was left out and why, starting with the count: "2 files matched by `exclude` in
+    /// guardrail.toml".
+    pub message: String,
+    /// The first of them (paths or rule ids), at most [`LeftOut::SHOWN`].
+    pub items: Vec<String>,
+}
+
+impl LeftOut {
+    pub const SHOWN: usize = 10;
+
+    /// An entry for `items` (all of them; the first few are kept), when there are any.
+    pub fn of(by: &'static str, items: Vec<String>, what: impl FnOnce(usize) -> String) -> Option<LeftOut> {
+        (!items.is_empty()).then(|| LeftOut {
+            by,
+            count: items.len(),
+            message: what(items.len()),
+            items: items.into_iter().take(Self::SHOWN).collect(),
+        })
+    }
+
+    /// An entry for `count` findings nothing lists one by one.
+    pub fn counted(by: &'static str, count: usize, what: impl FnOnce(usize) -> String) -> Option<LeftOut> {
+        (count > 0).then(|| LeftOut { by, count, message: what(count), items: Vec::new() })
+    }
+
+    /// The message with the items it shows: `2 files …: a.rs, b.rs`.
+    pub fn line(&self) -> String {
+        if self.items.is_empty() {
+            return self.message.clone();
+        }
+        let more = self.count.saturating_sub(self.items.len());
+        let more = if more > 0 { format!(" and {more} more") } else { String::new() };
+        format!("{}: {}{more}", self.message, self.items.join(", "))
+    }
 }
 
 impl Outcome {

@@ -13,6 +13,8 @@ pub mod facts;
 pub mod filter;
 pub mod findings;
 pub mod fixtures;
+pub mod git;
+pub mod left_out;
 pub mod link;
 pub mod native;
 pub mod paths;

@@ -230,7 +230,11 @@ fn diff_mode_reports_only_what_the_branch_changed() {
     );
     let (code, report) = check_json(dir.path(), &["--diff-base", "no-such-ref"]);
     assert_eq!(code, 2);
-    assert!(errors(&report)[0].2.contains("git merge-base --end-of-options no-such-ref HEAD failed"), "{:?}", errors(&report));
+    assert!(
+        errors(&report)[0].2.contains("git merge-base --end-of-options no-such-ref HEAD failed"),
+        "{:?}",
+        errors(&report)
+    );
 }
 
 #[test]

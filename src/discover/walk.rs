@@ -1,5 +1,10 @@
-//! Walking the tree: `.gitignore` honoured (in git repositories or not), the configuration's
-//! `exclude` globs applied, `target/` and `.git/` skipped, symlinks not followed.
+//! Walking the tree. In a git checkout the tree is what git tracks, whatever ignore files say
+//! (a pull request could otherwise hide a crate by listing it in `.gitignore`), plus the files
+//! nobody has added yet that `.gitignore` does not name. Outside git, `.gitignore` is honoured
+//! and what it leaves out is counted. `.ignore` and `.rgignore` (ripgrep's) are never read.
+//! `exclude` globs and fixture directories of the configuration apply, and what they leave out is
+//! named too. `.git/` and (for files git does not track) `target/` are skipped; symlinks are
+//! not followed.
 
 use super::config::relative_display;
 use super::Config;
@@ -26,6 +31,12 @@ pub struct Discovery {
     pub charts: Vec<SourceFile>,
     /// `kustomization.yaml` files (and the other names kustomize reads) to render.
     pub kustomizations: Vec<SourceFile>,
+    /// Files guardrail reads that the configuration's `exclude` globs left out.
+    pub excluded: Vec<Symbol>,
+    /// Files guardrail reads in the configuration's fixture directories.
+    pub in_fixtures: Vec<Symbol>,
+    /// Files guardrail reads that `.gitignore` left out (outside a git checkout).
+    pub ignored: Vec<Symbol>,
 }
 
 /// What kind of input a file's path says it is; `None` for files guardrail does not read. A
@@ -59,62 +70,145 @@ pub fn classify(path: &str) -> Option<FileKind> {
     }
 }
 
-/// Walks `root`, honouring ignore files and `config.exclude`.
+/// Walks `root`: what git tracks (or, outside git, what `.gitignore` does not name), less what
+/// the configuration leaves out.
 pub fn walk(root: &Path, config: &Config) -> (Discovery, Vec<Problem>) {
     let mut problems = Vec::new();
-    let mut overrides = OverrideBuilder::new(root);
-    let fixtures = config.fixture_dirs.iter().map(|dir| format!("{}/**", dir.to_string_lossy().trim_end_matches('/')));
-    for glob in config.exclude.iter().cloned().chain(fixtures) {
-        if let Err(error) = overrides.add(&format!("!{glob}")) {
-            problems.push(config_problem(config, format!("invalid exclude glob \"{glob}\": {error}")));
-        }
-    }
-    let overrides = overrides.build().unwrap_or_else(|error| {
-        problems.push(config_problem(config, format!("invalid exclude globs: {error}")));
-        ignore::overrides::Override::empty()
-    });
-    let walker = WalkBuilder::new(root)
-        .hidden(false)
-        .require_git(false)
-        .follow_links(false)
-        .overrides(overrides)
-        .filter_entry(|entry| {
-            let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
-            !(is_dir && matches!(entry.file_name().to_str(), Some("target" | ".git")))
-        })
-        .build();
+    let excludes = negated_globs(root, config, config.exclude.iter().cloned(), &mut problems);
+    let fixture_globs =
+        config.fixture_dirs.iter().map(|dir| format!("{}/**", dir.to_string_lossy().trim_end_matches('/')));
+    let fixtures = negated_globs(root, config, fixture_globs, &mut problems);
+    let tracked = crate::git::tracked_files(root);
+    let (walked, walk_problems) = files_under(root, true);
+    problems.extend(walk_problems);
     let mut discovery = Discovery::default();
-    for entry in walker {
-        let entry = match entry {
-            Ok(entry) => entry,
-            Err(error) => {
-                problems
-                    .push(Problem { location: Location::file(Symbol::default()), message: format!("walk: {error}") });
-                continue;
-            }
+    let mut seen = std::collections::HashSet::new();
+    let mut consider = |path: PathBuf, discovery: &mut Discovery| {
+        let shown = relative_display(root, &path);
+        if !seen.insert(shown.clone()) {
+            return;
+        }
+        let list = if left_out_by(&fixtures, &shown) {
+            &mut discovery.in_fixtures
+        } else if left_out_by(&excludes, &shown) {
+            &mut discovery.excluded
+        } else {
+            return add(discovery, SourceFile { shown: Symbol::from(shown), path });
         };
-        if !entry.file_type().is_some_and(|t| t.is_file()) {
-            continue;
+        if is_read(&shown) {
+            list.push(Symbol::from(shown));
         }
-        let path = entry.into_path();
-        let file = SourceFile { shown: Symbol::from(relative_display(root, &path)), path };
-        let name = file.path.file_name().and_then(|name| name.to_str()).unwrap_or_default();
-        if name == "Chart.yaml" {
-            discovery.charts.push(file.clone());
-        } else if matches!(name, "kustomization.yaml" | "kustomization.yml" | "Kustomization") {
-            discovery.kustomizations.push(file.clone());
+    };
+    for path in walked {
+        consider(path, &mut discovery);
+    }
+    match &tracked {
+        // Tracked files an ignore file (or a directory named `target`) hid from the walk.
+        Some(tracked) => {
+            for relative in tracked {
+                let path = root.join(relative);
+                let regular = std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file());
+                if regular && !relative.split('/').any(|part| part == ".git") {
+                    consider(path, &mut discovery);
+                }
+            }
         }
-        if name == "Cargo.toml" {
-            discovery.manifests.push(file);
-        } else if let Some(kind) = classify(&file.shown) {
-            discovery.files.push((file, kind));
+        None => {
+            let (everything, _) = files_under(root, false);
+            for path in everything {
+                let shown = relative_display(root, &path);
+                let left_out = left_out_by(&excludes, &shown) || left_out_by(&fixtures, &shown);
+                if !seen.contains(&shown) && is_read(&shown) && !left_out {
+                    discovery.ignored.push(Symbol::from(shown));
+                }
+            }
         }
     }
     discovery.files.sort_by_key(|a| a.0.shown);
     discovery.manifests.sort_by_key(|a| a.shown);
     discovery.charts.sort_by_key(|a| a.shown);
     discovery.kustomizations.sort_by_key(|a| a.shown);
+    for list in [&mut discovery.excluded, &mut discovery.in_fixtures, &mut discovery.ignored] {
+        list.sort();
+    }
     (discovery, problems)
+}
+
+/// The regular files under `root` (links not followed, `.git/` and `target/` skipped), with
+/// `.gitignore` honoured or not.
+fn files_under(root: &Path, honour_gitignore: bool) -> (Vec<PathBuf>, Vec<Problem>) {
+    let walker = WalkBuilder::new(root)
+        .standard_filters(false)
+        .git_ignore(honour_gitignore)
+        .git_exclude(honour_gitignore)
+        .git_global(honour_gitignore)
+        .parents(honour_gitignore)
+        .require_git(false)
+        .follow_links(false)
+        .filter_entry(|entry| {
+            let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+            !(is_dir && matches!(entry.file_name().to_str(), Some("target" | ".git")))
+        })
+        .build();
+    let mut files = Vec::new();
+    let mut problems = Vec::new();
+    for entry in walker {
+        match entry {
+            Ok(entry) if entry.file_type().is_some_and(|t| t.is_file()) => files.push(entry.into_path()),
+            Ok(_) => {}
+            Err(error) => problems
+                .push(Problem { location: Location::file(Symbol::default()), message: format!("walk: {error}") }),
+        }
+    }
+    (files, problems)
+}
+
+/// `globs` as what leaves files out; a glob that does not parse is an error in the configuration.
+fn negated_globs(
+    root: &Path,
+    config: &Config,
+    globs: impl Iterator<Item = String>,
+    problems: &mut Vec<Problem>,
+) -> ignore::overrides::Override {
+    let mut overrides = OverrideBuilder::new(root);
+    for glob in globs {
+        if let Err(error) = overrides.add(&format!("!{glob}")) {
+            problems.push(config_problem(config, format!("invalid exclude glob \"{glob}\": {error}")));
+        }
+    }
+    overrides.build().unwrap_or_else(|error| {
+        problems.push(config_problem(config, format!("invalid exclude globs: {error}")));
+        ignore::overrides::Override::empty()
+    })
+}
+
+/// Whether `overrides` (negated globs) leave out the file shown as `shown`, or a directory above it.
+fn left_out_by(overrides: &ignore::overrides::Override, shown: &str) -> bool {
+    if overrides.is_empty() {
+        return false;
+    }
+    let mut dirs = shown.match_indices('/').map(|(at, _)| &shown[..at]);
+    overrides.matched(shown, false).is_ignore() || dirs.any(|dir| overrides.matched(dir, true).is_ignore())
+}
+
+/// Whether guardrail reads a file of this path.
+fn is_read(shown: &str) -> bool {
+    shown.rsplit('/').next() == Some("Cargo.toml") || classify(shown).is_some()
+}
+
+/// Files `discovery` reads, by their name and kind.
+fn add(discovery: &mut Discovery, file: SourceFile) {
+    let name = file.path.file_name().and_then(|name| name.to_str()).unwrap_or_default();
+    if name == "Chart.yaml" {
+        discovery.charts.push(file.clone());
+    } else if matches!(name, "kustomization.yaml" | "kustomization.yml" | "Kustomization") {
+        discovery.kustomizations.push(file.clone());
+    }
+    if name == "Cargo.toml" {
+        discovery.manifests.push(file);
+    } else if let Some(kind) = classify(&file.shown) {
+        discovery.files.push((file, kind));
+    }
 }
 
 fn config_problem(config: &Config, message: String) -> Problem {

@@ -2,38 +2,24 @@
 //! and untracked files), so a pull request is judged on what it changes. Facts still come from
 //! the whole workspace; only the report is narrowed.
 
-use crate::scratch::{program, run_with_limit, Home, ScratchDir};
 use std::collections::HashMap;
 use std::path::Path;
-use std::time::Duration;
-
-/// How long one git command may take.
-const GIT_TIME_LIMIT: Duration = Duration::from_secs(120);
 
 /// Changed line ranges (inclusive) per file, relative to `root`; a file with an empty list
 /// is new or changed as a whole.
 pub type ChangedLines = HashMap<String, Vec<(u32, u32)>>;
 
-/// `git -C root args…`, from a scratch directory, with the user's home (where CI records which
-/// checkouts git may trust) and none of the rest of guardrail's environment. Options that make
-/// git run programs (`core.fsmonitor`) are turned off on the command line, where they win.
 fn git(root: &Path, args: &[&str]) -> Result<String, String> {
-    let scratch = ScratchDir::new("git").map_err(|error| format!("cannot run git: {error}"))?;
-    let mut command = program("git", &scratch, Home::User, &["XDG_CONFIG_HOME", "GIT_CONFIG_GLOBAL"]);
-    command.arg("-C").arg(root).args(["-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null"]);
-    command.args(args).env("GIT_OPTIONAL_LOCKS", "0");
-    let output = run_with_limit(command, GIT_TIME_LIMIT).map_err(|error| format!("cannot run git: {error}"))?;
-    if !output.status.success() {
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        return Err(format!("git {} failed: {}", args.join(" "), stderr.trim()));
-    }
-    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+    crate::git::git(root, args).map(|output| String::from_utf8_lossy(&output).into_owned())
 }
 
 /// The lines changed since `merge-base(base, HEAD)` in the repository holding `root`.
 pub fn changed_lines(root: &Path, base: &str) -> Result<ChangedLines, String> {
     let merge_base = git(root, &["merge-base", "--end-of-options", base, "HEAD"])?;
-    let diff = git(root, &["diff", "--unified=0", "--no-color", "--no-ext-diff", "--relative", merge_base.trim()])?;
+    let diff = git(
+        root,
+        &["diff", "--unified=0", "--no-color", "--no-ext-diff", "--no-textconv", "--relative", merge_base.trim()],
+    )?;
     let mut changed = parse_diff(&diff);
     for untracked in git(root, &["ls-files", "--others", "--exclude-standard"])?.lines() {
         changed.insert(untracked.to_owned(), Vec::new());

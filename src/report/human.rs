@@ -148,6 +148,9 @@ pub fn render_human(outcome: &Outcome, sources: &Sources, color: bool) -> String
         let _ = handler.render_report(&mut out, &diagnostic);
         out.push('\n');
     }
+    for left_out in &outcome.left_out {
+        out.push_str(&format!("left out: {}\n", left_out.line()));
+    }
     out.push_str(&summary(outcome));
     out.push('\n');
     out

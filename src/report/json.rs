@@ -1,8 +1,8 @@
 //! `--format json`: exactly one object,
-//! `{"version":1,"findings":[..],"errors":[..],"notes":[..],"summary":{..}}`.
+//! `{"version":1,"findings":[..],"errors":[..],"notes":[..],"left_out":[..],"summary":{..}}`.
 
 use crate::facts::Problem;
-use crate::findings::Outcome;
+use crate::findings::{LeftOut, Outcome};
 use serde::Serialize;
 
 #[derive(Serialize)]
@@ -11,6 +11,8 @@ struct Report<'a> {
     findings: Vec<JsonFinding<'a>>,
     errors: Vec<JsonError<'a>>,
     notes: Vec<JsonError<'a>>,
+    /// What each mechanism that leaves files, rules or findings out left out.
+    left_out: &'a [LeftOut],
     summary: Summary,
 }
 
@@ -96,6 +98,7 @@ pub fn render_json(outcome: &Outcome) -> String {
             .collect(),
         errors: outcome.problems.iter().map(JsonError::from).collect(),
         notes: outcome.notes.iter().map(JsonError::from).collect(),
+        left_out: &outcome.left_out,
         summary: Summary {
             files: outcome.files,
             findings: outcome.findings.len(),

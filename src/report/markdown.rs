@@ -40,6 +40,12 @@ pub fn render_markdown(outcome: &Outcome, diagram: Option<&str>) -> String {
     for p in &outcome.problems {
         let _ = writeln!(out, "- :x: `{}:{}` {}", p.location.path, p.location.line, cell(&p.message));
     }
+    if !outcome.left_out.is_empty() {
+        out.push_str("\n**Left out**\n\n");
+        for left_out in &outcome.left_out {
+            let _ = writeln!(out, "- {}", cell(&left_out.line()));
+        }
+    }
     if let Some(diagram) = diagram {
         let _ = write!(out, "\n### Architecture\n\n```mermaid\n{diagram}```\n");
     }

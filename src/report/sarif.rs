@@ -21,6 +21,27 @@ struct Run<'a> {
     automation_details: AutomationDetails,
     column_kind: &'static str,
     results: Vec<SarifResult<'a>>,
+    invocations: [Invocation; 1],
+}
+
+/// The run itself: whether it could be trusted, and what it left out.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Invocation {
+    execution_successful: bool,
+    tool_execution_notifications: Vec<Notification>,
+}
+
+#[derive(Serialize)]
+struct Notification {
+    descriptor: Descriptor,
+    level: &'static str,
+    message: Text,
+}
+
+#[derive(Serialize)]
+struct Descriptor {
+    id: String,
 }
 
 #[derive(Serialize)]
@@ -215,6 +236,18 @@ pub fn render_sarif(outcome: &Outcome, rules: &[RuleDoc], category: &str, prefix
             automation_details: AutomationDetails { id: format!("{category}/") },
             column_kind: "unicodeCodePoints",
             results,
+            invocations: [Invocation {
+                execution_successful: outcome.problems.is_empty(),
+                tool_execution_notifications: outcome
+                    .left_out
+                    .iter()
+                    .map(|left_out| Notification {
+                        descriptor: Descriptor { id: format!("left-out/{}", left_out.by) },
+                        level: "note",
+                        message: Text { text: left_out.line() },
+                    })
+                    .collect(),
+            }],
         }],
     };
     let mut text = serde_json::to_string_pretty(&log).expect("SARIF serialises");

@@ -1,0 +1,117 @@
+//! Everything left out is named: each mechanism that leaves a file, a rule or a finding out of a
+//! run says what it left out, as one [`LeftOut`] entry that every output format shows (a line in
+//! human output, `left_out` in JSON, a notification in SARIF). A pull request may change what is
+//! checked only in ways its reviewer sees.
+
+use crate::discover::{Config, Discovery, Level};
+use crate::facts::{for_development, Facts, FileKind, Symbol};
+use crate::findings::LeftOut;
+
+fn paths(symbols: &[Symbol]) -> Vec<String> {
+    symbols.iter().map(|s| s.to_string()).collect()
+}
+
+/// "1 file" / "2 files".
+fn counted(n: usize, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
+}
+
+fn files(n: usize) -> String {
+    counted(n, "file")
+}
+
+fn were(n: usize) -> &'static str {
+    if n == 1 {
+        "was"
+    } else {
+        "were"
+    }
+}
+
+/// What the walk left out: `exclude` globs, fixture directories, `.gitignore` outside git.
+pub fn from_walk(discovery: &Discovery) -> Vec<LeftOut> {
+    [
+        LeftOut::of("exclude", paths(&discovery.excluded), |n| {
+            format!("{} matched by `exclude` in guardrail.toml {} not checked", files(n), were(n))
+        }),
+        LeftOut::of("fixtures", paths(&discovery.in_fixtures), |n| {
+            format!("{} in the fixture directories guardrail.toml names {} not checked", files(n), were(n))
+        }),
+        LeftOut::of("gitignore", paths(&discovery.ignored), |n| {
+            format!("{} that .gitignore names {} not checked (not a git checkout)", files(n), were(n))
+        }),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// What rules exempt by the nature of a file: manifests that say a tool generated them, and
+/// deployment files kept for development and tests.
+pub fn from_facts(facts: &Facts) -> Vec<LeftOut> {
+    let mut generated = Vec::new();
+    let mut development = Vec::new();
+    for file in &facts.files {
+        let facts = &file.facts;
+        let deployment = matches!(facts.kind, FileKind::Dockerfile | FileKind::Compose | FileKind::Kubernetes)
+            && (facts.dockerfile.is_some() || facts.compose.is_some() || !facts.kubernetes.is_empty());
+        if !deployment {
+            continue;
+        }
+        if for_development(&facts.path) {
+            development.push(facts.path.to_string());
+        } else if facts.kubernetes.iter().any(|object| object.generated) {
+            generated.push(facts.path.to_string());
+        }
+    }
+    [
+        LeftOut::of("development", development, |n| {
+            format!(
+                "{} for development or tests (by path) {} not asked for probes, health checks, resources or grace \
+                 periods",
+                counted(n, "deployment file"),
+                were(n)
+            )
+        }),
+        LeftOut::of("generated", generated, |n| {
+            format!(
+                "{} that say{} a tool generated {} {} not asked for probes, resources or disruption budgets (fix \
+                 those in the generator)",
+                counted(n, "Kubernetes manifest"),
+                if n == 1 { "s" } else { "" },
+                if n == 1 { "it" } else { "them" },
+                were(n)
+            )
+        }),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// Rules guardrail.toml turns off.
+pub fn from_config(config: &Config) -> Option<LeftOut> {
+    let off: Vec<String> =
+        config.rules.iter().filter(|(_, rule)| rule.level == Some(Level::Off)).map(|(id, _)| id.clone()).collect();
+    LeftOut::of("rule-off", off, |n| {
+        format!("{n} rule{} turned off in guardrail.toml", if n == 1 { " is" } else { "s are" })
+    })
+}
+
+/// Findings hidden after they were found: by suppressions, the baseline and diff mode.
+pub fn from_filters(suppressed: usize, baselined: usize, outside_diff: usize) -> Vec<LeftOut> {
+    let findings = |n: usize| format!("{n} finding{}", if n == 1 { "" } else { "s" });
+    [
+        LeftOut::counted("suppression", suppressed, |n| format!("{} hidden by guardrail-allow comments", findings(n))),
+        LeftOut::counted("baseline", baselined, |n| format!("{} hidden by the baseline", findings(n))),
+        LeftOut::counted("diff", outside_diff, |n| {
+            format!(
+                "{} on lines this change did not touch, and not new since its base, left out by --diff-base",
+                findings(n)
+            )
+        }),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
