@@ -308,7 +308,7 @@ fn read_and_extract(
 /// be read stops the run (printing every finding instead would flood a pull request).
 struct Narrowing {
     baseline: Option<filter::baseline::Baseline>,
-    changed: Option<filter::diff::ChangedLines>,
+    diff: Option<filter::diff::Diff>,
 }
 
 impl Narrowing {
@@ -318,7 +318,7 @@ impl Narrowing {
             let shown = crate::discover::config::relative_display(root, path);
             filter::baseline::load(root, path, &shown).map_err(|problem| problems.push(problem)).ok()
         });
-        let changed = options.diff_base.as_ref().and_then(|base| {
+        let diff = options.diff_base.as_ref().and_then(|base| {
             let message = |error: String| {
                 format!(
                     "--diff-base {base}: {error}; in a shallow clone (actions/checkout's default) the base is \
@@ -332,16 +332,17 @@ impl Narrowing {
                 .ok()
         });
         if problems.is_empty() {
-            Ok(Narrowing { baseline, changed })
+            Ok(Narrowing { baseline, diff })
         } else {
             Err(problems)
         }
     }
 
-    /// Narrows the report to what was asked: not in the baseline, on changed lines, in the
+    /// Narrows the report to what was asked: not in the baseline, part of the change, in the
     /// files given. Returns how many findings the baseline hid, and how many diff mode did.
     fn apply(
         self,
+        root: &Path,
         findings: &mut Vec<crate::findings::Finding>,
         notes: &mut Vec<Problem>,
         options: &CheckOptions,
@@ -353,11 +354,8 @@ impl Narrowing {
             notes.extend(stale);
         }
         let before_diff = findings.len();
-        if let Some(changed) = &self.changed {
-            findings.retain(|f| {
-                let whole_file = f.location.line == 1 && f.location.start_byte == f.location.end_byte;
-                filter::diff::is_changed(changed, &f.location.path, f.location.line, whole_file)
-            });
+        if let Some(diff) = &self.diff {
+            narrow_to_change(root, diff, findings, notes, options);
         }
         let outside_diff = before_diff - findings.len();
         if !options.only_paths.is_empty() {
@@ -368,6 +366,65 @@ impl Narrowing {
         }
         (baselined, outside_diff)
     }
+}
+
+/// Keeps the findings that belong to the change: one of their locations (the finding's or a
+/// related one) is on a changed line, or the base revision did not have them.
+fn narrow_to_change(
+    root: &Path,
+    diff: &filter::diff::Diff,
+    findings: &mut Vec<crate::findings::Finding>,
+    notes: &mut Vec<Problem>,
+    options: &CheckOptions,
+) {
+    let touches = |location: &Location| {
+        let whole_file = location.line == 1 && location.start_byte == location.end_byte;
+        filter::diff::is_changed(&diff.changed, &location.path, location.line, whole_file)
+    };
+    let (on_change, elsewhere): (Vec<_>, Vec<_>) = std::mem::take(findings)
+        .into_iter()
+        .partition(|f| touches(&f.location) || f.related.iter().any(|r| touches(&r.location)));
+    *findings = on_change;
+    if elsewhere.is_empty() {
+        return;
+    }
+    match base_findings(root, diff, options) {
+        Ok(base) => findings.extend(elsewhere.into_iter().filter(|f| !base.contains(&finding_key(f)))),
+        Err(error) => notes.push(Problem {
+            location: Location::file(Symbol::default()),
+            message: format!(
+                "--diff-base: the base revision could not be checked ({error}), so findings this change made on \
+                 lines it did not touch were not reported"
+            ),
+        }),
+    }
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+}
+
+fn finding_key(finding: &crate::findings::Finding) -> (String, Symbol, String) {
+    (finding.rule.clone(), finding.location.path, finding.fingerprint.clone())
+}
+
+/// The findings of the change's base revision, checked out of git into a scratch directory and
+/// checked with the same command line.
+fn base_findings(
+    root: &Path,
+    diff: &filter::diff::Diff,
+    options: &CheckOptions,
+) -> Result<std::collections::HashSet<(String, Symbol, String)>, String> {
+    let wanted = |path: &str| {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        discover::is_read(path) || name == discover::config::FILE_NAME || name.ends_with(".rhai")
+    };
+    let tree = filter::diff::base_tree(root, &diff.merge_base, wanted)?;
+    let base_options = CheckOptions {
+        config: options.config.clone(),
+        policy_dirs: options.policy_dirs.clone(),
+        architecture_graph: options.architecture_graph,
+        ..CheckOptions::default()
+    };
+    let run = check_in_pool(tree.path(), &base_options);
+    Ok(run.outcome.findings.iter().map(finding_key).collect())
 }
 
 /// The whole check of the tree under `root`.
@@ -434,7 +491,7 @@ fn check_in_pool(root: &Path, options: &CheckOptions) -> Run {
         problems.retain(|p| !plan.owned_elsewhere(&p.location.path));
         notes.retain(|n| !plan.owned_elsewhere(&n.location.path));
     }
-    let (baselined, outside_diff) = narrowing.apply(&mut findings, &mut notes, options);
+    let (baselined, outside_diff) = narrowing.apply(root, &mut findings, &mut notes, options);
     sort_problems(&mut problems);
     left_out.extend(crate::left_out::from_facts(&facts));
     left_out.extend(crate::left_out::from_config(&config));

@@ -111,12 +111,24 @@ pub fn is_plain_path(path: &str) -> bool {
 
 /// Runs `command` to completion, or kills it after `limit` or once it has printed more than
 /// [`MAX_OUTPUT`] on a stream. A program that is not installed is `ErrorKind::NotFound`.
-pub fn run_with_limit(mut command: Command, limit: Duration) -> std::io::Result<Output> {
+pub fn run_with_limit(command: Command, limit: Duration) -> std::io::Result<Output> {
+    run_with_input(command, None, limit)
+}
+
+/// [`run_with_limit`], with `input` written to the program's standard input.
+pub fn run_with_input(mut command: Command, input: Option<Vec<u8>>, limit: Duration) -> std::io::Result<Output> {
+    use std::io::Write;
     use std::process::Stdio;
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::Arc;
-    command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let stdin = if input.is_some() { Stdio::piped() } else { Stdio::null() };
+    command.stdin(stdin).stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut child = command.spawn()?;
+    // Written from a thread of its own: a program that prints while it reads would otherwise
+    // block on a full pipe while this one blocks writing.
+    if let (Some(input), Some(mut stdin)) = (input, child.stdin.take()) {
+        std::thread::spawn(move || stdin.write_all(&input));
+    }
     let overflowed = Arc::new(AtomicBool::new(false));
     let reader = |stream: Option<Box<dyn Read + Send>>| {
         let overflowed = Arc::clone(&overflowed);

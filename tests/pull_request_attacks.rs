@@ -324,3 +324,52 @@ fn every_exemption_names_what_it_left_out_in_every_format() {
         ["left-out/exclude", "left-out/fixtures", "left-out/development", "left-out/generated", "left-out/rule-off"]
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn pull_request_mode_keeps_what_a_change_broke_on_lines_it_did_not_touch() {
+    // Base: the probes ask for the route the code serves. The change renames the route in code
+    // only: the finding sits on the manifest's unchanged probe lines.
+    let case = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/probe-route/fails-nested-axum");
+    let read = |path: &str| std::fs::read_to_string(case.join(path)).unwrap();
+    let manifest = read("deploy/api.yaml").replace("path: /ready # expect: probe-route", "path: /api/v1/healthz");
+    let dir = workspace(&[
+        ("Cargo.toml", &read("Cargo.toml")),
+        ("src/main.rs", &read("src/main.rs")),
+        ("src/routes.rs", &read("src/routes.rs")),
+        ("deploy/api.yaml", &manifest),
+    ]);
+    git_commit_all(dir.path());
+    let git = |args: &[&str]| {
+        let status = std::process::Command::new("git").args(args).current_dir(dir.path()).status().unwrap();
+        assert!(status.success(), "git {args:?}");
+    };
+    git(&["checkout", "-qb", "rename"]);
+    let renamed = read("src/routes.rs").replace(".route(\"/healthz\"", ".route(\"/health\"");
+    std::fs::write(dir.path().join("src/routes.rs"), renamed).unwrap();
+    git(&["-c", "user.name=a", "-c", "user.email=a@b", "commit", "-qam", "rename the health route"]);
+    let base =
+        std::process::Command::new("git").args(["rev-parse", "HEAD~1"]).current_dir(dir.path()).output().unwrap();
+    let base = String::from_utf8(base.stdout).unwrap().trim().to_owned();
+
+    let (_, everything) = check_json(dir.path(), &[]);
+    assert_eq!(
+        findings(&everything),
+        [
+            finding("k8s-disruption-budget", "deploy/api.yaml", 4),
+            finding("probe-route", "deploy/api.yaml", 30),
+            finding("probe-route", "deploy/api.yaml", 34),
+        ]
+    );
+    let (code, report) = check_json(dir.path(), &["--diff-base", &base]);
+    assert_eq!(code, 1, "{report}");
+    assert_eq!(
+        findings(&report),
+        [finding("probe-route", "deploy/api.yaml", 30), finding("probe-route", "deploy/api.yaml", 34)],
+        "the disruption budget was missing before the change; the probes broke with it"
+    );
+    let left_out = &report["left_out"];
+    assert_eq!((left_out[0]["by"].as_str(), left_out[0]["count"].as_u64()), (Some("diff"), Some(1)), "{left_out}");
+    let human = guardrail(&["check", ".", "--diff-base", &base, "--color", "never"], dir.path());
+    assert!(human.stdout.contains("left out: 1 finding on lines this change did not touch"), "{}", human.stdout);
+}

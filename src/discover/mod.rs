@@ -5,7 +5,7 @@ pub mod config;
 mod walk;
 
 pub use config::{Config, HelmChart, Level, Limits, RuleConfig, ServiceConfig};
-pub use walk::{classify, walk, Discovery, SourceFile};
+pub use walk::{classify, is_read, walk, Discovery, SourceFile};
 
 /// The root for a run started in `start`: the nearest ancestor with `guardrail.toml`, else the
 /// nearest with a workspace `Cargo.toml`, else `start` itself.

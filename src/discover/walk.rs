@@ -192,7 +192,7 @@ fn left_out_by(overrides: &ignore::overrides::Override, shown: &str) -> bool {
 }
 
 /// Whether guardrail reads a file of this path.
-fn is_read(shown: &str) -> bool {
+pub fn is_read(shown: &str) -> bool {
     shown.rsplit('/').next() == Some("Cargo.toml") || classify(shown).is_some()
 }
 

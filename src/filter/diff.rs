@@ -1,7 +1,11 @@
 //! Diff mode: the lines changed since the merge-base of a reference and HEAD (plus uncommitted
 //! and untracked files), so a pull request is judged on what it changes. Facts still come from
-//! the whole workspace; only the report is narrowed.
+//! the whole workspace; only the report is narrowed. A finding belongs to the change when one
+//! of its locations is on a changed line, or when the base revision did not have it (renaming a
+//! route in code makes a finding on the manifest's unchanged probe line): the base is checked
+//! out of git into a scratch directory ([`base_tree`]) and checked as well.
 
+use crate::scratch::ScratchDir;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -13,8 +17,14 @@ fn git(root: &Path, args: &[&str]) -> Result<String, String> {
     crate::git::git(root, args).map(|output| String::from_utf8_lossy(&output).into_owned())
 }
 
+/// What a change is: its lines, and the commit it started from.
+pub struct Diff {
+    pub changed: ChangedLines,
+    pub merge_base: String,
+}
+
 /// The lines changed since `merge-base(base, HEAD)` in the repository holding `root`.
-pub fn changed_lines(root: &Path, base: &str) -> Result<ChangedLines, String> {
+pub fn changed_lines(root: &Path, base: &str) -> Result<Diff, String> {
     let merge_base = git(root, &["merge-base", "--end-of-options", base, "HEAD"])?;
     let diff = git(
         root,
@@ -24,7 +34,38 @@ pub fn changed_lines(root: &Path, base: &str) -> Result<ChangedLines, String> {
     for untracked in git(root, &["ls-files", "--others", "--exclude-standard"])?.lines() {
         changed.insert(untracked.to_owned(), Vec::new());
     }
-    Ok(changed)
+    Ok(Diff { changed, merge_base: merge_base.trim().to_owned() })
+}
+
+/// The most of a commit's files read in one `git cat-file`: its output has a bound.
+const BATCH_BYTES: u64 = crate::scratch::MAX_OUTPUT / 2;
+
+/// The files of `commit` under `root` that `reads` wants, written to a scratch directory as the
+/// tree was at that commit.
+pub fn base_tree(root: &Path, commit: &str, reads: impl Fn(&str) -> bool) -> Result<ScratchDir, String> {
+    let scratch = ScratchDir::new("base").map_err(|error| format!("no scratch directory: {error}"))?;
+    let files: Vec<crate::git::TreeFile> =
+        crate::git::files_at(root, commit)?.into_iter().filter(|file| reads(&file.path)).collect();
+    let mut batch: Vec<&crate::git::TreeFile> = Vec::new();
+    let mut batch_bytes = 0;
+    let flush = |batch: &mut Vec<&crate::git::TreeFile>| -> Result<(), String> {
+        let objects: Vec<&str> = batch.iter().map(|file| file.object.as_str()).collect();
+        for (file, bytes) in batch.iter().zip(crate::git::contents(root, &objects)?) {
+            scratch.write(&file.path, &bytes).map_err(|error| format!("cannot write {}: {error}", file.path))?;
+        }
+        batch.clear();
+        Ok(())
+    };
+    for file in files.iter().filter(|file| file.size < BATCH_BYTES) {
+        if batch_bytes + file.size > BATCH_BYTES {
+            flush(&mut batch)?;
+            batch_bytes = 0;
+        }
+        batch_bytes += file.size;
+        batch.push(file);
+    }
+    flush(&mut batch)?;
+    Ok(scratch)
 }
 
 /// Parses `git diff --unified=0` output into the new side's changed line ranges.
