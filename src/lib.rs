@@ -3,6 +3,7 @@
 //! The pipeline, one module per stage: [`discover`] → [`extract`] → [`link`] → [`engine`] →
 //! [`filter`] → [`report`]; [`check`] runs it. [`fixtures`] is the policy test runner.
 
+pub mod alloc;
 pub mod arch;
 pub mod cache;
 pub mod check;

@@ -23,9 +23,9 @@ use std::sync::Arc;
 // A run makes millions of small allocations from several threads (facts, syntax trees, script
 // values); mimalloc makes them several times cheaper than the system allocator. Its version 2
 // (the `v2` feature) holds less memory than version 3 for guardrail's mix and is no slower
-// (BENCHMARKS.md).
+// (BENCHMARKS.md). It counts what each thread holds, which bounds a policy's memory.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: guardrail::alloc::Counting = guardrail::alloc::Counting(mimalloc::MiMalloc);
 
 #[derive(Parser)]
 #[command(

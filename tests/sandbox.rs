@@ -77,6 +77,16 @@ fn a_growing_map_is_stopped() {
 }
 
 #[test]
+fn a_map_of_large_keys_hits_the_memory_limit() {
+    // Every key is half a megabyte (under the string limit), and the map stays far under its
+    // item limit: only the memory bound stops it, at 512 MiB, long before its deadline.
+    let body = "fn check(facts, ctx) {\n    let k = \"x\";\n    for n in 0..19 { k += k; }\n    let m = #{};\n    let i = 0;\n    \
+                loop { m[k + i] = i; i += 1; }\n}";
+    let errs = run_hostile("keys", body);
+    assert_mentions(&errs, &["`keys`", "held more than its limit of 512 MiB of memory"]);
+}
+
+#[test]
 fn import_from_disk_is_refused() {
     let errs = run_hostile("importer", "import \"/etc/passwd\" as p;\nfn check(facts, ctx) { }");
     assert_mentions(&errs, &["`importer`"]);

@@ -196,38 +196,17 @@ fn register_services(engine: &mut Engine) {
         .register_get("evidence", |s: &mut ServiceHandle| strings(&s.service().evidence))
         .register_get("dockerfiles", |s: &mut ServiceHandle| {
             let service = s.service();
-            s.facts
-                .index
-                .dockerfiles
-                .iter()
-                .filter(|d| service.dockerfiles.contains(&d.file().path))
-                .cloned()
-                .map(Dynamic::from)
-                .collect::<Array>()
+            let dockerfiles = s.facts.index.dockerfiles.iter().filter(|d| service.dockerfiles.contains(&d.file().path));
+            dockerfiles.cloned().map(Dynamic::from).collect::<Array>()
         })
         .register_get("compose_services", |s: &mut ServiceHandle| {
-            let service = s.service();
-            s.facts
-                .index
-                .compose_services
-                .iter()
-                .filter(|c| {
-                    service.compose_services.iter().any(|(path, name)| *path == c.file().path && *name == c.item().name)
-                })
-                .cloned()
-                .map(Dynamic::from)
-                .collect::<Array>()
+            let lookup = &s.facts.service_lookup;
+            let own = |c: &&Fact<ComposeService>| lookup.of_compose(c.file().path, &c.item().name) == Some(s.index);
+            s.facts.index.compose_services.iter().filter(own).cloned().map(Dynamic::from).collect::<Array>()
         })
         .register_get("workloads", |s: &mut ServiceHandle| {
-            let service = s.service();
-            s.facts
-                .index
-                .k8s_objects
-                .iter()
-                .filter(|o| service_runs(service, o))
-                .cloned()
-                .map(Dynamic::from)
-                .collect::<Array>()
+            let own = |o: &&Fact<K8sObject>| service_of_workload(&s.facts, o) == Some(s.index);
+            s.facts.index.k8s_objects.iter().filter(own).cloned().map(Dynamic::from).collect::<Array>()
         })
         .register_get("binary", |s: &mut ServiceHandle| {
             let service = s.service();
@@ -241,34 +220,23 @@ fn register_services(engine: &mut Engine) {
         });
 }
 
-fn service_runs(service: &Service, object: &Fact<K8sObject>) -> bool {
-    service.workloads.iter().any(|(path, kind, name)| {
-        *path == object.file().path && *kind == object.item().kind && *name == object.item().name
-    })
+fn service_of_workload(facts: &Facts, object: &Fact<K8sObject>) -> Option<usize> {
+    facts.service_lookup.of_workload(object.file().path, &object.item().kind, &object.item().name)
 }
 
 /// The service a deployment fact belongs to, if it is linked.
 fn service_of(facts: &Arc<Facts>, of: &Dynamic) -> Dynamic {
-    let matches = |service: &Service| -> bool {
-        if let Some(object) = of.read_lock::<Fact<K8sObject>>() {
-            return service_runs(service, &object);
-        }
-        if let Some(compose) = of.read_lock::<Fact<ComposeService>>() {
-            return service
-                .compose_services
-                .iter()
-                .any(|(p, n)| *p == compose.file().path && *n == compose.item().name);
-        }
-        if let Some(dockerfile) = of.read_lock::<Fact<Dockerfile>>() {
-            return service.dockerfiles.contains(&dockerfile.file().path);
-        }
-        false
+    let lookup = &facts.service_lookup;
+    let index = if let Some(object) = of.read_lock::<Fact<K8sObject>>() {
+        service_of_workload(facts, &object)
+    } else if let Some(compose) = of.read_lock::<Fact<ComposeService>>() {
+        lookup.of_compose(compose.file().path, &compose.item().name)
+    } else if let Some(dockerfile) = of.read_lock::<Fact<Dockerfile>>() {
+        lookup.of_dockerfile(dockerfile.file().path)
+    } else {
+        None
     };
-    facts
-        .services
-        .iter()
-        .position(matches)
-        .map_or(Dynamic::UNIT, |index| Dynamic::from(ServiceHandle { facts: facts.clone(), index }))
+    index.map_or(Dynamic::UNIT, |index| Dynamic::from(ServiceHandle { facts: facts.clone(), index }))
 }
 
 pub fn register(engine: &mut Engine) {

@@ -172,6 +172,10 @@ impl PolicySet {
             {
                 format!("policy `{id}` ran longer than its time limit of {} ms and was stopped", self.limits.policy_timeout_ms)
             }
+            EvalAltResult::ErrorTerminated(token, _) if token.to_string() == sandbox::MEMORY_TOKEN => format!(
+                "policy `{id}` held more than its limit of {} MiB of memory and was stopped",
+                sandbox::MAX_POLICY_MEMORY >> 20
+            ),
             EvalAltResult::ErrorTooManyOperations(_) => format!(
                 "policy `{id}` exceeded its limit of {} operations and was stopped",
                 self.limits.policy_max_operations

@@ -29,11 +29,18 @@ const NO_SLEEP: &str = "sleep is not available to policies: it would hold the ru
 
 /// The value `on_progress` returns when the deadline passes; errors carry it back.
 pub const DEADLINE_TOKEN: &str = "guardrail: policy deadline exceeded";
+/// The value `on_progress` returns when a policy holds more than [`MAX_POLICY_MEMORY`].
+pub const MEMORY_TOKEN: &str = "guardrail: policy memory exceeded";
+/// The most memory one policy's evaluation may hold (map keys and values included), as the
+/// allocator counts it ([`crate::alloc`]).
+pub const MAX_POLICY_MEMORY: isize = 512 << 20;
 
 thread_local! {
     /// The deadline of the policy running on this thread. The engine is shared by all
     /// threads, so a per-evaluation deadline lives with the thread that evaluates.
     static DEADLINE: Cell<Option<Instant>> = const { Cell::new(None) };
+    /// What this thread held when the policy running on it started.
+    static HELD_AT_START: Cell<isize> = const { Cell::new(0) };
     /// Where the policy running on this thread was last executing. Rhai gives a limit stop the
     /// position of the outermost call (none, for `check`), so this is where a stop is reported.
     static POSITION: Cell<rhai::Position> = const { Cell::new(rhai::Position::NONE) };
@@ -47,6 +54,12 @@ pub fn last_position() -> rhai::Position {
 /// Whether the deadline of the policy running on this thread has passed.
 pub fn deadline_passed() -> bool {
     DEADLINE.with(|d| d.get().is_some_and(|deadline| Instant::now() > deadline))
+}
+
+/// Whether the policy running on this thread holds more than [`MAX_POLICY_MEMORY`].
+fn over_memory() -> bool {
+    let start = HELD_AT_START.with(Cell::get);
+    crate::alloc::held_by_this_thread().wrapping_sub(start) > MAX_POLICY_MEMORY
 }
 
 /// Policy output for stderr: one line, control characters escaped, length bounded, so a policy
@@ -63,6 +76,7 @@ fn printable(text: &str) -> Option<String> {
 /// Runs `f` with a deadline for policies evaluated on this thread.
 pub fn with_deadline<R>(timeout: Duration, f: impl FnOnce() -> R) -> R {
     DEADLINE.with(|d| d.set(Some(Instant::now() + timeout)));
+    HELD_AT_START.with(|held| held.set(crate::alloc::held_by_this_thread()));
     POSITION.with(|p| p.set(rhai::Position::NONE));
     let result = f();
     DEADLINE.with(|d| d.set(None));
@@ -82,6 +96,9 @@ pub fn engine(limits: &Limits) -> Engine {
     engine.set_max_map_size(MAX_MAP_SIZE);
     engine.set_max_modules(0);
     engine.set_max_variables(MAX_VARIABLES);
+    // Interning evicts one string at a time with a pass over its whole table once full: with
+    // tens of thousands of distinct names (services, paths) that pass was most of a policy's time.
+    engine.set_max_strings_interned(0);
     // `print` would go to stdout and corrupt JSON or SARIF output.
     engine.on_print(|text| {
         if let Some(line) = printable(text) {
@@ -113,6 +130,10 @@ pub fn engine(limits: &Limits) -> Engine {
         },
     );
     engine.on_progress(|operations| {
+        // Every operation: one can add a megabyte-long key to a map.
+        if over_memory() {
+            return Some(Dynamic::from(MEMORY_TOKEN));
+        }
         if !operations.is_multiple_of(DEADLINE_CHECK_EVERY) {
             return None;
         }

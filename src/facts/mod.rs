@@ -18,7 +18,7 @@ pub use index::{Binary, Index, Table};
 pub use location::{LineIndex, LineTable, Location, Span};
 pub use model::*;
 pub use symbol::Symbol;
-pub use workspace::{names_test_support, Dependency, FileInfo, Package, PackageSource, Service, Target};
+pub use workspace::{names_test_support, Dependency, FileInfo, Package, PackageSource, Service, ServiceLookup, Target};
 
 use serde::Serialize;
 use std::fmt;
@@ -216,6 +216,9 @@ impl Fact<FnFact> {
 pub struct Facts {
     pub packages: Vec<Package>,
     pub services: Vec<Service>,
+    /// The service of each deployment fact.
+    #[serde(skip)]
+    pub service_lookup: ServiceLookup,
     pub files: Vec<Arc<LinkedFile>>,
     /// Written as the call graph: every function and what it calls.
     #[serde(rename = "call_graph", serialize_with = "call_graph_of")]
@@ -240,6 +243,7 @@ fn call_graph_of<S: serde::Serializer>(index: &Index, serializer: S) -> Result<S
 impl Facts {
     pub fn new(packages: Vec<Package>, services: Vec<Service>, files: Vec<Arc<LinkedFile>>) -> Self {
         let index = Index::build(&packages, &files);
-        Facts { packages, services, files, index, arch: Default::default() }
+        let service_lookup = ServiceLookup::new(&services);
+        Facts { packages, services, service_lookup, files, index, arch: Default::default() }
     }
 }

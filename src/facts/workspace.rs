@@ -129,6 +129,47 @@ impl Service {
     }
 }
 
+/// Which service each deployment fact belongs to, answered in constant time (a compose file of
+/// 50,000 services is asked once per service). The first service that claims a fact has it.
+#[derive(Debug, Default)]
+pub struct ServiceLookup {
+    compose: std::collections::HashMap<(Symbol, String), usize>,
+    workloads: std::collections::HashMap<(Symbol, String, String), usize>,
+    dockerfiles: std::collections::HashMap<Symbol, usize>,
+}
+
+impl ServiceLookup {
+    pub fn new(services: &[Service]) -> Self {
+        let mut lookup = ServiceLookup::default();
+        for (index, service) in services.iter().enumerate() {
+            for key in &service.compose_services {
+                lookup.compose.entry(key.clone()).or_insert(index);
+            }
+            for key in &service.workloads {
+                lookup.workloads.entry(key.clone()).or_insert(index);
+            }
+            for path in &service.dockerfiles {
+                lookup.dockerfiles.entry(*path).or_insert(index);
+            }
+        }
+        lookup
+    }
+
+    /// The service a compose service (its file and name) runs.
+    pub fn of_compose(&self, file: Symbol, name: &str) -> Option<usize> {
+        self.compose.get(&(file, name.to_owned())).copied()
+    }
+
+    /// The service a Kubernetes object (its file, kind and name) runs.
+    pub fn of_workload(&self, file: Symbol, kind: &str, name: &str) -> Option<usize> {
+        self.workloads.get(&(file, kind.to_owned(), name.to_owned())).copied()
+    }
+
+    pub fn of_dockerfile(&self, file: Symbol) -> Option<usize> {
+        self.dockerfiles.get(&file).copied()
+    }
+}
+
 /// Whether a name says test support: a word (split at `-` and `_`) such as `test`, `mock`,
 /// `fixture`, `integration` or `bench` — in a crate name or a cargo feature.
 pub fn names_test_support(name: &str) -> bool {
