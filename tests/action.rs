@@ -618,3 +618,87 @@ fn action_and_workflow_pass_check_jsonschema_and_actionlint() {
         "actionlint .github/workflows/guardrail.yml",
     );
 }
+
+#[test]
+fn third_party_actions_are_pinned_by_full_commit_with_the_tag_beside_it() {
+    let init = tempfile::tempdir().unwrap();
+    let output = common::guardrail(&["init"], init.path());
+    assert_eq!(output.code, 0, "{}", output.stderr);
+    let files = [
+        ("action.yml", action_yml()),
+        (
+            ".github/workflows/guardrail.yml",
+            std::fs::read_to_string(repo().join(".github/workflows/guardrail.yml")).unwrap(),
+        ),
+        ("README.md", std::fs::read_to_string(repo().join("README.md")).unwrap()),
+        ("init's workflow", std::fs::read_to_string(init.path().join(".github/workflows/guardrail.yml")).unwrap()),
+    ];
+    let mut pinned = 0;
+    for (name, text) in &files {
+        for line in text.lines() {
+            let Some(used) = line.split("uses: ").nth(1) else { continue };
+            let action = used.split_whitespace().next().unwrap_or_default();
+            if action.starts_with("./") || action.starts_with("<owner>/") || action.starts_with("guardrail-rs/") {
+                continue;
+            }
+            let (_, reference) = action.split_once('@').unwrap_or((action, ""));
+            let is_commit = reference.len() == 40 && reference.chars().all(|c| c.is_ascii_hexdigit());
+            let tagged = used.split_once(" # v").is_some_and(|(_, tag)| tag.starts_with(|c: char| c.is_ascii_digit()));
+            assert!(is_commit && tagged, "{name}: `{}` is not pinned by commit with its tag", line.trim());
+            pinned += 1;
+        }
+    }
+    assert!(pinned >= 6, "{pinned}");
+}
+
+#[cfg(unix)]
+#[test]
+fn the_binary_cache_key_covers_every_input_of_the_build() {
+    // The fingerprint step's script, run on a copy of the sources: every build input changes it.
+    let yaml = action_yml();
+    let at = yaml.find("id: source").expect("the fingerprint step");
+    let (_, script) = run_blocks(&yaml[at..]).into_iter().next().expect("its script");
+    let script: String = script.lines().skip(1).map(|line| format!("{}\n", line.trim_start())).collect();
+    let action = tempfile::tempdir().unwrap();
+    for (path, text) in [
+        ("Cargo.toml", "[package]\n"),
+        ("Cargo.lock", ""),
+        ("build.rs", ""),
+        ("src/main.rs", ""),
+        ("policies/a.rhai", ""),
+    ] {
+        std::fs::create_dir_all(action.path().join(path).parent().unwrap()).unwrap();
+        std::fs::write(action.path().join(path), text).unwrap();
+    }
+    let hash = || {
+        let outputs = action.path().join("github-output");
+        let _ = std::fs::remove_file(&outputs);
+        let status = Command::new("bash")
+            .args(["-c", &script])
+            .env("ACTION_PATH", action.path())
+            .env("INSTALL_ROOT", action.path().join("root"))
+            .env("GITHUB_OUTPUT", &outputs)
+            .status()
+            .unwrap();
+        assert!(status.success());
+        std::fs::read_to_string(&outputs)
+            .unwrap()
+            .lines()
+            .find_map(|l| l.strip_prefix("hash=").map(str::to_owned))
+            .unwrap()
+    };
+    let mut seen = vec![hash()];
+    for (path, text) in [
+        ("rust-toolchain.toml", "[toolchain]\nchannel = \"1.88\"\n"),
+        ("rust-toolchain", "1.89\n"),
+        (".cargo/config.toml", "[build]\nrustflags = [\"-Copt-level=0\"]\n"),
+        ("Cargo.lock", "# changed\n"),
+        ("src/main.rs", "fn main() {}\n"),
+    ] {
+        std::fs::create_dir_all(action.path().join(path).parent().unwrap()).unwrap();
+        std::fs::write(action.path().join(path), text).unwrap();
+        let next = hash();
+        assert!(!seen.contains(&next), "{path} does not change the cache key");
+        seen.push(next);
+    }
+}
