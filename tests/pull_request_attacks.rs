@@ -373,3 +373,50 @@ fn pull_request_mode_keeps_what_a_change_broke_on_lines_it_did_not_touch() {
     let human = guardrail(&["check", ".", "--diff-base", &base, "--color", "never"], dir.path());
     assert!(human.stdout.contains("left out: 1 finding on lines this change did not touch"), "{}", human.stdout);
 }
+
+#[test]
+fn every_test_security_md_names_exists() {
+    // `file::test` (a file of tests/) or `module::tests::test` (unit tests in src/), in backticks.
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(root.join("SECURITY.md")).unwrap();
+    let mut sources = String::new();
+    for dir in ["tests", "src"] {
+        for entry in walk_rs(&root.join(dir)) {
+            sources.push_str(&std::fs::read_to_string(entry).unwrap());
+        }
+    }
+    let mut named = 0;
+    let mut file = "";
+    for quoted in text.split('`').skip(1).step_by(2) {
+        let Some((prefix, name)) = quoted.rsplit_once("::") else {
+            // Later names in a cell may leave out their file (`a::x`, `y`); a test's name is a
+            // sentence, a setting's (`max_file_size`) is not.
+            let sentence = quoted.matches('_').count() >= 3;
+            if !file.is_empty() && sentence && quoted.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
+                assert!(sources.contains(&format!("fn {quoted}(")), "SECURITY.md names `{quoted}`, which is no test");
+                named += 1;
+            }
+            continue;
+        };
+        if !name.chars().all(|c| c.is_ascii_lowercase() || c == '_') || !name.contains('_') {
+            continue;
+        }
+        file = prefix;
+        assert!(sources.contains(&format!("fn {name}(")), "SECURITY.md names `{quoted}`, which is no test");
+        named += 1;
+    }
+    assert!(named >= 30, "{named}");
+}
+
+fn walk_rs(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            found.extend(walk_rs(&path));
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            found.push(path);
+        }
+    }
+    found
+}
