@@ -12,6 +12,7 @@
 #   INPUT_BASELINE    --baseline FILE
 #   INPUT_CATEGORY    --category NAME, the SARIF category (default guardrail)
 #   INPUT_SHARD       --shard K/N; the SARIF category becomes NAME-shard-K-of-N
+#   INPUT_PREVIEW     'true': --preview (also run the built-in rules still in preview)
 # From GitHub: GITHUB_EVENT_NAME, GITHUB_BASE_REF, GITHUB_STEP_SUMMARY, GITHUB_OUTPUT, RUNNER_TEMP.
 #
 # Outputs: `sarif=<path>`, `category=<SARIF category>` and `exit-code=<n>` in $GITHUB_OUTPUT, the Markdown report appended to
@@ -67,6 +68,7 @@ args=(check "$path" --format github --color never --fail-on "$fail_on" --categor
 if [ -n "${INPUT_CONFIG:-}" ]; then args+=(--config "$INPUT_CONFIG"); fi
 if [ -n "${INPUT_BASELINE:-}" ]; then args+=(--baseline "$INPUT_BASELINE"); fi
 if [ -n "$diff_base" ]; then args+=(--diff-base "$diff_base"); fi
+if [ "${INPUT_PREVIEW:-false}" = "true" ]; then args+=(--preview); fi
 sarif_category="$category"
 if [ -n "${INPUT_SHARD:-}" ]; then
   args+=(--shard "$INPUT_SHARD")

@@ -4,7 +4,7 @@
 use crate::arch::{self, ArchGraph};
 use crate::cache::Cache;
 use crate::discover::{self, Config, SourceFile};
-use crate::engine::{resolve_settings, PolicySet, RuleDoc};
+use crate::engine::{resolve_settings, Origin, PolicySet, RuleDoc};
 use crate::extract;
 use crate::facts::{Facts, FileFacts, FileKind, LinkedFile, Location, Problem, Symbol};
 use crate::filter;
@@ -43,6 +43,8 @@ pub struct CheckOptions {
     pub cache: Option<PathBuf>,
     /// Check one part of the workspace, for CI job matrices.
     pub shard: Option<Shard>,
+    /// Run the built-in rules still in preview too.
+    pub preview: bool,
 }
 
 /// Everything a run produced, with what reporting needs.
@@ -421,6 +423,7 @@ fn base_findings(
         config: options.config.clone(),
         policy_dirs: options.policy_dirs.clone(),
         architecture_graph: options.architecture_graph,
+        preview: options.preview,
         ..CheckOptions::default()
     };
     let run = check_in_pool(tree.path(), &base_options);
@@ -458,7 +461,8 @@ fn check_in_pool(root: &Path, options: &CheckOptions) -> Run {
     let mut timings = Timings::default();
     let (config, mut mistakes) = timings.phase("configuration", || Config::load(root, options.config.as_deref()));
     let (policies, policy_problems) = PolicySet::load(root, &config, &options.policy_dirs);
-    let (settings, settings_problems) = resolve_settings(&config, &policies.policies, &crate::native::NATIVE_RULES);
+    let (settings, settings_problems) =
+        resolve_settings(&config, &policies.policies, &crate::native::NATIVE_RULES, options.preview);
     mistakes.extend(settings_problems);
     if !mistakes.is_empty() {
         return stopped(root, mistakes, config, Arc::default(), timings);
@@ -495,6 +499,17 @@ fn check_in_pool(root: &Path, options: &CheckOptions) -> Run {
     sort_problems(&mut problems);
     left_out.extend(crate::left_out::from_facts(&facts));
     left_out.extend(crate::left_out::from_config(&config));
+    let preview_off = policies.policies.iter().filter(|p| {
+        let off_by_config = config
+            .rules
+            .get(&p.doc.id)
+            .is_some_and(|r| r.level == Some(crate::discover::Level::Off) || r.enabled == Some(false));
+        p.origin == Origin::Builtin
+            && crate::engine::is_preview(&p.doc.id)
+            && settings.get(&p.doc.id).is_some_and(|s| s.severity.is_none())
+            && !off_by_config
+    });
+    left_out.extend(crate::left_out::from_preview(preview_off.map(|p| p.doc.id.clone()).collect()));
     left_out.extend(crate::left_out::from_filters(suppressed, baselined, outside_diff));
     let outcome = Outcome { findings, problems, files: facts.files.len(), suppressed, baselined, notes, left_out };
     let rules =

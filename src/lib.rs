@@ -17,6 +17,7 @@ pub mod fixtures;
 pub mod git;
 pub mod left_out;
 pub mod link;
+pub mod measured;
 pub mod native;
 pub mod paths;
 pub mod render;

@@ -11,7 +11,7 @@ use guardrail::facts::FileKind;
 use guardrail::findings::Severity;
 use guardrail::fixtures;
 use guardrail::native::NATIVE_RULES;
-use guardrail::report::{self, ColorChoice, Format, RenderOptions};
+use guardrail::report::{self, ColorChoice, Format, Listed, RenderOptions};
 use guardrail::scaffold;
 use guardrail::shard::Shard;
 use guardrail::workflow_commands::log_line;
@@ -122,6 +122,9 @@ enum Command {
         /// shards together report what one run does. SARIF categories get `-shard-K-of-N`.
         #[arg(long, value_name = "K/N")]
         shard: Option<Shard>,
+        /// Also run the built-in rules still in preview (`guardrail list` shows each rule's tier).
+        #[arg(long)]
+        preview: bool,
     },
     /// Record today's findings so that `check --baseline` reports only new ones.
     #[command(
@@ -137,6 +140,9 @@ enum Command {
         /// Configuration file (default: <root>/guardrail.toml when it exists).
         #[arg(long)]
         config: Option<PathBuf>,
+        /// Also record the findings of the built-in rules still in preview (as `check --preview`).
+        #[arg(long)]
+        preview: bool,
     },
     /// Print the facts model as JSON, to see what policies can query.
     #[command(after_help = "Example:\n  guardrail facts | jq '.files[].rust.calls[] | select(.name == \"spawn\")'")]
@@ -259,6 +265,7 @@ fn main() -> ExitCode {
             no_cache,
             cache_dir,
             shard,
+            preview,
         } => {
             let (root, only_paths) = match resolve_targets(&paths) {
                 Ok(targets) => targets,
@@ -297,6 +304,7 @@ fn main() -> ExitCode {
                 only_paths,
                 cache,
                 shard,
+                preview,
                 ..CheckOptions::default()
             };
             let progress = Progress::start(format == Format::Human);
@@ -326,9 +334,9 @@ fn main() -> ExitCode {
             std::mem::forget(run);
             code
         }
-        Command::Baseline { path, output, config } => {
+        Command::Baseline { path, output, config, preview } => {
             let path = project_root(&path);
-            let run = check(&path, &CheckOptions { config, ..CheckOptions::default() });
+            let run = check(&path, &CheckOptions { config, preview, ..CheckOptions::default() });
             let file = output.unwrap_or_else(|| path.join("guardrail-baseline.json"));
             if let Err(error) = write_atomically(&file, &guardrail::filter::baseline::write(&run.outcome.findings)) {
                 eprintln!("error: cannot write {}: {error}", file.display());
@@ -447,21 +455,18 @@ fn main() -> ExitCode {
         }
         Command::List { path } => {
             let (policies, problems) = load_policies(&project_root(&path));
-            let mut rules: Vec<_> = policies
-                .policies
-                .iter()
-                .map(|p| (&p.doc, if p.origin == Origin::Builtin { "built-in" } else { "user" }))
-                .chain(NATIVE_RULES.iter().map(|doc| (doc, "native")))
-                .collect();
-            rules.sort_by(|a, b| a.0.id.cmp(&b.0.id));
+            let mut rules: Vec<Listed> =
+                policies.policies.iter().map(listed).chain(NATIVE_RULES.iter().map(native)).collect();
+            rules.sort_by(|a, b| a.doc.id.cmp(&b.doc.id));
             print!("{}", report::render_list(&rules));
             report_problems(&problems)
         }
         Command::Explain { id, path } => {
             let (policies, problems) = load_policies(&project_root(&path));
-            let doc = policies.policies.iter().map(|p| &p.doc).chain(NATIVE_RULES.iter()).find(|d| d.id == id);
-            match doc {
-                Some(doc) => {
+            let rule =
+                policies.policies.iter().map(listed).chain(NATIVE_RULES.iter().map(native)).find(|r| r.doc.id == id);
+            match rule {
+                Some(rule) => {
                     let params: Vec<(String, String)> = policies
                         .policies
                         .iter()
@@ -469,7 +474,7 @@ fn main() -> ExitCode {
                         .into_iter()
                         .flat_map(|p| p.params.iter().map(|(name, default)| (name.clone(), default.to_string())))
                         .collect();
-                    print!("{}", report::render_explain(doc, &params));
+                    print!("{}", report::render_explain(&rule, &params));
                     report_problems(&problems)
                 }
                 None => {
@@ -597,6 +602,21 @@ fn resolve_targets(paths: &[PathBuf]) -> Result<(PathBuf, Vec<String>), String> 
     }
 }
 
+/// A policy as `list` and `explain` show it: built-in ones with their tier.
+fn listed(policy: &guardrail::engine::Policy) -> Listed<'_> {
+    if policy.origin == Origin::Builtin {
+        let id = &policy.doc.id;
+        let tier = Some((guardrail::measured::tier(id), guardrail::measured::measured(id)));
+        Listed { doc: &policy.doc, origin: "built-in", tier }
+    } else {
+        Listed { doc: &policy.doc, origin: "user", tier: None }
+    }
+}
+
+fn native(doc: &guardrail::engine::RuleDoc) -> Listed<'_> {
+    Listed { doc, origin: "native", tier: None }
+}
+
 fn load_policies(root: &std::path::Path) -> (PolicySet, Vec<guardrail::facts::Problem>) {
     let (config, mut problems) = Config::load(root, None);
     let (policies, policy_problems) = PolicySet::load(root, &config, &[]);
@@ -633,7 +653,7 @@ fn run_fixtures(dir: &std::path::Path, policy_dirs: Vec<PathBuf>) -> i32 {
     let under_test = |p: &&guardrail::engine::Policy| (p.origin == Origin::User) != policy_dirs.is_empty();
     let ids: Vec<String> = policies.policies.iter().filter(under_test).map(|p| p.doc.id.clone()).collect();
     let judged = (!policy_dirs.is_empty()).then_some(ids.as_slice());
-    let options = CheckOptions { policy_dirs: policy_dirs.clone(), ..CheckOptions::default() };
+    let options = CheckOptions { policy_dirs: policy_dirs.clone(), preview: true, ..CheckOptions::default() };
     let results: Vec<_> = cases.iter().map(|case| fixtures::run_case(case, &options, judged)).collect();
     let mut failed = 0;
     for result in &results {

@@ -127,7 +127,8 @@ impl FakeRunner {
             .collect()
     }
 
-    /// scripts/github-action.sh in `cwd` with these variables (over a push event, the built binary).
+    /// scripts/github-action.sh in `cwd` with these variables (over a push event, the built binary,
+    /// preview rules on: these tests are about the script, not about which rules are on).
     fn run(&self, cwd: &Path, vars: &[(&str, &str)]) -> common::Output {
         let mut command = Command::new("bash");
         command.arg(repo().join("scripts/github-action.sh")).current_dir(cwd);
@@ -141,6 +142,7 @@ impl FakeRunner {
             .env_remove("NO_COLOR")
             .env("GUARDRAIL_BIN", env!("CARGO_BIN_EXE_guardrail"))
             .env("GITHUB_EVENT_NAME", "push")
+            .env("INPUT_PREVIEW", "true")
             .env("GITHUB_STEP_SUMMARY", self.dir.path().join("step-summary.md"))
             .env("GITHUB_OUTPUT", self.dir.path().join("github-output"))
             .env("RUNNER_TEMP", self.dir.path().join("runner-temp"));
@@ -511,7 +513,10 @@ fn every_input_is_used_and_every_variable_the_script_reads_is_passed() {
             inputs.push(line.trim().trim_end_matches(':').to_owned());
         }
     }
-    assert_eq!(inputs, ["path", "config", "fail-on", "diff-base", "baseline", "sarif", "category", "shard", "binary"]);
+    assert_eq!(
+        inputs,
+        ["path", "config", "fail-on", "diff-base", "baseline", "sarif", "category", "shard", "preview", "binary"]
+    );
     for input in &inputs {
         assert!(yaml.contains(&format!("inputs.{input}")), "input `{input}` is never used");
     }
@@ -526,6 +531,7 @@ fn every_input_is_used_and_every_variable_the_script_reads_is_passed() {
         "INPUT_BASELINE",
         "INPUT_CATEGORY",
         "INPUT_SHARD",
+        "INPUT_PREVIEW",
     ] {
         assert!(script.contains(&format!("${{{variable}")), "the script does not read {variable}");
         assert!(yaml.contains(&format!("        {variable}: ${{{{ ")), "action.yml does not pass {variable}");

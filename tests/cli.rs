@@ -389,9 +389,22 @@ fn list_and_explain_print_the_rules_docs() {
     ] {
         assert_eq!(severity(id), expected, "{id}");
     }
+    // Each built-in policy's tier, and its measured numbers in `explain`.
+    let tier = |id: &str| {
+        let line = output.stdout.lines().find(|l| l.split_whitespace().next() == Some(id)).unwrap();
+        line.split_whitespace().nth(2).unwrap().to_owned()
+    };
+    assert_eq!(tier("blocking-in-async"), "default");
+    assert_eq!(tier("compose-healthcheck"), "preview");
+    assert_eq!(tier("layer-violation"), "default", "native rules run when configured");
+    let explain = guardrail(&["explain", "blocking-in-async"], dir.path());
+    assert!(explain.stdout.contains("Measured on real code (docs/ecosystem.md)\n  precision 0."), "{}", explain.stdout);
+    assert!(explain.stdout.contains("tier: default — precision"), "{}", explain.stdout);
     let explain = guardrail(&["explain", "unbounded-channel"], dir.path());
     assert_eq!(explain.code, 0);
-    assert!(explain.stdout.starts_with("unbounded-channel (error by default)\n"));
+    assert!(explain.stdout.starts_with("unbounded-channel (error by default; in preview: off unless asked for)\n"));
+    assert!(explain.stdout.contains("tier: preview — precision"), "{}", explain.stdout);
+    assert!(explain.stdout.contains("run it with `guardrail check --preview`"), "{}", explain.stdout);
     assert!(explain.stdout.contains("Why it matters\n  An unbounded queue"));
     assert!(explain.stdout.contains("How to fix\n  use the bounded constructor"));
     assert_eq!(guardrail(&["explain", "nope"], dir.path()).code, 2);
@@ -493,7 +506,7 @@ fn helm_templates_are_skipped_with_a_note_and_rendered_output_is_read_from_stdin
     // Without input on stdin nothing is added.
     assert_eq!(output.code, 0, "{}", output.stdout);
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_guardrail"))
-        .args(["check", ".", "--format", "json", "--k8s-stdin"])
+        .args(["check", ".", "--format", "json", "--k8s-stdin", "--preview"])
         .current_dir(dir.path())
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
@@ -935,4 +948,63 @@ fn human_output_keeps_routes_whole_and_counts_the_notes_of_the_run() {
         "{}",
         output.stdout
     );
+}
+
+#[test]
+fn preview_rules_run_only_when_asked_for_and_are_named_when_they_do_not() {
+    let blocking = "pub async fn load() -> String {\n    std::fs::read_to_string(\"a\").unwrap()\n}\n";
+    let compose = "services:\n  api:\n    build: .\n";
+    let run = |config: &str, args: &[&str]| {
+        let dir = workspace(&[
+            ("src/lib.rs", blocking),
+            ("compose.yaml", compose),
+            ("Dockerfile", "FROM scratch\nCMD [\"/api\"]\n"),
+            ("guardrail.toml", config),
+        ]);
+        let mut all = vec!["check", ".", "--format", "json"];
+        all.extend_from_slice(args);
+        let report = guardrail_as_shipped(&all, dir.path()).json();
+        let rules: Vec<String> = findings(&report).into_iter().map(|f| f.0).collect();
+        let left_out: Vec<(String, Vec<String>)> = report["left_out"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                (
+                    e["by"].as_str().unwrap().to_owned(),
+                    e["items"].as_array().unwrap().iter().map(|i| i.as_str().unwrap().to_owned()).collect(),
+                )
+            })
+            .collect();
+        (rules, left_out)
+    };
+    let preview_off = |left_out: &[(String, Vec<String>)]| {
+        left_out.iter().find(|(by, _)| by == "preview").map(|(_, items)| items.clone()).unwrap_or_default()
+    };
+    // As shipped: blocking-in-async (default tier) reports; the compose rule (preview) does not,
+    // and the report names it.
+    let (rules, left_out) = run("", &[]);
+    assert_eq!(rules, ["blocking-in-async"]);
+    assert!(preview_off(&left_out).contains(&"compose-healthcheck".to_owned()), "{left_out:?}");
+    // Asked for: on the command line, in guardrail.toml, by enabling or by giving a severity.
+    for (config, args) in [
+        ("", &["--preview"][..]),
+        ("preview = true\n", &[]),
+        ("[rules.compose-healthcheck]\nenabled = true\n", &[]),
+        ("[rules.compose-healthcheck]\nseverity = \"note\"\n", &[]),
+    ] {
+        let (rules, left_out) = run(config, args);
+        assert!(rules.contains(&"compose-healthcheck".to_owned()), "{config} {args:?}: {rules:?}");
+        assert!(!preview_off(&left_out).contains(&"compose-healthcheck".to_owned()), "{config}: {left_out:?}");
+    }
+    // `enabled = false` turns any rule off, and says so.
+    let (rules, left_out) = run("[rules.blocking-in-async]\nenabled = false\n", &[]);
+    assert_eq!(rules, Vec::<String>::new());
+    assert!(left_out.contains(&("rule-off".to_owned(), vec!["blocking-in-async".to_owned()])), "{left_out:?}");
+    // A value that is not a boolean is a mistake in the configuration.
+    let dir =
+        workspace(&[("src/lib.rs", blocking), ("guardrail.toml", "[rules.blocking-in-async]\nenabled = \"yes\"\n")]);
+    let output = guardrail_as_shipped(&["check", ".", "--format", "json"], dir.path());
+    assert_eq!(output.code, 2);
+    assert_eq!(errors(&output.json())[0].1, 2);
 }

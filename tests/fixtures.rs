@@ -11,7 +11,11 @@ use std::path::Path;
 #[test]
 fn every_fixture_passes_and_every_policy_is_covered_both_ways() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
-    let results: Vec<_> = cases(&dir).unwrap().iter().map(|c| run_case(c, &CheckOptions::default(), None)).collect();
+    let results: Vec<_> = cases(&dir)
+        .unwrap()
+        .iter()
+        .map(|c| run_case(c, &CheckOptions { preview: true, ..CheckOptions::default() }, None))
+        .collect();
     assert!(results.len() >= 10, "expected the fixture cases, found {}", results.len());
     let failures: Vec<String> =
         results.iter().filter(|r| !r.passed()).map(|r| format!("{}\n{}", r.case.display(), describe(r))).collect();
@@ -37,7 +41,7 @@ fn the_runner_reports_missing_and_unexpected_findings() {
         "pub fn a() {\n    let _ = std::sync::mpsc::channel::<u8>();\n}\n// expect: unbounded-channel\npub fn b() {}\n",
     )
     .unwrap();
-    let result = run_case(case.path(), &CheckOptions::default(), None);
+    let result = run_case(case.path(), &CheckOptions { preview: true, ..CheckOptions::default() }, None);
     assert!(!result.passed());
     let missing: Vec<_> = result.missing.iter().map(|e| (e.rule.as_str(), e.path.as_str(), e.line)).collect();
     assert_eq!(missing, [("unbounded-channel", "src/lib.rs", 5)]);

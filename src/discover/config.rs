@@ -21,6 +21,8 @@ pub enum Level {
 #[derive(Debug, Clone, Default)]
 pub struct RuleConfig {
     pub level: Option<Level>,
+    /// `enabled = true` runs a preview rule; `false` turns any rule off.
+    pub enabled: Option<bool>,
     /// Parameter name → (value, location of the key).
     pub params: BTreeMap<String, (toml::Value, Location)>,
     /// Where `[rules.<id>]` was written.
@@ -78,6 +80,8 @@ pub struct Config {
     pub helm: Vec<HelmChart>,
     /// Files larger than this are skipped with a note (generated code, vendored blobs).
     pub max_file_size: u64,
+    /// `preview = true`: run the built-in rules still in preview too.
+    pub preview: bool,
 }
 
 /// Default [`Config::max_file_size`]: far above hand-written source, far below a vendored blob.
@@ -102,6 +106,7 @@ impl Default for Config {
             services: Vec::new(),
             architecture: Architecture::default(),
             helm: Vec::new(),
+            preview: false,
             max_file_size: DEFAULT_MAX_FILE_SIZE,
         }
     }
@@ -116,6 +121,8 @@ struct RawConfig {
     policies: Vec<Spanned<String>>,
     #[serde(default)]
     fixtures: Vec<String>,
+    #[serde(default)]
+    preview: bool,
     #[serde(default)]
     limits: Option<RawLimits>,
     #[serde(default)]
@@ -238,6 +245,7 @@ impl Config {
         };
         let mut problems = Vec::new();
         config.exclude = raw.exclude;
+        config.preview = raw.preview;
         config.fixture_dirs = raw.fixtures.into_iter().map(PathBuf::from).collect();
         config.max_file_size = match raw.max_file_size {
             None => DEFAULT_MAX_FILE_SIZE,
@@ -322,6 +330,14 @@ impl Config {
                     match parse_level(value.get_ref()) {
                         Ok(level) => rule.level = Some(level),
                         Err(message) => problems.push(Problem { location: at(value.span()), message }),
+                    }
+                } else if key.get_ref() == "enabled" {
+                    match value.get_ref().as_bool() {
+                        Some(enabled) => rule.enabled = Some(enabled),
+                        None => problems.push(Problem {
+                            location: at(value.span()),
+                            message: format!("enabled must be true or false, not {}", value.get_ref()),
+                        }),
                     }
                 } else {
                     rule.params.insert(key.get_ref().clone(), (value.into_inner(), at(key.span())));

@@ -14,7 +14,7 @@ mod settings;
 
 pub use api::FactsHandle;
 pub use policy::{Origin, Policy, RuleDoc};
-pub use settings::{resolve_settings, RuleSettings};
+pub use settings::{is_preview, resolve_settings, RuleSettings};
 
 use crate::discover::{Config, Limits};
 use crate::facts::{Facts, Location, Problem, Symbol};

@@ -1,8 +1,7 @@
 //! Rule settings: each rule's effective severity and parameters, from its defaults and
 //! `[rules.<id>]`; unknown rules, unknown parameters and mistyped values point into the file.
 
-use super::Policy;
-use super::RuleDoc;
+use super::{Origin, Policy, RuleDoc};
 use crate::discover::{Config, Level};
 use crate::facts::Problem;
 use crate::findings::Severity;
@@ -21,22 +20,30 @@ pub struct RuleSettings {
     pub params: Map,
 }
 
-/// Settings for every policy and native rule.
+/// Settings for every policy and native rule. A built-in policy in preview
+/// ([`crate::measured`]) runs only with `preview` (the command line's `--preview`, or
+/// `preview = true`), or when `[rules.<id>]` enables it or sets its severity.
 pub fn resolve_settings(
     config: &Config,
     policies: &[Policy],
     native: &[RuleDoc],
+    preview: bool,
 ) -> (BTreeMap<String, RuleSettings>, Vec<Problem>) {
     let mut problems = Vec::new();
     let mut settings = BTreeMap::new();
-    let rules = policies.iter().map(|p| (&p.doc, Some(&p.params))).chain(native.iter().map(|doc| (doc, None)));
-    for (doc, defaults) in rules {
+    let rules = policies.iter().map(|p| (&p.doc, Some(p))).chain(native.iter().map(|doc| (doc, None)));
+    for (doc, policy) in rules {
         let configured = config.rules.get(&doc.id);
         let (severity, ceiling) = match configured.and_then(|r| r.level) {
             Some(Level::Off) => (None, Severity::Error),
             Some(Level::On(severity)) => (Some(severity), severity),
             None => (Some(doc.severity), Severity::Error),
         };
+        let asked_for = configured.is_some_and(|r| r.enabled == Some(true) || matches!(r.level, Some(Level::On(_))));
+        let in_preview = policy.is_some_and(|p| p.origin == Origin::Builtin && is_preview(&doc.id));
+        let turned_off = configured.is_some_and(|r| r.enabled == Some(false));
+        let severity = severity.filter(|_| !turned_off && (!in_preview || preview || config.preview || asked_for));
+        let defaults = policy.map(|p| &p.params);
         let mut params: Map = defaults.into_iter().flatten().map(|(k, v)| (k.as_str().into(), v.clone())).collect();
         for (name, (value, location)) in configured.into_iter().flat_map(|r| &r.params) {
             let value = to_dynamic(value);
@@ -70,6 +77,11 @@ pub fn resolve_settings(
         }
     }
     (settings, problems)
+}
+
+/// Whether the built-in rule `id` is in preview.
+pub fn is_preview(id: &str) -> bool {
+    crate::measured::tier(id) == crate::measured::Tier::Preview
 }
 
 fn to_dynamic(value: &toml::Value) -> Dynamic {

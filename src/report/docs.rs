@@ -2,32 +2,73 @@
 
 use crate::engine::RuleDoc;
 use crate::facts::Service;
+use crate::measured::{Measurement, Tier};
 use std::fmt::Write;
 
-/// One line per rule: id, default severity, where it comes from, summary.
-pub fn render_list(rules: &[(&RuleDoc, &str)]) -> String {
-    let width = rules.iter().map(|(doc, _)| doc.id.len()).max().unwrap_or(0);
+/// A rule as `list` and `explain` show it: its documentation, where it comes from, and for a
+/// built-in policy its tier.
+pub struct Listed<'a> {
+    pub doc: &'a RuleDoc,
+    /// `built-in`, `user` or `native`.
+    pub origin: &'static str,
+    /// For built-in policies: their tier, and what the ecosystem check measured.
+    pub tier: Option<(Tier, Option<&'static Measurement>)>,
+}
+
+/// One line per rule: id, default severity, tier, where it comes from, summary.
+pub fn render_list(rules: &[Listed]) -> String {
+    let width = rules.iter().map(|rule| rule.doc.id.len()).max().unwrap_or(0);
     let mut out = String::new();
-    for (doc, origin) in rules {
-        let _ = writeln!(out, "{:width$}  {:7}  {:8}  {}", doc.id, doc.severity.as_str(), origin, doc.summary);
+    for rule in rules {
+        let tier = rule.tier.map_or("default", |(tier, _)| tier.as_str());
+        let doc = rule.doc;
+        let _ = writeln!(
+            out,
+            "{:width$}  {:7}  {:7}  {:8}  {}",
+            doc.id,
+            doc.severity.as_str(),
+            tier,
+            rule.origin,
+            doc.summary
+        );
     }
     out
 }
 
-/// The full documentation of one rule, with its parameters and their defaults.
-pub fn render_explain(doc: &RuleDoc, params: &[(String, String)]) -> String {
+/// The full documentation of one rule, with its tier, its parameters and their defaults.
+pub fn render_explain(rule: &Listed, params: &[(String, String)]) -> String {
+    let doc = rule.doc;
     let mut out = format!(
-        "{id} ({severity} by default)\n\n{summary}\n\nWhy it matters\n  {rationale}\n\nExample\n{example}\n\nHow to fix\n  {fix}\n",
+        "{id} ({severity} by default{preview})\n\n{summary}\n\nWhy it matters\n  {rationale}\n\nExample\n{example}\n\nHow to fix\n  {fix}\n",
         id = doc.id,
         severity = doc.severity,
+        preview = if matches!(rule.tier, Some((Tier::Preview, _))) { "; in preview: off unless asked for" } else { "" },
         summary = doc.summary,
         rationale = doc.rationale,
         example = indent(&doc.example),
         fix = doc.fix,
     );
+    if let Some((tier, measurement)) = rule.tier {
+        let _ = writeln!(out, "\nMeasured on real code (docs/ecosystem.md)");
+        match measurement {
+            Some(m) => {
+                let _ = writeln!(out, "  {}\n  tier: {} — {}", m.summary(), tier.as_str(), m.why);
+            }
+            None => {
+                let _ = writeln!(out, "  not measured yet\n  tier: {}", tier.as_str());
+            }
+        }
+        if tier == Tier::Preview {
+            let _ = writeln!(
+                out,
+                "  run it with `guardrail check --preview`, `preview = true`, or [rules.{}] enabled = true",
+                doc.id
+            );
+        }
+    }
     let _ = write!(
         out,
-        "\nConfiguration ([rules.{}] in guardrail.toml)\n  severity = \"error\" | \"warning\" | \"note\" | \"off\"\n",
+        "\nConfiguration ([rules.{}] in guardrail.toml)\n  severity = \"error\" | \"warning\" | \"note\" | \"off\"\n  enabled = true | false\n",
         doc.id
     );
     for (name, default) in params {
