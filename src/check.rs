@@ -225,9 +225,10 @@ fn collect_with(root: &Path, options: &CheckOptions, config: Config, mut timings
         .files
         .iter()
         .filter(|f| !f.facts.problems.is_empty())
-        .partition(|f| f.facts.kind == FileKind::Rust && !f.info.compiled);
+        .partition(|f| f.facts.kind == FileKind::Rust && (!f.info.compiled || is_test_data(&f.info.path)));
     problems.extend(compiled.iter().flat_map(|f| f.facts.problems.iter().cloned()));
     notes.extend(unread_test_data(&uncompiled));
+    facts.development = crate::facts::development_files(&facts.files, &discovery.foreign_projects);
     if graph_needed {
         let (graph, graph_problems) =
             timings.phase("architecture graph", || ArchGraph::build(&facts, &config.architecture));
@@ -238,8 +239,18 @@ fn collect_with(root: &Path, options: &CheckOptions, config: Config, mut timings
     Collected { config, facts, problems, notes, timings, plan, stop: false, rendering, left_out }
 }
 
-/// One note for the Rust files no target compiles that could not be read (a parser's test
-/// data, templates): they are not part of any build, so they cannot make the run untrustworthy.
+/// Whether a Rust file lies in a crate kept as test data (`tests/crates/build-failure/`,
+/// `fixtures/`): compiled by its own package, which exists for a test to build — often to fail.
+fn is_test_data(path: &str) -> bool {
+    let parts: Vec<&str> = path.split('/').collect();
+    let test_dir = |dir: &&str| matches!(*dir, "tests" | "test" | "testdata" | "test-data" | "test_data" | "fixtures");
+    // A test directory holding another crate's `src/`: not a crate's own `src/tests/` module.
+    parts.iter().position(test_dir).is_some_and(|at| parts[at + 1..].contains(&"src"))
+}
+
+/// One note for the Rust files no target compiles, or only a crate kept as test data, that could
+/// not be read (a parser's test data, templates, a crate a test builds to see it fail): they are
+/// not part of what is deployed, so they cannot make the run untrustworthy.
 fn unread_test_data(files: &[&Arc<LinkedFile>]) -> Option<Problem> {
     let first = files.first()?;
     let named: Vec<&str> = files.iter().take(3).map(|f| f.info.path.as_str()).collect();

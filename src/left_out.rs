@@ -4,7 +4,7 @@
 //! checked only in ways its reviewer sees.
 
 use crate::discover::{Config, Discovery, Level};
-use crate::facts::{for_development, Facts, FileKind, Symbol};
+use crate::facts::{Facts, FileKind, Symbol};
 use crate::findings::LeftOut;
 
 fn paths(symbols: &[Symbol]) -> Vec<String> {
@@ -48,17 +48,17 @@ pub fn from_walk(discovery: &Discovery) -> Vec<LeftOut> {
 
 /// What rules exempt by the nature of a file: manifests that say a tool generated them, and
 /// deployment files kept for development and tests.
-pub fn from_facts(facts: &Facts) -> Vec<LeftOut> {
+pub fn from_facts(all: &Facts) -> Vec<LeftOut> {
     let mut generated = Vec::new();
     let mut development = Vec::new();
-    for file in &facts.files {
+    for file in &all.files {
         let facts = &file.facts;
         let deployment = matches!(facts.kind, FileKind::Dockerfile | FileKind::Compose | FileKind::Kubernetes)
             && (facts.dockerfile.is_some() || facts.compose.is_some() || !facts.kubernetes.is_empty());
         if !deployment {
             continue;
         }
-        if for_development(&facts.path) {
+        if all.for_development(facts.path) {
             development.push(facts.path.to_string());
         } else if facts.kubernetes.iter().any(|object| object.generated) {
             generated.push(facts.path.to_string());
@@ -67,7 +67,7 @@ pub fn from_facts(facts: &Facts) -> Vec<LeftOut> {
     [
         LeftOut::of("development", development, |n| {
             format!(
-                "{} for development or tests (by path) {} not asked for probes, health checks, resources or grace \
+                "{} for development or tests (by path, opening comments, or lying in another language's project) {} not asked for probes, health checks, resources or grace \
                  periods",
                 counted(n, "deployment file"),
                 were(n)

@@ -37,7 +37,27 @@ pub struct Discovery {
     pub in_fixtures: Vec<Symbol>,
     /// Files guardrail reads that `.gitignore` left out (outside a git checkout).
     pub ignored: Vec<Symbol>,
+    /// Directories below the root that hold another language's project (a `package.json`,
+    /// `go.mod`, `pom.xml` …): a JavaScript UI, an SDK, an example in another language.
+    pub foreign_projects: Vec<String>,
 }
+
+/// Files that make their directory another language's project.
+const FOREIGN_PROJECT_FILES: [&str; 13] = [
+    "package.json",
+    "go.mod",
+    "pyproject.toml",
+    "setup.py",
+    "pom.xml",
+    "build.gradle",
+    "build.gradle.kts",
+    "settings.gradle",
+    "settings.gradle.kts",
+    "composer.json",
+    "Gemfile",
+    "mix.exs",
+    "CMakeLists.txt",
+];
 
 /// What kind of input a file's path says it is; `None` for files guardrail does not read. A
 /// YAML file named like a compose file (`docker-compose.prod.yml`, `tls-compose.yaml`,
@@ -100,6 +120,11 @@ pub fn walk(root: &Path, config: &Config) -> (Discovery, Vec<Problem>) {
         }
     };
     for path in walked {
+        let name = path.file_name().and_then(|name| name.to_str()).unwrap_or_default();
+        let foreign = FOREIGN_PROJECT_FILES.contains(&name) || name.ends_with(".csproj") || name.ends_with(".sln");
+        if let Some(dir) = path.parent().filter(|dir| foreign && *dir != root) {
+            discovery.foreign_projects.push(relative_display(root, dir));
+        }
         consider(path, &mut discovery);
     }
     match &tracked {
@@ -131,6 +156,8 @@ pub fn walk(root: &Path, config: &Config) -> (Discovery, Vec<Problem>) {
     for list in [&mut discovery.excluded, &mut discovery.in_fixtures, &mut discovery.ignored] {
         list.sort();
     }
+    discovery.foreign_projects.sort();
+    discovery.foreign_projects.dedup();
     (discovery, problems)
 }
 

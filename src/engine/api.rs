@@ -84,7 +84,7 @@ fn in_service(facts: &Facts, fact: &Dynamic) -> bool {
         return false;
     }
     let runners = runners_or_builders(facts, fact);
-    let serves = |b: &&Binary| deployed(facts, b) || (b.server.is_some() && !set_aside(&b.src_path));
+    let serves = |b: &&Binary| deployed(facts, b) || (b.server.is_some() && !binary_set_aside(b));
     runners.is_empty() || runners.iter().any(serves)
 }
 
@@ -95,7 +95,7 @@ fn deployed(facts: &Facts, binary: &Binary) -> bool {
     facts.services.iter().any(|s| {
         s.bin.as_deref() == Some(binary.name.as_str())
             && s.package == Some(binary.package)
-            && s.in_production()
+            && s.in_production(facts)
             && s.runs_long()
     })
 }
@@ -124,7 +124,11 @@ fn runners_or_builders<'f>(facts: &'f Facts, fact: &Dynamic) -> Vec<&'f Binary> 
 fn could_serve(fact: &Dynamic) -> bool {
     on_file(fact, |file| {
         let build_script = !file.targets.is_empty() && file.targets.iter().all(|t| t == "build-script-build");
-        !build_script && !set_aside(&file.path)
+        // A file under a test directory that no target's module tree includes is test data (a
+        // UDF a test loads as text), not code anything runs. (Other files outside every tree may
+        // be new code not yet declared with `mod`: they are judged as code.)
+        let test_data = !file.compiled && format!("/{}", file.path).contains("/test/");
+        !test_data && !build_script && !set_aside(&file.path)
     })
     .unwrap_or(true)
 }
@@ -134,6 +138,13 @@ fn could_serve(fact: &Dynamic) -> bool {
 fn set_aside(path: &str) -> bool {
     let path = format!("/{path}");
     ["/examples/", "/tests/", "/benches/", "/benchmarks/", "/fuzz/"].iter().any(|dir| path.contains(dir))
+}
+
+/// Whether a binary is an example, a benchmark, a fuzz target, a test harness or a mock: by its
+/// file ([`set_aside`]) or its name. Such a binary serves only where a deployment runs it.
+fn binary_set_aside(binary: &Binary) -> bool {
+    let name = &binary.name;
+    set_aside(&binary.src_path) || name.contains("bench") || name.contains("fuzz") || name.starts_with("mock")
 }
 
 /// `f` of the file a code fact was found in; `None` for facts that are not code.
@@ -271,6 +282,7 @@ fn register_fact_types(engine: &mut Engine) {
         .register_get("main", |b: &mut Binary| b.main.clone().map_or(Dynamic::UNIT, Dynamic::from))
         .register_get("reach", |b: &mut Binary| b.reach.iter().map(|p| Dynamic::from(text(p))).collect::<Array>())
         .register_get("server", |b: &mut Binary| b.server.clone().map_or(Dynamic::UNIT, Dynamic::from))
+        .register_get("set_aside", |b: &mut Binary| binary_set_aside(b))
         .register_fn("includes", |b: &mut Binary, fact: Dynamic| includes(b, &fact))
         .register_fn("reaches", |b: &mut Binary, fact: Dynamic| reaches(b, &fact));
 
@@ -393,6 +405,7 @@ pub fn register(engine: &mut Engine) {
     });
     engine.register_fn("in_service", |f: &mut FactsHandle, fact: Dynamic| in_service(&f.0, &fact));
     engine.register_fn("in_deployed_service", |f: &mut FactsHandle, fact: Dynamic| in_deployed_service(&f.0, &fact));
+    engine.register_fn("deployed", |f: &mut FactsHandle, binary: Binary| deployed(&f.0, &binary));
     engine.register_fn("packages", |f: &mut FactsHandle| {
         (0..f.0.packages.len())
             .map(|index| Dynamic::from(PackageHandle { facts: f.0.clone(), index }))

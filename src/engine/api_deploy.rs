@@ -192,7 +192,7 @@ fn register_services(engine: &mut Engine) {
         .register_get("bin", |s: &mut ServiceHandle| optional(s.service().bin.as_deref()))
         .register_get("package_name", |s: &mut ServiceHandle| optional(s.service().package.as_deref()))
         .register_get("declared", |s: &mut ServiceHandle| s.service().declared)
-        .register_get("in_production", |s: &mut ServiceHandle| s.service().in_production())
+        .register_get("in_production", |s: &mut ServiceHandle| s.service().in_production(&s.facts))
         .register_get("evidence", |s: &mut ServiceHandle| strings(&s.service().evidence))
         .register_get("dockerfiles", |s: &mut ServiceHandle| {
             let service = s.service();
@@ -286,5 +286,8 @@ pub fn register(engine: &mut Engine) {
                 .position(|s| s.name == name)
                 .map_or(Dynamic::UNIT, |index| Dynamic::from(ServiceHandle { facts: f.0.clone(), index }))
         })
-        .register_fn("service_of", |f: &mut FactsHandle, of: Dynamic| service_of(&f.0, &of));
+        .register_fn("service_of", |f: &mut FactsHandle, of: Dynamic| service_of(&f.0, &of))
+        .register_fn("for_development", |f: &mut FactsHandle, path: &str| {
+            f.0.for_development(crate::facts::Symbol::from(path))
+        });
 }

@@ -161,6 +161,9 @@ pub fn extract_what(path: Symbol, kind: FileKind, bytes: &[u8], needs: Needs) ->
     }
     facts.lines = text.lines().count() as u32;
     facts.suppressions = suppression::suppressions(path, text, kind.comment_style());
+    if matches!(kind, FileKind::Dockerfile | FileKind::Compose | FileKind::Kubernetes) {
+        facts.says_development = deploy::k8s::says_development(text);
+    }
     match kind {
         FileKind::Rust => match rust::extract(path, text, needs.module_paths) {
             Ok(rust) => facts.rust = rust,

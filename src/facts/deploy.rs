@@ -90,14 +90,41 @@ impl YamlNode {
     }
 }
 
+/// The deployment files (Dockerfiles, compose files, Kubernetes manifests) that are for
+/// development or tests: by their path ([`for_development`]), by what their opening comments say
+/// ("for local development"), or by lying in another language's project inside the repository
+/// (a JavaScript UI's or an SDK's own compose stack: `foreign_projects`, from the walk).
+pub fn development_files(
+    files: &[std::sync::Arc<super::LinkedFile>],
+    foreign_projects: &[String],
+) -> std::collections::HashSet<super::Symbol> {
+    let in_foreign_project = |path: &str| {
+        foreign_projects.iter().any(|dir| path.strip_prefix(dir.as_str()).is_some_and(|rest| rest.starts_with('/')))
+    };
+    let deployment = |facts: &super::FileFacts| {
+        matches!(facts.kind, super::FileKind::Dockerfile | super::FileKind::Compose | super::FileKind::Kubernetes)
+    };
+    files
+        .iter()
+        .map(|file| &file.facts)
+        .filter(|facts| deployment(facts))
+        .filter(|facts| for_development(&facts.path) || facts.says_development || in_foreign_project(&facts.path))
+        .map(|facts| facts.path)
+        .collect()
+}
+
 /// Whether a deployment file (a Dockerfile, a compose file) is for development or tests rather
 /// than for running the service: under a directory such as `tests/`, `e2e/`, `fixtures/`,
 /// `examples/`, `.devcontainer/`, `ci/`, `.github/`, `scripts/`, or named for it
 /// (`Dockerfile.e2e`, `debug.Dockerfile`, `docker-compose.test.yml`, `compose.dev.yaml`).
 pub fn for_development(path: &str) -> bool {
-    const DIRECTORIES: [&str; 27] = [
+    const DIRECTORIES: [&str; 31] = [
         "test",
         "tests",
+        "bdd",
+        "dev-tools",
+        "devtools",
+        "dev-env",
         "testing",
         "e2e",
         "it",
@@ -188,6 +215,9 @@ pub struct Container {
     pub pre_stop_sleep: Option<f64>,
     pub pre_stop_location: Option<Location>,
     pub has_resources: bool,
+    /// Its command does nothing but wait (`sleep 3600`, `sleep infinity`, `tail -f /dev/null`):
+    /// a debug or toolbox container that serves nothing, so it needs no probe.
+    pub idles: bool,
     /// The container's `name:` line.
     pub location: Location,
 }
@@ -218,12 +248,16 @@ pub struct K8sObject {
 }
 
 impl K8sObject {
-    /// Workloads that run until stopped, as opposed to Jobs and CronJobs that run to completion.
+    /// Workloads that run a service until stopped, as opposed to Jobs and CronJobs that run to
+    /// completion, and to debug pods whose containers only wait (`sleep 3600`).
     pub fn is_long_running(&self) -> bool {
-        matches!(
+        let kind = matches!(
             self.kind.as_str(),
             "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "Pod" | "DeploymentConfig" | "Rollout"
-        ) || (self.kind == "Service" && self.api_version.starts_with("serving.knative.dev/"))
+        ) || (self.kind == "Service" && self.api_version.starts_with("serving.knative.dev/"));
+        let main: Vec<&Container> = self.containers.iter().filter(|c| !c.is_init).collect();
+        let idles = !main.is_empty() && main.iter().all(|c| c.idles);
+        kind && !idles
     }
 }
 

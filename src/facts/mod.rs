@@ -219,6 +219,10 @@ pub struct Facts {
     /// The service of each deployment fact.
     #[serde(skip)]
     pub service_lookup: ServiceLookup,
+    /// Deployment files for development or tests ([`development_files`]); set after link, with
+    /// what the walk learned.
+    #[serde(skip)]
+    pub development: std::collections::HashSet<Symbol>,
     pub files: Vec<Arc<LinkedFile>>,
     /// Written as the call graph: every function and what it calls.
     #[serde(rename = "call_graph", serialize_with = "call_graph_of")]
@@ -241,9 +245,22 @@ fn call_graph_of<S: serde::Serializer>(index: &Index, serializer: S) -> Result<S
 }
 
 impl Facts {
+    /// Whether the deployment file at `path` is for development or tests.
+    pub fn for_development(&self, path: Symbol) -> bool {
+        self.development.contains(&path) || for_development(&path)
+    }
+
     pub fn new(packages: Vec<Package>, services: Vec<Service>, files: Vec<Arc<LinkedFile>>) -> Self {
         let index = Index::build(&packages, &files);
         let service_lookup = ServiceLookup::new(&services);
-        Facts { packages, services, service_lookup, files, index, arch: Default::default() }
+        Facts {
+            packages,
+            services,
+            service_lookup,
+            files,
+            index,
+            arch: Default::default(),
+            development: Default::default(),
+        }
     }
 }

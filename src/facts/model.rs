@@ -524,11 +524,12 @@ impl Serialize for FileFacts {
             compose,
             image_builds,
             execs,
+            says_development,
             suppressions,
             problems,
             notes,
         } = self;
-        let mut out = serializer.serialize_struct("FileFacts", 12)?;
+        let mut out = serializer.serialize_struct("FileFacts", 13)?;
         out.serialize_field("path", path)?;
         out.serialize_field("kind", kind)?;
         out.serialize_field("lines", lines)?;
@@ -549,6 +550,9 @@ impl Serialize for FileFacts {
         }
         if !execs.is_empty() {
             out.serialize_field("execs", execs)?;
+        }
+        if *says_development {
+            out.serialize_field("says_development", says_development)?;
         }
         out.serialize_field("suppressions", suppressions)?;
         out.serialize_field("problems", problems)?;
@@ -677,6 +681,8 @@ pub struct FileFacts {
     pub image_builds: Vec<ImageBuild>,
     /// Programs a shell script `exec`s (an image's entry-point script).
     pub execs: Vec<Exec>,
+    /// A deployment file whose opening comments say it is for local development or tests.
+    pub says_development: bool,
     pub suppressions: Vec<Suppression>,
     /// Problems that make the run untrustworthy (exit 2).
     pub problems: Vec<Problem>,
@@ -701,6 +707,7 @@ impl FileFacts {
             compose: None,
             image_builds: Vec::new(),
             execs: Vec::new(),
+            says_development: false,
             suppressions: Vec::new(),
             problems: Vec::new(),
             notes: Vec::new(),

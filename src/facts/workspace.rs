@@ -122,10 +122,10 @@ impl Service {
 
     /// Whether something outside development and test files runs it (or guardrail.toml says it is
     /// a service): a Pod in `scripts/ci/` or a `docker-compose.test.yml` makes no service.
-    pub fn in_production(&self) -> bool {
+    pub fn in_production(&self, facts: &super::Facts) -> bool {
         let files = self.dockerfiles.iter().chain(self.compose_services.iter().map(|(file, _)| file));
         let mut files = files.chain(self.workloads.iter().map(|(file, ..)| file));
-        self.declared || files.any(|file| !super::for_development(file))
+        self.declared || files.any(|file| !facts.for_development(*file))
     }
 }
 

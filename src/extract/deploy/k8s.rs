@@ -12,14 +12,43 @@ const HANDLERS: [&str; 4] = ["httpGet", "tcpSocket", "grpc", "exec"];
 const GENERATED_BY: [&str; 7] =
     ["do not edit", "don't edit", "manually", "helm template", "kustomize build", "re-run", "regenerate"];
 
-/// Whether the comments a manifest opens with (before its first key) say it was generated.
-pub fn says_generated(text: &str) -> bool {
+/// Words of a deployment file's opening comments that say it is not for production.
+const FOR_DEVELOPMENT: [&str; 12] = [
+    "local development",
+    "for development",
+    "development only",
+    "development environment",
+    "dev environment",
+    "for local testing",
+    "for testing",
+    "testing only",
+    "not for production",
+    "not intended for production",
+    "do not use in production",
+    "don't use in production",
+];
+
+/// The comments a YAML file or Dockerfile opens with (before its first key or instruction),
+/// lower case, joined.
+fn opening_comments(text: &str) -> String {
     let opening = text.lines().take_while(|line| {
         let line = line.trim();
         line.is_empty() || line.starts_with('#') || line == "---"
     });
-    let comments = opening.take(20).map(str::to_lowercase).collect::<Vec<_>>().join(" ");
+    opening.take(40).map(str::to_lowercase).collect::<Vec<_>>().join(" ")
+}
+
+/// Whether the comments a manifest opens with (before its first key) say it was generated.
+pub fn says_generated(text: &str) -> bool {
+    let comments = opening_comments(text);
     comments.contains("generated") && GENERATED_BY.iter().any(|words| comments.contains(words))
+}
+
+/// Whether the comments a deployment file opens with say it is for development or tests
+/// ("main docker-compose file for local development", "DEVELOPMENT ONLY").
+pub fn says_development(text: &str) -> bool {
+    let comments = opening_comments(text);
+    FOR_DEVELOPMENT.iter().any(|words| comments.contains(words))
 }
 
 /// The Kubernetes objects of a file's documents; documents that are not objects are skipped.
@@ -112,7 +141,34 @@ fn container(node: &YamlNode, is_init: bool) -> Container {
         pre_stop_sleep: pre_stop.and_then(sleep_seconds),
         pre_stop_location: pre_stop.map(|p| p.location.clone()),
         has_resources: node.get("resources").is_some(),
+        idles: idles(node),
         location: name.map_or(&node.location, |(at, _)| at).clone(),
+    }
+}
+
+/// Whether a container's `command` and `args` do nothing but wait: `sleep 3600`,
+/// `sleep infinity`, `tail -f /dev/null`, also through `sh -c`.
+fn idles(container: &YamlNode) -> bool {
+    let words: Vec<String> = ["command", "args"]
+        .iter()
+        .flat_map(|key| container.get(key).map(YamlNode::as_seq).unwrap_or_default())
+        .filter_map(YamlNode::scalar_text)
+        .flat_map(|part| part.split_whitespace().map(str::to_owned).collect::<Vec<_>>())
+        .collect();
+    let mut words: Vec<&str> = words.iter().map(String::as_str).collect();
+    if let [shell, "-c", ..] = words[..] {
+        if shell.ends_with("sh") {
+            words.drain(..2);
+        }
+    }
+    let program = |word: &str| word.rsplit('/').next().unwrap_or(word).to_owned();
+    match words.as_slice() {
+        [sleep, time] => {
+            program(sleep) == "sleep"
+                && (*time == "infinity" || time.trim_end_matches(['s', 'm', 'h', 'd']).parse::<u64>().is_ok())
+        }
+        [tail, "-f", "/dev/null"] => program(tail) == "tail",
+        _ => false,
     }
 }
 
