@@ -92,8 +92,9 @@ impl YamlNode {
 
 /// The deployment files (Dockerfiles, compose files, Kubernetes manifests) that are for
 /// development or tests: by their path ([`for_development`]), by what their opening comments say
-/// ("for local development"), or by lying in another language's project inside the repository
-/// (a JavaScript UI's or an SDK's own compose stack: `foreign_projects`, from the walk).
+/// ("for local development"), or, for a compose file, by lying in another language's project
+/// inside the repository (a JavaScript UI's or an SDK's own stack: `foreign_projects`, from the
+/// walk).
 pub fn development_files(
     files: &[std::sync::Arc<super::LinkedFile>],
     foreign_projects: &[String],
@@ -104,11 +105,15 @@ pub fn development_files(
     let deployment = |facts: &super::FileFacts| {
         matches!(facts.kind, super::FileKind::Dockerfile | super::FileKind::Compose | super::FileKind::Kubernetes)
     };
+    // Only a compose file: an image built in a UI's directory may well be the UI's production
+    // image; a compose stack there is the UI's own development stack.
+    let foreign_stack =
+        |facts: &super::FileFacts| facts.kind == super::FileKind::Compose && in_foreign_project(&facts.path);
     files
         .iter()
         .map(|file| &file.facts)
         .filter(|facts| deployment(facts))
-        .filter(|facts| for_development(&facts.path) || facts.says_development || in_foreign_project(&facts.path))
+        .filter(|facts| for_development(&facts.path) || facts.says_development || foreign_stack(facts))
         .map(|facts| facts.path)
         .collect()
 }
