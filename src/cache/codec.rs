@@ -376,14 +376,14 @@ codec_struct!(MethodCallFact {
 codec_struct!(StateFact { name, owner, ty, module, in_test, span });
 codec_struct!(ParamStore { owner, function, position, field });
 codec_struct!(MacroFact { written, resolved, name, context, span });
-codec_struct!(FnFact { name, is_async, is_pub, is_method, owner, module, attributes, in_test, span });
+codec_struct!(FnFact { name, is_async, is_pub, is_method, takes_self, owner, module, attributes, in_test, span });
 codec_struct!(AttributeFact { written, resolved, name, args, tokens, item, module, in_test, span });
 codec_struct!(ModDecl { name, inline, path_attr, in_test, span });
 codec_struct!(ArgumentRange { start, len });
 codec_struct!(Span { start, end });
 codec_struct!(TupleBinding { call, names, first });
 codec_struct!(BindingUse { sends, sends_in_loop, escapes, stored_in, to_app_state });
-codec_struct!(RustFacts { uses, calls, method_calls, macros, fns, attributes, modules, paths, arguments, contexts, bindings, states, app_states, param_stores, lines }
+codec_struct!(RustFacts { uses, calls, method_calls, macros, fns, attributes, modules, paths, arguments, contexts, bindings, states, app_states, param_stores, generated, lines }
     checked by RustFacts::is_consistent);
 codec_struct!(Suppression { rule, reason, target_line, target_end_line, location });
 codec_struct!(Problem { location, message });

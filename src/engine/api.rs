@@ -85,7 +85,9 @@ fn in_service(facts: &Facts, fact: &Dynamic) -> bool {
     }
     let runners = runners_or_builders(facts, fact);
     let serves = |b: &&Binary| deployed(facts, b) || (b.server.is_some() && !binary_set_aside(b));
-    runners.is_empty() || runners.iter().any(serves)
+    // No runner: library code no binary builds serves wherever it is used; generated code no
+    // binary calls serves nowhere.
+    (runners.is_empty() && !in_generated_file(fact)) || runners.iter().any(serves)
 }
 
 /// Whether `binary` runs as a service: compose, a long-running workload or an image whose
@@ -113,10 +115,20 @@ fn in_deployed_service(facts: &Facts, fact: &Dynamic) -> bool {
 fn runners_or_builders<'f>(facts: &'f Facts, fact: &Dynamic) -> Vec<&'f Binary> {
     let binaries = &facts.index.binaries;
     let runners: Vec<&Binary> = binaries.iter().filter(|b| reaches(b, fact)).collect();
-    if !runners.is_empty() {
+    // Generated code (a tonic client's `connect`, prost types) is compiled into every binary of
+    // its crate and mostly called by none: it counts only where the call graph reaches it.
+    if !runners.is_empty() || in_generated_file(fact) {
         return runners;
     }
     binaries.iter().filter(|b| includes(b, fact)).collect()
+}
+
+/// Whether a code fact sits in a file that says a tool generated it.
+fn in_generated_file(fact: &Dynamic) -> bool {
+    fn with<T: FactKind>(fact: &Dynamic) -> Option<bool> {
+        fact.read_lock::<Fact<T>>().map(|fact| fact.linked().facts.rust.generated)
+    }
+    with::<CallFact>(fact).or_else(|| with::<MethodCallFact>(fact)).or_else(|| with::<MacroFact>(fact)).unwrap_or(false)
 }
 
 /// Whether the file of a code fact can hold service code: not a build script (it runs at compile

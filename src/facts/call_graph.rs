@@ -7,8 +7,9 @@
 //! - a call whose resolved path is a free fn of the workspace (`crate::serve::run()`, through
 //!   `use` aliases, re-exports and globs);
 //! - a call of `Type::method` or `Self::method`: the methods of that name in the caller's package;
-//! - a method call `.name(..)`: the methods of that name in the packages the caller's package can
-//!   reach, when there are at most [`MAX_METHOD_CANDIDATES`] (more is too ambiguous to follow);
+//! - a method call `.name(..)`: the methods of that name that take `self` in the packages the
+//!   caller's package can reach, when there are at most [`MAX_METHOD_CANDIDATES`] (more is too
+//!   ambiguous to follow);
 //! - a fn passed by path as an argument: a handler given to a router, a task to `spawn`.
 //!
 //! What this misses — calls through trait objects and generics, fns called by macros that do
@@ -56,8 +57,10 @@ impl Reached {
 impl CallGraph {
     pub fn build(files: &[Arc<LinkedFile>], packages: &[Package]) -> Self {
         let mut graph = CallGraph::default();
-        // (method name, package) → nodes: a method call looks in the few packages it can reach.
+        // (method name, package) → nodes: a method call looks in the few packages it can reach,
+        // at the methods that take `self`; `Type::name(..)` at every associated fn of that name.
         let mut methods: HashMap<(Symbol, Symbol), Vec<u32>> = HashMap::new();
+        let mut receivers: HashMap<(Symbol, Symbol), Vec<u32>> = HashMap::new();
         for file in files {
             for function in &file.facts.rust.fns {
                 let key = Key { file: file.info.path, module: function.module, name: function.name };
@@ -67,9 +70,12 @@ impl CallGraph {
                     graph.nodes.push(key);
                 }
                 if function.is_method {
-                    let candidates = methods.entry((function.name, file.info.package.unwrap_or_default())).or_default();
-                    if candidates.last() != Some(&node) {
-                        candidates.push(node);
+                    let key = (function.name, file.info.package.unwrap_or_default());
+                    let maps = [Some(&mut methods), function.takes_self.then_some(&mut receivers)];
+                    for candidates in maps.into_iter().flatten().map(|map| map.entry(key).or_default()) {
+                        if candidates.last() != Some(&node) {
+                            candidates.push(node);
+                        }
                     }
                 } else if let Some(path) = free_path(&file.info, function.module, function.name) {
                     graph.free_by_path.insert(path, node);
@@ -90,8 +96,12 @@ impl CallGraph {
             };
             let mut edges: Vec<(u32, u32)> = Vec::new();
             // The methods named `name` in `within`, unless there are too many to tell apart.
-            let by_name = |edges: &mut Vec<(u32, u32)>, from: u32, name: Symbol, within: &[Symbol]| {
-                let found = || within.iter().filter_map(|owner| methods.get(&(name, *owner))).flatten();
+            let by_name = |edges: &mut Vec<(u32, u32)>,
+                           candidates: &HashMap<(Symbol, Symbol), Vec<u32>>,
+                           from: u32,
+                           name: Symbol,
+                           within: &[Symbol]| {
+                let found = || within.iter().filter_map(|owner| candidates.get(&(name, *owner))).flatten();
                 if found().take(MAX_METHOD_CANDIDATES + 1).count() <= MAX_METHOD_CANDIDATES {
                     edges.extend(found().map(|to| (from, *to)));
                 }
@@ -106,13 +116,13 @@ impl CallGraph {
                 let paths = std::iter::once(call.resolved).chain(call.glob_candidates.iter().copied());
                 edges.extend(paths.filter_map(|path| graph_ref.free_by_path.get(&path)).map(|to| (from, *to)));
                 if edges.len() == before && names_a_method(&call.resolved) {
-                    by_name(&mut edges, from, call.name, std::slice::from_ref(&package));
+                    by_name(&mut edges, &methods, from, call.name, std::slice::from_ref(&package));
                 }
                 arguments(&mut edges, from, call.args);
             }
             for call in &rust.method_calls {
                 let Some(from) = caller(call.context) else { continue };
-                by_name(&mut edges, from, call.name, reachable_packages);
+                by_name(&mut edges, &receivers, from, call.name, reachable_packages);
                 arguments(&mut edges, from, call.args);
             }
             edges

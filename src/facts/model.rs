@@ -275,6 +275,9 @@ pub struct FnFact {
     pub is_pub: bool,
     /// Declared inside an `impl` or `trait` block.
     pub is_method: bool,
+    /// Takes `self` (in any form): `.name(..)` can call it; an associated fn (`fn new()`) only
+    /// `Type::name(..)` can.
+    pub takes_self: bool,
     /// The type of the `impl` block it is declared in: `Greeter` for `impl Svc for Greeter`.
     pub owner: Option<Symbol>,
     /// The inline module, empty at file level.
@@ -390,6 +393,9 @@ pub struct RustFacts {
     /// `AppState` for `State<AppState>`, `State<Arc<AppState>>`, `web::Data<AppState>`,
     /// `Extension<AppState>`, rocket's `&State<AppState>`. Each once, by last segment.
     pub app_states: Vec<Symbol>,
+    /// The file opens by saying a tool wrote it (`// @generated`, "DO NOT EDIT"): committed
+    /// tonic or prost output, bindings. What it holds matters only where code that runs calls it.
+    pub generated: bool,
     /// Turns the facts' spans into locations.
     pub lines: LineTable,
 }
@@ -478,6 +484,7 @@ impl RustFacts {
             states,
             app_states,
             param_stores,
+            generated: _,
             lines,
         } = self;
         fit_exactly(uses);

@@ -9,7 +9,7 @@
 use super::{Binary, CallFact, Fact, InContext, Located, MethodCallFact, Table};
 
 /// Calls that start a server whose lifetime is the process's.
-const SERVER_STARTS: [&str; 18] = [
+const SERVER_STARTS: [&str; 19] = [
     "axum::serve",
     "axum::Server::bind",
     "axum_server::bind",
@@ -23,6 +23,7 @@ const SERVER_STARTS: [&str; 18] = [
     "tonic::transport::Server::builder",
     "warp::serve",
     "actix_web::HttpServer::new",
+    "actix_server::Server::build",
     "poem::Server::new",
     "salvo::Server::new",
     "rocket::build",
@@ -30,9 +31,16 @@ const SERVER_STARTS: [&str; 18] = [
     "tide::new",
 ];
 
-/// Listeners that make a server of a hand-written accept loop.
-const LISTENERS: [&str; 3] =
-    ["tokio::net::TcpListener::bind", "std::net::TcpListener::bind", "async_std::net::TcpListener::bind"];
+/// Listeners that make a server of a hand-written accept loop: TCP, and Unix sockets (a daemon's
+/// control socket is a server too).
+const LISTENERS: [&str; 6] = [
+    "tokio::net::TcpListener::bind",
+    "std::net::TcpListener::bind",
+    "async_std::net::TcpListener::bind",
+    "tokio::net::UnixListener::bind",
+    "std::os::unix::net::UnixListener::bind",
+    "async_std::os::unix::net::UnixListener::bind",
+];
 
 /// Code `binary` runs, outside tests.
 fn run_by<T: InContext + Located>(fact: &Fact<T>, binary: &Binary) -> bool {

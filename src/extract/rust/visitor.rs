@@ -296,6 +296,7 @@ impl<'a> FactVisitor<'a> {
             is_async: sig.asyncness.is_some(),
             is_pub: vis.is_some_and(|v| !matches!(v, Visibility::Inherited)),
             is_method,
+            takes_self: sig.receiver().is_some(),
             owner: if is_method { self.impl_types.last().copied().flatten() } else { None },
             module: self.module_symbol,
             attributes,
