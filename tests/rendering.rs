@@ -166,7 +166,7 @@ fn a_helm_table_that_names_no_chart_is_an_error_in_the_configuration() {
 }
 
 #[test]
-fn without_helm_each_chart_gets_one_note_and_its_templates_no_findings() {
+fn without_helm_charts_are_read_as_written_with_one_note() {
     let second = [
         ("ops/chart/Chart.yaml", CHART),
         ("ops/chart/templates/service.yaml", "apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ .Release.Name }}\n"),
@@ -174,18 +174,17 @@ fn without_helm_each_chart_gets_one_note_and_its_templates_no_findings() {
     let dir = workspace(&chart_files(&second));
     let empty = tempfile::tempdir().unwrap();
     let (code, report) = check_with_path(dir.path(), &[empty.path()]);
-    assert_eq!((code, findings(&report), errors(&report)), (0, vec![], vec![]));
-    let notes: Vec<(String, String)> =
-        located(&report, "notes").into_iter().map(|(path, _, message)| (path, message)).collect();
-    assert_eq!(notes.len(), 2, "{notes:?}");
-    assert_eq!(notes[0].0, "deploy/chart/templates/deployment.yaml");
-    assert!(
-        notes[0].1.starts_with(
-            "Helm chart `deploy/chart` (1 template file) was not checked: it was not rendered (helm is not on PATH"
-        ),
-        "{notes:?}"
+    // What the template writes outright (a container without a livenessProbe) is found at its line.
+    assert_eq!(
+        (code, findings(&report), errors(&report)),
+        (0, vec![finding("k8s-liveness-probe", "deploy/chart/templates/deployment.yaml", 10)], vec![])
     );
-    assert_eq!(notes[1].0, "ops/chart/templates/service.yaml");
+    let message = report["findings"][0]["message"].as_str().unwrap();
+    assert_eq!(message, "container `«.Chart.Name»` of Deployment `«.Release.Name»` has no livenessProbe");
+    let notes = located(&report, "notes");
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert_eq!(notes[0].0, "deploy/chart/Chart.yaml");
+    assert!(notes[0].2.starts_with("2 Helm charts were read as written: helm is not on PATH"), "{notes:?}");
 }
 
 #[test]

@@ -63,6 +63,7 @@ fn register_kubernetes(engine: &mut Engine) {
         .register_get("namespace", |o: &mut Fact<K8sObject>| optional(o.item().namespace.as_deref()))
         .register_get("is_long_running", |o: &mut Fact<K8sObject>| o.item().is_long_running())
         .register_get("generated", |o: &mut Fact<K8sObject>| o.item().generated)
+        .register_get("templated", |o: &mut Fact<K8sObject>| o.item().templated)
         .register_get("replicas", |o: &mut Fact<K8sObject>| option_i64(o.item().replicas))
         .register_get("termination_grace_period", |o: &mut Fact<K8sObject>| {
             option_i64(o.item().termination_grace_period)

@@ -233,7 +233,10 @@ pub fn extract_template_as_written(path: Symbol, bytes: &[u8]) -> FileFacts {
     facts.lines = text.lines().count() as u32;
     facts.suppressions = suppression::suppressions(path, &text, CommentStyle::Yaml);
     match deploy::yaml::load(path, &deploy::template::as_written(&text)) {
-        Ok(documents) => facts.kubernetes = objects_of(documents, &text),
+        Ok(documents) => {
+            facts.kubernetes = objects_of(documents, &text);
+            facts.kubernetes.iter_mut().for_each(|object| object.templated = true);
+        }
         Err(problem) => facts.notes.push(Problem {
             location: problem.location,
             message: format!("this template could not be read as written, so it was not checked: {}", problem.message),

@@ -248,6 +248,10 @@ pub struct K8sObject {
     /// output committed with "rather than modifying this file manually", "DO NOT EDIT"): what it
     /// lacks is fixed in the generator.
     pub generated: bool,
+    /// Read from a Helm template as written (helm could not render its chart): what values
+    /// decide — resources, labels, names — is unknown, so rules that join objects or read
+    /// values leave it alone.
+    pub templated: bool,
     #[serde(skip)]
     pub raw: Arc<YamlNode>,
 }

@@ -37,6 +37,9 @@ pub fn render_charts(root: &Path, discovery: &Discovery, configured: &[HelmChart
         let message = format!("[[helm]] names `{}`, which holds no Chart.yaml", table.chart);
         rendering.problems.push(Problem { location: table.location.clone(), message });
     }
+    let mut helm_missing = false;
+    let mut read_as_written = 0;
+    let mut first_read_as_written = None;
     for chart in charts {
         let tables: Vec<&HelmChart> = configured.iter().filter(|table| table.chart == chart).collect();
         let runs: Vec<Option<&HelmChart>> =
@@ -45,12 +48,15 @@ pub fn render_charts(root: &Path, discovery: &Discovery, configured: &[HelmChart
         let files = discovery.files.iter().filter(|(file, _)| under(&file.shown));
         let mut rendered = false;
         for table in runs {
+            if helm_missing {
+                break;
+            }
             match render_chart(root, chart, table, discovery, rendering) {
                 Ok(documents) => {
                     rendering.documents.extend(documents);
                     rendered = true;
                 }
-                Err(Failure::NotInstalled) => return,
+                Err(Failure::NotInstalled) => helm_missing = true,
                 // The run cannot be trusted: an error. What the templates write outright is
                 // still checked.
                 Err(Failure::Failed(reason)) => {
@@ -68,8 +74,22 @@ pub fn render_charts(root: &Path, discovery: &Discovery, configured: &[HelmChart
             rendering.replaced.extend(files.map(|(file, _)| file.shown));
         } else {
             let templates = files.filter(|(file, kind)| *kind == FileKind::Kubernetes && is_template_file(&file.shown));
+            let before = rendering.as_written.len();
             rendering.as_written.extend(templates.map(|(file, _)| file.shown));
+            if helm_missing && rendering.as_written.len() > before {
+                read_as_written += 1;
+                first_read_as_written.get_or_insert(Symbol::from(join_chart(chart, "Chart.yaml")));
+            }
         }
+    }
+    if let Some(first) = first_read_as_written {
+        let message = format!(
+            "{read_as_written} Helm chart{} read as written: helm is not on PATH, so every template expression \
+             was read as a placeholder and what only values decide was taken to be there (install helm to check \
+             the charts as they render)",
+            if read_as_written == 1 { " was" } else { "s were" }
+        );
+        rendering.notes.push(Problem { location: Location::file(first), message });
     }
 }
 

@@ -109,6 +109,7 @@ fn object(raw: Arc<YamlNode>, document: usize) -> Option<K8sObject> {
         labels: string_map("labels"),
         annotations: string_map("annotations"),
         generated: false,
+        templated: false,
         kind,
         raw,
     })
