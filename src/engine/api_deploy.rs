@@ -163,6 +163,7 @@ fn register_docker(engine: &mut Engine) {
         .register_get("has_build", |s: &mut Fact<ComposeService>| s.item().build_dockerfile.is_some())
         .register_get("has_healthcheck", |s: &mut Fact<ComposeService>| s.item().has_healthcheck)
         .register_get("healthcheck_disabled", |s: &mut Fact<ComposeService>| s.item().healthcheck_disabled)
+        .register_get("one_shot", |s: &mut Fact<ComposeService>| s.item().one_shot)
         .register_get("stop_grace_period", |s: &mut Fact<ComposeService>| option_f64(s.item().stop_grace_period))
         .register_get("stop_grace_location", |s: &mut Fact<ComposeService>| {
             location_or_unit(s.item().stop_grace_location.as_ref())

@@ -343,6 +343,10 @@ pub struct ComposeService {
     pub command: Option<String>,
     pub entrypoint: Option<String>,
     pub replicas: Option<i64>,
+    /// It runs once rather than serves: `restart: "no"`, a profile for manual or test use, a
+    /// service another waits on to complete (`service_completed_successfully`), or a command that
+    /// runs a test suite or only waits (`cargo test`, `sleep infinity`).
+    pub one_shot: bool,
     /// The service's key under `services:`.
     pub location: Location,
 }

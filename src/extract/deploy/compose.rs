@@ -6,14 +6,46 @@ use crate::paths::join;
 /// The services of a compose file's first document (merge keys already applied).
 pub fn services(path: &str, documents: &[YamlNode]) -> Compose {
     let dir = path.rsplit_once('/').map_or("", |(dir, _)| dir);
-    let services = match documents.first().and_then(|d| d.get("services")).map(|s| &s.value) {
-        Some(YamlValue::Map(entries)) => entries.iter().map(|(name, at, node)| service(dir, name, at, node)).collect(),
-        _ => Vec::new(),
+    let entries = match documents.first().and_then(|d| d.get("services")).map(|s| &s.value) {
+        Some(YamlValue::Map(entries)) => &entries[..],
+        _ => &[],
     };
-    Compose { services }
+    // Services another one waits on to run to completion: jobs (migrations, seeds), not servers.
+    let awaited: Vec<&str> = entries
+        .iter()
+        .filter_map(|(_, _, node)| match node.get("depends_on").map(|d| &d.value) {
+            Some(YamlValue::Map(dependencies)) => Some(dependencies),
+            _ => None,
+        })
+        .flatten()
+        .filter(|(_, _, condition)| {
+            condition.get("condition").and_then(YamlNode::as_str) == Some("service_completed_successfully")
+        })
+        .map(|(name, ..)| name.as_str())
+        .collect();
+    let services =
+        entries.iter().map(|(name, at, node)| service(dir, name, at, node, awaited.contains(&name.as_str())));
+    Compose { services: services.collect() }
 }
 
-fn service(dir: &str, name: &str, at: &crate::facts::Location, node: &YamlNode) -> ComposeService {
+/// Profiles a service is put in to be run by hand or in tests, not as part of the stack.
+const ONE_SHOT_PROFILES: [&str; 9] = ["manual", "cli", "tools", "tool", "test", "tests", "debug", "dev", "ci"];
+
+/// Programs that run a test suite and exit.
+const TEST_RUNNERS: [&str; 8] =
+    ["cargo test", "cargo nextest", "pytest", "go test", "npm test", "dotnet test", "mvn test", "gradle test"];
+
+/// Whether a service runs once rather than serves (see [`ComposeService::one_shot`]).
+fn one_shot(node: &YamlNode, runs: &str, awaited: bool) -> bool {
+    let restart_no = node.get("restart").and_then(YamlNode::scalar_text).is_some_and(|r| r == "no" || r == "false");
+    let profiles = node.get("profiles").map(YamlNode::as_seq).unwrap_or_default();
+    let by_profile = profiles.iter().filter_map(YamlNode::as_str).any(|p| ONE_SHOT_PROFILES.contains(&p));
+    let tests = TEST_RUNNERS.iter().any(|runner| runs.contains(runner));
+    let waits = runs.contains("sleep infinity") || runs.contains("tail -f /dev/null");
+    restart_no || by_profile || awaited || tests || waits
+}
+
+fn service(dir: &str, name: &str, at: &crate::facts::Location, node: &YamlNode, awaited: bool) -> ComposeService {
     let build_dockerfile = node.get("build").map(|build| match &build.value {
         YamlValue::Str(context) => join(dir, &join(context, "Dockerfile")),
         _ => {
@@ -28,6 +60,9 @@ fn service(dir: &str, name: &str, at: &crate::facts::Location, node: &YamlNode) 
             || h.get("test").and_then(|t| t.as_seq().first()).and_then(YamlNode::as_str) == Some("NONE")
     });
     let grace = node.get("stop_grace_period");
+    let command = node.get("command").and_then(command_text);
+    let entrypoint = node.get("entrypoint").and_then(command_text);
+    let runs = [entrypoint.as_deref(), command.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" ");
     ComposeService {
         name: name.to_owned(),
         image: node.get("image").and_then(YamlNode::scalar_text),
@@ -41,8 +76,9 @@ fn service(dir: &str, name: &str, at: &crate::facts::Location, node: &YamlNode) 
         }),
         stop_grace_location: grace.map(|g| g.location.clone()),
         stop_signal: node.get("stop_signal").and_then(YamlNode::scalar_text),
-        command: node.get("command").and_then(command_text),
-        entrypoint: node.get("entrypoint").and_then(command_text),
+        one_shot: one_shot(node, &runs, awaited),
+        command,
+        entrypoint,
         replicas: node.at_path("deploy.replicas").and_then(YamlNode::as_i64),
         location: at.clone(),
     }
