@@ -136,3 +136,34 @@ fn an_entry_point_script_of_the_repository_that_execs_the_binary_runs_it() {
         serde_json::json!(["Dockerfile:11 runs it through docker/entrypoint.sh:4: `ENTRYPOINT [\"/entrypoint.sh\"]`"])
     );
 }
+
+#[test]
+fn a_command_that_starts_a_binary_wins_over_an_image_named_after_another() {
+    // fluvio's chart runs the image `fluvio` (like the CLI binary) with `command: ["/fluvio-run", "sc"]`.
+    let workload = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: sc\nspec:\n  template:\n    spec:\n      containers:\n        \
+        - name: sc\n          image: acme/admin:1.0\n          command: [\"/server\", \"--mode\", \"sc\"]\n";
+    let compose =
+        "services:\n  spu:\n    image: acme/admin:1.0\n    command: [\"sh\", \"-c\", \"exec /server --mode spu\"]\n";
+    let dir = workspace(&[
+        ("Cargo.toml", WORKSPACE),
+        ("crates/server/Cargo.toml", &package("server")),
+        ("crates/server/src/main.rs", SERVER),
+        ("crates/admin/Cargo.toml", &package("admin")),
+        ("crates/admin/src/main.rs", "fn main() {}\n"),
+        ("deploy/sc.yaml", workload),
+        ("compose.yaml", compose),
+    ]);
+    let map = services(dir.path());
+    let map = map.as_array().unwrap();
+    assert_eq!(map.len(), 1, "{map:#?}");
+    assert_eq!(map[0]["bin"], "server");
+    assert_eq!(map[0]["workloads"], serde_json::json!([["deploy/sc.yaml", "Deployment", "sc"]]));
+    assert_eq!(map[0]["compose_services"], serde_json::json!([["compose.yaml", "spu"]]));
+    assert_eq!(
+        map[0]["evidence"],
+        serde_json::json!([
+            "compose.yaml:2 compose service `spu`: its command runs `server`",
+            "deploy/sc.yaml:4 Deployment `sc`: container `sc` runs `server`"
+        ])
+    );
+}

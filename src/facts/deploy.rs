@@ -223,6 +223,9 @@ pub struct Container {
     /// Its command does nothing but wait (`sleep 3600`, `sleep infinity`, `tail -f /dev/null`):
     /// a debug or toolbox container that serves nothing, so it needs no probe.
     pub idles: bool,
+    /// The program its `command` starts (the file name of its first word, past `sh -c`), if it
+    /// sets one: `fluvio-run` for `command: ["/fluvio-run", "sc"]`.
+    pub program: Option<String>,
     /// The container's `name:` line.
     pub location: Location,
 }

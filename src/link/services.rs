@@ -232,6 +232,8 @@ pub fn map_services(
                 .enumerate()
                 .any(|(other, list)| other != at && list.iter().any(|(b, _)| same_repository(b, image)))
         };
+        // Another binary of the workspace: a command that starts it runs that one, not this.
+        let another_bin = |program: &str| program != bin.name && bins.iter().any(|other| other.name == program);
         let mut images: Vec<String> = Vec::new();
         for file in files {
             for compose in file.compose.iter().flat_map(|c| &c.services) {
@@ -244,7 +246,7 @@ pub fn map_services(
                     Some(format!("builds {}", compose.build_dockerfile.as_deref().unwrap_or_default()))
                 } else if let Some((built, how)) = image.and_then(own_image) {
                     Some(format!("its image `{}` is `{built}`, {how}", image.unwrap_or_default()))
-                } else if image.is_some_and(anothers_image) {
+                } else if image.is_some_and(anothers_image) || runs_program(compose).is_some_and(another_bin) {
                     None
                 } else if let Some(program) = runs_program(compose).filter(|p| *p == bin.name) {
                     Some(format!("its command runs `{program}`"))
@@ -273,7 +275,13 @@ pub fn map_services(
             for object in file.kubernetes.iter().filter(|o| !o.containers.is_empty()) {
                 let reason = object.containers.iter().filter(|c| !c.is_init).find_map(|c| {
                     let image = c.image.as_deref().unwrap_or_default();
-                    if let Some((built, how)) = own_image(image) {
+                    let program = c.program.as_deref();
+                    // What the container's command starts says more than the image's name.
+                    if program == Some(bin.name) {
+                        Some(format!("container `{}` runs `{}`", c.name, bin.name))
+                    } else if program.is_some_and(another_bin) {
+                        None
+                    } else if let Some((built, how)) = own_image(image) {
                         Some(format!("container `{}` runs image `{image}`, which is `{built}`, {how}", c.name))
                     } else if anothers_image(image) {
                         None

@@ -143,8 +143,22 @@ fn container(node: &YamlNode, is_init: bool) -> Container {
         pre_stop_location: pre_stop.map(|p| p.location.clone()),
         has_resources: node.get("resources").is_some(),
         idles: idles(node),
+        program: program(node),
         location: name.map_or(&node.location, |(at, _)| at).clone(),
     }
+}
+
+/// The program a container's `command` starts: its first word's file name, past `sh -c` and
+/// `exec`.
+fn program(container: &YamlNode) -> Option<String> {
+    let parts: Vec<String> = container.get("command")?.as_seq().iter().filter_map(YamlNode::scalar_text).collect();
+    let words: Vec<&str> = parts.iter().flat_map(|part| part.split_whitespace()).collect();
+    let first = match words.as_slice() {
+        [shell, "-c", rest @ ..] if shell.ends_with("sh") => rest.iter().find(|w| **w != "exec")?,
+        [first, ..] => first,
+        [] => return None,
+    };
+    first.rsplit('/').next().map(str::to_owned)
 }
 
 /// Whether a container's `command` and `args` do nothing but wait: `sleep 3600`,
