@@ -9,7 +9,7 @@ use crate::facts::{
     AttributeFact, Binary, BindingUse, CallFact, Fact, FactKind, Facts, FileInfo, FnFact, InContext, Literal, Located,
     Location, MacroFact, MethodCallFact, Package, StateFact, Symbol, UseFact,
 };
-use rhai::{Array, Dynamic, Engine, ImmutableString};
+use rhai::{Array, Dynamic, Engine, ImmutableString, Map};
 use std::sync::Arc;
 
 /// The facts as a policy sees them.
@@ -46,15 +46,23 @@ fn optionals(values: impl Iterator<Item = Option<Symbol>>) -> Array {
 }
 
 fn literals<'a>(args: impl IntoIterator<Item = &'a Literal>) -> Array {
-    args.into_iter()
-        .map(|arg| match arg {
-            Literal::Str(s) => Dynamic::from(text(s)),
-            Literal::Int(i) => Dynamic::from(*i),
-            Literal::Float(f) => Dynamic::from(*f),
-            Literal::Bool(b) => Dynamic::from(*b),
-            Literal::Other(()) => Dynamic::UNIT,
-        })
-        .collect()
+    args.into_iter().map(literal).collect()
+}
+
+fn literal(arg: &Literal) -> Dynamic {
+    match arg {
+        Literal::Str(s) => Dynamic::from(text(s)),
+        Literal::Int(i) => Dynamic::from(*i),
+        Literal::Float(f) => Dynamic::from(*f),
+        Literal::Bool(b) => Dynamic::from(*b),
+        Literal::Other(()) => Dynamic::UNIT,
+    }
+}
+
+/// Argument `index` as a literal, or `()` when it is not one or there is none: `site.arg(0)` of
+/// a call without arguments (a `shutdown_timeout()` getter) is `()`, where `site.args[0]` throws.
+fn argument<'a>(mut args: impl Iterator<Item = &'a Literal>, index: i64) -> Dynamic {
+    usize::try_from(index).ok().and_then(|index| args.nth(index)).map_or(Dynamic::UNIT, literal)
 }
 
 /// Whether running `binary` can execute a code fact: in a file it includes and, inside a fn,
@@ -88,6 +96,85 @@ fn in_service(facts: &Facts, fact: &Dynamic) -> bool {
     // No runner: library code no binary builds serves wherever it is used; generated code no
     // binary calls serves nowhere.
     (runners.is_empty() && !in_generated_file(fact)) || runners.iter().any(serves)
+}
+
+/// Where a code fact runs, for rules whose severity depends on it (one native answer rather than
+/// four questions per call): `tool` (no service runs it: a CLI, a dev tool), `start-up` (before the
+/// fn around it binds its listener), `one-shot` (a binary includes it, but no request handler or
+/// spawned task reaches it: start-up or a one-shot path) or `serving` (what a request or a task
+/// runs, or a library no binary builds, whose callers are not in sight).
+fn runs_in(facts: &Facts, fact: &Dynamic) -> &'static str {
+    if !in_service(facts, fact) {
+        return "tool";
+    }
+    let start_up = &facts.index.start_up;
+    let before_bind = fact.read_lock::<Fact<CallFact>>().map(|call| start_up.before_bind(&call));
+    let before_bind =
+        before_bind.or_else(|| fact.read_lock::<Fact<MethodCallFact>>().map(|call| start_up.before_bind(&call)));
+    if before_bind == Some(true) {
+        return "start-up";
+    }
+    let entry = super::api_state::runs_from(facts, &facts.index.handlers, fact)
+        || super::api_state::runs_from(facts, &facts.index.tasks, fact);
+    if !entry && facts.index.binaries.iter().any(|b| includes(b, fact)) {
+        return "one-shot";
+    }
+    "serving"
+}
+
+/// The calls, method calls and macros of `sites` that run in async code, outside tests unless
+/// `include_tests`: a native filter, so that a rule about async code never walks every
+/// `std::fs` call of a large workspace in a script.
+fn in_async_code(sites: Array, include_tests: bool) -> Array {
+    fn context_of<T: InContext + Located>(site: &Dynamic) -> Option<(bool, bool)> {
+        site.read_lock::<Fact<T>>().map(|fact| (fact.context().in_async, fact.in_test()))
+    }
+    let keep = |site: &Dynamic| {
+        let context = context_of::<CallFact>(site)
+            .or_else(|| context_of::<MethodCallFact>(site))
+            .or_else(|| context_of::<MacroFact>(site));
+        context.is_some_and(|(in_async, in_test)| in_async && (include_tests || !in_test))
+    };
+    sites.into_iter().filter(keep).collect()
+}
+
+/// blocking-in-async's finding at a blocking call `site` (`what` it calls, `instead` what to use),
+/// as `#{message, options: #{help, severity}}` for `ctx.report`, or `()` where it does not block an executor:
+/// outside async code, or in tests unless `include_tests`. The severity is a note where it stalls
+/// nobody else ([`runs_in`]). Worked out natively: a large service has tens of thousands of such
+/// calls, and a script would spend its deadline building the messages.
+fn blocking_finding(facts: &Facts, site: &Dynamic, what: &str, instead: &str, include_tests: bool) -> Dynamic {
+    fn context_of<T: InContext>(site: &Dynamic) -> Option<(bool, bool, Option<Symbol>)> {
+        site.read_lock::<Fact<T>>()
+            .map(|fact| (fact.context().in_async, fact.context().in_test, fact.context().function))
+    }
+    let Some((in_async, in_test, function)) =
+        context_of::<CallFact>(site).or_else(|| context_of::<MethodCallFact>(site))
+    else {
+        return Dynamic::UNIT;
+    };
+    if !in_async || (in_test && !include_tests) {
+        return Dynamic::UNIT;
+    }
+    let place = function.map_or_else(String::new, |name| format!(" (in fn `{name}`)"));
+    let mut message = format!("blocking call `{what}` in async code{place}");
+    let why = if in_test { "serving" } else { runs_in(facts, site) };
+    let mut options = Map::new();
+    let note = match why {
+        "tool" => Some("; only tools that serve no traffic run it"),
+        "start-up" => Some("; it runs before the listener binds (start-up)"),
+        "one-shot" => Some("; no request handler or spawned task reaches it (start-up or a one-shot path)"),
+        _ => None,
+    };
+    if let Some(note) = note {
+        message.push_str(note);
+        options.insert("severity".into(), "note".into());
+    }
+    options.insert("help".into(), format!("use {instead}, or move the work into tokio::task::spawn_blocking").into());
+    let mut finding = Map::new();
+    finding.insert("message".into(), message.into());
+    finding.insert("options".into(), options.into());
+    finding.into()
 }
 
 /// Whether `binary` runs as a service: compose, a long-running workload or an image whose
@@ -225,6 +312,7 @@ fn register_fact_types(engine: &mut Engine) {
         .register_get("resolved", |c: &mut Fact<CallFact>| text(&c.item().resolved))
         .register_get("glob_candidates", |c: &mut Fact<CallFact>| strings(c.item().glob_candidates.iter()))
         .register_get("args", |c: &mut Fact<CallFact>| literals(c.args().values()))
+        .register_fn("arg", |c: &mut Fact<CallFact>, index: i64| argument(c.args().values(), index))
         .register_get("arg_roots", |c: &mut Fact<CallFact>| optionals(c.args().roots()))
         .register_get("bound_to", |c: &mut Fact<CallFact>| {
             strings(c.binding().map_or(&[][..], |b| &b.names[..]).iter())
@@ -252,6 +340,7 @@ fn register_fact_types(engine: &mut Engine) {
         .register_get("receiver_type", |c: &mut Fact<MethodCallFact>| optional(c.item().receiver_type.as_deref()))
         .register_get("receiver_args", |c: &mut Fact<MethodCallFact>| literals(c.receiver_args().values()))
         .register_get("args", |c: &mut Fact<MethodCallFact>| literals(c.args().values()))
+        .register_fn("arg", |c: &mut Fact<MethodCallFact>, index: i64| argument(c.args().values(), index))
         .register_get("arg_roots", |c: &mut Fact<MethodCallFact>| optionals(c.args().roots()));
 
     register_located::<MacroFact>(engine, "Macro");
@@ -277,7 +366,8 @@ fn register_fact_types(engine: &mut Engine) {
         .register_get("resolved", |a: &mut Fact<AttributeFact>| text(&a.item().resolved))
         .register_get("tokens", |a: &mut Fact<AttributeFact>| text(&a.item().tokens))
         .register_get("item", |a: &mut Fact<AttributeFact>| optional(a.item().item.as_deref()))
-        .register_get("args", |a: &mut Fact<AttributeFact>| literals(a.item().args.iter()));
+        .register_get("args", |a: &mut Fact<AttributeFact>| literals(a.item().args.iter()))
+        .register_fn("arg", |a: &mut Fact<AttributeFact>, index: i64| argument(a.item().args.iter(), index));
 
     register_located::<UseFact>(engine, "Use");
     engine
@@ -416,6 +506,16 @@ pub fn register(engine: &mut Engine) {
         f.0.index.binaries.iter().filter(|b| includes(b, &fact)).cloned().map(Dynamic::from).collect::<Array>()
     });
     engine.register_fn("in_service", |f: &mut FactsHandle, fact: Dynamic| in_service(&f.0, &fact));
+    engine.register_fn("runs_in", |f: &mut FactsHandle, fact: Dynamic| runs_in(&f.0, &fact));
+    engine.register_fn("in_async_code", |_: &mut FactsHandle, sites: Array, include_tests: bool| {
+        in_async_code(sites, include_tests)
+    });
+    engine.register_fn(
+        "blocking_finding",
+        |f: &mut FactsHandle, site: Dynamic, what: &str, instead: &str, include_tests: bool| {
+            blocking_finding(&f.0, &site, what, instead, include_tests)
+        },
+    );
     engine.register_fn("in_deployed_service", |f: &mut FactsHandle, fact: Dynamic| in_deployed_service(&f.0, &fact));
     engine.register_fn("deployed", |f: &mut FactsHandle, binary: Binary| deployed(&f.0, &binary));
     engine.register_fn("packages", |f: &mut FactsHandle| {

@@ -33,7 +33,7 @@ const WRITES: [&str; 20] = [
 ];
 
 /// Whether code of `entry` can run a code fact: see [`EntryCode`].
-fn runs_from(facts: &Facts, entry: &EntryCode, fact: &Dynamic) -> bool {
+pub(super) fn runs_from(facts: &Facts, entry: &EntryCode, fact: &Dynamic) -> bool {
     fn run<T: InContext + Spanned>(facts: &Facts, entry: &EntryCode, fact: &Dynamic) -> Option<bool> {
         let fact = fact.read_lock::<Fact<T>>()?;
         Some(entry.runs(&fact, &facts.index.call_graph))
@@ -161,4 +161,10 @@ pub fn register(engine: &mut Engine) {
         runs_from(&f.0, &f.0.index.handlers, &fact)
     });
     engine.register_fn("in_task", |f: &mut FactsHandle, fact: Dynamic| runs_from(&f.0, &f.0.index.tasks, &fact));
+    engine.register_fn("before_bind", |f: &mut FactsHandle, fact: Dynamic| {
+        let start_up = &f.0.index.start_up;
+        let call = fact.read_lock::<Fact<CallFact>>().map(|call| start_up.before_bind(&call));
+        call.or_else(|| fact.read_lock::<Fact<MethodCallFact>>().map(|call| start_up.before_bind(&call)))
+            .unwrap_or(false)
+    });
 }

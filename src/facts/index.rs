@@ -261,6 +261,8 @@ pub struct Index {
     pub handlers: EntryCode,
     /// Spawned tasks and threads and what they reach.
     pub tasks: EntryCode,
+    /// What fns do before they bind a listener.
+    pub start_up: super::start_up::StartUp,
     /// Statics and struct fields that hold shared mutable collections.
     pub states: Vec<Fact<StateFact>>,
     /// Which constructor parameters are stored in which fields, across the workspace.
@@ -318,9 +320,11 @@ impl Index {
             || EntryCode::handlers(files, &services, &calls, &method_calls, &attributes, &call_graph),
             || EntryCode::tasks(files, &calls, &method_calls, &call_graph),
         );
+        let start_up = super::start_up::StartUp::build(&calls, &method_calls);
         Index {
             handlers,
             tasks,
+            start_up,
             request_sends: OnceLock::new(),
             param_stores: files.iter().flat_map(|file| file.facts.rust.param_stores.iter().copied()).collect(),
             states: every(files),

@@ -8,6 +8,7 @@ mod index;
 mod location;
 mod model;
 mod servers;
+mod start_up;
 mod symbol;
 mod workspace;
 
