@@ -1,5 +1,6 @@
 //! Embeds every `policies/*.rhai` file into the binary: adding a built-in policy is adding a file.
-//! Also hashes the sources, so the facts cache can tell builds apart (see `src/cache`).
+//! Also hashes the sources, so the facts cache can tell builds apart (see `src/cache`), and
+//! records the commit `guardrail --version` names.
 
 use std::fmt::Write;
 use std::path::Path;
@@ -24,6 +25,31 @@ fn main() {
         }
     }
     println!("cargo:rustc-env=GUARDRAIL_SOURCE_HASH={hash:016x}");
+    println!("cargo:rustc-env=GUARDRAIL_COMMIT={}", commit(root));
+}
+
+/// The commit being built: `GUARDRAIL_COMMIT` (the release workflow sets it), else git's, else
+/// `unknown` (a build from a crate archive).
+fn commit(root: &Path) -> String {
+    println!("cargo:rerun-if-env-changed=GUARDRAIL_COMMIT");
+    if let Some(commit) = std::env::var("GUARDRAIL_COMMIT").ok().filter(|c| !c.is_empty()) {
+        return commit.chars().take(12).collect();
+    }
+    let head = std::process::Command::new("git")
+        .args(["rev-parse", "--short=12", "HEAD"])
+        .current_dir(root)
+        .output()
+        .ok()
+        .filter(|output| output.status.success())
+        .map(|output| String::from_utf8_lossy(&output.stdout).trim().to_owned());
+    let head_file = root.join(".git/HEAD");
+    if let Ok(text) = std::fs::read_to_string(&head_file) {
+        println!("cargo:rerun-if-changed=.git/HEAD");
+        if let Some(reference) = text.trim().strip_prefix("ref: ") {
+            println!("cargo:rerun-if-changed=.git/{reference}");
+        }
+    }
+    head.filter(|h| !h.is_empty()).unwrap_or_else(|| "unknown".to_owned())
 }
 
 fn collect_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {

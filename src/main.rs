@@ -30,7 +30,7 @@ static ALLOCATOR: guardrail::alloc::Counting = guardrail::alloc::Counting(mimall
 #[derive(Parser)]
 #[command(
     name = "guardrail",
-    version,
+    version = concat!(env!("CARGO_PKG_VERSION"), " (", env!("GUARDRAIL_COMMIT"), ")"),
     about = "Policy-as-code linter for the architecture of Rust services",
     after_help = "Exit codes, for every command:\n  0  nothing at or above --fail-on\n  1  findings at or above --fail-on\n  2  the run could not be trusted: a usage or configuration error, a file a target compiles that\n     could not be read, a policy that failed"
 )]

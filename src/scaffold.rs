@@ -78,7 +78,8 @@ policies = []
 # reason = "the domain stays free of I/O"
 "#
     );
-    let workflow = r#"# guardrail on every pull request (annotations on the changed lines, a job summary) and on
+    let workflow = concat!(
+        r#"# guardrail on every pull request (annotations on the changed lines, a job summary) and on
 # every push to the default branch (results in GitHub code scanning).
 name: guardrail
 on:
@@ -95,8 +96,15 @@ jobs:
       - uses: actions/checkout@93cb6efe18208431cddfb8368fd83d5badbf9bfd # v5.0.1
         with:
           fetch-depth: 0
-      - uses: guardrail-rs/guardrail@main
-"#;
+      - uses: guardrail-rs/guardrail@v"#,
+        env!("CARGO_PKG_VERSION"),
+        r#"
+        with:
+          # A pull request from a fork gets a read-only token, which cannot upload to code
+          # scanning: its findings still come as annotations and in the job summary.
+          sarif: ${{ github.event_name != 'pull_request' || github.event.pull_request.head.repo.full_name == github.repository }}
+"#
+    );
     vec![
         Scaffold { path: root.join("guardrail.toml"), text: config },
         Scaffold { path: root.join(".github/workflows/guardrail.yml"), text: workflow.to_owned() },
@@ -104,8 +112,11 @@ jobs:
 }
 
 /// The `.pre-commit-config.yaml` entry to add by hand (the file is usually shared).
-pub const PRE_COMMIT_SNIPPET: &str =
-    "repos:\n  - repo: https://github.com/guardrail-rs/guardrail\n    rev: main\n    hooks:\n      - id: guardrail\n";
+pub const PRE_COMMIT_SNIPPET: &str = concat!(
+    "repos:\n  - repo: https://github.com/guardrail-rs/guardrail\n    rev: v",
+    env!("CARGO_PKG_VERSION"),
+    "\n    hooks:\n      - id: guardrail-system\n"
+);
 
 /// Whether `id` is a valid rule id: lowercase words joined by `-`.
 pub fn valid_id(id: &str) -> bool {

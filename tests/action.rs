@@ -420,15 +420,12 @@ fn the_checkout_cannot_choose_the_toolchain_the_action_runs() {
     )
     .unwrap();
     std::fs::set_permissions(&cargo, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-    let build = run_blocks(&action_yml())
-        .into_iter()
-        .map(|(_, script)| script)
-        .find(|script| script.contains("cargo install"))
-        .expect("the build step");
     path = [fake.path().as_os_str(), &path].join(std::ffi::OsStr::new(":"));
     let output = Command::new("bash")
-        .args(["-c", build.trim_start_matches(" |")])
+        .args([repo().join("scripts/action-install.sh").to_str().unwrap(), "install"])
         .current_dir(dir.path())
+        .env("MODE", "source")
+        .env("VERSION", env!("CARGO_PKG_VERSION"))
         .env("PATH", path)
         .env("ACTION_PATH", repo())
         .env("INSTALL_ROOT", &install_root)
@@ -618,10 +615,18 @@ fn action_and_workflow_pass_check_jsonschema_and_actionlint() {
             .current_dir(repo()),
         "check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/guardrail.yml",
     );
+    run_tool(
+        Command::new(bin.join("check-jsonschema"))
+            .args(["--builtin-schema", "vendor.github-workflows", ".github/workflows/release.yml"])
+            .current_dir(repo()),
+        "check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/release.yml",
+    );
     // actionlint also reads action.yml through `uses: ./` and checks the inputs given to it.
     run_tool(
-        Command::new(bin.join("actionlint")).args(["-no-color", ".github/workflows/guardrail.yml"]).current_dir(repo()),
-        "actionlint .github/workflows/guardrail.yml",
+        Command::new(bin.join("actionlint"))
+            .args(["-no-color", ".github/workflows/guardrail.yml", ".github/workflows/release.yml"])
+            .current_dir(repo()),
+        "actionlint .github/workflows/guardrail.yml .github/workflows/release.yml",
     );
 }
 
@@ -660,14 +665,10 @@ fn third_party_actions_are_pinned_by_full_commit_with_the_tag_beside_it() {
 #[cfg(unix)]
 #[test]
 fn the_binary_cache_key_covers_every_input_of_the_build() {
-    // The fingerprint step's script, run on a copy of the sources: every build input changes it.
-    let yaml = action_yml();
-    let at = yaml.find("id: source").expect("the fingerprint step");
-    let (_, script) = run_blocks(&yaml[at..]).into_iter().next().expect("its script");
-    let script: String = script.lines().skip(1).map(|line| format!("{}\n", line.trim_start())).collect();
+    // The plan step's script, run on a copy of the sources: every build input changes the key.
     let action = tempfile::tempdir().unwrap();
     for (path, text) in [
-        ("Cargo.toml", "[package]\n"),
+        ("Cargo.toml", "[package]\nname = \"guardrail\"\nversion = \"9.9.9\"\n"),
         ("Cargo.lock", ""),
         ("build.rs", ""),
         ("src/main.rs", ""),
@@ -676,22 +677,22 @@ fn the_binary_cache_key_covers_every_input_of_the_build() {
         std::fs::create_dir_all(action.path().join(path).parent().unwrap()).unwrap();
         std::fs::write(action.path().join(path), text).unwrap();
     }
+    let script = repo().join("scripts/action-install.sh");
     let hash = || {
         let outputs = action.path().join("github-output");
         let _ = std::fs::remove_file(&outputs);
         let status = Command::new("bash")
-            .args(["-c", &script])
+            .args([script.to_str().unwrap(), "plan"])
             .env("ACTION_PATH", action.path())
-            .env("INSTALL_ROOT", action.path().join("root"))
+            .env("ACTION_REF", "main")
+            .env("RUNNER_TEMP", action.path().join("tmp"))
             .env("GITHUB_OUTPUT", &outputs)
             .status()
             .unwrap();
         assert!(status.success());
-        std::fs::read_to_string(&outputs)
-            .unwrap()
-            .lines()
-            .find_map(|l| l.strip_prefix("hash=").map(str::to_owned))
-            .unwrap()
+        let outputs = std::fs::read_to_string(&outputs).unwrap();
+        assert!(outputs.contains("mode=source\n") && outputs.contains("version=9.9.9\n"), "{outputs}");
+        outputs.lines().find_map(|l| l.strip_prefix("key=").map(str::to_owned)).unwrap()
     };
     let mut seen = vec![hash()];
     for (path, text) in [
