@@ -45,6 +45,9 @@ pub struct CheckOptions {
     pub shard: Option<Shard>,
     /// Run the built-in rules still in preview too.
     pub preview: bool,
+    /// The renderers (`helm`, `kubectl`) a run may start; `None`: whichever is on PATH. The
+    /// fixture runner chooses, so that a case does not depend on the machine.
+    pub renderers: Option<Vec<String>>,
 }
 
 /// Everything a run produced, with what reporting needs.
@@ -135,7 +138,10 @@ fn collect_with(root: &Path, options: &CheckOptions, config: Config, mut timings
     let rendering = if discovery.charts.is_empty() && discovery.kustomizations.is_empty() {
         Rendering::default()
     } else {
-        timings.phase("render charts and kustomizations", || render::render(root, &discovery, &config))
+        timings.phase("render charts and kustomizations", || {
+            let allowed = |tool: &str| options.renderers.as_ref().is_none_or(|tools| tools.iter().any(|t| t == tool));
+            render::render(root, &discovery, &config, &allowed)
+        })
     };
     let cache = options.cache.as_deref().and_then(|home| {
         let opened = if crate::tree::is_within(root, home) {

@@ -638,37 +638,31 @@ fn report_problems(problems: &[guardrail::facts::Problem]) -> i32 {
 }
 
 fn run_fixtures(dir: &std::path::Path, policy_dirs: Vec<PathBuf>) -> i32 {
-    let cases = match fixtures::cases(dir) {
-        Ok(cases) => cases,
+    let suite = match fixtures::Suite::load(dir, &policy_dirs) {
+        Ok(suite) => suite,
         Err(error) => {
             eprintln!("error: cannot read fixtures in {}: {error}", dir.display());
             return 2;
         }
     };
-    let policy_dirs: Vec<PathBuf> = policy_dirs.iter().map(|d| std::path::absolute(d).unwrap_or(d.clone())).collect();
-    let (policies, _) = PolicySet::load(dir, &Config::default(), &policy_dirs);
-    // The policies under test: the user's, or the built-in ones when no policy directory is
-    // given. A user's fixtures are judged on the user's rules, and on a built-in one only where
-    // a marker names it.
-    let under_test = |p: &&guardrail::engine::Policy| (p.origin == Origin::User) != policy_dirs.is_empty();
-    let ids: Vec<String> = policies.policies.iter().filter(under_test).map(|p| p.doc.id.clone()).collect();
-    let judged = (!policy_dirs.is_empty()).then_some(ids.as_slice());
-    let options = CheckOptions { policy_dirs: policy_dirs.clone(), preview: true, ..CheckOptions::default() };
-    let results: Vec<_> = cases.iter().map(|case| fixtures::run_case(case, &options, judged)).collect();
+    if !suite.problems.is_empty() {
+        return report_problems(&suite.problems);
+    }
     let mut failed = 0;
-    for result in &results {
+    for case in &suite.cases {
+        let result = suite.run(case);
         if result.passed() {
-            println!("ok    {}", result.case.display());
+            println!("ok    {}", case.display());
         } else {
             failed += 1;
-            println!("FAIL  {}\n{}", result.case.display(), fixtures::describe(result));
+            println!("FAIL  {}\n{}", case.display(), fixtures::describe(&result));
         }
     }
-    let gaps = fixtures::coverage_gaps(&results, dir, &ids);
+    let gaps = suite.coverage_gaps();
     for gap in &gaps {
         println!("gap   {gap}");
     }
-    println!("{} passed, {} failed", results.len() - failed, failed + gaps.len());
+    println!("{} passed, {} failed", suite.cases.len() - failed, failed + gaps.len());
     if failed + gaps.len() == 0 {
         0
     } else {

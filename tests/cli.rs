@@ -458,6 +458,21 @@ fn check(facts, ctx) {
         "{}",
         output.stdout
     );
+    // A case with no `ok:` marker left is a gap; a policy that does not compile is no test at all.
+    std::fs::remove_dir_all(dir.path().join("checks/no-todo-macro/passes")).unwrap();
+    let output = guardrail(&["test", "checks", "--policies", "my-policies"], dir.path());
+    assert_eq!(output.code, 1);
+    assert!(
+        output.stdout.ends_with(
+            "gap   rule `no-todo-macro` has no fixture line marked `ok: no-todo-macro`\n1 passed, 1 failed\n"
+        ),
+        "{}",
+        output.stdout
+    );
+    std::fs::write(dir.path().join("my-policies/no-todo-macro.rhai"), "fn check(facts, ctx) { let }").unwrap();
+    let output = guardrail(&["test", "checks", "--policies", "my-policies"], dir.path());
+    assert_eq!(output.code, 2, "{}", output.stdout);
+    assert!(output.stderr.contains("no-todo-macro.rhai"), "{}", output.stderr);
 }
 
 #[test]

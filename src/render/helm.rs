@@ -23,7 +23,13 @@ enum Failure {
 }
 
 /// Renders the charts of `discovery` into `rendering`.
-pub fn render_charts(root: &Path, discovery: &Discovery, configured: &[HelmChart], rendering: &mut Rendering) {
+pub fn render_charts(
+    root: &Path,
+    discovery: &Discovery,
+    configured: &[HelmChart],
+    helm_allowed: bool,
+    rendering: &mut Rendering,
+) {
     let all: Vec<&str> = discovery.charts.iter().map(|chart| dir_of(chart.shown.as_str())).collect();
     // A subchart sits in the `charts/` directory of another chart, which renders it.
     let is_subchart = |dir: &str| {
@@ -37,7 +43,7 @@ pub fn render_charts(root: &Path, discovery: &Discovery, configured: &[HelmChart
         let message = format!("[[helm]] names `{}`, which holds no Chart.yaml", table.chart);
         rendering.problems.push(Problem { location: table.location.clone(), message });
     }
-    let mut helm_missing = false;
+    let mut helm_missing = !helm_allowed;
     let mut read_as_written = 0;
     let mut first_read_as_written = None;
     for chart in charts {

@@ -31,7 +31,7 @@ struct Kustomization {
 }
 
 /// Renders the kustomizations of `discovery` into `rendering`.
-pub fn render_kustomizations(root: &Path, discovery: &Discovery, rendering: &mut Rendering) {
+pub fn render_kustomizations(root: &Path, discovery: &Discovery, kubectl_allowed: bool, rendering: &mut Rendering) {
     let by_dir: BTreeMap<&str, Kustomization> =
         discovery.kustomizations.iter().map(|file| (dir_of(file.shown.as_str()), read(root, file.shown))).collect();
     rendering.replaced.extend(by_dir.values().flat_map(|k| k.patches.iter().map(|p| Symbol::from(p.as_str()))));
@@ -58,7 +58,8 @@ pub fn render_kustomizations(root: &Path, discovery: &Discovery, rendering: &mut
             )));
             continue;
         }
-        match render_one(root, dir, &closure) {
+        let rendered = if kubectl_allowed { render_one(root, dir, &closure) } else { Err(None) };
+        match rendered {
             Ok(output) => {
                 rendering.documents.extend(attribute(root, dir, &closure, &output));
                 let files =

@@ -96,11 +96,12 @@ impl Rendering {
     }
 }
 
-/// Renders every chart and kustomization the walk found.
-pub fn render(root: &Path, discovery: &Discovery, config: &Config) -> Rendering {
+/// Renders every chart and kustomization the walk found, with the tools `allowed` lets it start
+/// (`helm`, `kubectl`; one not allowed is as if not installed).
+pub fn render(root: &Path, discovery: &Discovery, config: &Config, allowed: &dyn Fn(&str) -> bool) -> Rendering {
     let mut rendering = Rendering::default();
-    helm::render_charts(root, discovery, &config.helm, &mut rendering);
-    kustomize::render_kustomizations(root, discovery, &mut rendering);
+    helm::render_charts(root, discovery, &config.helm, allowed("helm"), &mut rendering);
+    kustomize::render_kustomizations(root, discovery, allowed("kubectl"), &mut rendering);
     rendering
 }
 
