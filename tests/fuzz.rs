@@ -1,19 +1,22 @@
 //! Property tests that feed the parsers what an attacker or a broken editor might: arbitrary
-//! bytes, token soup, and mutations of real files. The property: no panic, and a file that
-//! does not parse becomes a problem with a location inside the file. `PROPTEST_CASES` sets the
+//! bytes, token soup, and mutations of real files. The properties: no panic; a file its parser
+//! (syn, saphyr, toml) rejects becomes a problem, one it accepts does not; every location lies
+//! inside the file, and a Dockerfile instruction on a line that starts with it. `PROPTEST_CASES` sets the
 //! number of cases (256 by default; run with more locally, e.g. `PROPTEST_CASES=20000`).
 
 use guardrail::discover::config::Config;
 use guardrail::extract::{self, line_comments, CommentStyle};
 use guardrail::facts::{FileFacts, FileKind, Symbol};
 use proptest::prelude::*;
+use saphyr::LoadableYamlNode;
 
 const RUST_SEED: &str = include_str!("../examples/shop/crates/api/src/handlers.rs");
 const K8S_SEED: &str = include_str!("../examples/shop/deploy/k8s/api.yaml");
 const COMPOSE_SEED: &str = include_str!("../examples/shop/compose.yaml");
 const DOCKER_SEED: &str = include_str!("../examples/shop/crates/api/Dockerfile");
 
-/// Every location a file's facts point at lies within the file.
+/// Every location a file's facts point at lies within the file, and a Dockerfile's
+/// instructions sit on lines that start with their keyword.
 fn locations_in_bounds(facts: &FileFacts, text: &[u8]) {
     let lines = text.split(|b| *b == b'\n').count() as u32;
     for problem in facts.problems.iter().chain(&facts.notes) {
@@ -24,11 +27,65 @@ fn locations_in_bounds(facts: &FileFacts, text: &[u8]) {
         assert!(location.line >= 1 && location.end_line <= lines);
         assert!(location.start_byte <= location.end_byte && location.end_byte as usize <= text.len());
     }
+    let text_lines: Vec<String> =
+        String::from_utf8_lossy(text).lines().map(|l| l.trim().to_ascii_uppercase()).collect();
+    // An instruction starts at its line, or after lines that only continue (a lone `\`) or comment.
+    let starts = |line: u32, keyword: &str| {
+        let rest = &text_lines[line as usize - 1..];
+        // Comment lines inside a continuation are dropped, as Docker drops them.
+        let after_continuations = rest.iter().find(|l| !matches!(l.as_str(), "" | "\\" | "`") && !l.starts_with('#'));
+        rest[0].starts_with(keyword) || after_continuations.is_some_and(|l| l.starts_with(keyword))
+    };
+    for stage in facts.dockerfile.iter().flat_map(|d| &d.stages) {
+        assert!(starts(stage.location.line, "FROM"), "a stage at line {}", stage.location.line);
+        for instruction in &stage.instructions {
+            let (keyword, line) = (&instruction.keyword, instruction.location.line);
+            assert!(starts(line, keyword), "{keyword} at line {line}");
+            if instruction.exec.is_some() {
+                assert!(instruction.args.trim_start().starts_with('['), "exec form without [: {}", instruction.args);
+            }
+        }
+    }
 }
 
+/// The promises for one file: no panic; every location inside the file; a file that is not
+/// text, or that the parser itself rejects, becomes a problem rather than silence; a file the
+/// parser accepts raises no parse problem.
 fn run(kind: FileKind, name: &str, bytes: &[u8]) {
-    if let Some(facts) = extract::extract(Symbol::intern(name), kind, bytes) {
-        locations_in_bounds(&facts, bytes);
+    let facts = extract::extract(Symbol::intern(name), kind, bytes);
+    if let Some(facts) = &facts {
+        locations_in_bounds(facts, bytes);
+    }
+    let problems: Vec<&str> = facts.iter().flat_map(|f| &f.problems).map(|p| p.message.as_str()).collect();
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        // rustc and Docker read UTF-8 alone.
+        if matches!(kind, FileKind::Rust | FileKind::Dockerfile) {
+            assert!(problems.iter().any(|m| m.contains("UTF-")), "{name}: bytes that are not UTF-8: {problems:?}");
+        }
+        return;
+    };
+    match kind {
+        // Too deep or too long a chain is refused before syn sees it.
+        FileKind::Rust if problems.iter().all(|m| m.starts_with("does not parse as Rust")) => {
+            let parses = syn::parse_file(text).is_ok();
+            let refused = problems.iter().any(|m| m.starts_with("does not parse as Rust"));
+            assert_eq!(refused, !parses, "{name}: syn says parses = {parses}, problems: {problems:?}");
+        }
+        FileKind::Kubernetes | FileKind::Compose => {
+            let parses = saphyr::MarkedYaml::load_from_str(text.strip_prefix('\u{feff}').unwrap_or(text)).is_ok();
+            let refused = problems.iter().any(|m| m.starts_with("invalid YAML"));
+            if parses {
+                assert!(!refused, "{name}: YAML that parses was refused: {problems:?}");
+            }
+            // A closing bracket out-dented is read as kubectl reads it; a template gets a note.
+            let relaxed = text.lines().any(|l| !l.trim().is_empty() && l.trim().chars().all(|c| "]}, ".contains(c)));
+            let says_manifest = text.contains("apiVersion") && text.contains("kind");
+            let noted = facts.iter().any(|f| !f.notes.is_empty());
+            if !parses && !relaxed && says_manifest && !noted {
+                assert!(refused, "{name}: YAML that does not parse, without a problem: {problems:?}");
+            }
+        }
+        _ => {}
     }
 }
 
@@ -83,6 +140,11 @@ proptest! {
     #[test]
     fn rust_extraction_never_panics_on_bytes(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
         run(FileKind::Rust, "a.rs", &bytes);
+    }
+
+    #[test]
+    fn rust_extraction_never_panics_on_text(text in "(?s).{0,512}") {
+        run(FileKind::Rust, "a.rs", text.as_bytes());
     }
 
     #[test]
@@ -142,7 +204,13 @@ proptest! {
 
     #[test]
     fn config_loading_never_panics_on_near_valid_input(text in mutated("exclude = [\"gen/**\"]\n[rules.unbounded-channel]\nseverity = \"warning\"\ninclude_tests = true\n[limits]\npolicy_timeout_ms = 500\n[[architecture.layers]]\nname = \"a\"\nmembers = [\"x\"]\n")) {
-        let _ = Config::parse(Symbol::intern("guardrail.toml"), &text);
+        let (_, problems) = Config::parse(Symbol::intern("guardrail.toml"), &text);
+        if text.parse::<toml::Table>().is_err() {
+            prop_assert!(!problems.is_empty(), "TOML that does not parse, without a problem");
+        }
+        for problem in problems {
+            prop_assert!(problem.location.line >= 1 && problem.location.line as usize <= text.lines().count() + 1);
+        }
     }
 }
 

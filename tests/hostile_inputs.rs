@@ -68,13 +68,19 @@ fn symlinks_are_not_followed_out_of_the_root_or_around_a_loop() {
 }
 
 #[test]
-fn output_is_byte_identical_across_runs_and_thread_counts() {
+fn output_is_byte_identical_across_runs_thread_counts_and_the_cache() {
     let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/shop");
-    let run = |threads: &str, format: &str| {
-        let output = Command::new(env!("CARGO_BIN_EXE_guardrail"))
-            .args(["check", ".", "--format", format, "--color", "never"])
-            .current_dir(&example)
+    let cache = tempfile::tempdir().unwrap();
+    // `cached`: through a private cache (cold the first time, warm after); else `--no-cache`.
+    let run = |threads: &str, format: &str, cached: bool| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_guardrail"));
+        command.args(["check", ".", "--format", format, "--color", "never"]).current_dir(&example);
+        if !cached {
+            command.arg("--no-cache");
+        }
+        let output = command
             .env("RAYON_NUM_THREADS", threads)
+            .env("XDG_CACHE_HOME", cache.path())
             .env_remove("GITHUB_ACTIONS")
             .output()
             .unwrap();
@@ -82,11 +88,14 @@ fn output_is_byte_identical_across_runs_and_thread_counts() {
         output.stdout
     };
     for format in ["json", "human", "sarif", "github", "junit", "markdown"] {
-        let one = run("1", format);
+        let one = run("1", format, false);
         assert!(!one.is_empty());
-        assert_eq!(one, run("4", format), "{format}: 1 thread vs 4");
-        assert_eq!(one, run("4", format), "{format}: run to run");
+        assert_eq!(one, run("4", format, false), "{format}: 1 thread vs 4");
+        assert_eq!(one, run("4", format, false), "{format}: run to run");
+        assert_eq!(one, run("4", format, true), "{format}: through the cache");
     }
+    assert!(std::fs::read_dir(cache.path()).unwrap().count() > 0, "the cached runs wrote the private cache");
+    assert_eq!(run("1", "json", true), run("1", "json", false), "a warm cache");
 }
 
 #[test]

@@ -185,6 +185,9 @@ impl PolicySet {
                 sandbox::MAX_STRING_SIZE,
                 sandbox::MAX_ARRAY_SIZE
             ),
+            EvalAltResult::ErrorTooManyModules(_) => {
+                format!("policy `{id}` imports a module; a policy cannot read files, so `import` is refused")
+            }
             other => format!("policy `{id}` failed: {other}"),
         };
         let position = match innermost_position(error) {
