@@ -5,12 +5,12 @@ use crate::arch::{self, ArchGraph};
 use crate::cache::Cache;
 use crate::discover::{self, Config, SourceFile};
 use crate::engine::{resolve_settings, Origin, PolicySet, RuleDoc};
+use crate::expand::{self, Expansions};
 use crate::extract;
 use crate::facts::{Facts, FileFacts, FileKind, LinkedFile, Location, Problem, Symbol};
 use crate::filter;
 use crate::findings::{LeftOut, Outcome};
 use crate::link;
-use crate::render::{self, Rendering};
 use crate::shard::{Plan, Shard};
 use crate::sources::Sources;
 use crate::timings::Timings;
@@ -86,7 +86,7 @@ pub struct Collected {
     /// could be trusted, so it reports only `problems`.
     pub stop: bool,
     /// The rendered Helm charts and kustomizations, whose findings move to their sources.
-    pub rendering: Rendering,
+    pub expansions: Expansions,
     /// What the walk left out (`exclude`, fixture directories, `.gitignore`).
     pub left_out: Vec<LeftOut>,
 }
@@ -115,7 +115,7 @@ impl Collected {
             timings,
             plan: None,
             stop: true,
-            rendering: Rendering::default(),
+            expansions: Expansions::default(),
             left_out: Vec::new(),
         }
     }
@@ -135,12 +135,12 @@ fn collect_with(root: &Path, options: &CheckOptions, config: Config, mut timings
         return Collected::stopped(config, problems, timings);
     }
     let mut notes = Vec::new();
-    let rendering = if discovery.charts.is_empty() && discovery.kustomizations.is_empty() {
-        Rendering::default()
+    let expansions = if discovery.charts.is_empty() && discovery.kustomizations.is_empty() {
+        Expansions::default()
     } else {
         timings.phase("render charts and kustomizations", || {
             let allowed = |tool: &str| options.renderers.as_ref().is_none_or(|tools| tools.iter().any(|t| t == tool));
-            render::render(root, &discovery, &config, &allowed)
+            expand::expand(root, &discovery, &config, &allowed)
         })
     };
     let cache = options.cache.as_deref().and_then(|home| {
@@ -160,7 +160,7 @@ fn collect_with(root: &Path, options: &CheckOptions, config: Config, mut timings
         let max_size = config.max_file_size;
         let timed = files.into_par_iter().filter_map(|(file, kind)| {
             let start = Instant::now();
-            let as_written = rendering.as_written.contains(&file.shown);
+            let as_written = expansions.as_written.contains(&file.shown);
             let mut facts = read_and_extract(file, *kind, max_size, cache.as_ref(), needs, as_written)?;
             if !graph_needed {
                 facts.rust.paths = Vec::new();
@@ -171,7 +171,7 @@ fn collect_with(root: &Path, options: &CheckOptions, config: Config, mut timings
     };
     let extra_inputs = || {
         let given = options.extra_inputs.iter().map(|(shown, kind, text)| (*shown, *kind, &**text));
-        given.chain(rendering.inputs()).filter_map(|(shown, kind, text)| {
+        given.chain(expansions.inputs()).filter_map(|(shown, kind, text)| {
             extract::extract(shown, kind, text.as_bytes()).map(|facts| (facts, Duration::ZERO))
         })
     };
@@ -208,14 +208,14 @@ fn collect_with(root: &Path, options: &CheckOptions, config: Config, mut timings
     };
     timings.files = extracted.iter().map(|(facts, duration)| (facts.path, *duration)).collect();
     let mut files: Vec<FileFacts> = extracted.into_iter().map(|(facts, _)| facts).collect();
-    // What a rendering checks is not checked again as written; suppressions stay with the file.
-    for file in files.iter_mut().filter(|f| rendering.replaced.contains(&f.path)) {
+    // What a expansions checks is not checked again as written; suppressions stay with the file.
+    for file in files.iter_mut().filter(|f| expansions.replaced.contains(&f.path)) {
         file.kubernetes.clear();
         file.problems.clear();
         file.notes.clear();
     }
-    notes.extend(rendering.notes.iter().cloned());
-    problems.extend(rendering.problems.iter().cloned());
+    notes.extend(expansions.notes.iter().cloned());
+    problems.extend(expansions.problems.iter().cloned());
     if let Some(cache) = cache {
         timings.cache = Some(cache.stats());
         if let Err(message) = timings.phase("save cache", || cache.save()) {
@@ -242,7 +242,7 @@ fn collect_with(root: &Path, options: &CheckOptions, config: Config, mut timings
         problems.extend(graph_problems);
     }
     let left_out = crate::left_out::from_walk(&discovery);
-    Collected { config, facts, problems, notes, timings, plan, stop: false, rendering, left_out }
+    Collected { config, facts, problems, notes, timings, plan, stop: false, expansions, left_out }
 }
 
 /// Whether a Rust file lies in a crate kept as test data (`tests/crates/build-failure/`,
@@ -484,7 +484,7 @@ fn check_in_pool(root: &Path, options: &CheckOptions) -> Run {
     if !mistakes.is_empty() {
         return stopped(root, mistakes, config, Arc::default(), timings);
     }
-    let Collected { config, facts, mut problems, mut notes, mut timings, plan, stop, rendering, mut left_out } =
+    let Collected { config, facts, mut problems, mut notes, mut timings, plan, stop, expansions, mut left_out } =
         collect_with(root, options, config, timings);
     if stop {
         return stopped(root, problems, config, Arc::new(facts), timings);
@@ -503,8 +503,8 @@ fn check_in_pool(root: &Path, options: &CheckOptions) -> Run {
     for (shown, _, text) in &options.extra_inputs {
         sources.insert(*shown, text.clone());
     }
-    rendering.show_in(&sources);
-    rendering.remap(&mut findings, &mut problems, &sources);
+    expansions.show_in(&sources);
+    expansions.remap(&mut findings, &mut problems, &sources);
     let (mut findings, suppressed) = timings.phase("filter", || filter::apply(findings, &facts, &settings, &sources));
     notes.extend(extract::one_note_per_chart(facts.files.iter().flat_map(|f| f.facts.notes.iter().cloned()).collect()));
     if let Some(plan) = &plan {

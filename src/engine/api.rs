@@ -3,7 +3,7 @@
 //! Every fact type has the common getters `path`, `line`, `column`, `end_line`, `end_column`,
 //! `location`, `package`, `module`, `in_test`; see README "Writing a policy" for the rest.
 
-use super::report::PolicyContext;
+use super::context::PolicyContext;
 use crate::facts::Table;
 use crate::facts::{
     AttributeFact, Binary, BindingUse, CallFact, Fact, FactKind, Facts, FileInfo, FnFact, InContext, Literal, Located,

@@ -6,8 +6,8 @@ mod api;
 mod api_arch;
 mod api_deploy;
 mod api_state;
+mod context;
 pub mod policy;
-mod report;
 mod routes;
 pub mod sandbox;
 mod settings;
@@ -19,8 +19,8 @@ pub use settings::{is_preview, resolve_settings, RuleSettings};
 use crate::discover::{Config, Limits};
 use crate::facts::{Facts, Location, Problem, Symbol};
 use crate::findings::Finding;
+use context::PolicyContext;
 use rayon::prelude::*;
-use report::PolicyContext;
 use rhai::{CallFnOptions, Dynamic, Engine, EvalAltResult, Scope};
 use std::collections::BTreeMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -125,7 +125,7 @@ impl PolicySet {
                             "policy `{}` reported more than {} findings or {} MiB of text; {} more were dropped",
                             policy.doc.id,
                             self.limits.policy_max_findings,
-                            report::MAX_REPORTED_TEXT >> 20,
+                            context::MAX_REPORTED_TEXT >> 20,
                             sink.dropped
                         ),
                     });
@@ -136,7 +136,7 @@ impl PolicySet {
                         message: format!(
                             "policy `{}` gave findings more than {} related locations; {} were dropped",
                             policy.doc.id,
-                            report::MAX_RELATED,
+                            context::MAX_RELATED,
                             sink.dropped_related
                         ),
                     });

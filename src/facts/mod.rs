@@ -4,9 +4,9 @@
 mod call_graph;
 mod deploy;
 mod entry_code;
+mod file_facts;
 mod index;
 mod location;
-mod model;
 mod servers;
 mod start_up;
 mod symbol;
@@ -15,9 +15,9 @@ mod workspace;
 pub use call_graph::{CallGraph, Reached};
 pub use deploy::*;
 pub use entry_code::EntryCode;
+pub use file_facts::*;
 pub use index::{Binary, Index, Table};
 pub use location::{LineIndex, LineTable, Location, Span};
-pub use model::*;
 pub use symbol::Symbol;
 pub use workspace::{names_test_support, Dependency, FileInfo, Package, PackageSource, Service, ServiceLookup, Target};
 

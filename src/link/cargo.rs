@@ -7,8 +7,8 @@
 //! position target discovery looks at or a manifest names (all cargo reads of Rust files), from
 //! that mirror as its working directory, with a time limit.
 
-use super::manifest;
-use super::manifests::{self, Manifest};
+use super::dependency_lines;
+use super::manifest_fallback::{self, Manifest};
 use crate::discover::{Discovery, SourceFile};
 use crate::facts::{Dependency, FileKind, Location, Package, PackageSource, Problem, Symbol, Target};
 use crate::scratch::{program, run_with_limit, Home, ScratchDir};
@@ -71,7 +71,7 @@ pub fn load_packages(root: &Path, discovery: &Discovery) -> (Vec<Package>, Vec<P
         !known.contains(&shown)
             && (cargo_unusable || failures.iter().any(|(failed, _)| contains(dir_of(*failed), shown)))
     };
-    let fallback = manifests::packages(&manifests, &read_directly, &rust_files);
+    let fallback = manifest_fallback::packages(&manifests, &read_directly, &rust_files);
     for package in fallback {
         if !packages.iter().any(|p| {
             p.manifest_path == package.manifest_path
@@ -124,10 +124,10 @@ fn read_manifests(root: &Path, found: &[SourceFile]) -> (Vec<Manifest>, Vec<Prob
 fn locate_dependencies(packages: &mut [Package], manifests: &[Manifest]) {
     for package in packages {
         let Some(manifest) = manifests.iter().find(|m| m.shown == package.manifest_path) else { continue };
-        let declared = manifest::dependency_locations(manifest.shown, &manifest.text);
+        let declared = dependency_lines::dependency_locations(manifest.shown, &manifest.text);
         for dependency in &mut package.dependencies {
             let written = dependency.rename.as_deref().unwrap_or(&dependency.name);
-            dependency.location = manifest::find(&declared, &dependency.kind, written);
+            dependency.location = dependency_lines::find(&declared, &dependency.kind, written);
         }
     }
 }
@@ -186,7 +186,7 @@ impl Mirror {
         for manifest in manifests {
             dir.write(&manifest.shown, manifest.text.as_bytes())?;
         }
-        for file in manifests::target_files(manifests, rust_files) {
+        for file in manifest_fallback::target_files(manifests, rust_files) {
             dir.write(file, b"")?;
         }
         Ok(Mirror { dir })

@@ -2,8 +2,8 @@
 //! cargo, each file's place in them, and crate-absolute paths across re-exports.
 
 mod cargo;
-mod manifest;
-mod manifests;
+mod dependency_lines;
+mod manifest_fallback;
 mod paths;
 mod placement;
 mod services;

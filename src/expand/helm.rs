@@ -3,7 +3,7 @@
 //! files), else once with the chart's defaults. helm runs on a copy of the chart in a scratch
 //! directory, with its own configuration homes there (no repositories, no plugins).
 
-use super::{dir_of, first_line, Rendered, Rendering, RENDER_TIME_LIMIT};
+use super::{dir_of, first_line, Expansions, Rendered, RENDER_TIME_LIMIT};
 use crate::discover::{Discovery, HelmChart};
 use crate::facts::{FileKind, Location, Problem, Symbol};
 use crate::scratch::{program, run_with_limit, Home, ScratchDir};
@@ -22,13 +22,13 @@ enum Failure {
     Failed(String),
 }
 
-/// Renders the charts of `discovery` into `rendering`.
+/// Renders the charts of `discovery` into `expansions`.
 pub fn render_charts(
     root: &Path,
     discovery: &Discovery,
     configured: &[HelmChart],
     helm_allowed: bool,
-    rendering: &mut Rendering,
+    expansions: &mut Expansions,
 ) {
     let all: Vec<&str> = discovery.charts.iter().map(|chart| dir_of(chart.shown.as_str())).collect();
     // A subchart sits in the `charts/` directory of another chart, which renders it.
@@ -41,7 +41,7 @@ pub fn render_charts(
     let charts: Vec<&str> = all.iter().copied().filter(|dir| !is_subchart(dir)).collect();
     for table in configured.iter().filter(|table| !charts.contains(&table.chart.as_str())) {
         let message = format!("[[helm]] names `{}`, which holds no Chart.yaml", table.chart);
-        rendering.problems.push(Problem { location: table.location.clone(), message });
+        expansions.problems.push(Problem { location: table.location.clone(), message });
     }
     let mut helm_missing = !helm_allowed;
     let mut read_as_written = 0;
@@ -57,9 +57,9 @@ pub fn render_charts(
             if helm_missing {
                 break;
             }
-            match render_chart(root, chart, table, discovery, rendering) {
+            match render_chart(root, chart, table, discovery, expansions) {
                 Ok(documents) => {
-                    rendering.documents.extend(documents);
+                    expansions.documents.extend(documents);
                     rendered = true;
                 }
                 Err(Failure::NotInstalled) => helm_missing = true,
@@ -72,17 +72,17 @@ pub fn render_charts(
                          checked as written, with every template expression read as a placeholder"
                     );
                     let location = Location::file(Symbol::from(join_chart(chart, "Chart.yaml")));
-                    rendering.problems.push(Problem { location, message });
+                    expansions.problems.push(Problem { location, message });
                 }
             }
         }
         if rendered {
-            rendering.replaced.extend(files.map(|(file, _)| file.shown));
+            expansions.replaced.extend(files.map(|(file, _)| file.shown));
         } else {
             let templates = files.filter(|(file, kind)| *kind == FileKind::Kubernetes && is_template_file(&file.shown));
-            let before = rendering.as_written.len();
-            rendering.as_written.extend(templates.map(|(file, _)| file.shown));
-            if helm_missing && rendering.as_written.len() > before {
+            let before = expansions.as_written.len();
+            expansions.as_written.extend(templates.map(|(file, _)| file.shown));
+            if helm_missing && expansions.as_written.len() > before {
                 read_as_written += 1;
                 first_read_as_written.get_or_insert(Symbol::from(join_chart(chart, "Chart.yaml")));
             }
@@ -95,7 +95,7 @@ pub fn render_charts(
              the charts as they render)",
             if read_as_written == 1 { " was" } else { "s were" }
         );
-        rendering.notes.push(Problem { location: Location::file(first), message });
+        expansions.notes.push(Problem { location: Location::file(first), message });
     }
 }
 
@@ -118,7 +118,7 @@ fn render_chart(
     chart: &str,
     table: Option<&HelmChart>,
     discovery: &Discovery,
-    rendering: &mut Rendering,
+    expansions: &mut Expansions,
 ) -> Result<Vec<Rendered>, Failure> {
     let scratch = ScratchDir::new("helm").map_err(|error| Failure::Failed(format!("no scratch directory: {error}")))?;
     copy_chart(root, chart, &scratch)?;
@@ -138,7 +138,7 @@ fn render_chart(
             Err(error) => {
                 let location = table.map_or_else(|| Location::file(Symbol::default()), |t| t.location.clone());
                 let message = format!("[[helm]] values file `{values}` cannot be read: {error}");
-                rendering.problems.push(Problem { location, message });
+                expansions.problems.push(Problem { location, message });
                 return Ok(Vec::new());
             }
         };

@@ -1,4 +1,4 @@
-//! Render: Helm charts and kustomizations turned into the objects they deploy, by the tools
+//! Expand: Helm charts and kustomizations turned into the objects they deploy, by the tools
 //! that own them (`helm template`, `kubectl kustomize`), run on a private copy of the files
 //! they need ([`crate::scratch`]). Each rendered text is checked as a Kubernetes file of its
 //! own, and a finding in it is reported at the line of the template or manifest it came from,
@@ -35,9 +35,9 @@ pub struct Rendered {
     pub tool: &'static str,
 }
 
-/// What rendering produced.
+/// What expanding charts and kustomizations produced.
 #[derive(Debug, Default)]
-pub struct Rendering {
+pub struct Expansions {
     pub documents: Vec<Rendered>,
     /// Files checked through their rendering instead of as they are: templates of rendered
     /// charts, resources of rendered kustomizations, and kustomize patches (never whole objects).
@@ -51,7 +51,7 @@ pub struct Rendering {
     pub problems: Vec<Problem>,
 }
 
-impl Rendering {
+impl Expansions {
     /// The rendered texts as inputs to extract.
     pub fn inputs(&self) -> impl Iterator<Item = (Symbol, FileKind, &str)> {
         self.documents.iter().map(|d| (d.shown, FileKind::Kubernetes, &*d.text))
@@ -98,11 +98,11 @@ impl Rendering {
 
 /// Renders every chart and kustomization the walk found, with the tools `allowed` lets it start
 /// (`helm`, `kubectl`; one not allowed is as if not installed).
-pub fn render(root: &Path, discovery: &Discovery, config: &Config, allowed: &dyn Fn(&str) -> bool) -> Rendering {
-    let mut rendering = Rendering::default();
-    helm::render_charts(root, discovery, &config.helm, allowed("helm"), &mut rendering);
-    kustomize::render_kustomizations(root, discovery, allowed("kubectl"), &mut rendering);
-    rendering
+pub fn expand(root: &Path, discovery: &Discovery, config: &Config, allowed: &dyn Fn(&str) -> bool) -> Expansions {
+    let mut expansions = Expansions::default();
+    helm::render_charts(root, discovery, &config.helm, allowed("helm"), &mut expansions);
+    kustomize::render_kustomizations(root, discovery, allowed("kubectl"), &mut expansions);
+    expansions
 }
 
 /// The first line of what a tool said when it failed, without its `Error: ` prefix.

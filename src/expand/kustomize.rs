@@ -4,7 +4,7 @@
 //! inside the rendered one's prefix and suffix). Patches are never whole objects: they are not
 //! checked on their own, rendered or not. Remote resources are never fetched.
 
-use super::{dir_of, first_line, join, Rendered, Rendering, RENDER_TIME_LIMIT};
+use super::{dir_of, first_line, join, Expansions, Rendered, RENDER_TIME_LIMIT};
 use crate::discover::Discovery;
 use crate::extract::deploy::{k8s, yaml};
 use crate::facts::{Location, Problem, Symbol, YamlNode};
@@ -30,11 +30,11 @@ struct Kustomization {
     outside: Option<String>,
 }
 
-/// Renders the kustomizations of `discovery` into `rendering`.
-pub fn render_kustomizations(root: &Path, discovery: &Discovery, kubectl_allowed: bool, rendering: &mut Rendering) {
+/// Renders the kustomizations of `discovery` into `expansions`.
+pub fn render_kustomizations(root: &Path, discovery: &Discovery, kubectl_allowed: bool, expansions: &mut Expansions) {
     let by_dir: BTreeMap<&str, Kustomization> =
         discovery.kustomizations.iter().map(|file| (dir_of(file.shown.as_str()), read(root, file.shown))).collect();
-    rendering.replaced.extend(by_dir.values().flat_map(|k| k.patches.iter().map(|p| Symbol::from(p.as_str()))));
+    expansions.replaced.extend(by_dir.values().flat_map(|k| k.patches.iter().map(|p| Symbol::from(p.as_str()))));
     let included: BTreeSet<&str> = by_dir.values().flat_map(|k| k.resources.iter().map(String::as_str)).collect();
     let mut not_installed = Vec::new();
     for (dir, kustomization) in by_dir.iter().filter(|(dir, _)| !included.contains(*dir)) {
@@ -42,7 +42,7 @@ pub fn render_kustomizations(root: &Path, discovery: &Discovery, kubectl_allowed
         let shown = if dir.is_empty() { "." } else { dir };
         let note = |message: String| Problem { location: Location::file(kustomization.shown), message };
         if !is_plain_path(dir) {
-            rendering.problems.push(Problem {
+            expansions.problems.push(Problem {
                 location: Location::file(kustomization.shown),
                 message: format!(
                     "kustomization `{shown}` was not rendered: a directory of its path starts with `-`, which kubectl \
@@ -52,7 +52,7 @@ pub fn render_kustomizations(root: &Path, discovery: &Discovery, kubectl_allowed
             continue;
         }
         if let Some(outside) = closure.iter().find_map(|k| k.outside.as_ref()) {
-            rendering.notes.push(note(format!(
+            expansions.notes.push(note(format!(
                 "kustomization `{shown}` was not rendered: it names `{outside}`, which guardrail does not fetch or \
                  read; its resources were checked as they are"
             )));
@@ -61,13 +61,13 @@ pub fn render_kustomizations(root: &Path, discovery: &Discovery, kubectl_allowed
         let rendered = if kubectl_allowed { render_one(root, dir, &closure) } else { Err(None) };
         match rendered {
             Ok(output) => {
-                rendering.documents.extend(attribute(root, dir, &closure, &output));
+                expansions.documents.extend(attribute(root, dir, &closure, &output));
                 let files =
                     closure.iter().flat_map(|k| k.resources.iter()).filter(|r| !by_dir.contains_key(r.as_str()));
-                rendering.replaced.extend(files.map(|file| Symbol::from(file.as_str())));
+                expansions.replaced.extend(files.map(|file| Symbol::from(file.as_str())));
             }
             Err(None) => not_installed.push(kustomization.shown),
-            Err(Some(reason)) => rendering.notes.push(note(format!(
+            Err(Some(reason)) => expansions.notes.push(note(format!(
                 "kustomization `{shown}` was not rendered: `kubectl kustomize` failed: {reason}; its resources were \
                  checked as they are"
             ))),
@@ -81,7 +81,7 @@ pub fn render_kustomizations(root: &Path, discovery: &Discovery, kubectl_allowed
             if count == 1 { " was" } else { "s were" },
             if count == 1 { "its" } else { "their" },
         );
-        rendering.notes.push(Problem { location: Location::file(*first), message });
+        expansions.notes.push(Problem { location: Location::file(*first), message });
     }
 }
 
