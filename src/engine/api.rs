@@ -92,10 +92,16 @@ fn in_service(facts: &Facts, fact: &Dynamic) -> bool {
         return false;
     }
     let runners = runners_or_builders(facts, fact);
-    let serves = |b: &&Binary| deployed(facts, b) || (b.server.is_some() && !binary_set_aside(b));
     // No runner: library code no binary builds serves wherever it is used; generated code no
     // binary calls serves nowhere.
-    (runners.is_empty() && !in_generated_file(fact)) || runners.iter().any(serves)
+    (runners.is_empty() && !in_generated_file(fact)) || runners.iter().any(|b| serves(facts, b))
+}
+
+/// Whether `binary` serves traffic: the repository deploys it as a service ([`deployed`]), or it
+/// starts a network server and is no example, benchmark, fuzz target, test harness or mock
+/// ([`binary_set_aside`]). The one answer every rule about services asks.
+fn serves(facts: &Facts, binary: &Binary) -> bool {
+    deployed(facts, binary) || (binary.server.is_some() && !binary_set_aside(binary))
 }
 
 /// Where a code fact runs, for rules whose severity depends on it (one native answer rather than
@@ -518,6 +524,7 @@ pub fn register(engine: &mut Engine) {
     );
     engine.register_fn("in_deployed_service", |f: &mut FactsHandle, fact: Dynamic| in_deployed_service(&f.0, &fact));
     engine.register_fn("deployed", |f: &mut FactsHandle, binary: Binary| deployed(&f.0, &binary));
+    engine.register_fn("serves", |f: &mut FactsHandle, binary: Binary| serves(&f.0, &binary));
     engine.register_fn("packages", |f: &mut FactsHandle| {
         (0..f.0.packages.len())
             .map(|index| Dynamic::from(PackageHandle { facts: f.0.clone(), index }))

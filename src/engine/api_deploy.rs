@@ -62,6 +62,9 @@ fn register_kubernetes(engine: &mut Engine) {
         .register_get("name", |o: &mut Fact<K8sObject>| text(&o.item().name))
         .register_get("namespace", |o: &mut Fact<K8sObject>| optional(o.item().namespace.as_deref()))
         .register_get("is_long_running", |o: &mut Fact<K8sObject>| o.item().is_long_running())
+        .register_get("namespace_or_default", |o: &mut Fact<K8sObject>| text(o.item().namespace_or_default()))
+        .register_get("is_fragment", |o: &mut Fact<K8sObject>| o.item().is_fragment())
+        .register_get("scale_target", |o: &mut Fact<K8sObject>| scale_target(o.item()))
         .register_get("generated", |o: &mut Fact<K8sObject>| o.item().generated)
         .register_get("templated", |o: &mut Fact<K8sObject>| o.item().templated)
         .register_get("replicas", |o: &mut Fact<K8sObject>| option_i64(o.item().replicas))
@@ -259,6 +262,12 @@ pub fn register(engine: &mut Engine) {
                 .map(Dynamic::from)
                 .collect::<Array>()
         })
+        .register_fn("autoscalers_of", |f: &mut FactsHandle, workload: Fact<K8sObject>| {
+            f.0.index.autoscalers_of(&workload).into_iter().cloned().map(Dynamic::from).collect::<Array>()
+        })
+        .register_fn("scaled_by", |f: &mut FactsHandle, hpa: Fact<K8sObject>| {
+            f.0.index.scaled_by(&hpa).cloned().map_or(Dynamic::UNIT, Dynamic::from)
+        })
         .register_fn("workloads", |f: &mut FactsHandle| {
             f.0.index
                 .k8s_objects
@@ -292,4 +301,18 @@ pub fn register(engine: &mut Engine) {
         .register_fn("for_development", |f: &mut FactsHandle, path: &str| {
             f.0.for_development(crate::facts::Symbol::from(path))
         });
+}
+
+/// `hpa.scale_target`: `#{kind, name, key: "namespace/kind/name", max_replicas, scales_out}`, or
+/// `()` for an object that scales nothing.
+fn scale_target(object: &K8sObject) -> Dynamic {
+    let Some(target) = object.scale_target() else { return Dynamic::UNIT };
+    let mut map = Map::new();
+    let key = format!("{}/{}/{}", object.namespace_or_default(), target.kind, target.name);
+    map.insert("key".into(), key.into());
+    map.insert("scales_out".into(), target.scales_out().into());
+    map.insert("max_replicas".into(), target.max_replicas.map_or(Dynamic::UNIT, Dynamic::from));
+    map.insert("kind".into(), target.kind.into());
+    map.insert("name".into(), target.name.into());
+    map.into()
 }

@@ -259,7 +259,47 @@ pub struct K8sObject {
     pub raw: Arc<YamlNode>,
 }
 
+/// The workload an autoscaler scales (`spec.scaleTargetRef`), and how far.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScaleTarget {
+    pub kind: String,
+    pub name: String,
+    pub max_replicas: Option<i64>,
+}
+
+impl ScaleTarget {
+    /// Whether it may run more than one copy (`maxReplicas` of 2 or more, or not written down).
+    pub fn scales_out(&self) -> bool {
+        self.max_replicas.is_none_or(|max| max >= 2)
+    }
+}
+
 impl K8sObject {
+    /// Its namespace: objects without `metadata.namespace` share the default one.
+    pub fn namespace_or_default(&self) -> &str {
+        self.namespace.as_deref().filter(|ns| !ns.is_empty()).unwrap_or("default")
+    }
+
+    /// Whether the document is a fragment rather than an object of its own: an apps/v1
+    /// controller without `spec.selector`, or a container without an image, is never applied
+    /// alone. Kustomize strategic-merge patches look like this (an overlay adding resources to
+    /// its base's containers).
+    pub fn is_fragment(&self) -> bool {
+        let controller = matches!(self.kind.as_str(), "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet");
+        (controller && self.raw.at_path("spec.selector").is_none()) || self.containers.iter().any(|c| c.image.is_none())
+    }
+
+    /// What an autoscaler scales: its `spec.scaleTargetRef` with a kind and a name.
+    pub fn scale_target(&self) -> Option<ScaleTarget> {
+        let spec = self.raw.get("spec")?;
+        let target = spec.get("scaleTargetRef")?;
+        Some(ScaleTarget {
+            kind: target.get("kind")?.as_str()?.to_owned(),
+            name: target.get("name")?.as_str()?.to_owned(),
+            max_replicas: spec.get("maxReplicas").and_then(YamlNode::as_i64),
+        })
+    }
+
     /// Workloads that run a service until stopped, as opposed to Jobs and CronJobs that run to
     /// completion, and to debug pods whose containers only wait (`sleep 3600`).
     pub fn is_long_running(&self) -> bool {

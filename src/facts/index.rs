@@ -269,6 +269,8 @@ pub struct Index {
     pub param_stores: Vec<ParamStore>,
     /// What [`Index::request_sends`] found, once asked.
     request_sends: OnceLock<Vec<Fact<MethodCallFact>>>,
+    /// Which workload each autoscaler scales, once asked.
+    k8s_graph: OnceLock<super::k8s_graph::K8sGraph>,
     /// Types some fn receives as application state (`State<AppState>`), by last segment.
     pub app_states: foldhash::HashSet<Symbol>,
 }
@@ -326,6 +328,7 @@ impl Index {
             tasks,
             start_up,
             request_sends: OnceLock::new(),
+            k8s_graph: OnceLock::new(),
             param_stores: files.iter().flat_map(|file| file.facts.rust.param_stores.iter().copied()).collect(),
             states: every(files),
             // A tonic service's `self` is its application state.
@@ -358,6 +361,20 @@ const ONESHOTS: [&str; 4] = [
 ];
 
 impl Index {
+    /// The workload an autoscaler scales, when the tree defines it.
+    pub fn scaled_by(&self, hpa: &Fact<K8sObject>) -> Option<&Fact<K8sObject>> {
+        self.k8s_graph().scaled_by(hpa, &self.k8s_objects)
+    }
+
+    /// The autoscalers that scale `workload` out to more than one copy.
+    pub fn autoscalers_of(&self, workload: &Fact<K8sObject>) -> Vec<&Fact<K8sObject>> {
+        self.k8s_graph().autoscalers_of(workload, &self.k8s_objects)
+    }
+
+    fn k8s_graph(&self) -> &super::k8s_graph::K8sGraph {
+        self.k8s_graph.get_or_init(|| super::k8s_graph::K8sGraph::build(&self.k8s_objects))
+    }
+
     /// The sends into channels (`send`, `try_send`, ..) from code a request runs, outside tests,
     /// whose receiver's type the code shows (`self`, a typed parameter). Not those from a fn
     /// that makes a oneshot channel: an actor asked a question, each caller waiting for its

@@ -6,6 +6,7 @@ mod deploy;
 mod entry_code;
 mod file_facts;
 mod index;
+mod k8s_graph;
 mod location;
 mod servers;
 mod start_up;
@@ -86,6 +87,11 @@ impl<T: FactKind> Fact<T> {
     /// The file the fact was found in, with all its facts.
     pub fn linked(&self) -> &Arc<LinkedFile> {
         &self.file
+    }
+
+    /// What tells this fact from every other of its kind in one run: its file and position.
+    pub fn identity(&self) -> (usize, u32) {
+        (Arc::as_ptr(&self.file) as usize, self.position)
     }
 }
 
