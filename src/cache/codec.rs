@@ -11,9 +11,9 @@
 //! [`Corrupt`], which makes the entry a miss.
 
 use crate::facts::{
-    Argument, ArgumentRange, AttributeFact, BindingUse, CallFact, CodeContext, ContextId, FileFacts, FileKind, FnFact,
-    LineTable, Literal, Location, MacroFact, MethodCallFact, ModDecl, ParamStore, PathFact, Problem, RareList,
-    RustFacts, Span, StateFact, Suppression, Symbol, TupleBinding, UseFact,
+    Argument, ArgumentRange, AttributeFact, BindingUse, CallFact, CodeContext, ContextId, Driver, FileFacts, FileKind,
+    FnFact, Handoff, LineTable, Literal, Location, MacroFact, MethodCallFact, ModDecl, ParamFlow, ParamStore, PathFact,
+    Problem, RareList, RustFacts, Span, StateFact, Suppression, Symbol, TupleBinding, UseFact,
 };
 use std::collections::HashMap;
 
@@ -327,6 +327,17 @@ impl Codec for LineTable {
     }
 }
 
+impl Codec for Driver {
+    fn encode<'a>(&'a self, out: &mut Writer<'a>) {
+        out.body.push(*self as u8);
+    }
+    fn decode(input: &mut Reader<'_>) -> Result<Self, Corrupt> {
+        const ALL: [Driver; 6] =
+            [Driver::Once, Driver::Iteration, Driver::Timer, Driver::Message, Driver::Event, Driver::Connection];
+        ALL.get(usize::from(input.byte()?)).copied().ok_or(Corrupt)
+    }
+}
+
 impl Codec for ContextId {
     fn encode<'a>(&'a self, out: &mut Writer<'a>) {
         self.0.encode(out);
@@ -358,7 +369,7 @@ macro_rules! codec_struct {
 }
 
 codec_struct!(Location { path, line, column, end_line, end_column, start_byte, end_byte });
-codec_struct!(CodeContext { in_async, in_test, function, module });
+codec_struct!(CodeContext { in_async, in_test, function, module, driver });
 codec_struct!(UseFact { path, name, is_glob, is_pub, module, in_test, span });
 codec_struct!(PathFact { written, resolved, module, in_test, span });
 codec_struct!(Argument { value, root });
@@ -382,8 +393,20 @@ codec_struct!(ModDecl { name, inline, path_attr, in_test, span });
 codec_struct!(ArgumentRange { start, len });
 codec_struct!(Span { start, end });
 codec_struct!(TupleBinding { call, names, first });
-codec_struct!(BindingUse { sends, sends_in_loop, escapes, stored_in, to_app_state });
-codec_struct!(RustFacts { uses, calls, method_calls, macros, fns, attributes, modules, paths, arguments, contexts, bindings, states, app_states, param_stores, generated, lines }
+codec_struct!(BindingUse {
+    sends,
+    sends_in_loop,
+    escapes,
+    stored_in,
+    to_app_state,
+    handoffs,
+    returned,
+    statics,
+    send_lines
+});
+codec_struct!(Handoff { callee, method, position, driver });
+codec_struct!(ParamFlow { owner, function, module, position, uses });
+codec_struct!(RustFacts { uses, calls, method_calls, macros, fns, attributes, modules, paths, arguments, contexts, bindings, states, app_states, param_stores, param_flows, generated, lines }
     checked by RustFacts::is_consistent);
 codec_struct!(Suppression { rule, reason, target_line, target_end_line, location });
 codec_struct!(Problem { location, message });

@@ -325,7 +325,7 @@ fn register_fact_types(engine: &mut Engine) {
         })
         .register_get("first_use", |c: &mut Fact<CallFact>| match c.binding() {
             Some(binding) => {
-                let BindingUse { sends, sends_in_loop, escapes, stored_in, to_app_state } = &binding.first;
+                let BindingUse { sends, sends_in_loop, escapes, stored_in, to_app_state, .. } = &binding.first;
                 let mut map = rhai::Map::new();
                 map.insert("sends".into(), Dynamic::from(i64::from(*sends)));
                 map.insert("sends_in_loop".into(), Dynamic::from(*sends_in_loop));

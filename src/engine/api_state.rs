@@ -4,9 +4,10 @@
 
 use super::api::{register_located, text, FactsHandle};
 use crate::facts::{
-    CallFact, EntryCode, Fact, Facts, InContext, MacroFact, MethodCallFact, Package, Spanned, StateFact, Symbol,
+    CallFact, EntryCode, Fact, Facts, InContext, MacroFact, MethodCallFact, Package, Producer, Spanned, StateFact,
+    Symbol,
 };
-use rhai::{Array, Dynamic, Engine};
+use rhai::{Array, Dynamic, Engine, Map};
 
 /// Methods that change a collection in place (on the collection, its guard or a map entry).
 const WRITES: [&str; 20] = [
@@ -157,6 +158,9 @@ pub fn register(engine: &mut Engine) {
     engine.register_fn("request_sends", |f: &mut FactsHandle, channel: Fact<CallFact>| {
         request_sends(&f.0, &channel).into_iter().map(Dynamic::from).collect::<Array>()
     });
+    engine.register_fn("senders", |f: &mut FactsHandle, channel: Fact<CallFact>| {
+        crate::facts::senders(&f.0.index, &f.0.packages, &channel).into_iter().map(producer).collect::<Array>()
+    });
     engine.register_fn("handles_requests", |f: &mut FactsHandle, fact: Dynamic| {
         runs_from(&f.0, &f.0.index.handlers, &fact)
     });
@@ -167,4 +171,15 @@ pub fn register(engine: &mut Engine) {
         call.or_else(|| fact.read_lock::<Fact<MethodCallFact>>().map(|call| start_up.before_bind(&call)))
             .unwrap_or(false)
     });
+}
+
+/// A send into a channel as policies see it: `#{at, driven_by, outside, awaits_reply, through}`.
+fn producer(producer: Producer) -> Dynamic {
+    let mut map = Map::new();
+    map.insert("driven_by".into(), producer.driven_by.as_str().into());
+    map.insert("outside".into(), producer.driven_by.is_outside().into());
+    map.insert("awaits_reply".into(), producer.awaits_reply.into());
+    map.insert("through".into(), producer.through.into_iter().map(Dynamic::from).collect::<Array>().into());
+    map.insert("at".into(), Dynamic::from(producer.send));
+    map.into()
 }

@@ -113,6 +113,45 @@ impl<T: Serialize> Serialize for RareList<T> {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ContextId(pub u32);
 
+/// What repeats the code around a fact, read from the loops it sits in (the strongest of them)
+/// or the callback it is: what drives a send, before the value flow adds what drives the code
+/// that reaches it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Driver {
+    /// In no loop: runs once per call.
+    #[default]
+    Once,
+    /// A `for` over values, or a loop the code drives itself.
+    Iteration,
+    /// A loop that waits on a timer (`interval.tick().await`).
+    Timer,
+    /// A loop over received messages or stream items (`while let Some(m) = stream.next().await`).
+    Message,
+    /// A callback a library calls per event: a tracing `Layer`'s `on_event`.
+    Event,
+    /// An accept loop: once per connection.
+    Connection,
+}
+
+impl Driver {
+    /// Whether a party outside the process sets its rate.
+    pub fn is_outside(self) -> bool {
+        matches!(self, Driver::Message | Driver::Event | Driver::Connection)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Driver::Once => "once",
+            Driver::Iteration => "iteration",
+            Driver::Timer => "timer",
+            Driver::Message => "message",
+            Driver::Event => "event",
+            Driver::Connection => "connection",
+        }
+    }
+}
+
 /// Where in the code a fact sits, as policies need it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize)]
 pub struct CodeContext {
@@ -125,6 +164,8 @@ pub struct CodeContext {
     pub function: Option<Symbol>,
     /// The inline module, empty at file level.
     pub module: Symbol,
+    /// What repeats it within its fn.
+    pub driver: Driver,
 }
 
 /// A `use` item, one per imported name (groups are flattened).
@@ -252,6 +293,41 @@ pub struct BindingUse {
     /// Whether it is handed to a router as application state: `.with_state(tx)`,
     /// `Extension(tx)`, `web::Data::new(tx)`, `.app_data(tx)`, `.manage(tx)`, `.data(tx)`.
     pub to_app_state: bool,
+    /// The calls it is handed to as an argument (itself, a clone or a reference).
+    pub handoffs: Box<[Handoff]>,
+    /// Whether the block returns it (itself or in a tuple): to a fn's callers, or, in a lazy
+    /// static's initializer, into the static.
+    pub returned: bool,
+    /// The static cells it is put in, by resolved path: `EVENTS.set(tx)`, a `LazyLock` whose
+    /// initializer returns it.
+    pub statics: Box<[Symbol]>,
+    /// The lines of its sends (1-based), where the link finds them among the file's method calls.
+    pub send_lines: Box<[u32]>,
+}
+
+/// A call a tracked value is handed to: `start(tx.clone())`, `Jobs::new(tx)`, `x.register(&tx)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Handoff {
+    /// The resolved path of a path call, or the name of a method.
+    pub callee: Symbol,
+    pub method: bool,
+    /// Among the call's arguments (a method's receiver not counted).
+    pub position: u32,
+    /// What repeats the call.
+    pub driver: Driver,
+}
+
+/// A parameter whose type is a channel's sender, and how its fn uses it: where a sender handed
+/// to the fn goes next.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ParamFlow {
+    /// The `impl`'s type, for methods and associated fns.
+    pub owner: Option<Symbol>,
+    pub function: Symbol,
+    pub module: Symbol,
+    /// Among the fn's parameters, `self` not counted.
+    pub position: u32,
+    pub uses: BindingUse,
 }
 
 /// A macro invocation: `tokio::select! { .. }`.
@@ -389,6 +465,8 @@ pub struct RustFacts {
     pub bindings: Vec<TupleBinding>,
     pub states: Vec<StateFact>,
     pub param_stores: Vec<ParamStore>,
+    /// Parameters that hold a channel's sender, and where each goes in its fn.
+    pub param_flows: Vec<ParamFlow>,
     /// The types fns of this file receive as shared application state through an extractor:
     /// `AppState` for `State<AppState>`, `State<Arc<AppState>>`, `web::Data<AppState>`,
     /// `Extension<AppState>`, rocket's `&State<AppState>`. Each once, by last segment.
@@ -456,8 +534,13 @@ impl RustFacts {
 
     /// The context `id` stands for; the default if it is not one of this file's.
     pub fn context(&self, id: ContextId) -> &CodeContext {
-        static NONE: CodeContext =
-            CodeContext { in_async: false, in_test: false, function: None, module: Symbol::EMPTY };
+        static NONE: CodeContext = CodeContext {
+            in_async: false,
+            in_test: false,
+            function: None,
+            module: Symbol::EMPTY,
+            driver: Driver::Once,
+        };
         self.contexts.get(id.0 as usize).unwrap_or(&NONE)
     }
 
@@ -484,6 +567,7 @@ impl RustFacts {
             states,
             app_states,
             param_stores,
+            param_flows,
             generated: _,
             lines,
         } = self;
@@ -501,6 +585,7 @@ impl RustFacts {
         fit_exactly(states);
         fit_exactly(app_states);
         fit_exactly(param_stores);
+        fit_exactly(param_flows);
         lines.shrink_to_fit();
     }
 }

@@ -269,6 +269,8 @@ pub struct Index {
     pub param_stores: Vec<ParamStore>,
     /// What [`Index::request_sends`] found, once asked.
     request_sends: OnceLock<Vec<Fact<MethodCallFact>>>,
+    /// The sender parameters of the workspace's fns, by fn name (see [`super::senders`]).
+    pub param_flows: super::ParamFlows,
     /// Which workload each autoscaler scales, once asked.
     k8s_graph: OnceLock<super::k8s_graph::K8sGraph>,
     /// Types some fn receives as application state (`State<AppState>`), by last segment.
@@ -329,6 +331,7 @@ impl Index {
             start_up,
             request_sends: OnceLock::new(),
             k8s_graph: OnceLock::new(),
+            param_flows: super::ParamFlows::build(files),
             param_stores: files.iter().flat_map(|file| file.facts.rust.param_stores.iter().copied()).collect(),
             states: every(files),
             // A tonic service's `self` is its application state.

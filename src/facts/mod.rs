@@ -11,6 +11,7 @@ mod location;
 mod servers;
 mod start_up;
 mod symbol;
+mod value_flow;
 mod workspace;
 
 pub use call_graph::{CallGraph, Reached};
@@ -20,6 +21,7 @@ pub use file_facts::*;
 pub use index::{Binary, Index, Table};
 pub use location::{LineIndex, LineTable, Location, Span};
 pub use symbol::Symbol;
+pub use value_flow::{senders, DrivenBy, ParamFlows, Producer};
 pub use workspace::{names_test_support, Dependency, FileInfo, Package, PackageSource, Service, ServiceLookup, Target};
 
 use serde::Serialize;

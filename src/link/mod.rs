@@ -145,6 +145,12 @@ pub fn link(
             for f in &mut facts.rust.fns {
                 f.attributes.iter_mut().for_each(&mut canonical);
             }
+            // Where senders go: the static cells and the fns they are handed to.
+            let flows = facts.rust.bindings.iter_mut().map(|b| &mut b.first);
+            for uses in flows.chain(facts.rust.param_flows.iter_mut().map(|p| &mut p.uses)) {
+                uses.statics.iter_mut().for_each(&mut canonical);
+                uses.handoffs.iter_mut().filter(|h| !h.method).for_each(|h| canonical(&mut h.callee));
+            }
             Arc::new(LinkedFile { info, facts })
         })
         .collect();

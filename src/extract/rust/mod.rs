@@ -1,6 +1,7 @@
 //! The Rust extractor: syn's full AST, walked once, to plain facts with real line/column spans.
 
 mod bindings;
+mod drivers;
 mod imports;
 mod macros;
 mod visitor;

@@ -1,12 +1,14 @@
 //! One walk over a file's AST that records calls, method calls, macros, fns, attributes and
 //! `use` items, each with its resolved path, its async and test context and its span.
 
+use super::bindings::Around;
+use super::drivers::Loop;
 use super::imports::{flatten, may_come_from_glob, Scope, Scopes};
 use super::macros::{parse_body, Body};
 use crate::facts::{
-    self, Argument, ArgumentRange, AttributeFact, BindingUse, CallFact, CodeContext, ContextId, FnFact, LineIndex,
-    LineTable, Literal, MacroFact, MethodCallFact, ParamStore, RareList, RustFacts, StateFact, Symbol, TupleBinding,
-    UseFact,
+    self, Argument, ArgumentRange, AttributeFact, BindingUse, CallFact, CodeContext, ContextId, Driver, FnFact,
+    LineIndex, LineTable, Literal, MacroFact, MethodCallFact, ParamFlow, ParamStore, RareList, RustFacts, StateFact,
+    Symbol, TupleBinding, UseFact,
 };
 use proc_macro2::Span;
 use std::borrow::Cow;
@@ -63,6 +65,14 @@ pub struct FactVisitor<'a> {
     record_paths: bool,
     /// The contexts recorded so far, by value.
     context_ids: foldhash::HashMap<CodeContext, ContextId>,
+    /// What repeats the code being visited within its fn: the loops around it, or the callback
+    /// its fn is.
+    drivers: Vec<Driver>,
+    /// The trait of each `impl` around the code, innermost last.
+    impl_traits: Vec<Option<String>>,
+    /// The static whose initializer is being visited: a sender its lazy initializer returns is
+    /// kept in it.
+    current_static: Option<Symbol>,
     /// The receiver's chain root, found by the method call around the one visited next (by its
     /// address): a chain `a.b().c().d()` is walked once rather than once per call, which made
     /// long chains quadratic.
@@ -98,6 +108,9 @@ impl<'a> FactVisitor<'a> {
             seen_paths: Default::default(),
             record_paths,
             context_ids: Default::default(),
+            drivers: Vec::new(),
+            impl_traits: Vec::new(),
+            current_static: None,
             next_in_chain: None,
             facts: RustFacts::default(),
         }
@@ -136,6 +149,7 @@ impl<'a> FactVisitor<'a> {
             in_test: self.in_test(),
             function: self.frames.iter().rev().find_map(|frame| frame.function),
             module: self.module_symbol,
+            driver: self.driver(),
         };
         let next = ContextId(self.facts.contexts.len() as u32);
         let id = *self.context_ids.entry(context).or_insert(next);
@@ -143,6 +157,18 @@ impl<'a> FactVisitor<'a> {
             self.facts.contexts.push(context);
         }
         id
+    }
+
+    /// What repeats the code being visited: the strongest driver around it in its fn.
+    fn driver(&self) -> Driver {
+        self.drivers.iter().copied().max().unwrap_or_default()
+    }
+
+    /// Visits a loop with its driver on the stack.
+    fn in_loop(&mut self, looped: Loop<'_>, visit: impl FnOnce(&mut Self)) {
+        self.drivers.push(super::drivers::of_loop(looped));
+        visit(self);
+        self.drivers.pop();
     }
 
     /// Resolves a path written in the current module through the enclosing blocks' imports,
@@ -314,6 +340,36 @@ impl<'a> FactVisitor<'a> {
         }
     }
 
+    /// How `name` is used in `stmts`, here.
+    fn uses_of(&self, name: &str, stmts: &[syn::Stmt]) -> BindingUse {
+        let resolve = |path: &syn::Path| self.resolved(path);
+        let around =
+            Around { self_type: self.impl_types.last().copied().flatten(), driver: self.driver(), resolve: &resolve };
+        super::bindings::uses_of(name, stmts, &around)
+    }
+
+    /// Records the parameters of a fn that hold a channel's sender, with where each goes.
+    fn record_param_flows(&mut self, sig: &Signature, body: &syn::Block, is_method: bool) {
+        let typed = sig.inputs.iter().filter_map(|input| match input {
+            syn::FnArg::Typed(typed) => Some(typed),
+            syn::FnArg::Receiver(_) => None,
+        });
+        for (position, input) in typed.enumerate() {
+            let Some(name) = super::state::bound_name(&input.pat) else { continue };
+            if !super::state::value_type(&input.ty).is_some_and(|(_, ty)| ty.to_string().ends_with("Sender")) {
+                continue;
+            }
+            let uses = self.uses_of(&name.to_string(), &body.stmts);
+            self.facts.param_flows.push(ParamFlow {
+                owner: if is_method { self.impl_types.last().copied().flatten() } else { None },
+                function: self.ident_symbol(&sig.ident),
+                module: self.module_symbol,
+                position: position as u32,
+                uses,
+            });
+        }
+    }
+
     /// Records which parameters a constructor (an associated fn without `self`) stores in fields.
     fn record_param_stores(&mut self, item: &syn::ImplItemFn) {
         let Some(owner) = self.impl_types.last().copied().flatten() else { return };
@@ -324,7 +380,7 @@ impl<'a> FactVisitor<'a> {
         for (position, input) in item.sig.inputs.iter().enumerate() {
             let syn::FnArg::Typed(typed) = input else { continue };
             let Some(name) = super::state::bound_name(&typed.pat) else { continue };
-            let stored = super::bindings::uses_of(&name.to_string(), &item.block.stmts, Some(owner)).stored_in;
+            let stored = self.uses_of(&name.to_string(), &item.block.stmts).stored_in;
             for field in stored.iter().copied() {
                 let position = position as u32;
                 self.facts.param_stores.push(ParamStore { owner, function, position, field });
@@ -377,7 +433,14 @@ impl<'a> FactVisitor<'a> {
             })
             .collect();
         let frame = Frame { function: Some(self.ident_symbol(&sig.ident)), is_async: sig.asyncness.is_some(), params };
+        // A fn starts without the loops around its item; a callback a library calls per event
+        // is driven by those events.
+        let trait_name = self.impl_traits.last().cloned().flatten();
+        let callback =
+            trait_name.map_or(Driver::Once, |name| super::drivers::of_callback(&name, &sig.ident.to_string()));
+        let outer = std::mem::replace(&mut self.drivers, vec![callback]);
         self.with_frame(frame, visit);
+        self.drivers = outer;
     }
 
     /// A parameter's name with the type its methods reach, when both are plain.
@@ -622,6 +685,7 @@ impl<'ast> Visit<'ast> for FactVisitor<'_> {
     fn visit_item_fn(&mut self, item: &'ast syn::ItemFn) {
         self.record_fn(&item.sig, &item.attrs, Some(&item.vis), false);
         self.visit_fn_body(&item.sig, |v| {
+            v.record_param_flows(&item.sig, &item.block, false);
             v.visit_signature(&item.sig);
             v.visit_block(&item.block);
         });
@@ -633,6 +697,7 @@ impl<'ast> Visit<'ast> for FactVisitor<'_> {
         self.record_fn(&item.sig, &item.attrs, Some(&item.vis), true);
         self.record_param_stores(item);
         self.visit_fn_body(&item.sig, |v| {
+            v.record_param_flows(&item.sig, &item.block, true);
             v.visit_signature(&item.sig);
             v.visit_block(&item.block);
         });
@@ -736,14 +801,33 @@ impl<'ast> Visit<'ast> for FactVisitor<'_> {
             syn::Type::Path(path) => path.path.segments.last().map(|segment| self.ident_symbol(&segment.ident)),
             _ => None,
         };
+        let trait_name =
+            item.trait_.as_ref().and_then(|(_, path, _)| path.segments.last()).map(|s| s.ident.to_string());
         self.impl_types.push(self_type);
+        self.impl_traits.push(trait_name);
         visit::visit_item_impl(self, item);
+        self.impl_traits.pop();
         self.impl_types.pop();
     }
 
     fn visit_item_static(&mut self, item: &'ast syn::ItemStatic) {
         self.record_state(self.ident_symbol(&item.ident), item.ident.span(), None, &item.ty);
+        let path = self.resolve_text(&item.ident.to_string()).into_owned();
+        let outer = self.current_static.replace(Symbol::from(path));
         visit::visit_item_static(self, item);
+        self.current_static = outer;
+    }
+
+    fn visit_expr_loop(&mut self, expr: &'ast syn::ExprLoop) {
+        self.in_loop(Loop::Plain(expr), |v| visit::visit_expr_loop(v, expr));
+    }
+
+    fn visit_expr_while(&mut self, expr: &'ast syn::ExprWhile) {
+        self.in_loop(Loop::While(expr), |v| visit::visit_expr_while(v, expr));
+    }
+
+    fn visit_expr_for_loop(&mut self, expr: &'ast syn::ExprForLoop) {
+        self.in_loop(Loop::For(expr), |v| visit::visit_expr_for_loop(v, expr));
     }
 
     fn visit_item_struct(&mut self, item: &'ast syn::ItemStruct) {
@@ -813,7 +897,12 @@ impl FactVisitor<'_> {
         let Some(names) = super::bindings::tuple_names(&local.pat) else { return };
         let first = match names.first() {
             Some(name) if !name.is_empty() && name.as_str() != "_" => {
-                super::bindings::uses_of(name, rest, self.impl_types.last().copied().flatten())
+                let mut first = self.uses_of(name, rest);
+                // A lazy static's initializer that returns the sender keeps it in the static.
+                if let Some(cell) = self.current_static.filter(|_| first.returned) {
+                    first.statics = first.statics.iter().copied().chain([cell]).collect();
+                }
+                first
             }
             _ => BindingUse::default(),
         };

@@ -1,0 +1,310 @@
+//! Value flow for channels: from a constructor's sender to every send into it, and what drives
+//! each send. Extraction records, per binding and per sender parameter, where the value goes in
+//! its fn ([`BindingUse`]: copies, struct fields, calls it is handed to, static cells, the fn's
+//! return value) and the lines it is sent on; this module joins those steps across fns and
+//! files:
+//! - a struct field: sends through `x.field` where `x` is known to be of that struct (`self`, a
+//!   typed parameter, an extractor);
+//! - a call it is handed to: the parameter of the fns it can be (by path, or by method name when
+//!   few fns have it), followed in that fn;
+//! - a static cell: sends through the static, wherever they are;
+//! - a return value: the callers' bindings of the fn;
+//! - a router's state: sends on extracted senders in request code.
+//!
+//! A send is driven by requests when request code runs it, else by the loops around it and
+//! around the calls that lead there (an accept loop, a loop over received messages, a per-event
+//! callback, a timer).
+
+use super::{BindingUse, CallFact, Driver, Fact, Index, LinkedFile, MethodCallFact, Package, Symbol, SENDS};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
+use std::sync::Arc;
+
+/// Calls followed into more fns than this are too ambiguous to follow (a method name many types
+/// have).
+const MAX_CANDIDATES: usize = 4;
+/// Steps followed from a constructor at most.
+const MAX_DEPTH: usize = 8;
+/// Extracted application-state types that are channel senders (`State<UnboundedSender<E>>`).
+const SENDER_TYPES: [&str; 2] = ["UnboundedSender", "Sender"];
+/// Constructors of one-reply channels: a send beside one asks and waits for the answer.
+const ONESHOTS: [&str; 4] = [
+    "tokio::sync::oneshot::channel",
+    "futures::channel::oneshot::channel",
+    "futures_channel::oneshot::channel",
+    "oneshot::channel",
+];
+
+/// What sets the rate of a send.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum DrivenBy {
+    Code(Driver),
+    /// Request handlers run it.
+    Request,
+}
+
+impl DrivenBy {
+    /// Whether a party outside the process sets it: requests, connections, messages, events.
+    pub fn is_outside(self) -> bool {
+        match self {
+            DrivenBy::Request => true,
+            DrivenBy::Code(driver) => driver.is_outside(),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DrivenBy::Request => "request",
+            DrivenBy::Code(driver) => driver.as_str(),
+        }
+    }
+}
+
+/// One send into a channel.
+#[derive(Debug, Clone)]
+pub struct Producer {
+    pub send: Fact<MethodCallFact>,
+    pub driven_by: DrivenBy,
+    /// The fn of the send also makes a oneshot channel: it asks and awaits the answer, so each
+    /// caller has at most one message in flight.
+    pub awaits_reply: bool,
+    /// How the sender got from the constructor to the send, one step each (`field
+    /// AppState.events`, `argument 2 of jobs::start`).
+    pub through: Vec<String>,
+}
+
+/// The sender parameters of the workspace's fns, by fn name, built once per run.
+#[derive(Debug, Default)]
+pub struct ParamFlows {
+    by_function: HashMap<Symbol, Vec<(Arc<LinkedFile>, usize)>>,
+}
+
+impl ParamFlows {
+    pub fn build(files: &[Arc<LinkedFile>]) -> Self {
+        let mut by_function: HashMap<Symbol, Vec<(Arc<LinkedFile>, usize)>> = HashMap::new();
+        for file in files {
+            for (at, flow) in file.facts.rust.param_flows.iter().enumerate() {
+                by_function.entry(flow.function).or_default().push((file.clone(), at));
+            }
+        }
+        ParamFlows { by_function }
+    }
+}
+
+/// Every send into the channel `channel` makes, found by following its sender.
+pub fn senders(index: &Index, packages: &[Package], channel: &Fact<CallFact>) -> Vec<Producer> {
+    let Some(binding) = channel.binding() else { return Vec::new() };
+    let bindings = &channel.linked().facts.rust.bindings;
+    let Ok(at) = bindings.binary_search_by_key(&binding.call, |b| b.call) else { return Vec::new() };
+    let mut walk = Walk { index, packages, channel, seen: HashSet::new(), producers: Vec::new() };
+    let start = Step {
+        file: channel.linked().clone(),
+        holder: Holder::Binding(at),
+        driver: channel.context().driver,
+        depth: 0,
+    };
+    walk.follow(start, &[]);
+    walk.producers.sort_by_key(|p| std::cmp::Reverse(p.driven_by));
+    walk.producers
+}
+
+struct Walk<'a> {
+    index: &'a Index,
+    packages: &'a [Package],
+    channel: &'a Fact<CallFact>,
+    /// Fields, parameters, statics and fns already followed.
+    seen: HashSet<String>,
+    producers: Vec<Producer>,
+}
+
+/// What holds the sender at a step: a tuple binding of a call, or a parameter.
+#[derive(Clone, Copy)]
+enum Holder {
+    Binding(usize),
+    Param(usize),
+}
+
+/// Where the walk is, and what repeats the code that got there.
+#[derive(Clone)]
+struct Step {
+    file: Arc<LinkedFile>,
+    holder: Holder,
+    driver: Driver,
+    depth: usize,
+}
+
+impl Step {
+    fn uses(&self) -> &BindingUse {
+        match self.holder {
+            Holder::Binding(at) => &self.file.facts.rust.bindings[at].first,
+            Holder::Param(at) => &self.file.facts.rust.param_flows[at].uses,
+        }
+    }
+
+    /// The name of the fn that holds the sender.
+    fn function(&self) -> Option<Symbol> {
+        match self.holder {
+            Holder::Param(at) => Some(self.file.facts.rust.param_flows[at].function),
+            Holder::Binding(at) => {
+                let call = self.file.facts.rust.bindings[at].call;
+                let made = self.file.facts.rust.calls.iter().find(|c| c.span.start == call)?;
+                self.file.facts.rust.context(made.context).function
+            }
+        }
+    }
+}
+
+impl Walk<'_> {
+    fn follow(&mut self, step: Step, through: &[String]) {
+        if step.depth > MAX_DEPTH {
+            return;
+        }
+        let uses = step.uses().clone();
+        // Its own sends, in the fn that holds it.
+        let sends: Vec<_> = Fact::<MethodCallFact>::all_in(&step.file)
+            .filter(|call| is_send(call) && uses.send_lines.contains(&call.location().line))
+            .collect();
+        for send in sends {
+            self.produce(send, step.driver, through);
+        }
+        for field in uses.stored_in.iter() {
+            self.through_field(*field, step.driver, &with(through, format!("field `{field}`")));
+        }
+        for cell in uses.statics.iter() {
+            if self.seen.insert(format!("static {cell}")) {
+                let sends: Vec<_> = self.index.method_calls.resolved(cell).filter(is_send).collect();
+                let through = with(through, format!("static `{cell}`"));
+                sends.into_iter().for_each(|send| self.produce(send, step.driver, &through));
+            }
+        }
+        for handoff in uses.handoffs.iter() {
+            let name = Symbol::intern(handoff.callee.rsplit("::").next().unwrap_or_default());
+            let owner = (!handoff.method).then(|| handoff.callee.rsplit("::").nth(1)).flatten();
+            let Some(candidates) = self.index.param_flows.by_function.get(&name) else { continue };
+            let fits: Vec<(Arc<LinkedFile>, usize)> = candidates
+                .iter()
+                .filter(|(file, at)| {
+                    let flow = &file.facts.rust.param_flows[*at];
+                    let owner_fits = owner.is_none_or(|owner| {
+                        owner == "Self"
+                            || !owner.starts_with(char::is_uppercase)
+                            || flow.owner.as_deref() == Some(owner)
+                    });
+                    flow.position == handoff.position && (!handoff.method || flow.owner.is_some()) && owner_fits
+                })
+                .cloned()
+                .collect();
+            if fits.is_empty() || fits.len() > MAX_CANDIDATES {
+                continue;
+            }
+            let through = with(through, format!("argument {} of `{}`", handoff.position + 1, handoff.callee));
+            for (file, at) in fits {
+                if self.seen.insert(format!("param {}#{at}", file.info.path)) {
+                    let driver = step.driver.max(handoff.driver);
+                    let next = Step { file, holder: Holder::Param(at), driver, depth: step.depth + 1 };
+                    self.follow(next, &through);
+                }
+            }
+        }
+        if uses.returned {
+            self.follow_return(&step, through);
+        }
+        if uses.to_app_state {
+            self.through_router_state(step.driver, &with(through, "the router's state".to_owned()));
+        }
+    }
+
+    /// The callers' bindings of the fn that returns the sender: `let (tx, rx) = make_queue();`.
+    fn follow_return(&mut self, step: &Step, through: &[String]) {
+        let Some(function) = step.function() else { return };
+        if !self.seen.insert(format!("return {}::{function}", step.file.info.path)) {
+            return;
+        }
+        let through = with(through, format!("returned by `{function}`"));
+        let callers: Vec<Fact<CallFact>> = self.index.calls.named(&function).collect();
+        for caller in callers.iter().take(MAX_CANDIDATES * 4) {
+            let Some(binding) = caller.binding() else { continue };
+            let bindings = &caller.linked().facts.rust.bindings;
+            let Ok(at) = bindings.binary_search_by_key(&binding.call, |b| b.call) else { continue };
+            let driver = step.driver.max(caller.context().driver);
+            let next =
+                Step { file: caller.linked().clone(), holder: Holder::Binding(at), driver, depth: step.depth + 1 };
+            self.follow(next, &through);
+        }
+    }
+
+    /// Sends through `Owner.field`, where the receiver is known to be of `Owner`.
+    fn through_field(&mut self, field: Symbol, driver: Driver, through: &[String]) {
+        if !self.seen.insert(format!("field {field}")) {
+            return;
+        }
+        let Some((owner, name)) = field.split_once('.') else { return };
+        let sends: Vec<Fact<MethodCallFact>> = SENDS
+            .iter()
+            .flat_map(|send| self.index.method_calls.named(send))
+            .filter(|call| {
+                let item = call.item();
+                item.receiver_field.is_some_and(|f| *f == *name) && item.receiver_type.is_some_and(|ty| *ty == *owner)
+            })
+            .filter(|call| self.sees(call))
+            .collect();
+        sends.into_iter().for_each(|send| self.produce(send, driver, through));
+    }
+
+    /// Sends on senders request code extracts from the router's state.
+    fn through_router_state(&mut self, driver: Driver, through: &[String]) {
+        let extracted = SENDER_TYPES.iter().any(|name| self.index.app_states.contains(&Symbol::from(*name)));
+        if !extracted || !self.seen.insert("router state".to_owned()) {
+            return;
+        }
+        let sends: Vec<Fact<MethodCallFact>> = SENDS
+            .iter()
+            .flat_map(|send| self.index.method_calls.named(send))
+            .filter(|call| {
+                let item = call.item();
+                item.receiver_field.is_none()
+                    && item.receiver_type.is_some_and(|ty| SENDER_TYPES.contains(&ty.as_str()))
+            })
+            .filter(|call| self.sees(call) && self.index.handlers.runs(call, &self.index.call_graph))
+            .collect();
+        sends.into_iter().for_each(|send| self.produce(send, driver, through));
+    }
+
+    /// Whether the send's package can name the channel's: the same package or a dependency.
+    fn sees(&self, send: &Fact<MethodCallFact>) -> bool {
+        let (writer, owner) = (send.file().package, self.channel.file().package);
+        let (Some(writer), Some(owner)) = (writer, owner) else { return writer == owner };
+        writer == owner
+            || self
+                .packages
+                .iter()
+                .find(|p| p.name == writer)
+                .is_some_and(|p| p.dependencies.iter().any(|d| *d.name == *owner))
+    }
+
+    fn produce(&mut self, send: Fact<MethodCallFact>, driver: Driver, through: &[String]) {
+        if send.in_test() || self.producers.iter().any(|p| p.send.identity() == send.identity()) {
+            return;
+        }
+        let code = driver.max(send.context().driver);
+        let driven_by = if self.index.handlers.runs(&send, &self.index.call_graph) {
+            DrivenBy::Request
+        } else {
+            DrivenBy::Code(code)
+        };
+        let context = send.context();
+        let awaits_reply = ONESHOTS.iter().flat_map(|path| self.index.calls.resolved(path)).any(|ask| {
+            ask.file().path == send.file().path
+                && ask.context().module == context.module
+                && ask.context().function == context.function
+        });
+        self.producers.push(Producer { send, driven_by, awaits_reply, through: through.to_vec() });
+    }
+}
+
+fn is_send(call: &Fact<MethodCallFact>) -> bool {
+    SENDS.contains(&call.item().name.as_str())
+}
+
+fn with(through: &[String], step: String) -> Vec<String> {
+    through.iter().cloned().chain([step]).collect()
+}
