@@ -12,8 +12,8 @@
 
 use crate::facts::{
     Argument, ArgumentRange, AttributeFact, BindingUse, CallFact, CodeContext, ContextId, Driver, FileFacts, FileKind,
-    FnFact, Handoff, LineTable, Literal, Location, MacroFact, MethodCallFact, ModDecl, ParamFlow, ParamStore, PathFact,
-    Problem, RareList, RustFacts, Span, StateFact, Suppression, Symbol, TupleBinding, UseFact,
+    FnFact, Handoff, LineTable, Literal, Location, MacroFact, MethodCallFact, ModDecl, ParamFlow, PathFact, Problem,
+    RareList, RustFacts, Span, StateFact, Suppression, Symbol, TupleBinding, UseFact,
 };
 use std::collections::HashMap;
 
@@ -385,7 +385,6 @@ codec_struct!(MethodCallFact {
     span
 });
 codec_struct!(StateFact { name, owner, ty, module, in_test, span });
-codec_struct!(ParamStore { owner, function, position, field });
 codec_struct!(MacroFact { written, resolved, name, context, span });
 codec_struct!(FnFact { name, is_async, is_pub, is_method, takes_self, owner, module, attributes, in_test, span });
 codec_struct!(AttributeFact { written, resolved, name, args, tokens, item, module, in_test, span });
@@ -406,7 +405,7 @@ codec_struct!(BindingUse {
 });
 codec_struct!(Handoff { callee, method, position, driver });
 codec_struct!(ParamFlow { owner, function, module, position, uses });
-codec_struct!(RustFacts { uses, calls, method_calls, macros, fns, attributes, modules, paths, arguments, contexts, bindings, states, app_states, param_stores, param_flows, generated, lines }
+codec_struct!(RustFacts { uses, calls, method_calls, macros, fns, attributes, modules, paths, arguments, contexts, bindings, states, app_states, param_flows, generated, lines }
     checked by RustFacts::is_consistent);
 codec_struct!(Suppression { rule, reason, target_line, target_end_line, location });
 codec_struct!(Problem { location, message });

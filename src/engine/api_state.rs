@@ -1,6 +1,6 @@
 //! The policy API of request handlers and what they reach: `facts.handles_requests(fact)`, the
 //! state they share (`facts.shared_state()`, `facts.request_writes(state)`) and the channels
-//! they send into (`facts.request_sends(channel)`).
+//! they send into (`facts.senders(channel)`, see [`crate::facts::senders`]).
 
 use super::api::{register_located, text, FactsHandle};
 use crate::facts::{
@@ -82,66 +82,6 @@ fn request_writes(facts: &Facts, state: &Fact<StateFact>) -> Vec<Fact<MethodCall
         .collect()
 }
 
-/// Extracted application-state types that are channel senders (`State<UnboundedSender<E>>`).
-const SENDER_TYPES: [&str; 2] = ["UnboundedSender", "Sender"];
-/// The sends into the channel a constructor call makes, from code a request runs, outside tests:
-/// through the field of the struct its sender was stored in (`AppState { events: tx }`, then
-/// `state.events.send(..)` where `state` is a parameter of type `AppState`, through references,
-/// `Arc` and extractors; `Self { tx }`, then `self.tx.send(..)`), or, when the sender itself is
-/// handed to the router as state (`.with_state(tx)`, `Extension(tx)`), through a parameter that
-/// extracts a sender (`Extension(tx): Extension<UnboundedSender<E>>`). A send through a local
-/// or a value of unknown type is not followed; nor one beside a oneshot (see
-/// [`crate::facts::Index::request_sends`]).
-fn request_sends(facts: &Facts, channel: &Fact<CallFact>) -> Vec<Fact<MethodCallFact>> {
-    let Some(binding) = channel.binding() else { return Vec::new() };
-    let sender = &binding.first;
-    let state_senders =
-        sender.to_app_state && SENDER_TYPES.iter().any(|name| facts.index.app_states.contains(&Symbol::from(*name)));
-    let mut stored_in: Vec<Symbol> = sender.stored_in.to_vec();
-    if let Some(name) = binding.names.first() {
-        stored_in.extend(handed_to_constructors(facts, channel, *name));
-    }
-    if stored_in.is_empty() && !state_senders {
-        return Vec::new();
-    }
-    let sends_into = |call: &MethodCallFact| match (call.receiver_field, call.receiver_type) {
-        (Some(field), Some(owner)) => stored_in.iter().any(|stored| **stored == *format!("{owner}.{field}")),
-        (None, Some(ty)) => state_senders && SENDER_TYPES.contains(&ty.as_str()),
-        _ => false,
-    };
-    let sends = facts.index.request_sends().iter();
-    sends
-        .filter(|call| sends_into(call.item()) && sees(&facts.packages, call.file().package, channel.file().package))
-        .cloned()
-        .collect()
-}
-
-/// The fields a sender named `sender` goes to when the fn that makes `channel` hands it to a
-/// constructor: `Notifier::new(tx)` (or `tx.clone()`) with `fn new(tx: ..) -> Self { Self { tx } }`.
-fn handed_to_constructors(facts: &Facts, channel: &Fact<CallFact>, sender: Symbol) -> Vec<Symbol> {
-    let (file, context) = (channel.file().path, channel.context());
-    let linked = channel.linked();
-    let calls = Fact::<CallFact>::all_in(linked).filter(|call| {
-        let at = call.context();
-        call.file().path == file && at.function == context.function && at.module == context.module
-    });
-    let mut fields = Vec::new();
-    for call in calls {
-        let mut segments = call.item().resolved.rsplit("::");
-        let (Some(function), Some(owner)) = (segments.next(), segments.next()) else { continue };
-        for (position, root) in call.args().roots().enumerate() {
-            if root != Some(sender) {
-                continue;
-            }
-            let stores = facts.index.param_stores.iter().filter(|store| {
-                store.position as usize == position && *store.function == *function && *store.owner == *owner
-            });
-            fields.extend(stores.map(|store| store.field));
-        }
-    }
-    fields
-}
-
 pub fn register(engine: &mut Engine) {
     register_located::<StateFact>(engine, "State");
     engine
@@ -154,9 +94,6 @@ pub fn register(engine: &mut Engine) {
     });
     engine.register_fn("request_writes", |f: &mut FactsHandle, state: Fact<StateFact>| {
         request_writes(&f.0, &state).into_iter().map(Dynamic::from).collect::<Array>()
-    });
-    engine.register_fn("request_sends", |f: &mut FactsHandle, channel: Fact<CallFact>| {
-        request_sends(&f.0, &channel).into_iter().map(Dynamic::from).collect::<Array>()
     });
     engine.register_fn("senders", |f: &mut FactsHandle, channel: Fact<CallFact>| {
         crate::facts::senders(&f.0.index, &f.0.packages, &channel).into_iter().map(producer).collect::<Array>()

@@ -402,19 +402,6 @@ pub struct StateFact {
     pub span: Span,
 }
 
-/// A constructor (an associated fn without `self`) that stores a parameter in a field:
-/// `fn new(tx: Sender<Job>) -> Self { Self { tx } }` stores parameter 0 in `Notifier.tx`.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct ParamStore {
-    /// The impl's type.
-    pub owner: Symbol,
-    pub function: Symbol,
-    /// Among the fn's parameters, from 0.
-    pub position: u32,
-    /// `Owner.field`, as [`BindingUse::stored_in`] writes it.
-    pub field: Symbol,
-}
-
 /// An out-of-line module declaration, `mod x;`: where the module's file is, and whether it is
 /// compiled only for tests (`#[cfg(test)] mod tests;`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -464,7 +451,6 @@ pub struct RustFacts {
     /// Calls bound to tuples, by [`TupleBinding::call`].
     pub bindings: Vec<TupleBinding>,
     pub states: Vec<StateFact>,
-    pub param_stores: Vec<ParamStore>,
     /// Parameters that hold a channel's sender, and where each goes in its fn.
     pub param_flows: Vec<ParamFlow>,
     /// The types fns of this file receive as shared application state through an extractor:
@@ -483,21 +469,9 @@ impl RustFacts {
     /// facts out. Its line table is not a fact.
     pub fn is_empty(&self) -> bool {
         let RustFacts {
-            uses,
-            calls,
-            method_calls,
-            macros,
-            fns,
-            attributes,
-            modules,
-            paths,
-            states,
-            app_states,
-            param_stores,
-            ..
+            uses, calls, method_calls, macros, fns, attributes, modules, paths, states, app_states, ..
         } = self;
         states.is_empty()
-            && param_stores.is_empty()
             && app_states.is_empty()
             && uses.is_empty()
             && calls.is_empty()
@@ -566,7 +540,6 @@ impl RustFacts {
             bindings,
             states,
             app_states,
-            param_stores,
             param_flows,
             generated: _,
             lines,
@@ -584,7 +557,6 @@ impl RustFacts {
         fit_exactly(contexts);
         fit_exactly(states);
         fit_exactly(app_states);
-        fit_exactly(param_stores);
         fit_exactly(param_flows);
         lines.shrink_to_fit();
     }
@@ -686,7 +658,7 @@ impl Serialize for WrittenRust<'_> {
         out.serialize_field("paths", &written(file, &rust.paths))?;
         out.serialize_field("states", &written(file, &rust.states))?;
         out.serialize_field("app_states", &rust.app_states)?;
-        out.serialize_field("param_stores", &rust.param_stores)?;
+        out.serialize_field("param_flows", &rust.param_flows)?;
         out.end()
     }
 }

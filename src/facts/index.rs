@@ -4,7 +4,7 @@
 use super::call_graph::{CallGraph, Reached};
 use super::{
     fit_exactly, AttributeFact, CallFact, ComposeService, Dockerfile, EntryCode, Fact, FactKind, FileInfo, FnFact,
-    K8sObject, LinkedFile, MacroFact, MethodCallFact, Package, ParamStore, StateFact, Symbol, UseFact, SENDS,
+    K8sObject, LinkedFile, MacroFact, MethodCallFact, Package, StateFact, Symbol, UseFact,
 };
 use foldhash::{HashMap, HashMapExt};
 use std::marker::PhantomData;
@@ -266,9 +266,6 @@ pub struct Index {
     /// Statics and struct fields that hold shared mutable collections.
     pub states: Vec<Fact<StateFact>>,
     /// Which constructor parameters are stored in which fields, across the workspace.
-    pub param_stores: Vec<ParamStore>,
-    /// What [`Index::request_sends`] found, once asked.
-    request_sends: OnceLock<Vec<Fact<MethodCallFact>>>,
     /// The sender parameters of the workspace's fns, by fn name (see [`super::senders`]).
     pub param_flows: super::ParamFlows,
     /// Which workload each autoscaler scales, once asked.
@@ -329,10 +326,8 @@ impl Index {
             handlers,
             tasks,
             start_up,
-            request_sends: OnceLock::new(),
             k8s_graph: OnceLock::new(),
             param_flows: super::ParamFlows::build(files),
-            param_stores: files.iter().flat_map(|file| file.facts.rust.param_stores.iter().copied()).collect(),
             states: every(files),
             // A tonic service's `self` is its application state.
             app_states: files
@@ -355,14 +350,6 @@ impl Index {
     }
 }
 
-/// Constructors of one-reply channels: a send beside one asks and waits for the answer.
-const ONESHOTS: [&str; 4] = [
-    "tokio::sync::oneshot::channel",
-    "futures::channel::oneshot::channel",
-    "futures_channel::oneshot::channel",
-    "oneshot::channel",
-];
-
 impl Index {
     /// The workload an autoscaler scales, when the tree defines it.
     pub fn scaled_by(&self, hpa: &Fact<K8sObject>) -> Option<&Fact<K8sObject>> {
@@ -376,29 +363,6 @@ impl Index {
 
     fn k8s_graph(&self) -> &super::k8s_graph::K8sGraph {
         self.k8s_graph.get_or_init(|| super::k8s_graph::K8sGraph::build(&self.k8s_objects))
-    }
-
-    /// The sends into channels (`send`, `try_send`, ..) from code a request runs, outside tests,
-    /// whose receiver's type the code shows (`self`, a typed parameter). Not those from a fn
-    /// that makes a oneshot channel: an actor asked a question, each caller waiting for its
-    /// answer, holds at most one message per request in flight. Found once, when first asked.
-    pub fn request_sends(&self) -> &[Fact<MethodCallFact>] {
-        self.request_sends.get_or_init(|| {
-            let asks: Vec<(Symbol, Symbol, Option<Symbol>)> = ONESHOTS
-                .iter()
-                .flat_map(|path| self.calls.resolved(path))
-                .map(|call| (call.file().path, call.context().module, call.context().function))
-                .collect();
-            let asks_in_fn = |call: &Fact<MethodCallFact>| {
-                asks.contains(&(call.file().path, call.context().module, call.context().function))
-            };
-            SENDS
-                .iter()
-                .flat_map(|name| self.method_calls.named(name))
-                .filter(|call| call.item().receiver_type.is_some() && !call.in_test() && !asks_in_fn(call))
-                .filter(|call| self.handlers.runs(call, &self.call_graph))
-                .collect()
-        })
     }
 }
 

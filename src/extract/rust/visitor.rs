@@ -7,8 +7,8 @@ use super::imports::{flatten, may_come_from_glob, Scope, Scopes};
 use super::macros::{parse_body, Body};
 use crate::facts::{
     self, Argument, ArgumentRange, AttributeFact, BindingUse, CallFact, CodeContext, ContextId, Driver, FnFact,
-    LineIndex, LineTable, Literal, MacroFact, MethodCallFact, ParamFlow, ParamStore, RareList, RustFacts, StateFact,
-    Symbol, TupleBinding, UseFact,
+    LineIndex, LineTable, Literal, MacroFact, MethodCallFact, ParamFlow, RareList, RustFacts, StateFact, Symbol,
+    TupleBinding, UseFact,
 };
 use proc_macro2::Span;
 use std::borrow::Cow;
@@ -370,24 +370,6 @@ impl<'a> FactVisitor<'a> {
         }
     }
 
-    /// Records which parameters a constructor (an associated fn without `self`) stores in fields.
-    fn record_param_stores(&mut self, item: &syn::ImplItemFn) {
-        let Some(owner) = self.impl_types.last().copied().flatten() else { return };
-        if item.sig.receiver().is_some() {
-            return;
-        }
-        let function = self.ident_symbol(&item.sig.ident);
-        for (position, input) in item.sig.inputs.iter().enumerate() {
-            let syn::FnArg::Typed(typed) = input else { continue };
-            let Some(name) = super::state::bound_name(&typed.pat) else { continue };
-            let stored = self.uses_of(&name.to_string(), &item.block.stmts).stored_in;
-            for field in stored.iter().copied() {
-                let position = position as u32;
-                self.facts.param_stores.push(ParamStore { owner, function, position, field });
-            }
-        }
-    }
-
     /// Records a static or a field (`name`, or its position in a tuple struct, at `span`) of type
     /// `ty` when it is shared mutable state.
     fn record_state(&mut self, name: Symbol, span: Span, owner: Option<&syn::Ident>, ty: &syn::Type) {
@@ -695,7 +677,6 @@ impl<'ast> Visit<'ast> for FactVisitor<'_> {
         let test_only = is_test_only(&item.attrs);
         self.test_depth += u32::from(test_only);
         self.record_fn(&item.sig, &item.attrs, Some(&item.vis), true);
-        self.record_param_stores(item);
         self.visit_fn_body(&item.sig, |v| {
             v.record_param_flows(&item.sig, &item.block, true);
             v.visit_signature(&item.sig);
