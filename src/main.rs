@@ -125,6 +125,10 @@ enum Command {
         /// Also run the built-in rules still in preview (`guardrail list` shows each rule's tier).
         #[arg(long)]
         preview: bool,
+        /// Also run the policies of this directory (repeatable): one outside the tree, which
+        /// guardrail.toml may not name.
+        #[arg(long = "policies", value_name = "DIR")]
+        policy_dirs: Vec<PathBuf>,
     },
     /// Record today's findings so that `check --baseline` reports only new ones.
     #[command(
@@ -266,6 +270,7 @@ fn main() -> ExitCode {
             cache_dir,
             shard,
             preview,
+            policy_dirs,
         } => {
             let (root, only_paths) = match resolve_targets(&paths) {
                 Ok(targets) => targets,
@@ -305,6 +310,7 @@ fn main() -> ExitCode {
                 cache,
                 shard,
                 preview,
+                policy_dirs: policy_dirs.iter().map(|d| std::path::absolute(d).unwrap_or_else(|_| d.clone())).collect(),
                 ..CheckOptions::default()
             };
             let progress = Progress::start(format == Format::Human);

@@ -391,7 +391,7 @@ codec_struct!(AttributeFact { written, resolved, name, args, tokens, item, modul
 codec_struct!(ModDecl { name, inline, path_attr, in_test, span });
 codec_struct!(ArgumentRange { start, len });
 codec_struct!(Span { start, end });
-codec_struct!(TupleBinding { call, names, first });
+codec_struct!(TupleBinding { call, names, first, item_type });
 codec_struct!(BindingUse {
     sends,
     sends_in_loop,
@@ -404,7 +404,7 @@ codec_struct!(BindingUse {
     send_lines
 });
 codec_struct!(Handoff { callee, method, position, driver });
-codec_struct!(ParamFlow { owner, function, module, position, uses });
+codec_struct!(ParamFlow { owner, function, module, position, uses, item_type });
 codec_struct!(RustFacts { uses, calls, method_calls, macros, fns, attributes, modules, paths, arguments, contexts, bindings, states, app_states, param_flows, generated, lines }
     checked by RustFacts::is_consistent);
 codec_struct!(Suppression { rule, reason, target_line, target_end_line, location });

@@ -5,7 +5,8 @@
 //!
 //! Handlers are found where they are registered: axum's method routers (`get(h)`,
 //! `get(h).post(h2)`, `.fallback(h)`), actix-web's `.to(h)` and route attributes
-//! (`#[get("/")]`), rocket's route attributes, poem's `#[handler]`, hyper and tower
+//! (`#[get("/")]`), rocket's route attributes, poem's `#[handler]`, utoipa's `#[utoipa::path]`
+//! (an OpenAPI operation's handler, however it is registered), hyper and tower
 //! `service_fn(h)`, and tonic services: the methods of the type a generated `XServer::new(..)`
 //! wraps inside `.add_service(..)`. A closure given there is handler code where it is written.
 //! Not seen: warp filters, handlers registered by macros that do not parse.
@@ -27,7 +28,9 @@ const SERVICE_FNS: [&str; 3] = ["hyper::service::service_fn", "tower::service_fn
 /// rocket), or make a handler of it (poem's `#[handler]`).
 const ROUTE_ATTRIBUTE_CRATES: [&str; 2] = ["actix_web::", "rocket::"];
 const ROUTE_ATTRIBUTES: [&str; 8] = ["get", "post", "put", "delete", "patch", "head", "options", "route"];
-const HANDLER_ATTRIBUTES: [&str; 1] = ["poem::handler"];
+/// poem's `#[handler]`; utoipa's `#[utoipa::path]`, which documents a fn as the handler of an
+/// HTTP operation (utoipa-axum registers it through its `routes!` macro, which does not parse).
+const HANDLER_ATTRIBUTES: [&str; 2] = ["poem::handler", "utoipa::path"];
 
 /// Constructors of tonic's generated `XServer` wrappers, given the type that implements the service.
 const SERVICE_WRAPPERS: [&str; 3] = ["new", "with_interceptor", "from_arc"];

@@ -259,6 +259,9 @@ pub struct TupleBinding {
     pub names: Box<[Symbol]>,
     /// How the first name is used after the `let`, in the rest of its block.
     pub first: BindingUse,
+    /// What a channel made by the call carries, when the code names a type of its own:
+    /// `Event` for `unbounded_channel::<Event>()` or `let (tx, rx): (Sender<Event>, _)`.
+    pub item_type: Option<Symbol>,
 }
 
 /// Method names that put a message into a channel.
@@ -328,6 +331,8 @@ pub struct ParamFlow {
     /// Among the fn's parameters, `self` not counted.
     pub position: u32,
     pub uses: BindingUse,
+    /// What the sender carries, when it is a type of the code's own (see [`TupleBinding`]).
+    pub item_type: Option<Symbol>,
 }
 
 /// A macro invocation: `tokio::select! { .. }`.

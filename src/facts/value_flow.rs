@@ -9,14 +9,16 @@
 //!   few fns have it), followed in that fn;
 //! - a static cell: sends through the static, wherever they are;
 //! - a return value: the callers' bindings of the fn;
-//! - a router's state: sends on extracted senders in request code.
+//! - a router's state: sends on extracted senders in request code;
+//! - where none of these reaches (framework state, trait objects, generic code): the sender
+//!   parameters of the channel's own message type (`Job` of `unbounded_channel::<Job>()`).
 //!
 //! A send is driven by requests when request code runs it, else by the loops around it and
 //! around the calls that lead there (an accept loop, a loop over received messages, a per-event
 //! callback, a timer).
 
 use super::{BindingUse, CallFact, Driver, Fact, Index, LinkedFile, MethodCallFact, Package, Symbol, SENDS};
-use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
+use foldhash::{HashMap, HashSet, HashSetExt};
 use std::sync::Arc;
 
 /// Calls followed into more fns than this are too ambiguous to follow (a method name many types
@@ -76,17 +78,22 @@ pub struct Producer {
 #[derive(Debug, Default)]
 pub struct ParamFlows {
     by_function: HashMap<Symbol, Vec<(Arc<LinkedFile>, usize)>>,
+    /// Those whose message type is a type of the code's own, by that type.
+    by_item_type: HashMap<Symbol, Vec<(Arc<LinkedFile>, usize)>>,
 }
 
 impl ParamFlows {
     pub fn build(files: &[Arc<LinkedFile>]) -> Self {
-        let mut by_function: HashMap<Symbol, Vec<(Arc<LinkedFile>, usize)>> = HashMap::new();
+        let mut flows = ParamFlows::default();
         for file in files {
             for (at, flow) in file.facts.rust.param_flows.iter().enumerate() {
-                by_function.entry(flow.function).or_default().push((file.clone(), at));
+                flows.by_function.entry(flow.function).or_default().push((file.clone(), at));
+                if let Some(item) = flow.item_type {
+                    flows.by_item_type.entry(item).or_default().push((file.clone(), at));
+                }
             }
         }
-        ParamFlows { by_function }
+        flows
     }
 }
 
@@ -103,6 +110,17 @@ pub fn senders(index: &Index, packages: &[Package], channel: &Fact<CallFact>) ->
         depth: 0,
     };
     walk.follow(start, &[]);
+    // Where the flow cannot follow the sender (framework state, trait objects, generic code), a
+    // sender parameter of the channel's own message type is the same channel.
+    if let Some(item) = binding.item_type {
+        let typed = index.param_flows.by_item_type.get(&item).map_or(&[][..], Vec::as_slice);
+        for (file, at) in typed {
+            if walk.seen.insert(format!("param {}#{at}", file.info.path)) {
+                let step = Step { file: file.clone(), holder: Holder::Param(*at), driver: Driver::Once, depth: 1 };
+                walk.follow(step, &[format!("a `{item}` sender")]);
+            }
+        }
+    }
     walk.producers.sort_by_key(|p| std::cmp::Reverse(p.driven_by));
     walk.producers
 }

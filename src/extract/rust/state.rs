@@ -120,6 +120,38 @@ fn only_type_argument(segment: &syn::PathSegment) -> Option<&Type> {
     })
 }
 
+/// Types too common to tell one channel's messages from another's.
+const COMMON_TYPES: [&str; 16] = [
+    "String", "Vec", "Box", "Arc", "Option", "Result", "Bytes", "BytesMut", "HashMap", "Value", "Message", "Event",
+    "Msg", "Request", "Response", "Command",
+];
+
+/// The message type a channel carries, from its sender's or receiver's type: `Job` for
+/// `UnboundedSender<Job>`, `&Sender<Arc<Job>>`.
+pub fn item_type(ty: &Type) -> Option<&syn::Ident> {
+    let ty = match ty {
+        Type::Reference(reference) => &*reference.elem,
+        ty => ty,
+    };
+    own_type(only_type_argument(last_segment(ty)?)?)
+}
+
+/// The message type of a constructor's turbofish: `Job` for `unbounded_channel::<Job>()`.
+pub fn turbofish_item(path: &syn::Path) -> Option<&syn::Ident> {
+    own_type(only_type_argument(path.segments.last()?)?)
+}
+
+/// A type of the code's own, seen through `Arc` and `Box`; none for a type too common to tell
+/// channels apart ([`COMMON_TYPES`], primitives, tuples).
+fn own_type(ty: &Type) -> Option<&syn::Ident> {
+    let mut segment = last_segment(ty)?;
+    while segment.ident == "Arc" || segment.ident == "Box" {
+        segment = last_segment(only_type_argument(segment)?)?;
+    }
+    let name = segment.ident.to_string();
+    (name.starts_with(char::is_uppercase) && !COMMON_TYPES.contains(&name.as_str())).then_some(&segment.ident)
+}
+
 /// The items of a `lazy_static! { static ref NAME: Type = value; .. }` body.
 pub struct LazyStatics(pub Vec<(syn::Ident, Type)>);
 

@@ -360,12 +360,14 @@ impl<'a> FactVisitor<'a> {
                 continue;
             }
             let uses = self.uses_of(&name.to_string(), &body.stmts);
+            let item_type = super::state::item_type(&input.ty).map(|ident| self.ident_symbol(ident));
             self.facts.param_flows.push(ParamFlow {
                 owner: if is_method { self.impl_types.last().copied().flatten() } else { None },
                 function: self.ident_symbol(&sig.ident),
                 module: self.module_symbol,
                 position: position as u32,
                 uses,
+                item_type,
             });
         }
     }
@@ -887,8 +889,17 @@ impl FactVisitor<'_> {
             }
             _ => BindingUse::default(),
         };
+        // The message type: the turbofish, or the annotation of the first name.
+        let annotated = match &local.pat {
+            syn::Pat::Type(typed) => match &*typed.ty {
+                syn::Type::Tuple(tuple) => tuple.elems.first().and_then(super::state::item_type),
+                _ => None,
+            },
+            _ => None,
+        };
+        let item_type = super::state::turbofish_item(&func.path).or(annotated).map(|ident| self.ident_symbol(ident));
         let call = self.span(path_start(&func.path), call.paren_token.span.close()).start;
-        self.facts.bindings.push(TupleBinding { call, names: names.into(), first });
+        self.facts.bindings.push(TupleBinding { call, names: names.into(), first, item_type });
     }
 
     /// Records an attribute; `item` names the fn it is on, for attributes of fns.
