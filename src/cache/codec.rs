@@ -13,7 +13,7 @@
 use crate::facts::{
     Argument, ArgumentRange, AttributeFact, BindingUse, CallFact, CodeContext, ContextId, Driver, FileFacts, FileKind,
     FnFact, Handoff, LineTable, Literal, Location, MacroFact, MethodCallFact, ModDecl, ParamFlow, PathFact, Problem,
-    RareList, RustFacts, Span, StateFact, Suppression, Symbol, TupleBinding, UseFact,
+    RareList, RustFacts, SenderField, Span, StateFact, Suppression, Symbol, TupleBinding, UseFact,
 };
 use std::collections::HashMap;
 
@@ -404,8 +404,9 @@ codec_struct!(BindingUse {
     send_lines
 });
 codec_struct!(Handoff { callee, method, position, driver });
+codec_struct!(SenderField { field, item_type });
 codec_struct!(ParamFlow { owner, function, module, position, uses, item_type });
-codec_struct!(RustFacts { uses, calls, method_calls, macros, fns, attributes, modules, paths, arguments, contexts, bindings, states, app_states, param_flows, generated, lines }
+codec_struct!(RustFacts { uses, calls, method_calls, macros, fns, attributes, modules, paths, arguments, contexts, bindings, states, app_states, param_flows, sender_fields, generated, lines }
     checked by RustFacts::is_consistent);
 codec_struct!(Suppression { rule, reason, target_line, target_end_line, location });
 codec_struct!(Problem { location, message });

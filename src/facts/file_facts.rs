@@ -320,6 +320,13 @@ pub struct Handoff {
     pub driver: Driver,
 }
 
+/// A struct field that holds a channel's sender: `Owner.field` and the message type.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct SenderField {
+    pub field: Symbol,
+    pub item_type: Symbol,
+}
+
 /// A parameter whose type is a channel's sender, and how its fn uses it: where a sender handed
 /// to the fn goes next.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -458,6 +465,8 @@ pub struct RustFacts {
     pub states: Vec<StateFact>,
     /// Parameters that hold a channel's sender, and where each goes in its fn.
     pub param_flows: Vec<ParamFlow>,
+    /// Struct fields that hold a channel's sender of a message type of the code's own.
+    pub sender_fields: Vec<SenderField>,
     /// The types fns of this file receive as shared application state through an extractor:
     /// `AppState` for `State<AppState>`, `State<Arc<AppState>>`, `web::Data<AppState>`,
     /// `Extension<AppState>`, rocket's `&State<AppState>`. Each once, by last segment.
@@ -546,6 +555,7 @@ impl RustFacts {
             states,
             app_states,
             param_flows,
+            sender_fields,
             generated: _,
             lines,
         } = self;
@@ -563,6 +573,7 @@ impl RustFacts {
         fit_exactly(states);
         fit_exactly(app_states);
         fit_exactly(param_flows);
+        fit_exactly(sender_fields);
         lines.shrink_to_fit();
     }
 }

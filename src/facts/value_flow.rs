@@ -24,6 +24,10 @@ use std::sync::Arc;
 /// Calls followed into more fns than this are too ambiguous to follow (a method name many types
 /// have).
 const MAX_CANDIDATES: usize = 4;
+/// A helper called from more places than this is too common to take its callers' drivers.
+const MAX_CALL_SITES: usize = 16;
+/// How many levels of callers a send's fn takes its driver from.
+const CALLER_LEVELS: usize = 3;
 /// Steps followed from a constructor at most.
 const MAX_DEPTH: usize = 8;
 /// Extracted application-state types that are channel senders (`State<UnboundedSender<E>>`).
@@ -80,6 +84,8 @@ pub struct ParamFlows {
     by_function: HashMap<Symbol, Vec<(Arc<LinkedFile>, usize)>>,
     /// Those whose message type is a type of the code's own, by that type.
     by_item_type: HashMap<Symbol, Vec<(Arc<LinkedFile>, usize)>>,
+    /// The message types of struct fields that hold senders, by `Owner.field`.
+    field_items: HashMap<Symbol, Symbol>,
 }
 
 impl ParamFlows {
@@ -92,6 +98,7 @@ impl ParamFlows {
                     flows.by_item_type.entry(item).or_default().push((file.clone(), at));
                 }
             }
+            flows.field_items.extend(file.facts.rust.sender_fields.iter().map(|f| (f.field, f.item_type)));
         }
         flows
     }
@@ -112,7 +119,9 @@ pub fn senders(index: &Index, packages: &[Package], channel: &Fact<CallFact>) ->
     walk.follow(start, &[]);
     // Where the flow cannot follow the sender (framework state, trait objects, generic code), a
     // sender parameter of the channel's own message type is the same channel.
-    if let Some(item) = binding.item_type {
+    // The message type: written at the constructor, or the type of a field the sender is kept in.
+    let stored = binding.first.stored_in.iter().find_map(|field| index.param_flows.field_items.get(field).copied());
+    if let Some(item) = binding.item_type.or(stored) {
         let typed = index.param_flows.by_item_type.get(&item).map_or(&[][..], Vec::as_slice);
         for (file, at) in typed {
             if walk.seen.insert(format!("param {}#{at}", file.info.path)) {
@@ -303,7 +312,7 @@ impl Walk<'_> {
         if send.in_test() || self.producers.iter().any(|p| p.send.identity() == send.identity()) {
             return;
         }
-        let code = driver.max(send.context().driver);
+        let code = driver.max(send.context().driver).max(self.callers_driver(&send));
         let driven_by = if self.index.handlers.runs(&send, &self.index.call_graph) {
             DrivenBy::Request
         } else {
@@ -316,6 +325,36 @@ impl Walk<'_> {
                 && ask.context().function == context.function
         });
         self.producers.push(Producer { send, driven_by, awaits_reply, through: through.to_vec() });
+    }
+}
+
+impl Walk<'_> {
+    /// What repeats the calls of the fn a send sits in, when the send is a helper's
+    /// (`fn notify(&self, ..) { self.tx.send(..) }` called once per received message): the
+    /// strongest driver among its call sites in its package, when they are few enough to say.
+    fn callers_driver(&self, send: &Fact<MethodCallFact>) -> Driver {
+        let context = send.context();
+        let Some(function) = context.function else { return Driver::Once };
+        self.callers_of(function, send.file().package, CALLER_LEVELS)
+    }
+
+    /// The strongest driver among the call sites of `function` in `package`, and, `levels` deep,
+    /// among those of the fns they sit in.
+    fn callers_of(&self, function: Symbol, package: Option<Symbol>, levels: usize) -> Driver {
+        let in_package = |file: &super::FileInfo| file.package == package;
+        let calls = self.index.calls.named(&function).filter(|c| in_package(c.file())).map(|c| *c.context());
+        let methods = self.index.method_calls.named(&function).filter(|c| in_package(c.file())).map(|c| *c.context());
+        let sites: Vec<super::CodeContext> = calls.chain(methods).take(MAX_CALL_SITES + 1).collect();
+        if sites.len() > MAX_CALL_SITES {
+            return Driver::Once;
+        }
+        let mut driver = sites.iter().map(|site| site.driver).max().unwrap_or_default();
+        if levels > 1 && !driver.is_outside() {
+            for caller in sites.iter().filter_map(|site| site.function).filter(|caller| *caller != function) {
+                driver = driver.max(self.callers_of(caller, package, levels - 1));
+            }
+        }
+        driver
     }
 }
 

@@ -4,6 +4,7 @@
 //! grow with traffic.
 
 use crate::facts::Driver;
+use proc_macro2::{Delimiter, TokenTree};
 use syn::visit::{self, Visit};
 use syn::{Expr, ExprForLoop, ExprLoop, ExprWhile};
 
@@ -56,24 +57,55 @@ impl Scan {
     }
 }
 
+impl Scan {
+    fn awaited(&mut self, method: &str) {
+        let found = if ACCEPTS.contains(&method) {
+            Driver::Connection
+        } else if RECEIVES.contains(&method) {
+            Driver::Message
+        } else if TICKS.contains(&method) {
+            Driver::Timer
+        } else {
+            Driver::Iteration
+        };
+        self.driver = self.driver.max(found);
+    }
+
+    /// `.method(..).await` written in a macro's tokens (`tokio::select! { m = s.next() => .. }`
+    /// awaits each branch), scanned as tokens: the branches do not parse as one expression.
+    fn scan_tokens(&mut self, tokens: proc_macro2::TokenStream) {
+        let tokens: Vec<TokenTree> = tokens.into_iter().collect();
+        for (at, token) in tokens.iter().enumerate() {
+            match token {
+                TokenTree::Group(group) => self.scan_tokens(group.stream()),
+                TokenTree::Punct(dot) if dot.as_char() == '.' => {
+                    let Some(TokenTree::Ident(method)) = tokens.get(at + 1) else { continue };
+                    let called = matches!(tokens.get(at + 2), Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Parenthesis);
+                    // In select!, a branch's future is awaited without `.await`.
+                    if called {
+                        self.awaited(&method.to_string());
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
 impl<'ast> Visit<'ast> for Scan {
     fn visit_expr_await(&mut self, awaited: &'ast syn::ExprAwait) {
         if self.depth == 0 {
             if let Expr::MethodCall(call) = &*awaited.base {
-                let method = call.method.to_string();
-                let found = if ACCEPTS.contains(&method.as_str()) {
-                    Driver::Connection
-                } else if RECEIVES.contains(&method.as_str()) {
-                    Driver::Message
-                } else if TICKS.contains(&method.as_str()) {
-                    Driver::Timer
-                } else {
-                    Driver::Iteration
-                };
-                self.driver = self.driver.max(found);
+                self.awaited(&call.method.to_string());
             }
         }
         visit::visit_expr_await(self, awaited);
+    }
+
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        if self.depth == 0 && mac.path.segments.last().is_some_and(|s| s.ident == "select") {
+            self.scan_tokens(mac.tokens.clone());
+        }
     }
 
     fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
@@ -142,6 +174,12 @@ mod tests {
         assert_eq!(driver("while let Some(msg) = stream.next().await { tx.send(msg); }"), Driver::Message);
         assert_eq!(driver("while let Some(m) = inbound.message().await? { out.send(m); }"), Driver::Message);
         assert_eq!(driver("loop { interval.tick().await; tx.send(Tick); }"), Driver::Timer);
+        assert_eq!(
+            driver(
+                "loop { tokio::select! { chunk = body.next() => { out.send(chunk); } _ = stop.cancelled() => break } }"
+            ),
+            Driver::Message
+        );
         assert_eq!(driver("for item in items { tx.send(item); }"), Driver::Iteration);
         // What a nested loop or a closure waits for repeats it, not the loop around it.
         assert_eq!(

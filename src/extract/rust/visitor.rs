@@ -7,8 +7,8 @@ use super::imports::{flatten, may_come_from_glob, Scope, Scopes};
 use super::macros::{parse_body, Body};
 use crate::facts::{
     self, Argument, ArgumentRange, AttributeFact, BindingUse, CallFact, CodeContext, ContextId, Driver, FnFact,
-    LineIndex, LineTable, Literal, MacroFact, MethodCallFact, ParamFlow, RareList, RustFacts, StateFact, Symbol,
-    TupleBinding, UseFact,
+    LineIndex, LineTable, Literal, MacroFact, MethodCallFact, ParamFlow, RareList, RustFacts, SenderField, StateFact,
+    Symbol, TupleBinding, UseFact,
 };
 use proc_macro2::Span;
 use std::borrow::Cow;
@@ -822,6 +822,11 @@ impl<'ast> Visit<'ast> for FactVisitor<'_> {
             let test_only = is_test_only(&field.attrs);
             self.test_depth += u32::from(test_only);
             self.record_state(name, span, Some(&item.ident), &field.ty);
+            let sender = super::state::value_type(&field.ty).is_some_and(|(_, ty)| ty.to_string().ends_with("Sender"));
+            if let Some(message) = super::state::item_type(&field.ty).filter(|_| sender && field.ident.is_some()) {
+                let field = Symbol::from(format!("{}.{name}", item.ident));
+                self.facts.sender_fields.push(SenderField { field, item_type: self.ident_symbol(message) });
+            }
             self.test_depth -= u32::from(test_only);
         }
         visit::visit_item_struct(self, item);
