@@ -56,3 +56,27 @@ unsafe impl GlobalAlloc for Counting {
         moved
     }
 }
+
+/// Moves `items` to an allocation of exactly their size. `Vec::shrink_to_fit` is not enough for
+/// what stays in memory all run: mimalloc keeps a block that shrinks by less than half, so a
+/// vector grown by doubling would keep up to half of its block unused.
+pub fn fit_exactly<T>(items: &mut Vec<T>) {
+    if items.capacity() > items.len() {
+        let mut fitted = Vec::with_capacity(items.len());
+        fitted.append(items);
+        *items = fitted;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fitting_exactly_keeps_the_items_in_a_block_of_their_size() {
+        let mut items = Vec::with_capacity(64);
+        items.extend([3, 1, 2]);
+        fit_exactly(&mut items);
+        assert_eq!((items.as_slice(), items.capacity()), (&[3, 1, 2][..], 3));
+    }
+}

@@ -1,18 +1,24 @@
 //! The pipeline of one run: discover → extract (parallel) ‖ cargo metadata → link →
 //! evaluate (parallel) → filter. Reporting is left to the caller.
 
-use crate::arch::{self, ArchGraph};
+use crate::arch;
 use crate::cache::Cache;
 use crate::discover::{self, Config, SourceFile};
-use crate::engine::{resolve_settings, Origin, PolicySet, RuleDoc};
+use crate::engine::{resolve_settings, Origin, PolicySet};
 use crate::expand::{self, Expansions};
 use crate::extract;
-use crate::facts::{Facts, FileFacts, FileKind, LinkedFile, Location, Problem, Symbol};
+use crate::facts::ArchGraph;
+use crate::facts::{Facts, FileFacts, LinkedFile};
+use crate::file_kind::FileKind;
 use crate::filter;
 use crate::findings::{LeftOut, Outcome};
 use crate::link;
+use crate::location::Location;
+use crate::problem::Problem;
+use crate::rule::RuleDoc;
 use crate::shard::{Plan, Shard};
 use crate::sources::Sources;
+use crate::symbol::Symbol;
 use crate::timings::Timings;
 use rayon::prelude::*;
 use std::panic::{catch_unwind, AssertUnwindSafe};

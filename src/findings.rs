@@ -1,6 +1,7 @@
 //! Findings and run-level problems: the first-class output of every stage.
 
-use crate::facts::{Location, Problem};
+use crate::location::Location;
+use crate::problem::Problem;
 use serde::Serialize;
 use std::fmt;
 use std::str::FromStr;

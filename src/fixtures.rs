@@ -16,9 +16,9 @@ use crate::check::{check, CheckOptions};
 use crate::discover::Config;
 use crate::engine::{Origin, PolicySet};
 use crate::extract::{line_comments, rule_ids, target_line, CommentStyle};
-use crate::facts::Problem;
 use crate::findings::{Finding, Severity};
 use crate::native::NATIVE_RULES;
+use crate::problem::Problem;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
@@ -80,7 +80,7 @@ pub fn expectations(case: &Path) -> Vec<Expectation> {
     for entry in walker.filter_map(Result::ok).filter(|e| e.file_type().is_some_and(|t| t.is_file())) {
         let Ok(text) = std::fs::read_to_string(entry.path()) else { continue };
         let path = crate::discover::config::relative_display(case, entry.path());
-        let style = crate::discover::classify(&path).map_or(CommentStyle::Yaml, |kind| kind.comment_style());
+        let style = crate::discover::classify(&path).map_or(CommentStyle::Yaml, CommentStyle::of);
         let comments = line_comments(&text, style);
         let directive = |body: &str| body.starts_with("expect:") || body.starts_with("ok:");
         for (i, comment) in comments.iter().enumerate() {

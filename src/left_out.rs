@@ -4,8 +4,10 @@
 //! checked only in ways its reviewer sees.
 
 use crate::discover::{Config, Discovery, Level};
-use crate::facts::{Facts, FileKind, Symbol};
+use crate::facts::Facts;
+use crate::file_kind::FileKind;
 use crate::findings::LeftOut;
+use crate::symbol::Symbol;
 
 fn paths(symbols: &[Symbol]) -> Vec<String> {
     symbols.iter().map(|s| s.to_string()).collect()

@@ -3,11 +3,11 @@
 
 use clap::{Parser, Subcommand, ValueEnum};
 use guardrail::arch::render::{render, GraphFormat};
-use guardrail::arch::Level;
 use guardrail::check::{check, collect, CheckOptions};
 use guardrail::discover::Config;
 use guardrail::engine::{Origin, PolicySet};
-use guardrail::facts::FileKind;
+use guardrail::facts::arch_graph::Level;
+use guardrail::file_kind::FileKind;
 use guardrail::findings::Severity;
 use guardrail::fixtures;
 use guardrail::native::NATIVE_RULES;
@@ -293,7 +293,11 @@ fn main() -> ExitCode {
                 if let Err(error) = std::io::stdin().read_to_string(&mut text) {
                     return usage_error(&format!("cannot read manifests from stdin: {error}"));
                 }
-                extra_inputs.push((guardrail::facts::Symbol::intern("<stdin>"), FileKind::Kubernetes, Arc::from(text)));
+                extra_inputs.push((
+                    guardrail::symbol::Symbol::intern("<stdin>"),
+                    FileKind::Kubernetes,
+                    Arc::from(text),
+                ));
             }
             if cache_dir.as_deref().is_some_and(|dir| guardrail::tree::is_within(&root, dir)) {
                 return usage_error(
@@ -619,18 +623,18 @@ fn listed(policy: &guardrail::engine::Policy) -> Listed<'_> {
     }
 }
 
-fn native(doc: &guardrail::engine::RuleDoc) -> Listed<'_> {
+fn native(doc: &guardrail::rule::RuleDoc) -> Listed<'_> {
     Listed { doc, origin: "native", tier: None }
 }
 
-fn load_policies(root: &std::path::Path) -> (PolicySet, Vec<guardrail::facts::Problem>) {
+fn load_policies(root: &std::path::Path) -> (PolicySet, Vec<guardrail::problem::Problem>) {
     let (config, mut problems) = Config::load(root, None);
     let (policies, policy_problems) = PolicySet::load(root, &config, &[]);
     problems.extend(policy_problems);
     (policies, problems)
 }
 
-fn report_problems(problems: &[guardrail::facts::Problem]) -> i32 {
+fn report_problems(problems: &[guardrail::problem::Problem]) -> i32 {
     for p in problems {
         let at = &p.location;
         let place = if at.path.is_empty() { String::new() } else { format!("{}:{}:{}: ", at.path, at.line, at.column) };

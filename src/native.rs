@@ -1,7 +1,7 @@
 //! The rules guardrail implements in Rust rather than Rhai, documented like policies so that
 //! `list`, `explain` and `[rules.<id>]` treat them alike.
 
-use crate::engine::RuleDoc;
+use crate::rule::RuleDoc;
 use std::sync::LazyLock;
 
 pub static NATIVE_RULES: LazyLock<Vec<RuleDoc>> = LazyLock::new(|| {

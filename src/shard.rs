@@ -12,8 +12,9 @@
 
 use crate::discover::architecture::{matches, Architecture};
 use crate::discover::SourceFile;
-use crate::facts::{FileFacts, Package, Service, Symbol};
+use crate::facts::{FileFacts, Package, Service};
 use crate::link;
+use crate::symbol::Symbol;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt;
 use std::str::FromStr;

@@ -1,7 +1,7 @@
 //! The text of reported files, for code frames and fingerprints. Extraction does not keep
 //! file texts: only the few files with findings are read again, when they are reported.
 
-use crate::facts::Symbol;
+use crate::symbol::Symbol;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};

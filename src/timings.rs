@@ -1,7 +1,7 @@
 //! `--timings`: where a run spent its time, per phase, per policy, and the slowest files.
 
 use crate::cache::CacheStats;
-use crate::facts::Symbol;
+use crate::symbol::Symbol;
 use std::fmt::Write;
 use std::time::{Duration, Instant};
 

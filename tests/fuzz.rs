@@ -6,7 +6,9 @@
 
 use guardrail::discover::config::Config;
 use guardrail::extract::{self, line_comments, CommentStyle};
-use guardrail::facts::{FileFacts, FileKind, Symbol};
+use guardrail::facts::FileFacts;
+use guardrail::file_kind::FileKind;
+use guardrail::symbol::Symbol;
 use proptest::prelude::*;
 use saphyr::LoadableYamlNode;
 

@@ -1,15 +1,14 @@
-//! Architecture: the dependency graph of crates and modules, the native rules over it
-//! (layers, forbidden edges, independence, cycles, exceptions), and its picture.
+//! Architecture: the native rules over the dependency graph of crates and modules
+//! ([`crate::facts::arch_graph`]: layers, forbidden edges, independence, cycles, exceptions),
+//! and its picture.
 
-pub mod graph;
 pub mod render;
 pub mod rules;
 
-pub use graph::{ArchGraph, Edge, Level};
-
 use crate::discover::architecture::{matches, Architecture};
-use crate::engine::RuleSettings;
+use crate::facts::ArchGraph;
 use crate::findings::Finding;
+use crate::rule::RuleSettings;
 use rules::{Violation, UNMATCHED_EXCEPTION};
 use std::collections::BTreeMap;
 

@@ -1,9 +1,9 @@
 //! `guardrail graph`: the architecture as mermaid (renders on GitHub as-is) or Graphviz dot,
 //! grouped by layer, with the edges that break a rule drawn in red.
 
-use super::graph::{ArchGraph, Level};
 use super::rules::Violation;
 use crate::discover::architecture::{matches, Architecture};
+use crate::facts::arch_graph::{ArchGraph, Level};
 use clap::ValueEnum;
 use std::collections::BTreeSet;
 use std::fmt::Write;

@@ -1,11 +1,11 @@
 //! The architecture rules, native for speed (like import-linter and tach): layers, forbidden
 //! dependencies, independence, cycles, and exceptions that must keep matching something.
 
-use super::graph::{ArchGraph, Edge, Level};
 use crate::discover::architecture::{matches, Architecture};
-use crate::engine::RuleDoc;
-use crate::facts::Location;
+use crate::facts::arch_graph::{ArchGraph, Edge, Level};
 use crate::findings::{Related, Severity};
+use crate::location::Location;
+use crate::rule::RuleDoc;
 
 pub const LAYER_VIOLATION: &str = "layer-violation";
 pub const FORBIDDEN_DEPENDENCY: &str = "forbidden-dependency";

@@ -11,10 +11,14 @@
 //! [`Corrupt`], which makes the entry a miss.
 
 use crate::facts::{
-    Argument, ArgumentRange, AttributeFact, BindingUse, CallFact, CodeContext, ContextId, Driver, FileFacts, FileKind,
-    FnFact, Handoff, LineTable, Literal, Location, MacroFact, MethodCallFact, ModDecl, ParamFlow, PathFact, Problem,
-    RareList, RustFacts, SenderField, Span, StateFact, Suppression, Symbol, TupleBinding, UseFact,
+    Argument, ArgumentRange, AttributeFact, BindingUse, CallFact, CodeContext, ContextId, Driver, FileFacts, FnFact,
+    Handoff, Literal, MacroFact, MethodCallFact, ModDecl, ParamFlow, PathFact, RareList, RustFacts, SenderField,
+    StateFact, Suppression, TupleBinding, UseFact,
 };
+use crate::file_kind::FileKind;
+use crate::location::{LineTable, Location, Span};
+use crate::problem::Problem;
+use crate::symbol::Symbol;
 use std::collections::HashMap;
 
 /// The entry cannot be decoded: truncated, written by another version, or damaged.

@@ -29,7 +29,8 @@
 
 mod codec;
 
-use crate::facts::{FileFacts, Symbol};
+use crate::facts::FileFacts;
+use crate::symbol::Symbol;
 use codec::{Codec, Reader, Writer};
 use std::collections::HashMap;
 use std::fs::File;
@@ -374,7 +375,7 @@ fn decode_entry(entry: &[u8], path: Symbol, bytes: &[u8], key: &Key) -> Option<F
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::facts::FileKind;
+    use crate::file_kind::FileKind;
 
     fn key() -> Key {
         Key([7; 32])

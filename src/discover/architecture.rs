@@ -3,7 +3,7 @@
 //! Patterns name crates (`shop-domain`, `sqlx`) or modules (`shop_api::handlers`), matching the
 //! module and everything below it; `*` stands for one path segment, `**` for any number.
 
-use crate::facts::Location;
+use crate::location::Location;
 use serde::Deserialize;
 use toml::Spanned;
 

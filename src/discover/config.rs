@@ -1,8 +1,10 @@
 //! `guardrail.toml`: read with spans, so that every mistake points into the file.
 
 use super::architecture::{Architecture, RawArchitecture};
-use crate::facts::{LineIndex, Location, Problem, Symbol};
 use crate::findings::Severity;
+use crate::location::{LineIndex, Location};
+use crate::problem::Problem;
+use crate::symbol::Symbol;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

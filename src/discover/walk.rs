@@ -8,7 +8,10 @@
 
 use super::config::relative_display;
 use super::Config;
-use crate::facts::{FileKind, Location, Problem, Symbol};
+use crate::file_kind::FileKind;
+use crate::location::Location;
+use crate::problem::Problem;
+use crate::symbol::Symbol;
 use ignore::overrides::OverrideBuilder;
 use ignore::WalkBuilder;
 use std::path::{Path, PathBuf};

@@ -4,17 +4,16 @@
 //! `location`, `package`, `module`, `in_test`; see README "Writing a policy" for the rest.
 
 use super::context::PolicyContext;
+use super::script_values::{optional, register_located, strings, text, FactsHandle};
 use crate::facts::Table;
 use crate::facts::{
     AttributeFact, Binary, BindingUse, CallFact, Fact, FactKind, Facts, FileInfo, FnFact, InContext, Literal, Located,
-    Location, MacroFact, MethodCallFact, Package, StateFact, Symbol, UseFact,
+    MacroFact, MethodCallFact, Package, StateFact, UseFact,
 };
-use rhai::{Array, Dynamic, Engine, ImmutableString, Map};
+use crate::location::Location;
+use crate::symbol::Symbol;
+use rhai::{Array, Dynamic, Engine, Map};
 use std::sync::Arc;
-
-/// The facts as a policy sees them.
-#[derive(Clone)]
-pub struct FactsHandle(pub Arc<Facts>);
 
 /// A package of the workspace, for scripts (a handle, so a query copies nothing).
 #[derive(Clone)]
@@ -27,18 +26,6 @@ impl PackageHandle {
     fn package(&self) -> &Package {
         &self.facts.packages[self.index]
     }
-}
-
-pub(super) fn text(s: &str) -> ImmutableString {
-    s.into()
-}
-
-pub(super) fn optional(value: Option<&str>) -> Dynamic {
-    value.map_or(Dynamic::UNIT, |s| Dynamic::from(text(s)))
-}
-
-pub(super) fn strings<'a, S: AsRef<str> + 'a>(values: impl IntoIterator<Item = &'a S>) -> Array {
-    values.into_iter().map(|s| Dynamic::from(text(s.as_ref()))).collect()
 }
 
 fn optionals(values: impl Iterator<Item = Option<Symbol>>) -> Array {
@@ -269,21 +256,6 @@ fn on_file<R>(fact: &Dynamic, f: impl Fn(&FileInfo) -> R) -> Option<R> {
 /// Whether `binary`'s build includes the file a code fact was found in.
 fn includes(binary: &Binary, fact: &Dynamic) -> bool {
     on_file(fact, |file| binary.includes(file)).unwrap_or(false)
-}
-
-/// The getters every located fact has.
-pub(super) fn register_located<T: Located>(engine: &mut Engine, name: &str) {
-    engine
-        .register_type_with_name::<Fact<T>>(name)
-        .register_get("path", |f: &mut Fact<T>| text(&f.location().path))
-        .register_get("line", |f: &mut Fact<T>| i64::from(f.location().line))
-        .register_get("column", |f: &mut Fact<T>| i64::from(f.location().column))
-        .register_get("end_line", |f: &mut Fact<T>| i64::from(f.location().end_line))
-        .register_get("end_column", |f: &mut Fact<T>| i64::from(f.location().end_column))
-        .register_get("location", |f: &mut Fact<T>| f.location())
-        .register_get("package_name", |f: &mut Fact<T>| optional(f.file().package.as_deref()))
-        .register_get("module", |f: &mut Fact<T>| optional(f.file().module.as_deref()))
-        .register_get("in_test", |f: &mut Fact<T>| f.in_test());
 }
 
 /// The getters of code facts that sit inside a fn: `in_async`, `function`.

@@ -1,8 +1,8 @@
 //! The architecture graph for policies: edges, shortest chains, cycles and layers, so users can
 //! write architecture rules of their own beside the native ones.
 
-use super::api::{text, FactsHandle};
-use crate::arch::{Edge, Level};
+use super::script_values::{text, FactsHandle};
+use crate::facts::arch_graph::{Edge, Level};
 use rhai::{Array, Dynamic, Engine, Map};
 
 fn edge_map(edge: &Edge) -> Dynamic {

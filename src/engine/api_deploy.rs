@@ -1,11 +1,12 @@
 //! The deployment half of the policy API: Kubernetes objects, Dockerfiles, compose services
 //! and the service map that joins them to the code.
 
-use super::api::{optional, register_located, strings, text, FactsHandle};
+use super::script_values::{optional, register_located, strings, text, FactsHandle};
 use crate::facts::{
-    ComposeService, Container, Dockerfile, Fact, Facts, Instruction, K8sObject, Location, PortRef, Probe, Service,
-    Stage, YamlNode, YamlValue,
+    ComposeService, Container, Dockerfile, Fact, Facts, Instruction, K8sObject, PortRef, Probe, Service, Stage,
+    YamlNode, YamlValue,
 };
+use crate::location::Location;
 use rhai::{Array, Dynamic, Engine, Map};
 use std::sync::Arc;
 
@@ -299,7 +300,7 @@ pub fn register(engine: &mut Engine) {
         })
         .register_fn("service_of", |f: &mut FactsHandle, of: Dynamic| service_of(&f.0, &of))
         .register_fn("for_development", |f: &mut FactsHandle, path: &str| {
-            f.0.for_development(crate::facts::Symbol::from(path))
+            f.0.for_development(crate::symbol::Symbol::from(path))
         });
 }
 

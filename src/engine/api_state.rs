@@ -2,11 +2,11 @@
 //! state they share (`facts.shared_state()`, `facts.request_writes(state)`) and the channels
 //! they send into (`facts.senders(channel)`, see [`crate::facts::senders`]).
 
-use super::api::{register_located, text, FactsHandle};
+use super::script_values::{register_located, text, FactsHandle};
 use crate::facts::{
     CallFact, EntryCode, Fact, Facts, InContext, MacroFact, MethodCallFact, Package, Producer, Spanned, StateFact,
-    Symbol,
 };
+use crate::symbol::Symbol;
 use rhai::{Array, Dynamic, Engine, Map};
 
 /// Methods that change a collection in place (on the collection, its guard or a map entry).

@@ -3,9 +3,10 @@
 
 use crate::facts::{
     AttributeFact, Binary, CallFact, ComposeService, Container, Fact, FnFact, Instruction, K8sObject, Located,
-    Location, MacroFact, MethodCallFact, Probe, Stage, StateFact, UseFact,
+    MacroFact, MethodCallFact, Probe, Stage, StateFact, UseFact,
 };
 use crate::findings::{Finding, Related, Severity};
+use crate::location::Location;
 use rhai::{Dynamic, Engine, EvalAltResult, Map};
 use std::sync::{Arc, Mutex};
 
@@ -26,7 +27,7 @@ pub struct PolicyContext {
     rule: Arc<str>,
     /// Of a finding that names none.
     severity: Severity,
-    /// The most a finding may name: see [`super::RuleSettings::ceiling`].
+    /// The most a finding may name: see [`crate::rule::RuleSettings::ceiling`].
     ceiling: Severity,
     params: Arc<Map>,
     max_findings: usize,

@@ -10,15 +10,20 @@ mod context;
 pub mod policy;
 mod routes;
 pub mod sandbox;
+mod script_values;
 mod settings;
 
-pub use api::FactsHandle;
-pub use policy::{Origin, Policy, RuleDoc};
-pub use settings::{is_preview, resolve_settings, RuleSettings};
+pub use policy::{Origin, Policy};
+pub use script_values::FactsHandle;
+pub use settings::{is_preview, resolve_settings};
 
 use crate::discover::{Config, Limits};
-use crate::facts::{Facts, Location, Problem, Symbol};
+use crate::facts::Facts;
 use crate::findings::Finding;
+use crate::location::Location;
+use crate::problem::Problem;
+use crate::rule::RuleSettings;
+use crate::symbol::Symbol;
 use context::PolicyContext;
 use rayon::prelude::*;
 use rhai::{CallFnOptions, Dynamic, Engine, EvalAltResult, Scope};

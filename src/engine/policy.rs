@@ -1,8 +1,10 @@
 //! A policy: one `.rhai` file that declares its metadata (`const META = #{..}`) and a
 //! `fn check(facts, ctx)`. The metadata is what `guardrail explain` prints.
 
-use crate::facts::{LineIndex, Location, Problem, Symbol};
-use crate::findings::Severity;
+use crate::location::{LineIndex, Location};
+use crate::problem::Problem;
+use crate::rule::RuleDoc;
+use crate::symbol::Symbol;
 use rhai::{Dynamic, Engine, Map, Position, AST};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -16,17 +18,6 @@ pub enum Origin {
     Builtin,
     /// A user policy directory named in `guardrail.toml`.
     User,
-}
-
-/// The documentation every rule carries, policy or native.
-#[derive(Debug, Clone)]
-pub struct RuleDoc {
-    pub id: String,
-    pub severity: Severity,
-    pub summary: String,
-    pub rationale: String,
-    pub example: String,
-    pub fix: String,
 }
 
 /// A compiled policy.

@@ -4,8 +4,9 @@
 //! Native rather than a script: a service can have hundreds of routes and a probe policy asks
 //! for every service, which an interpreted loop paid for in tenths of a second per run.
 
-use super::api::{text, FactsHandle};
-use crate::facts::{Argument, AttributeFact, Binary, CallFact, Fact, Index, Literal, Location, MethodCallFact};
+use super::script_values::{text, FactsHandle};
+use crate::facts::{Argument, AttributeFact, Binary, CallFact, Fact, Index, Literal, MethodCallFact};
+use crate::location::Location;
 use rhai::{Array, Dynamic, Engine};
 use std::sync::Arc;
 

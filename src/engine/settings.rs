@@ -1,24 +1,13 @@
 //! Rule settings: each rule's effective severity and parameters, from its defaults and
 //! `[rules.<id>]`; unknown rules, unknown parameters and mistyped values point into the file.
 
-use super::{Origin, Policy, RuleDoc};
+use super::{Origin, Policy};
 use crate::discover::{Config, Level};
-use crate::facts::Problem;
 use crate::findings::Severity;
+use crate::problem::Problem;
+use crate::rule::{RuleDoc, RuleSettings};
 use rhai::{Dynamic, Map};
 use std::collections::BTreeMap;
-
-/// How one rule runs.
-#[derive(Debug, Clone)]
-pub struct RuleSettings {
-    /// `None` when the rule is off.
-    pub severity: Option<Severity>,
-    /// The highest severity a finding may have: the severity `guardrail.toml` sets, or, when it
-    /// sets none, any (a policy may report above its default, like in-memory-state's error once
-    /// replicas run the state).
-    pub ceiling: Severity,
-    pub params: Map,
-}
 
 /// Settings for every policy and native rule. A built-in policy in preview
 /// ([`crate::measured`]) runs only with `preview` (the command line's `--preview`, or

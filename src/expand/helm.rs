@@ -5,8 +5,11 @@
 
 use super::{dir_of, first_line, Expansions, Rendered, RENDER_TIME_LIMIT};
 use crate::discover::{Discovery, HelmChart};
-use crate::facts::{FileKind, Location, Problem, Symbol};
+use crate::file_kind::FileKind;
+use crate::location::Location;
+use crate::problem::Problem;
 use crate::scratch::{program, run_with_limit, Home, ScratchDir};
+use crate::symbol::Symbol;
 use std::path::Path;
 
 /// A chart larger than this is not copied (a chart is kilobytes; this is vendored data).

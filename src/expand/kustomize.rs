@@ -7,8 +7,11 @@
 use super::{dir_of, first_line, join, Expansions, Rendered, RENDER_TIME_LIMIT};
 use crate::discover::Discovery;
 use crate::extract::deploy::{k8s, yaml};
-use crate::facts::{Location, Problem, Symbol, YamlNode};
+use crate::facts::YamlNode;
+use crate::location::Location;
+use crate::problem::Problem;
 use crate::scratch::{is_plain_path, program, run_with_limit, Home, ScratchDir};
+use crate::symbol::Symbol;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::Arc;

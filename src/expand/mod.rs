@@ -9,9 +9,12 @@ mod kustomize;
 mod source_line;
 
 use crate::discover::{Config, Discovery};
-use crate::facts::{FileKind, Location, Problem, Symbol};
+use crate::file_kind::FileKind;
 use crate::findings::{Finding, Related};
+use crate::location::Location;
+use crate::problem::Problem;
 use crate::sources::Sources;
+use crate::symbol::Symbol;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;

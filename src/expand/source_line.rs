@@ -8,7 +8,7 @@
 //! common maps to the source's first line.
 
 use super::Rendered;
-use crate::facts::{LineIndex, Location};
+use crate::location::{LineIndex, Location};
 use crate::sources::Sources;
 
 /// The location in `rendered.source` of the rendered location `at`.
@@ -131,7 +131,7 @@ fn key(line: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::facts::Symbol;
+    use crate::symbol::Symbol;
     use std::sync::Arc;
 
     fn locate_in(template: &str, rendered: &str, line: u32) -> (u32, String) {

@@ -1,6 +1,8 @@
 //! Directives in line comments: `guardrail-allow(..)` suppressions and the fixture runner's
 //! `expect:` / `ok:` markers. One scanner for both, so they agree on what a comment is.
 
+use crate::file_kind::FileKind;
+
 /// A line comment found in a line of text.
 pub struct LineComment<'a> {
     /// 0-based character column where the comment marker starts.
@@ -23,6 +25,15 @@ pub enum CommentStyle {
 }
 
 impl CommentStyle {
+    /// How the language of a kind of file writes line comments.
+    pub fn of(kind: FileKind) -> CommentStyle {
+        match kind {
+            FileKind::Rust => CommentStyle::Rust,
+            FileKind::Dockerfile => CommentStyle::Dockerfile,
+            FileKind::Kubernetes | FileKind::Compose | FileKind::BuildScript => CommentStyle::Yaml,
+        }
+    }
+
     pub fn marker(self) -> &'static str {
         match self {
             CommentStyle::Rust => "//",

@@ -8,7 +8,11 @@ mod suppression;
 
 pub use comments::{line_comments, rule_ids, target_line, CommentStyle, LineComment};
 
-use crate::facts::{FileFacts, FileKind, Location, Problem, Symbol};
+use crate::facts::FileFacts;
+use crate::file_kind::FileKind;
+use crate::location::Location;
+use crate::problem::Problem;
+use crate::symbol::Symbol;
 use std::borrow::Cow;
 
 /// The note a skipped Helm template gets.
@@ -160,7 +164,7 @@ pub fn extract_what(path: Symbol, kind: FileKind, bytes: &[u8], needs: Needs) ->
         return None;
     }
     facts.lines = text.lines().count() as u32;
-    facts.suppressions = suppression::suppressions(path, text, kind.comment_style());
+    facts.suppressions = suppression::suppressions(path, text, CommentStyle::of(kind));
     if matches!(kind, FileKind::Dockerfile | FileKind::Compose | FileKind::Kubernetes) {
         facts.says_development = deploy::k8s::says_development(text);
     }
@@ -248,6 +252,23 @@ pub fn extract_template_as_written(path: Symbol, bytes: &[u8]) -> FileFacts {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_without_facts_is_written_without_rust_facts() {
+        let path = Symbol::intern("src/types.rs");
+        let plain = extract(path, FileKind::Rust, b"// types\npub struct Order;\n").unwrap();
+        assert!(plain.rust.is_empty() && plain.rust.lines.line_starts().len() == 3);
+        let json = serde_json::to_value(&plain).unwrap();
+        assert_eq!(json.get("rust"), None);
+        assert_eq!(json["lines"], 2);
+        let called = extract(path, FileKind::Rust, b"fn f() { g(1); }\n").unwrap();
+        assert!(!called.rust.is_empty());
+        let call = &serde_json::to_value(&called).unwrap()["rust"]["calls"][0];
+        assert_eq!(
+            (&call["written"], &call["args"], &call["function"]),
+            (&"g".into(), &serde_json::json!([1]), &"f".into())
+        );
+    }
 
     #[test]
     fn module_paths_are_left_out_when_not_needed_and_nothing_else_is() {

@@ -1,7 +1,9 @@
 //! `guardrail-allow(<rule>[, <rule>]): <reason>` comments.
 
 use super::comments::{line_comments, rule_ids, target_line, CommentStyle};
-use crate::facts::{LineIndex, Suppression, Symbol};
+use crate::facts::Suppression;
+use crate::location::LineIndex;
+use crate::symbol::Symbol;
 
 const DIRECTIVE: &str = "guardrail-allow(";
 

@@ -16,7 +16,8 @@
 //! not parse as code — is not reached: rules that ask "does the binary do this" stay silent
 //! rather than guess (each rule's docs say so).
 
-use super::{Fact, FileInfo, FnFact, LinkedFile, Package, Symbol};
+use super::{Fact, FileInfo, FnFact, LinkedFile, Package};
+use crate::symbol::Symbol;
 use foldhash::{HashMap, HashMapExt};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -82,8 +83,7 @@ impl CallGraph {
                 }
             }
         }
-        let reach: HashMap<Symbol, Vec<Symbol>> =
-            packages.iter().map(|p| (p.name, super::index::reach(packages, p))).collect();
+        let reach: HashMap<Symbol, Vec<Symbol>> = packages.iter().map(|p| (p.name, p.reach(packages))).collect();
         let graph_ref = &graph;
         let edges_of = |file: &Arc<LinkedFile>| {
             let rust = &file.facts.rust;

@@ -1,6 +1,6 @@
 //! Deployment facts: Kubernetes objects, Dockerfiles and compose files, with exact lines.
 
-use super::Location;
+use crate::location::Location;
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -98,17 +98,22 @@ impl YamlNode {
 pub fn development_files(
     files: &[std::sync::Arc<super::LinkedFile>],
     foreign_projects: &[String],
-) -> std::collections::HashSet<super::Symbol> {
+) -> std::collections::HashSet<crate::symbol::Symbol> {
     let in_foreign_project = |path: &str| {
         foreign_projects.iter().any(|dir| path.strip_prefix(dir.as_str()).is_some_and(|rest| rest.starts_with('/')))
     };
     let deployment = |facts: &super::FileFacts| {
-        matches!(facts.kind, super::FileKind::Dockerfile | super::FileKind::Compose | super::FileKind::Kubernetes)
+        matches!(
+            facts.kind,
+            crate::file_kind::FileKind::Dockerfile
+                | crate::file_kind::FileKind::Compose
+                | crate::file_kind::FileKind::Kubernetes
+        )
     };
     // Only a compose file: an image built in a UI's directory may well be the UI's production
     // image; a compose stack there is the UI's own development stack.
     let foreign_stack =
-        |facts: &super::FileFacts| facts.kind == super::FileKind::Compose && in_foreign_project(&facts.path);
+        |facts: &super::FileFacts| facts.kind == crate::file_kind::FileKind::Compose && in_foreign_project(&facts.path);
     files
         .iter()
         .map(|file| &file.facts)

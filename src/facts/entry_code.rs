@@ -12,9 +12,11 @@
 //! Not seen: warp filters, handlers registered by macros that do not parse.
 
 use super::{
-    AttributeFact, CallFact, CallGraph, Fact, FactKind, FnFact, InContext, LinkedFile, MethodCallFact, Reached, Span,
-    Spanned, Symbol, Table,
+    AttributeFact, CallFact, CallGraph, Fact, FactKind, FnFact, InContext, LinkedFile, MethodCallFact, Reached,
+    Spanned, Table,
 };
+use crate::location::Span;
+use crate::symbol::Symbol;
 use foldhash::HashMap;
 use std::sync::Arc;
 

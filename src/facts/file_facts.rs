@@ -1,7 +1,11 @@
 //! The facts extracted from one file: plain data, what the code *says*, not what it means.
 
-use super::{Compose, Dockerfile, Exec, ImageBuild, K8sObject, LineTable, Location, Span, Symbol};
-use crate::extract::CommentStyle;
+use super::{Compose, Dockerfile, Exec, ImageBuild, K8sObject};
+use crate::alloc::fit_exactly;
+use crate::file_kind::FileKind;
+use crate::location::{LineTable, Location, Span};
+use crate::problem::Problem;
+use crate::symbol::Symbol;
 use serde::ser::{SerializeMap, SerializeStruct, Serializer};
 use serde::Serialize;
 use std::ops::{Deref, DerefMut};
@@ -690,17 +694,6 @@ fn written<'a, T: Spanned>(file: &FileFacts, facts: &'a [T]) -> Vec<Written<'a, 
     facts.iter().map(write).collect()
 }
 
-/// Moves `items` to an allocation of exactly their size. `Vec::shrink_to_fit` is not enough for
-/// what stays in memory all run: mimalloc keeps a block that shrinks by less than half, so a
-/// vector grown by doubling would keep up to half of its block unused.
-pub fn fit_exactly<T>(items: &mut Vec<T>) {
-    if items.capacity() > items.len() {
-        let mut fitted = Vec::with_capacity(items.len());
-        fitted.append(items);
-        *items = fitted;
-    }
-}
-
 /// An inline `guardrail-allow(<rule>): <reason>` comment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Suppression {
@@ -712,38 +705,6 @@ pub struct Suppression {
     pub target_end_line: u32,
     /// The comment itself.
     pub location: Location,
-}
-
-/// A problem with the input rather than a finding about it: a parse error, a broken config.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Problem {
-    pub location: Location,
-    pub message: String,
-}
-
-/// What kind of input a file is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum FileKind {
-    Rust,
-    /// YAML or JSON that may hold Kubernetes objects.
-    Kubernetes,
-    Dockerfile,
-    Compose,
-    /// A file that builds images or starts programs: a GitHub workflow, a Makefile, a
-    /// justfile, a shell script.
-    BuildScript,
-}
-
-impl FileKind {
-    /// How the file's language writes line comments.
-    pub fn comment_style(self) -> CommentStyle {
-        match self {
-            FileKind::Rust => CommentStyle::Rust,
-            FileKind::Dockerfile => CommentStyle::Dockerfile,
-            FileKind::Kubernetes | FileKind::Compose | FileKind::BuildScript => CommentStyle::Yaml,
-        }
-    }
 }
 
 /// The result of extracting one file: pure data, a function of (path, kind, bytes) alone.
@@ -823,31 +784,6 @@ mod tests {
         assert_eq!(facts.arguments(one).as_slice(), [Argument { value: Literal::Int(7), root: None }]);
         assert!(facts.arguments(ArgumentRange { start: 2, len: 5 }).as_slice().is_empty());
         assert!(facts.arguments(ArgumentRange { start: u32::MAX, len: u32::MAX }).as_slice().is_empty());
-    }
-
-    #[test]
-    fn a_file_without_facts_is_written_without_rust_facts() {
-        let path = Symbol::intern("src/types.rs");
-        let plain = crate::extract::extract(path, FileKind::Rust, b"// types\npub struct Order;\n").unwrap();
-        assert!(plain.rust.is_empty() && plain.rust.lines.line_starts().len() == 3);
-        let json = serde_json::to_value(&plain).unwrap();
-        assert_eq!(json.get("rust"), None);
-        assert_eq!(json["lines"], 2);
-        let called = crate::extract::extract(path, FileKind::Rust, b"fn f() { g(1); }\n").unwrap();
-        assert!(!called.rust.is_empty());
-        let call = &serde_json::to_value(&called).unwrap()["rust"]["calls"][0];
-        assert_eq!(
-            (&call["written"], &call["args"], &call["function"]),
-            (&"g".into(), &serde_json::json!([1]), &"f".into())
-        );
-    }
-
-    #[test]
-    fn fitting_exactly_keeps_the_items_in_a_block_of_their_size() {
-        let mut items = Vec::with_capacity(64);
-        items.extend([3, 1, 2]);
-        fit_exactly(&mut items);
-        assert_eq!((items.as_slice(), items.capacity()), (&[3, 1, 2][..], 3));
     }
 
     #[test]

@@ -1,29 +1,35 @@
 //! The facts model: what extraction found in each file, joined by link to packages, targets
 //! and module paths, and indexed so that policies query instead of scanning.
 
+pub mod arch_graph;
+mod binary;
 mod call_graph;
 mod deploy;
 mod entry_code;
 mod file_facts;
 mod index;
 mod k8s_graph;
-mod location;
+mod param_flows;
 mod servers;
 mod start_up;
-mod symbol;
+mod table;
 mod value_flow;
 mod workspace;
 
+pub use arch_graph::ArchGraph;
+pub use binary::Binary;
 pub use call_graph::{CallGraph, Reached};
 pub use deploy::*;
 pub use entry_code::EntryCode;
 pub use file_facts::*;
-pub use index::{Binary, Index, Table};
-pub use location::{LineIndex, LineTable, Location, Span};
-pub use symbol::Symbol;
-pub use value_flow::{senders, DrivenBy, ParamFlows, Producer};
+pub use index::Index;
+pub use param_flows::ParamFlows;
+pub use table::Table;
+pub use value_flow::{senders, DrivenBy, Producer};
 pub use workspace::{names_test_support, Dependency, FileInfo, Package, PackageSource, Service, ServiceLookup, Target};
 
+use crate::location::Location;
+use crate::symbol::Symbol;
 use serde::Serialize;
 use std::fmt;
 use std::marker::PhantomData;
@@ -238,7 +244,7 @@ pub struct Facts {
     pub index: Index,
     /// The crate and module dependency graph; built after link, with the configuration.
     #[serde(skip)]
-    pub arch: crate::arch::ArchGraph,
+    pub arch: ArchGraph,
 }
 
 /// One file's facts with what link learned about it.

@@ -2,7 +2,9 @@
 //! removing a stale socket file, creating a data directory) runs once, before any request. Found
 //! natively once per run, so a rule asks it per call in constant time.
 
-use super::{CallFact, Fact, FactKind, InContext, Located, MethodCallFact, Span, Spanned, Symbol, Table};
+use super::{CallFact, Fact, FactKind, InContext, Located, MethodCallFact, Spanned, Table};
+use crate::location::Span;
+use crate::symbol::Symbol;
 use foldhash::HashMap;
 
 /// Where fns bind listeners, and where tasks are spawned.

@@ -17,8 +17,9 @@
 //! around the calls that lead there (an accept loop, a loop over received messages, a per-event
 //! callback, a timer).
 
-use super::{BindingUse, CallFact, Driver, Fact, Index, LinkedFile, MethodCallFact, Package, Symbol, SENDS};
-use foldhash::{HashMap, HashSet, HashSetExt};
+use super::{BindingUse, CallFact, Driver, Fact, Index, LinkedFile, MethodCallFact, Package, SENDS};
+use crate::symbol::Symbol;
+use foldhash::{HashSet, HashSetExt};
 use std::sync::Arc;
 
 /// Calls followed into more fns than this are too ambiguous to follow (a method name many types
@@ -76,32 +77,6 @@ pub struct Producer {
     /// How the sender got from the constructor to the send, one step each (`field
     /// AppState.events`, `argument 2 of jobs::start`).
     pub through: Vec<String>,
-}
-
-/// The sender parameters of the workspace's fns, by fn name, built once per run.
-#[derive(Debug, Default)]
-pub struct ParamFlows {
-    by_function: HashMap<Symbol, Vec<(Arc<LinkedFile>, usize)>>,
-    /// Those whose message type is a type of the code's own, by that type.
-    by_item_type: HashMap<Symbol, Vec<(Arc<LinkedFile>, usize)>>,
-    /// The message types of struct fields that hold senders, by `Owner.field`.
-    field_items: HashMap<Symbol, Symbol>,
-}
-
-impl ParamFlows {
-    pub fn build(files: &[Arc<LinkedFile>]) -> Self {
-        let mut flows = ParamFlows::default();
-        for file in files {
-            for (at, flow) in file.facts.rust.param_flows.iter().enumerate() {
-                flows.by_function.entry(flow.function).or_default().push((file.clone(), at));
-                if let Some(item) = flow.item_type {
-                    flows.by_item_type.entry(item).or_default().push((file.clone(), at));
-                }
-            }
-            flows.field_items.extend(file.facts.rust.sender_fields.iter().map(|f| (f.field, f.item_type)));
-        }
-        flows
-    }
 }
 
 /// Every send into the channel `channel` makes, found by following its sender.

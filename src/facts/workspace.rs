@@ -1,6 +1,7 @@
 //! Packages, targets and per-file placement, as link learns them from `cargo metadata`.
 
-use super::{Location, Symbol};
+use crate::location::Location;
+use crate::symbol::Symbol;
 use serde::Serialize;
 
 /// A package of the workspace.
@@ -18,6 +19,27 @@ pub struct Package {
     pub layer: Option<String>,
     /// How guardrail learned of the package.
     pub source: PackageSource,
+}
+
+impl Package {
+    /// The package and the workspace packages it reaches through normal dependencies,
+    /// breadth-first.
+    pub fn reach(&self, packages: &[Package]) -> Vec<Symbol> {
+        let mut seen = vec![self.name];
+        let mut next = 0;
+        while let Some(name) = seen.get(next).cloned() {
+            next += 1;
+            let Some(package) = packages.iter().find(|p| p.name == name) else { continue };
+            for dep in package.dependencies.iter().filter(|d| d.kind == "normal") {
+                if let Some(found) = packages.iter().find(|p| *p.name == dep.name) {
+                    if !seen.contains(&found.name) {
+                        seen.push(found.name);
+                    }
+                }
+            }
+        }
+        seen
+    }
 }
 
 /// Where a package's description came from.

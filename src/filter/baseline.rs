@@ -2,8 +2,10 @@
 //! only new ones. Entries are line-insensitive fingerprints, sorted, one per line in the JSON,
 //! so a baseline diff reads well and the file only ever shrinks.
 
-use crate::facts::{Location, Problem, Symbol};
 use crate::findings::Finding;
+use crate::location::Location;
+use crate::problem::Problem;
+use crate::symbol::Symbol;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::path::Path;

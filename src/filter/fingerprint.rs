@@ -1,8 +1,8 @@
 //! Line-insensitive fingerprints: a finding keeps its fingerprint when lines are added above
 //! it, so baselines and code scanning can follow it.
 
-use crate::facts::LineIndex;
 use crate::findings::Finding;
+use crate::location::LineIndex;
 use crate::sources::Sources;
 use std::collections::HashMap;
 

@@ -6,14 +6,13 @@ pub mod diff;
 mod fingerprint;
 mod suppressions;
 
-pub use fingerprint::fingerprint;
-pub use suppressions::docs as suppression_rules;
-
-use crate::engine::RuleSettings;
 use crate::facts::Facts;
 use crate::findings::Finding;
+use crate::rule::RuleSettings;
 use crate::sources::Sources;
+pub use fingerprint::fingerprint;
 use std::collections::BTreeMap;
+pub use suppressions::docs as suppression_rules;
 
 /// Applies suppressions, adds fingerprints and sorts. Returns the findings and how many
 /// were suppressed.

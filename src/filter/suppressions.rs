@@ -2,9 +2,10 @@
 //! line or alone on the line above it. A reason is required, and a suppression that hides
 //! nothing is reported, so suppressions cannot quietly outlive the code they excused.
 
-use crate::engine::{RuleDoc, RuleSettings};
-use crate::facts::{Facts, Suppression, Symbol};
+use crate::facts::{Facts, Suppression};
 use crate::findings::{Finding, Severity};
+use crate::rule::{RuleDoc, RuleSettings};
+use crate::symbol::Symbol;
 use std::collections::{BTreeMap, HashSet};
 
 pub const UNUSED_SUPPRESSION: &str = "unused-suppression";

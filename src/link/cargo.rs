@@ -10,8 +10,12 @@
 use super::dependency_lines;
 use super::manifest_fallback::{self, Manifest};
 use crate::discover::{Discovery, SourceFile};
-use crate::facts::{Dependency, FileKind, Location, Package, PackageSource, Problem, Symbol, Target};
+use crate::facts::{Dependency, Package, PackageSource, Target};
+use crate::file_kind::FileKind;
+use crate::location::Location;
+use crate::problem::Problem;
 use crate::scratch::{program, run_with_limit, Home, ScratchDir};
+use crate::symbol::Symbol;
 use cargo_metadata::{DependencyKind, Metadata, MetadataCommand};
 use std::collections::HashSet;
 use std::path::Path;
@@ -105,7 +109,7 @@ fn read_manifests(root: &Path, found: &[SourceFile]) -> (Vec<Manifest>, Vec<Prob
         .filter_map(|manifest| {
             let text = crate::tree::text(crate::tree::read_under(root, &manifest.path, MAX_MANIFEST_SIZE)).ok()?;
             let table = toml::from_str::<toml::Table>(&text).unwrap_or_else(|error| {
-                let index = crate::facts::LineIndex::new(&text);
+                let index = crate::location::LineIndex::new(&text);
                 let location = error.span().map_or_else(
                     || Location::file(manifest.shown),
                     |span| index.location_of_bytes(manifest.shown, span.start, span.end),

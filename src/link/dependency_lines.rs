@@ -1,7 +1,8 @@
 //! Where a `Cargo.toml` declares each dependency: cargo metadata has no lines, so the manifest
 //! is read again with a span-keeping TOML parser for findings that point at a dependency.
 
-use crate::facts::{LineIndex, Location, Symbol};
+use crate::location::{LineIndex, Location};
+use crate::symbol::Symbol;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use toml::Spanned;

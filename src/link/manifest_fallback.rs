@@ -7,7 +7,8 @@
 //! dependencies with renames, features and `workspace = true`.
 
 use crate::discover::config::relative_display;
-use crate::facts::{Dependency, Package, PackageSource, Symbol, Target};
+use crate::facts::{Dependency, Package, PackageSource, Target};
+use crate::symbol::Symbol;
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 use toml::{Table, Value};

@@ -13,7 +13,9 @@ pub use placement::place;
 pub use services::{image_name, map_services};
 
 use crate::discover::{ServiceConfig, SourceFile};
-use crate::facts::{Facts, FileFacts, LinkedFile, Package, Problem, Symbol};
+use crate::facts::{Facts, FileFacts, LinkedFile, Package};
+use crate::problem::Problem;
+use crate::symbol::Symbol;
 use foldhash::{HashMap, HashMapExt, HashSet};
 use paths::{absolute, is_relative, ReExports};
 use rayon::prelude::*;

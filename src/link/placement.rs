@@ -1,7 +1,8 @@
 //! Which package, targets and module path each file belongs to.
 
 use crate::discover::SourceFile;
-use crate::facts::{FileFacts, FileInfo, ModDecl, Package, Symbol, Target};
+use crate::facts::{FileFacts, FileInfo, ModDecl, Package, Target};
+use crate::symbol::Symbol;
 use std::collections::HashMap;
 
 const TEST_DIRS: [&str; 3] = ["tests/", "benches/", "examples/"];

@@ -3,7 +3,9 @@
 //! links come from evidence in the files, and every link says which.
 
 use crate::discover::ServiceConfig;
-use crate::facts::{Dockerfile, FileFacts, Package, Problem, Service, Symbol};
+use crate::facts::{Dockerfile, FileFacts, Package, Service};
+use crate::problem::Problem;
+use crate::symbol::Symbol;
 
 /// The last path segment of an image reference, without tag or digest:
 /// `ghcr.io/acme/api:1.4.2` → `api`.

@@ -1,8 +1,8 @@
 //! `guardrail list` and `guardrail explain`: the rules' own documentation.
 
-use crate::engine::RuleDoc;
 use crate::facts::Service;
 use crate::measured::{Measurement, Tier};
+use crate::rule::RuleDoc;
 use std::fmt::Write;
 
 /// A rule as `list` and `explain` show it: its documentation, where it comes from, and for a

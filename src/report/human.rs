@@ -1,7 +1,7 @@
 //! Human output: rustc-quality diagnostics with code frames (miette), then one summary line.
 
-use crate::facts::Location;
 use crate::findings::{Finding, Outcome, Severity};
+use crate::location::Location;
 use crate::sources::Sources;
 use clap::ValueEnum;
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};

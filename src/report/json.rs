@@ -1,8 +1,8 @@
 //! `--format json`: exactly one object,
 //! `{"version":1,"findings":[..],"errors":[..],"notes":[..],"left_out":[..],"summary":{..}}`.
 
-use crate::facts::Problem;
 use crate::findings::{LeftOut, Outcome};
+use crate::problem::Problem;
 use serde::Serialize;
 
 #[derive(Serialize)]

@@ -14,8 +14,8 @@ pub use json::render_json;
 pub use sarif::render_sarif;
 
 use crate::arch::render::GraphFormat;
-use crate::arch::Level;
 use crate::check::Run;
+use crate::facts::arch_graph::Level;
 use clap::ValueEnum;
 
 /// Output formats.

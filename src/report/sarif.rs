@@ -1,9 +1,9 @@
 //! SARIF 2.1.0 for GitHub code scanning: rules with their docs, results with physical
 //! locations relative to `%SRCROOT%`, related locations and partial fingerprints.
 
-use crate::engine::RuleDoc;
-use crate::facts::Location;
 use crate::findings::{Outcome, Severity};
+use crate::location::Location;
+use crate::rule::RuleDoc;
 use serde::Serialize;
 
 #[derive(Serialize)]

@@ -2,8 +2,10 @@
 //! and justfiles, and `docker/build-push-action` steps. Each gives the Dockerfile and the tags
 //! it pushes, which is how a Kubernetes manifest's `image:` finds the Dockerfile it came from.
 
-use crate::facts::{Exec, ImageBuild, LineIndex, Location, Symbol, YamlNode};
+use crate::facts::{Exec, ImageBuild, YamlNode};
+use crate::location::{LineIndex, Location};
 use crate::paths::join;
+use crate::symbol::Symbol;
 
 /// The image builds a workflow, Makefile or justfile at `path` performs.
 pub fn image_builds(path: Symbol, text: &str) -> Vec<ImageBuild> {

@@ -45,7 +45,7 @@ fn one_shot(node: &YamlNode, runs: &str, awaited: bool) -> bool {
     restart_no || by_profile || awaited || tests || waits
 }
 
-fn service(dir: &str, name: &str, at: &crate::facts::Location, node: &YamlNode, awaited: bool) -> ComposeService {
+fn service(dir: &str, name: &str, at: &crate::location::Location, node: &YamlNode, awaited: bool) -> ComposeService {
     let build_dockerfile = node.get("build").map(|build| match &build.value {
         YamlValue::Str(context) => join(dir, &join(context, "Dockerfile")),
         _ => {

@@ -2,7 +2,9 @@
 //! comment lines inside them, heredocs, multi-stage builds, and exec form only when the
 //! arguments are a valid JSON array of strings (anything else is shell form, as Docker does).
 
-use crate::facts::{Dockerfile, Instruction, LineIndex, Stage, Symbol};
+use crate::facts::{Dockerfile, Instruction, Stage};
+use crate::location::LineIndex;
+use crate::symbol::Symbol;
 
 pub fn parse(path: Symbol, text: &str) -> Dockerfile {
     let index = LineIndex::new(text);

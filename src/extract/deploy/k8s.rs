@@ -187,7 +187,7 @@ fn idles(container: &YamlNode) -> bool {
     }
 }
 
-fn probe(kind: &str, at: &crate::facts::Location, node: &YamlNode) -> Probe {
+fn probe(kind: &str, at: &crate::location::Location, node: &YamlNode) -> Probe {
     let handler = HANDLERS.iter().find(|h| node.get(h).is_some()).copied().unwrap_or("unknown");
     let spec = node.get(handler);
     let path = spec.and_then(|s| s.get("path"));

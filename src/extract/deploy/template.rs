@@ -151,7 +151,7 @@ mod tests {
         assert_eq!(written.lines().nth(9), Some("          image: \"«.Values.image»    \""));
         assert_eq!(written.lines().nth(10).map(str::trim), Some(""));
         assert_eq!(written.lines().nth(14), Some("            __template_line_15__: written"));
-        let documents = crate::extract::deploy::yaml::load(crate::facts::Symbol::intern("t.yaml"), &written).unwrap();
+        let documents = crate::extract::deploy::yaml::load(crate::symbol::Symbol::intern("t.yaml"), &written).unwrap();
         let objects = crate::extract::deploy::k8s::objects(documents);
         let container = &objects[0].containers[0];
         assert_eq!((container.name.as_str(), container.has_resources, container.probes.len()), ("api", true, 1));

@@ -2,7 +2,10 @@
 //! knows its location, `<<` merge keys are applied (compose files rely on them), and anchor
 //! expansion is bounded by saphyr's alias budget (a "billion laughs" document is an error).
 
-use crate::facts::{LineIndex, Location, Problem, Symbol, YamlNode, YamlValue};
+use crate::facts::{YamlNode, YamlValue};
+use crate::location::{LineIndex, Location};
+use crate::problem::Problem;
+use crate::symbol::Symbol;
 use foldhash::HashSet;
 use foldhash::HashSetExt;
 use saphyr::{LoadableYamlNode, MarkedYaml, Scalar, YamlData};

@@ -3,7 +3,8 @@
 //! its sender, and most senders are used in the block that creates them.
 
 use super::drivers::Loop;
-use crate::facts::{BindingUse, Driver, Handoff, Symbol, SENDS};
+use crate::facts::{BindingUse, Driver, Handoff, SENDS};
+use crate::symbol::Symbol;
 use proc_macro2::TokenTree;
 use syn::visit::{self, Visit};
 use syn::{Expr, Pat};

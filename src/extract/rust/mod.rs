@@ -6,7 +6,10 @@ mod imports;
 mod macros;
 mod visitor;
 
-use crate::facts::{LineIndex, Location, Problem, RustFacts, Symbol};
+use crate::facts::RustFacts;
+use crate::location::{LineIndex, Location};
+use crate::problem::Problem;
+use crate::symbol::Symbol;
 
 mod nesting;
 mod state;

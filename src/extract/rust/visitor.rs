@@ -7,9 +7,10 @@ use super::imports::{flatten, may_come_from_glob, Scope, Scopes};
 use super::macros::{parse_body, Body};
 use crate::facts::{
     self, Argument, ArgumentRange, AttributeFact, BindingUse, CallFact, CodeContext, ContextId, Driver, FnFact,
-    LineIndex, LineTable, Literal, MacroFact, MethodCallFact, ParamFlow, RareList, RustFacts, SenderField, StateFact,
-    Symbol, TupleBinding, UseFact,
+    Literal, MacroFact, MethodCallFact, ParamFlow, RareList, RustFacts, SenderField, StateFact, TupleBinding, UseFact,
 };
+use crate::location::{LineIndex, LineTable};
+use crate::symbol::Symbol;
 use proc_macro2::Span;
 use std::borrow::Cow;
 use std::cell::RefCell;
@@ -123,7 +124,7 @@ impl<'a> FactVisitor<'a> {
         self.facts
     }
 
-    fn span(&self, start: Span, end: Span) -> facts::Span {
+    fn span(&self, start: Span, end: Span) -> crate::location::Span {
         let (start, end) = (start.start(), end.end());
         self.index.span((start.line as u32, start.column), (end.line as u32, end.column))
     }
@@ -134,7 +135,7 @@ impl<'a> FactVisitor<'a> {
         self.scope = self.scopes.scope(&self.module_key);
     }
 
-    fn span_of(&self, span: Span) -> facts::Span {
+    fn span_of(&self, span: Span) -> crate::location::Span {
         self.span(span, span)
     }
 

@@ -1,6 +1,6 @@
 //! Where a fact lives: the one type every fact, finding and diagnostic points with.
 
-use super::Symbol;
+use crate::symbol::Symbol;
 use serde::Serialize;
 
 /// A span in a file, relative to the checked root.
@@ -82,8 +82,8 @@ impl LineTable {
 
     /// Drops the spare capacity: the table stays in memory for the whole run.
     pub fn shrink_to_fit(&mut self) {
-        super::fit_exactly(&mut self.line_starts);
-        super::fit_exactly(&mut self.wide_chars);
+        crate::alloc::fit_exactly(&mut self.line_starts);
+        crate::alloc::fit_exactly(&mut self.wide_chars);
     }
 }
 

@@ -2,8 +2,10 @@
 //! the dependency's line in `Cargo.toml`) and modules (from `use` items and paths in the code,
 //! pointing at the reference).
 
+use super::Facts;
 use crate::discover::architecture::{matches, Architecture};
-use crate::facts::{Facts, Location, Problem};
+use crate::location::Location;
+use crate::problem::Problem;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
