@@ -78,6 +78,7 @@ fn register_kubernetes(engine: &mut Engine) {
         .register_get("containers", |o: &mut Fact<K8sObject>| containers(o.item(), false))
         .register_get("init_containers", |o: &mut Fact<K8sObject>| containers(o.item(), true))
         .register_get("labels", |o: &mut Fact<K8sObject>| string_map(&o.item().labels))
+        .register_get("pod_labels", |o: &mut Fact<K8sObject>| string_map(&o.item().pod_labels()))
         .register_get("annotations", |o: &mut Fact<K8sObject>| string_map(&o.item().annotations))
         .register_get("raw", |o: &mut Fact<K8sObject>| yaml_to_dynamic(&o.item().raw))
         .register_fn("location_of", |o: &mut Fact<K8sObject>, path: &str| {
@@ -266,6 +267,13 @@ pub fn register(engine: &mut Engine) {
         .register_fn("autoscalers_of", |f: &mut FactsHandle, workload: Fact<K8sObject>| {
             f.0.index.autoscalers_of(&workload).into_iter().cloned().map(Dynamic::from).collect::<Array>()
         })
+        .register_fn("budgets_of", |f: &mut FactsHandle, workload: Fact<K8sObject>| {
+            f.0.index.budgets_of(&workload).into_iter().cloned().map(Dynamic::from).collect::<Array>()
+        })
+        .register_fn("budgets_elsewhere", |f: &mut FactsHandle, workload: Fact<K8sObject>| {
+            f.0.index.budgets_elsewhere(&workload).into_iter().cloned().map(Dynamic::from).collect::<Array>()
+        })
+        .register_fn("missing_requests", |f: &mut FactsHandle, hpa: Fact<K8sObject>| missing_requests(&f.0, &hpa))
         .register_fn("scaled_by", |f: &mut FactsHandle, hpa: Fact<K8sObject>| {
             f.0.index.scaled_by(&hpa).cloned().map_or(Dynamic::UNIT, Dynamic::from)
         })
@@ -302,6 +310,24 @@ pub fn register(engine: &mut Engine) {
         .register_fn("for_development", |f: &mut FactsHandle, path: &str| {
             f.0.for_development(crate::symbol::Symbol::from(path))
         });
+}
+
+/// `facts.missing_requests(hpa)`: `#{resource, what, at, container}` for each container of the
+/// scaled workload without the request a utilization target needs; `at` is the metric's line.
+fn missing_requests(facts: &Facts, hpa: &Fact<K8sObject>) -> Array {
+    let missing = facts.index.missing_requests(hpa);
+    let at = |path: &Option<String>| path.as_deref().and_then(|p| hpa.item().raw.at_path(p)).map(|n| &n.location);
+    missing
+        .into_iter()
+        .map(|m| {
+            let mut map = Map::new();
+            map.insert("at".into(), Dynamic::from(at(&m.metric.path).unwrap_or(&hpa.item().location).clone()));
+            map.insert("resource".into(), text(&m.metric.resource).into());
+            map.insert("what".into(), text(&m.metric.what).into());
+            map.insert("container".into(), Dynamic::from(m.container.clone()));
+            Dynamic::from(map)
+        })
+        .collect()
 }
 
 /// `hpa.scale_target`: `#{kind, name, key: "namespace/kind/name", max_replicas, scales_out}`, or

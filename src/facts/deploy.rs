@@ -71,6 +71,14 @@ impl YamlNode {
         }
     }
 
+    pub fn is_map(&self) -> bool {
+        matches!(self.value, YamlValue::Map(_))
+    }
+
+    pub fn is_seq(&self) -> bool {
+        matches!(self.value, YamlValue::Seq(_))
+    }
+
     pub fn as_seq(&self) -> &[YamlNode] {
         match &self.value {
             YamlValue::Seq(items) => items,
@@ -292,6 +300,16 @@ impl K8sObject {
     pub fn is_fragment(&self) -> bool {
         let controller = matches!(self.kind.as_str(), "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet");
         (controller && self.raw.at_path("spec.selector").is_none()) || self.containers.iter().any(|c| c.image.is_none())
+    }
+
+    /// The labels of the pods it runs: a Pod's own, a controller's pod template's.
+    pub fn pod_labels(&self) -> Vec<(String, String)> {
+        if self.kind == "Pod" {
+            return self.labels.clone();
+        }
+        let labels = self.raw.at_path("spec.template.metadata.labels");
+        let entries = labels.map(YamlNode::entries).unwrap_or_default();
+        entries.into_iter().filter_map(|(key, value)| Some((key.to_owned(), value.scalar_text()?))).collect()
     }
 
     /// What an autoscaler scales: its `spec.scaleTargetRef` with a kind and a name.

@@ -127,6 +127,23 @@ impl Index {
         self.k8s_graph().autoscalers_of(workload, &self.k8s_objects)
     }
 
+    /// The PodDisruptionBudgets of the workload's namespace that select its pods.
+    pub fn budgets_of(&self, workload: &Fact<K8sObject>) -> Vec<&Fact<K8sObject>> {
+        self.k8s_graph().budgets_of(workload, &self.k8s_objects)
+    }
+
+    /// PodDisruptionBudgets of other namespaces that select the workload's pod labels.
+    pub fn budgets_elsewhere(&self, workload: &Fact<K8sObject>) -> Vec<&Fact<K8sObject>> {
+        self.k8s_graph().budgets_elsewhere(workload, &self.k8s_objects)
+    }
+
+    /// The containers of the workload an autoscaler scales that lack the request its
+    /// utilization targets are computed against.
+    pub fn missing_requests(&self, hpa: &Fact<K8sObject>) -> Vec<super::MissingRequest<'_>> {
+        let Some(workload) = self.scaled_by(hpa) else { return Vec::new() };
+        super::autoscaling::missing_requests(hpa.item(), workload.item(), &self.k8s_graph().patched)
+    }
+
     fn k8s_graph(&self) -> &super::k8s_graph::K8sGraph {
         self.k8s_graph.get_or_init(|| super::k8s_graph::K8sGraph::build(&self.k8s_objects))
     }

@@ -1,9 +1,12 @@
-//! The Kubernetes object graph: which workload each autoscaler scales, worked out once per run
-//! so that every rule joins objects the same way (namespace, `scaleTargetRef`, the nearest of
-//! several definitions) rather than each policy parsing them its own way.
+//! The Kubernetes object graph: which workload each autoscaler scales and which disruption
+//! budgets select each workload's pods, worked out once per run so that every rule joins
+//! objects the same way (namespace, `scaleTargetRef`, the nearest of several definitions, label
+//! selectors) rather than each policy parsing them its own way.
 
+use super::autoscaling::PatchedResources;
+use super::label_selector::{selects, CONTROLLER_LABELS};
 use super::{Fact, K8sObject};
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 /// A fact's identity within one run: its file and its position there.
 type Identity = (usize, u32);
@@ -13,6 +16,12 @@ pub struct K8sGraph {
     /// Autoscaler → the workload it scales, as indexes into the objects the graph was built from.
     scales: HashMap<usize, usize>,
     positions: HashMap<Identity, usize>,
+    /// PodDisruptionBudgets by namespace and one `key=value` pair of their `matchLabels`, or
+    /// with an empty pair when they have none to be found by (only expressions, an empty or a
+    /// null selector): a workload meets only the budgets that can select it.
+    budgets: HashMap<(String, String), Vec<usize>>,
+    budget_namespaces: BTreeSet<String>,
+    pub patched: PatchedResources,
 }
 
 impl K8sGraph {
@@ -33,7 +42,73 @@ impl K8sGraph {
                 scales.insert(at, workload);
             }
         }
-        K8sGraph { scales, positions }
+        let mut budgets: HashMap<(String, String), Vec<usize>> = HashMap::new();
+        let mut budget_namespaces = BTreeSet::new();
+        for (at, pdb) in objects.iter().enumerate().filter(|(_, o)| o.item().kind == "PodDisruptionBudget") {
+            let namespace = pdb.item().namespace_or_default().to_owned();
+            let match_labels = pdb.item().raw.at_path("spec.selector.matchLabels");
+            let pair = match_labels.map(|m| m.entries()).unwrap_or_default().into_iter().find_map(|(key, value)| {
+                Some(format!("{key}={}", value.scalar_text()?)).filter(|_| !CONTROLLER_LABELS.contains(&key))
+            });
+            budgets.entry((namespace.clone(), pair.unwrap_or_default())).or_default().push(at);
+            budget_namespaces.insert(namespace);
+        }
+        K8sGraph { scales, positions, budgets, budget_namespaces, patched: PatchedResources::build(objects) }
+    }
+
+    /// The PodDisruptionBudgets of the workload's namespace that select its pods.
+    pub fn budgets_of<'o>(
+        &self,
+        workload: &Fact<K8sObject>,
+        objects: &'o [Fact<K8sObject>],
+    ) -> Vec<&'o Fact<K8sObject>> {
+        let labels = workload.item().pod_labels();
+        let namespace = workload.item().namespace_or_default();
+        self.budgets_by_labels(namespace, &labels, true, objects, |pdb| {
+            selects(pdb.item().raw.at_path("spec.selector"), &labels, pdb.item().api_version != "policy/v1beta1")
+        })
+    }
+
+    /// PodDisruptionBudgets of other namespaces that select the workload's pod labels: written
+    /// for these pods, but where they cannot apply.
+    pub fn budgets_elsewhere<'o>(
+        &self,
+        workload: &Fact<K8sObject>,
+        objects: &'o [Fact<K8sObject>],
+    ) -> Vec<&'o Fact<K8sObject>> {
+        let labels = workload.item().pod_labels();
+        let own = workload.item().namespace_or_default();
+        let others = self.budget_namespaces.iter().filter(|ns| *ns != own);
+        others
+            .flat_map(|namespace| {
+                self.budgets_by_labels(namespace, &labels, false, objects, |pdb| {
+                    selects(pdb.item().raw.at_path("spec.selector"), &labels, true)
+                })
+            })
+            .collect()
+    }
+
+    /// The budgets of a namespace filed under one of the labels (or, `unanchored`, under none)
+    /// that `keep` accepts.
+    fn budgets_by_labels<'o>(
+        &self,
+        namespace: &str,
+        labels: &[(String, String)],
+        unanchored: bool,
+        objects: &'o [Fact<K8sObject>],
+        keep: impl Fn(&Fact<K8sObject>) -> bool,
+    ) -> Vec<&'o Fact<K8sObject>> {
+        let pairs = labels.iter().map(|(key, value)| format!("{key}={value}"));
+        let pairs = unanchored.then(String::new).into_iter().chain(pairs);
+        let mut found: Vec<usize> = pairs
+            .filter_map(|pair| self.budgets.get(&(namespace.to_owned(), pair)))
+            .flatten()
+            .copied()
+            .filter(|at| keep(&objects[*at]))
+            .collect();
+        found.sort_unstable();
+        found.dedup();
+        found.into_iter().map(|at| &objects[at]).collect()
     }
 
     /// The workload an autoscaler scales, when the tree defines it.

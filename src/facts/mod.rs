@@ -2,6 +2,7 @@
 //! and module paths, and indexed so that policies query instead of scanning.
 
 pub mod arch_graph;
+mod autoscaling;
 mod binary;
 mod call_graph;
 mod deploy;
@@ -9,6 +10,7 @@ mod entry_code;
 mod file_facts;
 mod index;
 mod k8s_graph;
+mod label_selector;
 mod param_flows;
 mod servers;
 mod start_up;
@@ -17,6 +19,7 @@ mod value_flow;
 mod workspace;
 
 pub use arch_graph::ArchGraph;
+pub use autoscaling::{MissingRequest, UtilizationMetric};
 pub use binary::Binary;
 pub use call_graph::{CallGraph, Reached};
 pub use deploy::*;
