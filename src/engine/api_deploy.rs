@@ -3,8 +3,8 @@
 
 use super::script_values::{optional, register_located, strings, text, FactsHandle};
 use crate::facts::{
-    ComposeService, Container, Dockerfile, Fact, Facts, Instruction, K8sObject, PortRef, Probe, Service, Stage,
-    YamlNode, YamlValue,
+    ComposeService, Container, ContainerResources, Dockerfile, Fact, Facts, Instruction, K8sObject, PortRef, Probe,
+    Service, Stage, YamlNode, YamlValue,
 };
 use crate::location::Location;
 use rhai::{Array, Dynamic, Engine, Map};
@@ -84,6 +84,12 @@ fn register_kubernetes(engine: &mut Engine) {
         .register_fn("location_of", |o: &mut Fact<K8sObject>, path: &str| {
             location_or_unit(o.item().raw.at_path(path).map(|n| &n.location))
         });
+
+    engine
+        .register_type_with_name::<ContainerResources>("ContainerResources")
+        .register_get("written", |r: &mut ContainerResources| r.written)
+        .register_fn("requests", |r: &mut ContainerResources, resource: &str| r.requests(resource))
+        .register_fn("limits", |r: &mut ContainerResources, resource: &str| r.limits(resource));
 
     register_position::<Container>(engine, "Container", |c| &c.location);
     engine
@@ -272,6 +278,9 @@ pub fn register(engine: &mut Engine) {
         })
         .register_fn("budgets_elsewhere", |f: &mut FactsHandle, workload: Fact<K8sObject>| {
             f.0.index.budgets_elsewhere(&workload).into_iter().cloned().map(Dynamic::from).collect::<Array>()
+        })
+        .register_fn("resources_of", |f: &mut FactsHandle, workload: Fact<K8sObject>, container: Container| {
+            f.0.index.resources_of(&workload, &container.name).map_or(Dynamic::UNIT, Dynamic::from)
         })
         .register_fn("missing_requests", |f: &mut FactsHandle, hpa: Fact<K8sObject>| missing_requests(&f.0, &hpa))
         .register_fn("scaled_by", |f: &mut FactsHandle, hpa: Fact<K8sObject>| {

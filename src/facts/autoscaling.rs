@@ -1,8 +1,8 @@
 //! What a HorizontalPodAutoscaler scales on, and the containers of its target that lack the
 //! request its utilization is computed against.
 
-use super::{Container, Fact, K8sObject, YamlNode, YamlValue};
-use std::collections::{BTreeSet, HashMap};
+use super::resources::{container_resources, pod_spec, PatchedResources};
+use super::{Container, K8sObject, YamlNode};
 
 /// A utilization target: usage as a share of the request, so every container it measures
 /// needs a request for the resource.
@@ -70,40 +70,6 @@ fn utilization_metric(index: usize, metric: &YamlNode) -> Option<UtilizationMetr
     Some(UtilizationMetric { resource, container, path, what })
 }
 
-/// Resources that kustomize patches (fragments of a workload: no selector, containers without
-/// an image) request or limit, by the workload's kind and name and the container's name.
-#[derive(Debug, Default)]
-pub struct PatchedResources(HashMap<(String, String, String), BTreeSet<String>>);
-
-impl PatchedResources {
-    pub fn build(objects: &[Fact<K8sObject>]) -> Self {
-        let mut patched = PatchedResources::default();
-        for fragment in objects.iter().map(Fact::item).filter(|o| o.is_fragment()) {
-            for container in pod_spec(fragment).and_then(|pod| pod.get("containers")).map_or(&[][..], YamlNode::as_seq)
-            {
-                let (Some(name), Some(resources)) =
-                    (container.get("name").and_then(YamlNode::as_str), container.get("resources"))
-                else {
-                    continue;
-                };
-                let key = (fragment.kind.clone(), fragment.name.clone(), name.to_owned());
-                let set = patched.0.entry(key).or_default();
-                for part in ["requests", "limits"].iter().filter_map(|part| resources.get(part)) {
-                    let set_here =
-                        part.entries().into_iter().filter(|(_, value)| !matches!(value.value, YamlValue::Null));
-                    set.extend(set_here.map(|(resource, _)| resource.to_owned()));
-                }
-            }
-        }
-        patched
-    }
-
-    fn sets(&self, workload: &K8sObject, container: &str, resource: &str) -> bool {
-        let key = (workload.kind.clone(), workload.name.clone(), container.to_owned());
-        self.0.get(&key).is_some_and(|set| set.contains(resource))
-    }
-}
-
 /// A container the autoscaler measures that sets no request for the resource.
 pub struct MissingRequest<'o> {
     pub metric: UtilizationMetric,
@@ -121,56 +87,24 @@ pub fn missing_requests<'o>(
     patched: &PatchedResources,
 ) -> Vec<MissingRequest<'o>> {
     let Some(pod) = pod_spec(workload) else { return Vec::new() };
-    let raw_containers: Vec<&YamlNode> =
-        ["containers", "initContainers"].iter().filter_map(|list| pod.get(list)).flat_map(YamlNode::as_seq).collect();
-    let raw =
-        |name: &str| raw_containers.iter().copied().find(|c| c.get("name").and_then(YamlNode::as_str) == Some(name));
-    let sidecar =
-        |c: &&Container| raw(&c.name).and_then(|r| r.get("restartPolicy")).and_then(YamlNode::as_str) == Some("Always");
-    let measured: Vec<&Container> = workload
-        .containers
-        .iter()
-        .filter(|c| !c.is_init)
-        .chain(workload.containers.iter().filter(|c| c.is_init).filter(sidecar))
-        .collect();
-    let pod_sets = |resource: &str| {
-        ["requests", "limits"]
-            .iter()
-            .any(|part| pod.at_path(&format!("resources.{part}")).and_then(|p| p.get(resource)).is_some())
+    let init_containers = pod.get("initContainers").map_or(&[][..], YamlNode::as_seq);
+    let sidecar = |c: &&Container| {
+        let raw = init_containers.iter().find(|r| r.get("name").and_then(YamlNode::as_str) == Some(&c.name));
+        raw.and_then(|r| r.get("restartPolicy")).and_then(YamlNode::as_str) == Some("Always")
     };
+    let (init, regular): (Vec<&Container>, Vec<&Container>) = workload.containers.iter().partition(|c| c.is_init);
+    let measured: Vec<&Container> = regular.into_iter().chain(init.into_iter().filter(sidecar)).collect();
     let mut missing = Vec::new();
     for metric in utilization_metrics(hpa) {
-        if pod_sets(&metric.resource) {
-            continue;
-        }
         for container in &measured {
             if metric.container.as_ref().is_some_and(|only| *only != container.name) {
                 continue;
             }
-            let Some(raw) = raw(&container.name) else { continue };
-            if patched.sets(workload, &container.name, &metric.resource) || sets(raw.get("resources"), &metric.resource)
-            {
-                continue;
+            let resources = container_resources(workload, &container.name, patched);
+            if resources.is_some_and(|r| !r.requests(&metric.resource)) {
+                missing.push(MissingRequest { metric: metric.clone(), container });
             }
-            missing.push(MissingRequest { metric: metric.clone(), container });
         }
     }
     missing
-}
-
-/// Whether a container's `resources` request or limit the resource, or cannot be judged.
-fn sets(resources: Option<&YamlNode>, resource: &str) -> bool {
-    let Some(resources) = resources else { return false };
-    if !resources.is_map() {
-        return true; // a placeholder substituted at deploy time
-    }
-    let parts = [resources.get("requests"), resources.get("limits")];
-    parts.iter().flatten().any(|part| !part.is_map() || part.get(resource).is_some())
-}
-
-/// The pod spec a workload runs: a Pod's own, a controller's template's.
-fn pod_spec(workload: &K8sObject) -> Option<&YamlNode> {
-    let spec = workload.raw.get("spec")?;
-    let pod = if workload.kind == "Pod" { Some(spec) } else { spec.at_path("template.spec") };
-    pod.filter(|p| p.is_map())
 }

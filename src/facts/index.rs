@@ -144,6 +144,12 @@ impl Index {
         super::autoscaling::missing_requests(hpa.item(), workload.item(), &self.k8s_graph().patched)
     }
 
+    /// The resources container `name` of a workload gets (its own, the pod's, a patch's), or
+    /// `None` when they cannot be judged.
+    pub fn resources_of(&self, workload: &Fact<K8sObject>, name: &str) -> Option<super::ContainerResources> {
+        super::resources::container_resources(workload.item(), name, &self.k8s_graph().patched)
+    }
+
     fn k8s_graph(&self) -> &super::k8s_graph::K8sGraph {
         self.k8s_graph.get_or_init(|| super::k8s_graph::K8sGraph::build(&self.k8s_objects))
     }

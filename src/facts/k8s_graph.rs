@@ -3,8 +3,8 @@
 //! objects the same way (namespace, `scaleTargetRef`, the nearest of several definitions, label
 //! selectors) rather than each policy parsing them its own way.
 
-use super::autoscaling::PatchedResources;
 use super::label_selector::{selects, CONTROLLER_LABELS};
+use super::resources::PatchedResources;
 use super::{Fact, K8sObject};
 use std::collections::{BTreeSet, HashMap};
 
