@@ -102,6 +102,11 @@ impl<'a> LineIndex<'a> {
         LineIndex { text, line_starts, ascii: text.is_ascii() }
     }
 
+    /// The text a byte span covers.
+    pub fn text_of(&self, span: Span) -> &'a str {
+        self.text.get(span.start as usize..span.end as usize).unwrap_or_default()
+    }
+
     /// The text of a 1-based line, without its line ending.
     pub fn line_text(&self, line: u32) -> &'a str {
         let Some(&start) = self.line_starts.get(line.saturating_sub(1) as usize) else {

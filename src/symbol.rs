@@ -7,10 +7,9 @@
 //! strings live as long as the process: the table only grows, by the distinct strings seen.
 
 use foldhash::fast::FixedState;
+use hashbrown::HashTable;
 use serde::{Serialize, Serializer};
-use std::borrow::Borrow;
-use std::collections::HashSet;
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::hash::BuildHasher;
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{LazyLock, Mutex, OnceLock, PoisonError};
@@ -30,27 +29,11 @@ const SHARDS: usize = 64;
 const FIRST_CHUNK_BITS: u32 = 10;
 const CHUNKS: usize = 33 - FIRST_CHUNK_BITS as usize;
 
-/// A symbol in its shard's table, found by its text: it hashes and compares as its text does
-/// (one symbol per text), so the table holds four bytes per entry rather than the text's
-/// reference beside the symbol.
-#[derive(Clone, Copy, PartialEq, Eq)]
-struct Interned(Symbol);
-
-impl Hash for Interned {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        self.0.as_str().hash(state);
-    }
-}
-
-impl Borrow<str> for Interned {
-    fn borrow(&self) -> &str {
-        self.0.as_str()
-    }
-}
-
 struct Interner {
     hasher: FixedState,
-    shards: Vec<Mutex<HashSet<Interned, FixedState>>>,
+    /// Each shard holds its symbols, found by the hash of their text (computed once per
+    /// lookup: it picks the shard too) and compared by text: four bytes per entry.
+    shards: Vec<Mutex<HashTable<Symbol>>>,
     chunks: [OnceLock<Box<[OnceLock<&'static str>]>>; CHUNKS],
     next: AtomicU32,
 }
@@ -58,7 +41,7 @@ struct Interner {
 static INTERNER: LazyLock<Interner> = LazyLock::new(|| {
     let interner = Interner {
         hasher: FixedState::default(),
-        shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
+        shards: (0..SHARDS).map(|_| Mutex::new(HashTable::new())).collect(),
         chunks: std::array::from_fn(|_| OnceLock::new()),
         next: AtomicU32::new(0),
     };
@@ -75,13 +58,17 @@ fn slot(id: u32) -> (usize, usize) {
 }
 
 impl Interner {
-    fn shard(&self, text: &str) -> &Mutex<HashSet<Interned, FixedState>> {
-        &self.shards[self.hasher.hash_one(text) as usize % SHARDS]
+    /// The text's hash and its shard. The shard takes bits the table's bucket index (low
+    /// bits) and tag (top seven) do not, so that within a shard both stay spread.
+    fn shard(&self, text: &str) -> (u64, &Mutex<HashTable<Symbol>>) {
+        let hash = self.hasher.hash_one(text);
+        (hash, &self.shards[(hash >> 32) as usize % SHARDS])
     }
 
     fn intern(&self, text: &str) -> Symbol {
-        let mut shard = self.shard(text).lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(&Interned(symbol)) = shard.get(text) {
+        let (hash, shard) = self.shard(text);
+        let mut shard = shard.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(&symbol) = shard.find(hash, |symbol| self.resolve(*symbol) == text) {
             return symbol;
         }
         let id = self.next.fetch_add(1, Ordering::Relaxed);
@@ -92,12 +79,14 @@ impl Interner {
         // The slot is filled before the symbol exists anywhere, so every reader finds it.
         let _ = chunk[position].set(stored);
         let symbol = Symbol::from_id(id);
-        shard.insert(Interned(symbol));
+        shard.insert_unique(hash, symbol, |symbol| self.hasher.hash_one(self.resolve(*symbol)));
         symbol
     }
 
     fn lookup(&self, text: &str) -> Option<Symbol> {
-        self.shard(text).lock().unwrap_or_else(PoisonError::into_inner).get(text).map(|interned| interned.0)
+        let (hash, shard) = self.shard(text);
+        let shard = shard.lock().unwrap_or_else(PoisonError::into_inner);
+        shard.find(hash, |symbol| self.resolve(*symbol) == text).copied()
     }
 
     fn resolve(&self, symbol: Symbol) -> &'static str {

@@ -83,4 +83,15 @@ mod tests {
         let strings = format!("const S: &str = \"{}\"; // {}\nfn f() {{}}\n", "(".repeat(300), "[".repeat(300));
         assert!(extract(Symbol::intern("ok.rs"), &strings, true).is_ok());
     }
+
+    #[test]
+    fn attribute_tokens_are_the_text_between_the_delimiters_as_written() {
+        let text = "#[cached(size = 10,  time=5)]\nfn f() {}\n#[derive(Debug)]\n#[serde(\n    rename = \"é\"\n)]\nstruct S;\n#[inline]\nfn g() {}\n";
+        let facts = extract(Symbol::intern("lib.rs"), text, true).unwrap();
+        let tokens: Vec<(&str, &str)> = facts.attributes.iter().map(|a| (&*a.name, &*a.tokens)).collect();
+        assert_eq!(
+            tokens,
+            [("cached", "size = 10,  time=5"), ("derive", "Debug"), ("serde", "rename = \"é\""), ("inline", "")]
+        );
+    }
 }

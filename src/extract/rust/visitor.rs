@@ -926,7 +926,13 @@ impl FactVisitor<'_> {
                     .parse_args_with(Punctuated::<Expr, Token![,]>::parse_terminated)
                     .map(|exprs| literals(&exprs))
                     .unwrap_or_default();
-                (args, Symbol::from(list.tokens.to_string()))
+                // The text between the delimiters as written: rendering the tokens again costs
+                // more than the rest of the attribute.
+                let delimiters = list.delimiter.span();
+                let inside = self.span(delimiters.open(), delimiters.close());
+                let (open, close) = (inside.start as usize + 1, (inside.end as usize).saturating_sub(1));
+                let inside = crate::location::Span { start: open as u32, end: close.max(open) as u32 };
+                (args, Symbol::intern(self.index.text_of(inside).trim()))
             }
             Meta::NameValue(nv) => (Box::from([literal(&nv.value)]), Symbol::default()),
         };
