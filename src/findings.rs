@@ -67,6 +67,22 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// A finding with nothing but its place and message, for the renderers' tests.
+    #[cfg(test)]
+    pub fn plain(rule: &str, severity: Severity, (path, line, column): (&str, u32, u32), message: &str) -> Finding {
+        let mut location = Location::file(crate::symbol::Symbol::intern(path));
+        (location.line, location.column) = (line, column);
+        Finding {
+            rule: rule.to_owned(),
+            severity,
+            message: message.to_owned(),
+            location,
+            help: None,
+            related: Vec::new(),
+            fingerprint: String::new(),
+        }
+    }
+
     /// The deterministic report order: path, line, column, rule, then message.
     pub fn sort_key(&self) -> impl Ord + '_ {
         (&self.location.path, self.location.line, self.location.column, &self.rule, &self.message)

@@ -130,7 +130,7 @@ fn github_annotations_parse_back_to_the_findings() {
 }
 
 #[test]
-fn junit_has_a_failing_case_per_rule_and_file() {
+fn junit_has_a_failing_case_per_finding() {
     let output = guardrail(&["check", ".", "--format", "junit"], &example());
     assert!(
         output.stdout.starts_with(
@@ -139,7 +139,8 @@ fn junit_has_a_failing_case_per_rule_and_file() {
         "{}",
         output.stdout
     );
-    assert!(output.stdout.contains("<testcase classname=\"unbounded-channel\" name=\"crates/api/src/main.rs\">"));
+    assert!(output.stdout.contains("<testcase classname=\"unbounded-channel\" name=\"crates/api/src/main.rs:38:34\">"));
+    assert_eq!(output.stdout.matches("<testcase ").count(), 10);
     assert_eq!(output.stdout.matches("<failure ").count(), 10);
     let clean = workspace(&[("src/lib.rs", "pub fn ok() {}\n")]);
     let output = guardrail(&["check", ".", "--format", "junit"], clean.path());

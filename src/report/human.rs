@@ -158,17 +158,16 @@ pub fn render_human(outcome: &Outcome, sources: &Sources, color: bool) -> String
 
 fn summary(outcome: &Outcome) -> String {
     let count = |severity: Severity| outcome.findings.iter().filter(|f| f.severity == severity).count();
-    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-    let files = plural(outcome.files, "file");
+    let files = super::counted(outcome.files, "file");
     let mut parts = Vec::new();
     if outcome.findings.is_empty() {
         parts.push(format!("guardrail: no findings in {files}"));
     } else {
         parts.push(format!(
             "guardrail: {}, {}, {} in {files}",
-            plural(count(Severity::Error), "error"),
-            plural(count(Severity::Warning), "warning"),
-            plural(count(Severity::Note), "note"),
+            super::counted(count(Severity::Error), "error"),
+            super::counted(count(Severity::Warning), "warning"),
+            super::counted(count(Severity::Note), "note"),
         ));
     }
     if outcome.suppressed > 0 {
@@ -178,10 +177,10 @@ fn summary(outcome: &Outcome) -> String {
         parts.push(format!("{} hidden by the baseline", outcome.baselined));
     }
     if !outcome.problems.is_empty() {
-        parts.push(format!("{} that could not be checked", plural(outcome.problems.len(), "problem")));
+        parts.push(format!("{} that could not be checked", super::counted(outcome.problems.len(), "problem")));
     }
     if !outcome.notes.is_empty() {
-        parts.push(format!("{} about the run", plural(outcome.notes.len(), "note")));
+        parts.push(format!("{} about the run", super::counted(outcome.notes.len(), "note")));
     }
     parts.join("; ")
 }

@@ -1,6 +1,7 @@
 //! `--format markdown`: the job summary — counts by rule and severity, a table of findings,
 //! and the architecture diagram when one is declared.
 
+use super::counted;
 use crate::findings::{Outcome, Severity};
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -14,12 +15,16 @@ pub fn render_markdown(outcome: &Outcome, diagram: Option<&str>) -> String {
     let count = |s: Severity| outcome.findings.iter().filter(|f| f.severity == s).count();
     let _ = writeln!(
         out,
-        "**{} errors, {} warnings, {} notes** in {} files{}.\n",
-        count(Severity::Error),
-        count(Severity::Warning),
-        count(Severity::Note),
-        outcome.files,
-        if outcome.problems.is_empty() { String::new() } else { format!("; {} problems", outcome.problems.len()) }
+        "**{}, {}, {}** in {}{}.\n",
+        counted(count(Severity::Error), "error"),
+        counted(count(Severity::Warning), "warning"),
+        counted(count(Severity::Note), "note"),
+        counted(outcome.files, "file"),
+        if outcome.problems.is_empty() {
+            String::new()
+        } else {
+            format!("; {}", counted(outcome.problems.len(), "problem"))
+        }
     );
     if !outcome.findings.is_empty() {
         let mut by_rule: BTreeMap<(&str, Severity), usize> = BTreeMap::new();
@@ -50,4 +55,18 @@ pub fn render_markdown(outcome: &Outcome, diagram: Option<&str>) -> String {
         let _ = write!(out, "\n### Architecture\n\n```mermaid\n{diagram}```\n");
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::findings::Finding;
+
+    #[test]
+    fn counts_of_one_are_singular() {
+        let note = Finding::plain("telemetry", Severity::Note, ("src/main.rs", 1, 1), "no tracing");
+        let outcome = Outcome { findings: vec![note], files: 1, ..Outcome::default() };
+        assert!(render_markdown(&outcome, None)
+            .starts_with("## guardrail\n\n**0 errors, 0 warnings, 1 note** in 1 file.\n"));
+    }
 }
