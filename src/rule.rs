@@ -27,3 +27,39 @@ pub struct RuleSettings {
     pub ceiling: Severity,
     pub params: Map,
 }
+
+/// The known id nearest to a mistyped one, if it is near enough (at most three edits) to be
+/// what was meant.
+pub fn nearest_id<'a>(ids: impl IntoIterator<Item = &'a str>, typed: &str) -> Option<&'a str> {
+    ids.into_iter().map(|id| (edit_distance(id, typed), id)).filter(|(d, _)| *d <= 3).min().map(|(_, id)| id)
+}
+
+/// Levenshtein distance.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let next = (diagonal + usize::from(ca != *cb)).min(row[j] + 1).min(row[j + 1] + 1);
+            diagonal = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_nearest_id_is_suggested_only_when_near() {
+        let ids = ["unbounded-channel", "unbounded-cache", "graceful-shutdown"];
+        assert_eq!(nearest_id(ids, "unbounded-chanel"), Some("unbounded-channel"));
+        assert_eq!(nearest_id(ids, "unbounded-cach"), Some("unbounded-cache"));
+        assert_eq!(nearest_id(ids, "graceful_shutdown"), Some("graceful-shutdown"));
+        assert_eq!(nearest_id(ids, "completely-different"), None);
+    }
+}

@@ -819,9 +819,29 @@ fn a_new_policy_is_tested_and_checked_with_no_manual_step() {
 
     let taken = guardrail(&["new-policy", "unbounded-channel"], dir.path());
     assert_eq!(taken.code, 2);
-    assert!(taken.stderr.contains("rule id `unbounded-channel` is taken"), "{}", taken.stderr);
+    assert!(taken.stderr.contains("rule id `unbounded-channel` is taken (by a built-in rule)"), "{}", taken.stderr);
+    assert!(!taken.stderr.contains(".rhai"), "no file of the user's project: {}", taken.stderr);
     let again = guardrail(&["new-policy", "no-todo"], dir.path());
     assert!(again.code == 2 && again.stderr.contains("policies/no-todo.rhai"), "{}", again.stderr);
+
+    // A policy that stops compiling: explain says so, and no message escapes its quotes.
+    let policy = dir.path().join("policies/no-todo.rhai");
+    let source = std::fs::read_to_string(&policy).unwrap();
+    std::fs::write(&policy, source.replacen("summary:", "summary ", 1)).unwrap();
+    let explained = guardrail(&["explain", "no-todo"], dir.path());
+    assert_eq!(explained.code, 2);
+    assert!(
+        explained.stderr.starts_with("error: rule \"no-todo\" cannot be explained: its policy does not compile\n"),
+        "{}",
+        explained.stderr
+    );
+    assert!(explained.stderr.contains("policies/no-todo.rhai:"), "{}", explained.stderr);
+    assert!(explained.stderr.contains("Expecting ':'") && !explained.stderr.contains("\\'"), "{}", explained.stderr);
+    assert!(!explained.stderr.contains("no rule"), "{}", explained.stderr);
+    let listed = guardrail(&["list"], dir.path());
+    assert_eq!(listed.code, 2);
+    assert!(listed.stderr.contains("Expecting ':'") && !listed.stderr.contains("\\'"), "{}", listed.stderr);
+    assert_eq!(guardrail(&["test"], dir.path()).code, 2, "the README: a policy that fails is exit 2");
 }
 
 #[test]
@@ -836,6 +856,14 @@ fn help_lists_exit_codes_and_explain_suggests_the_nearest_rule() {
     let typo = guardrail(&["explain", "unbounded-chanel"], dir.path());
     assert_eq!(typo.code, 2);
     assert!(typo.stderr.contains("did you mean `unbounded-channel`?"), "{}", typo.stderr);
+    let explained = guardrail(&["explain", "unbounded-channel"], dir.path());
+    assert!(
+        explained
+            .stdout
+            .contains("\nSuppressing one finding\n  // guardrail-allow(unbounded-channel): <why this one is fine>\n"),
+        "{}",
+        explained.stdout
+    );
     let far = guardrail(&["explain", "completely-different"], dir.path());
     assert!(!far.stderr.contains("did you mean"), "{}", far.stderr);
     assert_eq!(guardrail(&["init"], dir.path()).code, 0);

@@ -2,8 +2,10 @@
 
 use super::list::every_rule;
 use super::{load_policies, project_root, report_problems};
+use guardrail::problem::Problem;
 use guardrail::report;
-use std::path::PathBuf;
+use guardrail::rule::nearest_id;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(clap::Args)]
@@ -20,11 +22,13 @@ pub fn run(args: Args) -> ExitCode {
     let (policies, problems) = load_policies(&project_root(&args.path));
     let rules = every_rule(&policies);
     let Some(rule) = rules.iter().find(|r| r.doc.id == id) else {
-        let nearest = rules
-            .iter()
-            .map(|r| r.doc.id.as_str())
-            .min_by_key(|known| edit_distance(known, &id))
-            .filter(|known| edit_distance(known, &id) <= 3);
+        // A policy of that name that does not compile: its problem is the answer.
+        let named = |p: &&Problem| Path::new(&*p.location.path).file_stem().is_some_and(|stem| *stem == *id);
+        if let Some(broken) = problems.iter().find(named) {
+            eprintln!("error: rule \"{id}\" cannot be explained: its policy does not compile");
+            return report_problems(std::slice::from_ref(broken));
+        }
+        let nearest = nearest_id(rules.iter().map(|r| r.doc.id.as_str()), &id);
         let hint = nearest.map_or(String::new(), |known| format!(" (did you mean `{known}`?)"));
         eprintln!("error: no rule \"{id}\"{hint}; `guardrail list` shows the rules");
         return ExitCode::from(2);
@@ -38,20 +42,4 @@ pub fn run(args: Args) -> ExitCode {
         .collect();
     print!("{}", report::render_explain(rule, &params));
     report_problems(&problems)
-}
-
-/// Levenshtein distance, for suggesting the rule id a typo meant.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let next = (diagonal + usize::from(ca != *cb)).min(row[j] + 1).min(row[j + 1] + 1);
-            diagonal = row[j + 1];
-            row[j + 1] = next;
-        }
-    }
-    row[b.len()]
 }

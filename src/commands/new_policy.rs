@@ -2,6 +2,7 @@
 //! guardrail.toml pointed at them.
 
 use super::{current_root, load_policies, report_problems, usage_error, write_atomically};
+use guardrail::engine::Origin;
 use guardrail::native::NATIVE_RULES;
 use guardrail::scaffold;
 use std::path::{Path, PathBuf};
@@ -32,7 +33,10 @@ pub fn run(args: Args) -> ExitCode {
         Err(code) => return code,
     };
     let (policies, problems) = load_policies(&root);
-    let taken = policies.policies.iter().find(|p| p.doc.id == id).map(|p| p.path.to_string());
+    let taken = policies.policies.iter().find(|p| p.doc.id == id).map(|p| match p.origin {
+        Origin::Builtin => "a built-in rule".to_owned(),
+        Origin::User => p.path.to_string(),
+    });
     let taken = taken.or_else(|| NATIVE_RULES.iter().any(|r| r.id == id).then(|| "a native rule".to_owned()));
     if let Some(by) = taken {
         return usage_error(&format!("rule id `{id}` is taken (by {by}): choose another"));

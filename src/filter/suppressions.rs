@@ -4,7 +4,7 @@
 
 use crate::facts::{Facts, Suppression};
 use crate::findings::{Finding, Severity};
-use crate::rule::{RuleDoc, RuleSettings};
+use crate::rule::{nearest_id, RuleDoc, RuleSettings};
 use crate::symbol::Symbol;
 use std::collections::{BTreeMap, HashSet};
 
@@ -85,11 +85,12 @@ pub fn apply(
                 }
                 let known = settings.contains_key(&suppression.rule);
                 let why = if known { "no finding of that rule on its line" } else { "no rule has that id" };
-                (
-                    UNUSED_SUPPRESSION,
-                    format!("guardrail-allow({}) suppresses nothing: {why}", suppression.rule),
-                    "remove the comment".to_owned(),
-                )
+                let meant = (!known).then(|| nearest_id(settings.keys().map(String::as_str), &suppression.rule));
+                let help = match meant.flatten() {
+                    Some(id) => format!("did you mean `{id}`? `guardrail-allow({id}): <reason>`"),
+                    None => "remove the comment".to_owned(),
+                };
+                (UNUSED_SUPPRESSION, format!("guardrail-allow({}) suppresses nothing: {why}", suppression.rule), help)
             } else {
                 continue;
             };

@@ -74,6 +74,11 @@ pub fn render_explain(rule: &Listed, params: &[(String, String)]) -> String {
     for (name, default) in params {
         let _ = writeln!(out, "  {name} (default: {default})");
     }
+    let _ = write!(
+        out,
+        "\nSuppressing one finding\n  // guardrail-allow({id}): <why this one is fine>\n  alone on the line above the finding or at the end of its line (`#` in YAML; in a Dockerfile only\n  on the line above); without a reason it suppresses nothing\n",
+        id = doc.id
+    );
     out
 }
 
