@@ -676,6 +676,31 @@ fn check(facts, ctx) {
 }
 
 #[test]
+fn a_policy_can_report_at_a_package_its_cargo_toml() {
+    let policy = r#"
+const META = #{ id: "uses-tracing", severity: "warning", summary: "s", rationale: "r", example: "e", fix: "f" };
+fn check(facts, ctx) {
+    for pkg in facts.packages() {
+        if !pkg.has_dependency("tracing") { ctx.report(pkg, "`" + pkg.name + "` logs without tracing"); }
+    }
+}
+"#;
+    let dir = workspace(&[
+        ("Cargo.toml", "[workspace]\nmembers = [\"crates/*\"]\n"),
+        ("crates/api/Cargo.toml", "[package]\nname = \"api\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\ntracing = \"0.1\"\n"),
+        ("crates/api/src/lib.rs", "pub fn ok() {}\n"),
+        ("crates/jobs/Cargo.toml", "[package]\nname = \"jobs\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"),
+        ("crates/jobs/src/lib.rs", "pub fn ok() {}\n"),
+        ("guardrail.toml", "policies = [\"p\"]\n"),
+        ("p/uses-tracing.rhai", policy),
+    ]);
+    let (code, report) = check_json(dir.path(), &[]);
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(findings(&report), [finding("uses-tracing", "crates/jobs/Cargo.toml", 1)]);
+    assert_eq!(report["findings"][0]["message"], "`jobs` logs without tracing");
+}
+
+#[test]
 fn queries_narrowed_to_a_binary_see_only_the_files_it_is_built_from() {
     // Two binaries in one package and a shared library: `tool` is built from src/bin/tool.rs
     // and the library, never from src/main.rs.

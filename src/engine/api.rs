@@ -4,29 +4,15 @@
 //! `location`, `package`, `module`, `in_test`; see README "Writing a policy" for the rest.
 
 use super::context::PolicyContext;
-use super::script_values::{optional, register_located, strings, text, FactsHandle};
+use super::script_values::{optional, register_located, strings, text, FactsHandle, PackageHandle};
 use crate::facts::Table;
 use crate::facts::{
     AttributeFact, Binary, BindingUse, CallFact, Fact, FactKind, Facts, FileInfo, FnFact, InContext, Literal, Located,
-    MacroFact, MethodCallFact, Package, StateFact, UseFact,
+    MacroFact, MethodCallFact, StateFact, UseFact,
 };
 use crate::location::Location;
 use crate::symbol::Symbol;
 use rhai::{Array, Dynamic, Engine, Map};
-use std::sync::Arc;
-
-/// A package of the workspace, for scripts (a handle, so a query copies nothing).
-#[derive(Clone)]
-pub struct PackageHandle {
-    facts: Arc<Facts>,
-    index: usize,
-}
-
-impl PackageHandle {
-    fn package(&self) -> &Package {
-        &self.facts.packages[self.index]
-    }
-}
 
 fn optionals(values: impl Iterator<Item = Option<Symbol>>) -> Array {
     values.map(|v| optional(v.as_deref())).collect()

@@ -1,6 +1,7 @@
 //! `ctx`: what a policy gets besides the facts — its parameters, and `report`, a native sink
 //! (findings never pile up in script arrays, which Rhai's size checks make quadratic).
 
+use super::script_values::PackageHandle;
 use crate::facts::{
     AttributeFact, Binary, CallFact, ComposeService, Container, Fact, FnFact, Instruction, K8sObject, Located,
     MacroFact, MethodCallFact, Probe, Stage, StateFact, UseFact,
@@ -138,7 +139,8 @@ fn related(entry: Dynamic) -> RhaiResult<Related> {
     Ok(Related { location: location_of(&at)?, message })
 }
 
-/// The location of any fact, a `Location`, or a binary (its `main`, else its root file).
+/// The location of any fact, a `Location`, a package (its `Cargo.toml`), or a binary (its
+/// `main`, else its root file).
 fn location_of(at: &Dynamic) -> RhaiResult<Location> {
     fn fact<T: Located>(at: &Dynamic) -> Option<Location> {
         at.read_lock::<Fact<T>>().map(|f| f.location())
@@ -157,6 +159,7 @@ fn location_of(at: &Dynamic) -> RhaiResult<Location> {
         .or_else(|| at.read_lock::<Stage>().map(|s| s.location.clone()))
         .or_else(|| at.read_lock::<Instruction>().map(|i| i.location.clone()))
         .or_else(|| at.read_lock::<Location>().map(|l| l.clone()))
+        .or_else(|| at.read_lock::<PackageHandle>().map(|p| Location::file(p.package().manifest_path)))
         .or_else(|| {
             at.read_lock::<Binary>()
                 .map(|b| b.main.as_ref().map_or_else(|| Location::file(b.src_path), |m| m.location()))

@@ -1,9 +1,22 @@
 //! How Rust values reach scripts: the facts handle, strings, optional values and the getters
 //! every located fact has. Shared by the modules that register the policy API.
 
-use crate::facts::{Fact, Facts, Located};
+use crate::facts::{Fact, Facts, Located, Package};
 use rhai::{Array, Dynamic, Engine, ImmutableString};
 use std::sync::Arc;
+
+/// A package of the workspace, for scripts (a handle, so a query copies nothing).
+#[derive(Clone)]
+pub struct PackageHandle {
+    pub facts: Arc<Facts>,
+    pub index: usize,
+}
+
+impl PackageHandle {
+    pub fn package(&self) -> &Package {
+        &self.facts.packages[self.index]
+    }
+}
 
 /// The facts as a policy sees them.
 #[derive(Clone)]
