@@ -645,6 +645,67 @@ fn architecture_configuration_mistakes_point_into_guardrail_toml() {
 }
 
 #[test]
+fn an_architecture_pattern_that_names_nothing_is_a_configuration_error_at_its_line() {
+    let config = "[[architecture.layers]]\nname = \"entrypoints\"\nmembers = [\"notes-api\"]\n\n[[architecture.layers]]\nname = \"domain\"\nmembers = [\n  \"notes-cor\",\n  \"notes_api::audti\",\n]\n\n[[architecture.forbid]]\nfrom = [\"notes-core\"]\nto = [\"sqlxx\", \"diesel\", \"serde::de\"]\n";
+    let dir = workspace(&[
+        ("Cargo.toml", "[workspace]\nmembers = [\"crates/*\"]\n"),
+        ("crates/api/Cargo.toml", "[package]\nname = \"notes-api\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nnotes-core = { path = \"../core\" }\n"),
+        ("crates/api/src/lib.rs", "pub mod audit;\npub fn serve() { notes_core::save(); }\n"),
+        ("crates/api/src/audit.rs", "pub fn log() {}\n"),
+        ("crates/core/Cargo.toml", "[package]\nname = \"notes-core\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nsqlx = \"0.8\"\nserde = \"1\"\n"),
+        ("crates/core/src/lib.rs", "pub fn save() {}\n"),
+        ("guardrail.toml", config),
+    ]);
+    let (code, report) = check_json(dir.path(), &[]);
+    assert_eq!(code, 2, "{report}");
+    let expected = [
+        ("guardrail.toml", 8, "architecture pattern \"notes-cor\" matches no crate or module of the workspace; did you mean \"notes-core\"?"),
+        ("guardrail.toml", 9, "architecture pattern \"notes_api::audti\" matches no crate or module of the workspace; did you mean \"notes_api::audit\"?"),
+        ("guardrail.toml", 14, "architecture pattern \"sqlxx\" matches no crate, module or dependency of the workspace; did you mean \"sqlx\"?"),
+    ];
+    let expected: Vec<(String, u64, String)> =
+        expected.iter().map(|(path, line, message)| (path.to_string(), *line, message.to_string())).collect();
+    // `diesel`, which nothing uses yet and no known name is near, and `serde::de`, inside a
+    // dependency, are what a forbid may name.
+    assert_eq!(errors(&report), expected);
+
+    let fixed = config.replace("notes-cor\"", "notes-core\"").replace("audti", "audit").replace("sqlxx", "sqlx");
+    std::fs::write(dir.path().join("guardrail.toml"), fixed).unwrap();
+    let (code, report) = check_json(dir.path(), &[]);
+    assert_eq!(errors(&report), vec![], "{report}");
+    // What the typo hid.
+    assert_eq!((code, findings(&report)), (1, vec![finding("forbidden-dependency", "crates/core/Cargo.toml", 7)]));
+}
+
+#[test]
+fn the_most_specific_layer_pattern_places_a_module() {
+    // The two modules call each other: cycles are not what this test is about.
+    let config = "[architecture]\nacyclic = false\n\n[[architecture.layers]]\nname = \"entrypoints\"\nmembers = [\"notes-api\"]\n\n[[architecture.layers]]\nname = \"domain\"\nmembers = [\"notes_api::audit\"]\n";
+    let dir = workspace(&[
+        ("Cargo.toml", "[package]\nname = \"notes-api\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"),
+        ("src/lib.rs", "pub mod audit;\npub mod routes;\n"),
+        // entrypoints -> domain: allowed. domain -> entrypoints: the violation.
+        ("src/routes.rs", "pub fn list() {\n    crate::audit::record();\n}\n"),
+        ("src/audit.rs", "pub fn record() {}\n\npub fn replay() {\n    crate::routes::list();\n}\n"),
+        ("guardrail.toml", config),
+    ]);
+    let (code, report) = check_json(dir.path(), &[]);
+    assert_eq!(errors(&report), vec![], "{report}");
+    assert_eq!((code, findings(&report)), (1, vec![finding("layer-violation", "src/audit.rs", 4)]));
+    let graph = guardrail(&["graph", "--level", "module"], dir.path());
+    let domain = graph.stdout.split("subgraph").find(|block| block.contains("domain")).unwrap_or_default().to_owned();
+    assert!(domain.contains("notes_api::audit") && !domain.contains("notes_api::routes"), "{}", graph.stdout);
+
+    // Two layers claiming a crate by patterns alike: a configuration error, not a guess.
+    let overlapping = format!("{config}\n[[architecture.layers]]\nname = \"shared\"\nmembers = [\"notes_api\"]\n");
+    std::fs::write(dir.path().join("guardrail.toml"), overlapping).unwrap();
+    let (code, report) = check_json(dir.path(), &[]);
+    assert_eq!(code, 2);
+    let expected = "`notes_api` is in layer \"entrypoints\" (pattern \"notes_api\") and layer \"shared\" (pattern \"notes_api\") alike: make one pattern more specific";
+    assert_eq!(errors(&report), vec![("guardrail.toml".to_owned(), 12, expected.to_owned())], "{report}");
+}
+
+#[test]
 fn policies_can_query_the_architecture_graph() {
     let policy = r#"
 const META = #{ id: "no-upward-edges", severity: "warning", summary: "s", rationale: "r", example: "e", fix: "f" };
@@ -687,7 +748,10 @@ fn check(facts, ctx) {
 "#;
     let dir = workspace(&[
         ("Cargo.toml", "[workspace]\nmembers = [\"crates/*\"]\n"),
-        ("crates/api/Cargo.toml", "[package]\nname = \"api\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\ntracing = \"0.1\"\n"),
+        (
+            "crates/api/Cargo.toml",
+            "[package]\nname = \"api\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\ntracing = \"0.1\"\n",
+        ),
         ("crates/api/src/lib.rs", "pub fn ok() {}\n"),
         ("crates/jobs/Cargo.toml", "[package]\nname = \"jobs\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"),
         ("crates/jobs/src/lib.rs", "pub fn ok() {}\n"),

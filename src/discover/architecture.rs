@@ -41,6 +41,17 @@ pub struct Exception {
     pub location: Location,
 }
 
+/// A pattern as the configuration writes it, where it writes it, and what it must name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WrittenPattern {
+    /// As written (`notes-core`); rules match its normalized form (`notes_core`).
+    pub written: String,
+    pub location: Location,
+    /// `to` of a forbid or an exception may name a dependency from outside the workspace;
+    /// every other pattern names the workspace's own crates and modules.
+    pub may_be_external: bool,
+}
+
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Architecture {
     /// Top to bottom.
@@ -54,6 +65,8 @@ pub struct Architecture {
     pub dev_dependencies: bool,
     /// Count references from test-only code.
     pub test_code: bool,
+    /// Every pattern above, for checking that each names something.
+    pub patterns: Vec<WrittenPattern>,
 }
 
 impl Architecture {
@@ -90,79 +103,87 @@ fn yes() -> bool {
 struct RawLayer {
     name: String,
     #[serde(default)]
-    members: Vec<String>,
+    members: Vec<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawForbidden {
-    from: Vec<String>,
-    to: Vec<String>,
+    from: Vec<Spanned<String>>,
+    to: Vec<Spanned<String>>,
     reason: Option<String>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawIndependence {
-    members: Vec<String>,
+    members: Vec<Spanned<String>>,
     reason: Option<String>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawException {
-    from: String,
-    to: String,
+    from: Spanned<String>,
+    to: Spanned<String>,
     reason: String,
-}
-
-/// Crate names as written in Cargo.toml use `-`; code and module paths use `_`.
-fn normalized(patterns: Vec<String>) -> Vec<String> {
-    patterns.into_iter().map(|p| p.replace('-', "_")).collect()
 }
 
 impl RawArchitecture {
     pub(super) fn resolve(self, at: impl Fn(std::ops::Range<usize>) -> Location) -> Architecture {
+        let mut patterns = Vec::new();
+        // Crate names as written in Cargo.toml use `-`; code and module paths use `_`.
+        let mut normalized = |written: Vec<Spanned<String>>, may_be_external: bool| -> Vec<String> {
+            written
+                .into_iter()
+                .map(|pattern| {
+                    let location = at(pattern.span());
+                    let written = pattern.into_inner();
+                    let normal = written.replace('-', "_");
+                    patterns.push(WrittenPattern { written, location, may_be_external });
+                    normal
+                })
+                .collect()
+        };
+        let layers = (self.layers.into_iter())
+            .map(|l| {
+                let location = at(l.span());
+                let l = l.into_inner();
+                Layer { name: l.name, members: normalized(l.members, false), location }
+            })
+            .collect();
+        let forbidden = (self.forbid.into_iter())
+            .map(|f| {
+                let location = at(f.span());
+                let f = f.into_inner();
+                Forbidden { from: normalized(f.from, false), to: normalized(f.to, true), reason: f.reason, location }
+            })
+            .collect();
+        let independent = (self.independent.into_iter())
+            .map(|i| {
+                let location = at(i.span());
+                let i = i.into_inner();
+                Independence { members: normalized(i.members, false), reason: i.reason, location }
+            })
+            .collect();
+        let exceptions = (self.exception.into_iter())
+            .map(|e| {
+                let location = at(e.span());
+                let e = e.into_inner();
+                let from = normalized(vec![e.from], false).remove(0);
+                let to = normalized(vec![e.to], true).remove(0);
+                Exception { from, to, reason: e.reason, location }
+            })
+            .collect();
         Architecture {
-            layers: self
-                .layers
-                .into_iter()
-                .map(|l| {
-                    let location = at(l.span());
-                    let l = l.into_inner();
-                    Layer { name: l.name, members: normalized(l.members), location }
-                })
-                .collect(),
-            forbidden: self
-                .forbid
-                .into_iter()
-                .map(|f| {
-                    let location = at(f.span());
-                    let f = f.into_inner();
-                    Forbidden { from: normalized(f.from), to: normalized(f.to), reason: f.reason, location }
-                })
-                .collect(),
-            independent: self
-                .independent
-                .into_iter()
-                .map(|i| {
-                    let location = at(i.span());
-                    let i = i.into_inner();
-                    Independence { members: normalized(i.members), reason: i.reason, location }
-                })
-                .collect(),
-            exceptions: self
-                .exception
-                .into_iter()
-                .map(|e| {
-                    let location = at(e.span());
-                    let e = e.into_inner();
-                    Exception { from: e.from.replace('-', "_"), to: e.to.replace('-', "_"), reason: e.reason, location }
-                })
-                .collect(),
+            layers,
+            forbidden,
+            independent,
+            exceptions,
             acyclic: self.acyclic,
             dev_dependencies: self.dev_dependencies,
             test_code: self.test_code,
+            patterns,
         }
     }
 }

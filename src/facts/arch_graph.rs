@@ -6,7 +6,9 @@ use super::Facts;
 use crate::discover::architecture::{matches, Architecture};
 use crate::location::Location;
 use crate::problem::Problem;
+use crate::rule::nearest_id;
 use serde::Serialize;
+use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, clap::ValueEnum)]
@@ -78,6 +80,8 @@ impl ArchGraph {
             }
         }
         graph.add_module_edges(facts, architecture);
+        problems.extend(graph.unmatched_patterns(facts, architecture));
+        problems.extend(graph.overlapping_layers(architecture));
         graph.edges.sort_by(|a, b| (a.level, &a.from, &a.to, &a.location).cmp(&(b.level, &b.from, &b.to, &b.location)));
         graph.edges.dedup_by(|b, a| a.level == b.level && a.from == b.from && a.to == b.to && a.dev == b.dev);
         for (i, edge) in graph.edges.iter().enumerate() {
@@ -105,14 +109,7 @@ impl ArchGraph {
             let inner = rust.uses.iter().map(|u| &u.module).chain(rust.fns.iter().map(|f| &f.module));
             self.modules.extend(inner.filter(|m| !m.is_empty()).map(|m| inline(module, m)));
         }
-        // Any crate the workspace depends on: a path can reach one through another crate's
-        // re-export (`shop_shared::Pool` resolving to `sqlx::PgPool`).
-        let externals: BTreeSet<String> = facts
-            .packages
-            .iter()
-            .flat_map(|p| p.dependencies.iter().map(|d| d.name.replace('-', "_")))
-            .filter(|name| !self.crates.contains(name))
-            .collect();
+        let externals = self.externals(facts);
         for file in &facts.files {
             let Some(module) = &file.info.module else { continue };
             if file.info.test_only && !architecture.test_code {
@@ -153,6 +150,52 @@ impl ArchGraph {
         }
     }
 
+    /// Any crate the workspace depends on: a path can reach one through another crate's
+    /// re-export (`shop_shared::Pool` resolving to `sqlx::PgPool`).
+    fn externals(&self, facts: &Facts) -> BTreeSet<String> {
+        let dependencies = facts.packages.iter().flat_map(|p| p.dependencies.iter().map(|d| d.name.replace('-', "_")));
+        dependencies.filter(|name| !self.crates.contains(name)).collect()
+    }
+
+    /// A configuration error for each pattern that names nothing: a typo there would turn its
+    /// rule off without a word. Patterns name the workspace's crates and modules; what a forbid
+    /// or an exception forbids or allows may also be a crate from outside — one the workspace
+    /// depends on, or, with no known name near it, one it does not use yet (`to = ["sqlx"]`
+    /// keeps a domain free of SQL before anyone adds it).
+    fn unmatched_patterns(&self, facts: &Facts, architecture: &Architecture) -> Vec<Problem> {
+        let externals = self.externals(facts);
+        let mut problems = Vec::new();
+        for pattern in &architecture.patterns {
+            let normal = pattern.written.replace('-', "_");
+            if self.crates.iter().chain(&self.modules).any(|node| matches(&normal, node)) {
+                continue;
+            }
+            let first = normal.split("::").next().unwrap_or_default();
+            let outside = pattern.may_be_external && !self.crates.contains(first);
+            if outside && externals.contains(first) {
+                continue;
+            }
+            // Names as Cargo.toml writes them (`notes-core`), modules as code does.
+            let packages = facts.packages.iter().map(|p| p.name.as_str());
+            let dependencies = facts.packages.iter().flat_map(|p| p.dependencies.iter().map(|d| d.name.as_str()));
+            let names = packages.chain(self.modules.iter().map(String::as_str)).chain(dependencies);
+            let meant = nearest_id(names, &pattern.written);
+            if outside && meant.is_none() {
+                continue;
+            }
+            let hint = meant.map_or(String::new(), |name| format!("; did you mean \"{name}\"?"));
+            let names = if pattern.may_be_external { "crate, module or dependency" } else { "crate or module" };
+            problems.push(Problem {
+                location: pattern.location.clone(),
+                message: format!(
+                    "architecture pattern \"{}\" matches no {names} of the workspace{hint}",
+                    pattern.written
+                ),
+            });
+        }
+        problems
+    }
+
     /// The workspace module a path names (its longest known prefix), else the path itself when
     /// it starts with a crate the workspace depends on.
     fn target(&self, path: &str, externals: &BTreeSet<String>) -> Option<(String, bool)> {
@@ -167,9 +210,43 @@ impl ArchGraph {
         externals.contains(*first).then(|| (path.to_owned(), true))
     }
 
-    /// Index of the first layer a node belongs to; 0 is the top.
+    /// Index of the layer a node belongs to (0 is the top): the layer of the most specific
+    /// pattern that matches it, so `notes_api::audit` in one layer takes that module out of the
+    /// layer that holds `notes_api`. Patterns as specific as each other in two layers are a
+    /// configuration error ([`Self::overlapping_layers`]); the upper layer is taken.
     pub fn layer_of(&self, node: &str) -> Option<usize> {
-        self.layers.iter().position(|(_, members)| members.iter().any(|m| matches(m, node)))
+        self.layer_matches(node).max().map(|(_, Reverse(layer), _)| layer)
+    }
+
+    /// (specificity, layer, pattern) of every layer pattern that matches `node`.
+    fn layer_matches<'a>(&'a self, node: &'a str) -> impl Iterator<Item = ((usize, usize), Reverse<usize>, &'a str)> {
+        self.layers.iter().enumerate().flat_map(move |(layer, (_, members))| {
+            members.iter().filter(move |m| matches(m, node)).map(move |m| (specificity(m), Reverse(layer), m.as_str()))
+        })
+    }
+
+    /// A configuration error for each pair of patterns of two layers that match some crate or
+    /// module equally specifically: which layer it is in would be a guess.
+    fn overlapping_layers(&self, architecture: &Architecture) -> Vec<Problem> {
+        let mut seen = BTreeSet::new();
+        let mut problems = Vec::new();
+        for node in self.crates.iter().chain(&self.modules) {
+            let mut found: Vec<_> = self.layer_matches(node).collect();
+            found.sort_unstable_by(|a, b| b.cmp(a));
+            let [(best, Reverse(upper), first), (next, Reverse(lower), second), ..] = found[..] else { continue };
+            if best != next || upper == lower || !seen.insert((first.to_owned(), second.to_owned())) {
+                continue;
+            }
+            let (names, location) = (&self.layers, &architecture.layers[lower].location);
+            problems.push(Problem {
+                location: location.clone(),
+                message: format!(
+                    "`{node}` is in layer \"{}\" (pattern \"{first}\") and layer \"{}\" (pattern \"{second}\") alike: make one pattern more specific",
+                    names[upper].0, names[lower].0
+                ),
+            });
+        }
+        problems
     }
 
     pub fn edges_from(&self, level: Level, node: &str) -> impl Iterator<Item = &Edge> {
@@ -281,6 +358,13 @@ fn tarjan(adjacency: &[Vec<usize>]) -> Vec<Vec<usize>> {
         }
     }
     components
+}
+
+/// How specific a pattern is: its literal segments, then all its segments (`a::b` before
+/// `a::*` before `a`).
+fn specificity(pattern: &str) -> (usize, usize) {
+    let segments = pattern.split("::");
+    (segments.clone().filter(|s| *s != "*" && *s != "**").count(), segments.count())
 }
 
 #[cfg(test)]
