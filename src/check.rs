@@ -364,14 +364,15 @@ impl Narrowing {
     }
 
     /// Narrows the report to what was asked: not in the baseline, part of the change, in the
-    /// files given. Returns how many findings the baseline hid, and how many diff mode did.
+    /// files given. Returns how many findings the baseline hid, how many diff mode did, and how
+    /// many lay outside the paths given.
     fn apply(
         self,
         root: &Path,
         findings: &mut Vec<crate::findings::Finding>,
         notes: &mut Vec<Problem>,
         options: &CheckOptions,
-    ) -> (usize, usize) {
+    ) -> (usize, usize, usize) {
         let mut baselined = 0;
         if let Some(baseline) = self.baseline {
             let (hidden, stale) = filter::baseline::apply(findings, baseline);
@@ -383,13 +384,14 @@ impl Narrowing {
             narrow_to_change(root, diff, findings, notes, options);
         }
         let outside_diff = before_diff - findings.len();
+        let before_paths = findings.len();
         if !options.only_paths.is_empty() {
             let within = |path: &str, only: &str| {
                 path == only || path.strip_prefix(only).is_some_and(|rest| rest.starts_with('/'))
             };
             findings.retain(|f| options.only_paths.iter().any(|p| within(&f.location.path, p)));
         }
-        (baselined, outside_diff)
+        (baselined, outside_diff, before_paths - findings.len())
     }
 }
 
@@ -518,7 +520,7 @@ fn check_in_pool(root: &Path, options: &CheckOptions) -> Run {
         problems.retain(|p| !plan.owned_elsewhere(&p.location.path));
         notes.retain(|n| !plan.owned_elsewhere(&n.location.path));
     }
-    let (baselined, outside_diff) = narrowing.apply(root, &mut findings, &mut notes, options);
+    let (baselined, outside_diff, outside_paths) = narrowing.apply(root, &mut findings, &mut notes, options);
     sort_problems(&mut problems);
     left_out.extend(crate::left_out::from_facts(&facts));
     left_out.extend(crate::left_out::from_config(&config));
@@ -533,7 +535,8 @@ fn check_in_pool(root: &Path, options: &CheckOptions) -> Run {
             && !off_by_config
     });
     left_out.extend(crate::left_out::from_preview(preview_off.map(|p| p.doc.id.clone()).collect()));
-    left_out.extend(crate::left_out::from_filters(suppressed, baselined, outside_diff));
+    let outside_paths = (outside_paths, options.only_paths.as_slice());
+    left_out.extend(crate::left_out::from_filters(suppressed, baselined, outside_diff, outside_paths));
     let outcome = Outcome { findings, problems, files: facts.files.len(), suppressed, baselined, notes, left_out };
     let rules =
         policies.policies.iter().map(|p| p.doc.clone()).chain(crate::native::NATIVE_RULES.iter().cloned()).collect();

@@ -8,14 +8,10 @@ use crate::facts::Facts;
 use crate::file_kind::FileKind;
 use crate::findings::LeftOut;
 use crate::symbol::Symbol;
+use crate::wording::counted;
 
 fn paths(symbols: &[Symbol]) -> Vec<String> {
     symbols.iter().map(|s| s.to_string()).collect()
-}
-
-/// "1 file" / "2 files".
-fn counted(n: usize, noun: &str) -> String {
-    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
 }
 
 fn files(n: usize) -> String {
@@ -111,9 +107,16 @@ pub fn from_preview(off: Vec<String>) -> Option<LeftOut> {
     })
 }
 
-/// Findings hidden after they were found: by suppressions, the baseline and diff mode.
-pub fn from_filters(suppressed: usize, baselined: usize, outside_diff: usize) -> Vec<LeftOut> {
-    let findings = |n: usize| format!("{n} finding{}", if n == 1 { "" } else { "s" });
+/// Findings hidden after they were found: by suppressions, the baseline, diff mode, and the
+/// paths the command line narrowed the report to.
+pub fn from_filters(
+    suppressed: usize,
+    baselined: usize,
+    outside_diff: usize,
+    outside_paths: (usize, &[String]),
+) -> Vec<LeftOut> {
+    let findings = |n: usize| counted(n, "finding");
+    let (outside_paths, paths) = outside_paths;
     [
         LeftOut::counted("suppression", suppressed, |n| format!("{} hidden by guardrail-allow comments", findings(n))),
         LeftOut::counted("baseline", baselined, |n| format!("{} hidden by the baseline", findings(n))),
@@ -121,6 +124,13 @@ pub fn from_filters(suppressed: usize, baselined: usize, outside_diff: usize) ->
             format!(
                 "{} on lines this change did not touch, and not new since its base, left out by --diff-base",
                 findings(n)
+            )
+        }),
+        LeftOut::counted("paths", outside_paths, |n| {
+            format!(
+                "{} outside {}, the part of the project the command line names, not reported",
+                findings(n),
+                paths.join(", ")
             )
         }),
     ]

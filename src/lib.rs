@@ -37,4 +37,5 @@ pub mod sources;
 pub mod symbol;
 pub mod timings;
 pub mod tree;
+pub mod wording;
 pub mod workflow_commands;

@@ -1055,6 +1055,22 @@ fn every_command_finds_the_project_root_from_inside_it() {
     let output = guardrail(&["check", ".", "--format", "json"], &web);
     let only_web: Vec<String> = findings(&output.json()).into_iter().map(|f| format!("{}:{}", f.0, f.1)).collect();
     assert_eq!(only_web, ["graceful-shutdown:crates/web/src/main.rs"]);
+    // `check` is `check .`, and the report says what it left out.
+    let bare = guardrail(&["check", "--format", "json"], &web);
+    assert_eq!(bare.stdout, output.stdout);
+    let left_out = &output.json()["left_out"];
+    let paths = left_out.as_array().unwrap().iter().find(|entry| entry["by"] == "paths").unwrap();
+    assert_eq!(paths["count"], 2, "{left_out}");
+    assert_eq!(
+        paths["message"],
+        "2 findings outside crates/web, the part of the project the command line names, not reported"
+    );
+    let human = guardrail(&["check", "--color", "never"], &web);
+    assert!(
+        human.stdout.contains("left out: 2 findings outside crates/web, the part of the project"),
+        "{}",
+        human.stdout
+    );
 }
 
 #[test]

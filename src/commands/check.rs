@@ -17,8 +17,9 @@ use std::sync::Arc;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// A directory to check; or files, to report only on them (pre-commit passes the staged
-    /// files): the root is then the nearest ancestor with guardrail.toml or a workspace Cargo.toml.
+    /// A directory, or files (pre-commit passes the staged files) [default: .]: the project they
+    /// are in — the nearest ancestor with guardrail.toml or a workspace Cargo.toml — is checked
+    /// with its configuration, and only what is inside them is reported.
     paths: Vec<PathBuf>,
     /// How to print the report: terminal diagnostics, or a format for tools and CI.
     #[arg(long, value_enum, default_value_t = Format::Human)]
@@ -160,7 +161,8 @@ pub fn run(args: Args) -> ExitCode {
 /// and reported on alone.
 fn resolve_targets(paths: &[PathBuf]) -> Result<(PathBuf, Vec<String>), String> {
     match paths {
-        [] => Ok((guardrail::discover::find_root(&std::env::current_dir().map_err(|e| e.to_string())?), Vec::new())),
+        // `check` is `check .`: in a sub-directory of a project, both report on that directory.
+        [] => resolve_targets(&[PathBuf::from(".")]),
         [dir] if dir.is_dir() => {
             let root = project_root(dir);
             let absolute = std::path::absolute(dir).map_err(|e| e.to_string())?;

@@ -3,6 +3,7 @@
 use crate::findings::{Finding, Outcome, Severity};
 use crate::location::Location;
 use crate::sources::Sources;
+use crate::wording::counted;
 use clap::ValueEnum;
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
 use std::fmt;
@@ -158,16 +159,16 @@ pub fn render_human(outcome: &Outcome, sources: &Sources, color: bool) -> String
 
 fn summary(outcome: &Outcome) -> String {
     let count = |severity: Severity| outcome.findings.iter().filter(|f| f.severity == severity).count();
-    let files = super::counted(outcome.files, "file");
+    let files = counted(outcome.files, "file");
     let mut parts = Vec::new();
     if outcome.findings.is_empty() {
         parts.push(format!("guardrail: no findings in {files}"));
     } else {
         parts.push(format!(
             "guardrail: {}, {}, {} in {files}",
-            super::counted(count(Severity::Error), "error"),
-            super::counted(count(Severity::Warning), "warning"),
-            super::counted(count(Severity::Note), "note"),
+            counted(count(Severity::Error), "error"),
+            counted(count(Severity::Warning), "warning"),
+            counted(count(Severity::Note), "note"),
         ));
     }
     if outcome.suppressed > 0 {
@@ -177,10 +178,10 @@ fn summary(outcome: &Outcome) -> String {
         parts.push(format!("{} hidden by the baseline", outcome.baselined));
     }
     if !outcome.problems.is_empty() {
-        parts.push(format!("{} that could not be checked", super::counted(outcome.problems.len(), "problem")));
+        parts.push(format!("{} that could not be checked", counted(outcome.problems.len(), "problem")));
     }
     if !outcome.notes.is_empty() {
-        parts.push(format!("{} about the run", super::counted(outcome.notes.len(), "note")));
+        parts.push(format!("{} about the run", counted(outcome.notes.len(), "note")));
     }
     parts.join("; ")
 }

@@ -1,8 +1,8 @@
 //! `--format markdown`: the job summary — counts by rule and severity, a table of findings,
 //! and the architecture diagram when one is declared.
 
-use super::counted;
 use crate::findings::{Outcome, Severity};
+use crate::wording::counted;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 

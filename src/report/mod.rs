@@ -82,8 +82,3 @@ pub fn render_plain(format: Format, run: &Run, options: &RenderOptions) -> Strin
         }
     }
 }
-
-/// `1 note`, `2 notes`: a count and its word, in the plural unless it is one.
-fn counted(n: usize, word: &str) -> String {
-    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
-}
