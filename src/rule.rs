@@ -11,6 +11,8 @@ pub struct RuleDoc {
     pub id: String,
     pub severity: Severity,
     pub summary: String,
+    /// What it reports, precisely: what it recognises and where it points.
+    pub details: String,
     pub rationale: String,
     pub example: String,
     pub fix: String,

@@ -18,9 +18,22 @@ fn doc(id: &str, severity: Severity, summary: &str, rationale: &str, example: &s
         id: id.into(),
         severity,
         summary: summary.into(),
+        details: details(id).into(),
         rationale: rationale.into(),
         example: example.into(),
         fix: fix.into(),
+    }
+}
+
+/// What each architecture rule reports, precisely.
+fn details(id: &str) -> &'static str {
+    match id {
+        LAYER_VIOLATION => "a crate (at its `Cargo.toml` dependency line) or module (at the `use` or path) that depends on a layer above its own",
+        FORBIDDEN_DEPENDENCY => "a module that reaches a forbidden crate or module, directly or through a chain of modules (the shortest chain is shown, hop by hop)",
+        INDEPENDENCE_VIOLATION => "one of a set of independent crates or modules reaching another",
+        DEPENDENCY_CYCLE => "modules of one crate that depend on each other in a cycle (a child using its parent is not one), or crates through dev-dependencies",
+        UNMATCHED_EXCEPTION => "an architecture exception that excuses nothing",
+        _ => "",
     }
 }
 

@@ -1,9 +1,8 @@
 //! `guardrail explain`: a rule's documentation, with its parameters and measured precision.
 
-use super::list::every_rule;
 use super::{load_policies, project_root, report_problems};
 use guardrail::problem::Problem;
-use guardrail::report;
+use guardrail::report::{self, every_rule};
 use guardrail::rule::nearest_id;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -33,13 +32,7 @@ pub fn run(args: Args) -> ExitCode {
         eprintln!("error: no rule \"{id}\"{hint}; `guardrail list` shows the rules");
         return ExitCode::from(2);
     };
-    let params: Vec<(String, String)> = policies
-        .policies
-        .iter()
-        .find(|p| p.doc.id == id)
-        .into_iter()
-        .flat_map(|p| p.params.iter().map(|(name, default)| (name.clone(), default.to_string())))
-        .collect();
+    let params = policies.policies.iter().find(|p| p.doc.id == id).map(|p| p.defaults()).unwrap_or_default();
     print!("{}", report::render_explain(rule, &params));
     report_problems(&problems)
 }

@@ -1,7 +1,7 @@
 //! The policy API: read-only fact types with getters, indexed native queries, and `report`.
 //!
 //! Every fact type has the common getters `path`, `line`, `column`, `end_line`, `end_column`,
-//! `location`, `package`, `module`, `in_test`; see README "Writing a policy" for the rest.
+//! `location`, `package`, `module`, `in_test`; see docs/policy-reference.md for the rest.
 
 use super::context::PolicyContext;
 use super::script_values::{optional, register_located, strings, text, FactsHandle, PackageHandle};

@@ -84,6 +84,10 @@ impl Policy {
                 id,
                 severity,
                 summary: text("summary")?,
+                details: match meta.get("details") {
+                    Some(_) => text("details")?,
+                    None => String::new(),
+                },
                 rationale: text("rationale")?,
                 example: text("example")?,
                 fix: text("fix")?,
@@ -94,6 +98,11 @@ impl Policy {
             source: Arc::from(source),
             ast,
         })
+    }
+
+    /// Its parameters with their defaults, as `explain` and the rule pages show them.
+    pub fn defaults(&self) -> Vec<(String, String)> {
+        self.params.iter().map(|(name, default)| (name.clone(), default.to_string())).collect()
     }
 
     /// Where a Rhai position lies in this policy's file.

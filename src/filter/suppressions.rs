@@ -18,6 +18,10 @@ pub fn docs() -> Vec<RuleDoc> {
             id: UNUSED_SUPPRESSION.into(),
             severity: Severity::Warning,
             summary: "a guardrail-allow comment that suppresses nothing".into(),
+            details: "a `guardrail-allow(<rule>): <reason>` comment with no finding of its rule on the line it \
+                      covers (alone on a line: the next line or item; after code: its own line), or naming no rule; \
+                      the nearest rule id is suggested"
+                .into(),
             rationale: "A suppression outlives the code it excused: the finding was fixed or moved, or the rule id is \
                         misspelt. Left in place it would silently hide the next real finding on that line."
                 .into(),
@@ -28,6 +32,9 @@ pub fn docs() -> Vec<RuleDoc> {
             id: SUPPRESSION_WITHOUT_REASON.into(),
             severity: Severity::Error,
             summary: "a guardrail-allow comment without a reason; it suppresses nothing".into(),
+            details: "a `guardrail-allow(<rule>)` comment with no reason after a colon: it suppresses nothing until \
+                      the reason is written"
+                .into(),
             rationale: "Every exception to a policy needs its why written next to it, so a reviewer can judge it and \
                         a later reader can tell when it no longer holds."
                 .into(),

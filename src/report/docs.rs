@@ -1,7 +1,9 @@
 //! `guardrail list` and `guardrail explain`: the rules' own documentation.
 
+use crate::engine::{Origin, Policy, PolicySet};
 use crate::facts::Service;
 use crate::measured::{Measurement, Tier};
+use crate::native::NATIVE_RULES;
 use crate::rule::RuleDoc;
 use std::fmt::Write;
 
@@ -39,11 +41,12 @@ pub fn render_list(rules: &[Listed]) -> String {
 pub fn render_explain(rule: &Listed, params: &[(String, String)]) -> String {
     let doc = rule.doc;
     let mut out = format!(
-        "{id} ({severity} by default{preview})\n\n{summary}\n\nWhy it matters\n  {rationale}\n\nExample\n{example}\n\nHow to fix\n  {fix}\n",
+        "{id} ({severity} by default{preview})\n\n{summary}\n{details}\nWhy it matters\n  {rationale}\n\nExample\n{example}\n\nHow to fix\n  {fix}\n",
         id = doc.id,
         severity = doc.severity,
         preview = if matches!(rule.tier, Some((Tier::Preview, _))) { "; in preview: off unless asked for" } else { "" },
         summary = doc.summary,
+        details = if doc.details.is_empty() { String::new() } else { format!("\nWhat it reports\n  {}\n", doc.details) },
         rationale = doc.rationale,
         example = indent(&doc.example),
         fix = doc.fix,
@@ -76,10 +79,72 @@ pub fn render_explain(rule: &Listed, params: &[(String, String)]) -> String {
     }
     let _ = write!(
         out,
-        "\nSuppressing one finding\n  // guardrail-allow({id}): <why this one is fine>\n  alone on the line above the finding or at the end of its line (`#` in YAML; in a Dockerfile only\n  on the line above); without a reason it suppresses nothing\n",
-        id = doc.id
+        "\nSuppressing one finding\n  // guardrail-allow({}): <why this one is fine>\n  {SUPPRESSING}\n",
+        doc.id
     );
     out
+}
+
+/// Where a suppression goes, for `explain` and the rule pages.
+const SUPPRESSING: &str =
+    "alone on the line above the finding or at the end of its line (`#` in YAML; in a Dockerfile \
+                           only on the line above); without a reason it suppresses nothing";
+
+/// Every rule as `list`, `explain` and the rule pages show it: policies (built-in ones with
+/// their tier), then native rules.
+pub fn every_rule(policies: &PolicySet) -> Vec<Listed<'_>> {
+    let native = NATIVE_RULES.iter().map(|doc| Listed { doc, origin: "native", tier: None });
+    policies.policies.iter().map(listed).chain(native).collect()
+}
+
+fn listed(policy: &Policy) -> Listed<'_> {
+    if policy.origin == Origin::Builtin {
+        let id = &policy.doc.id;
+        let tier = Some((crate::measured::tier(id), crate::measured::measured(id)));
+        Listed { doc: &policy.doc, origin: "built-in", tier }
+    } else {
+        Listed { doc: &policy.doc, origin: "user", tier: None }
+    }
+}
+
+/// A rule's page (docs/rules/ID.md): what `explain` prints, as markdown.
+pub fn render_rule_page(rule: &Listed, params: &[(String, String)]) -> String {
+    let doc = rule.doc;
+    let mut out = format!("# `{}`\n\n{}\n\n", doc.id, capitalised(&doc.summary));
+    let tier = match rule.tier {
+        Some((Tier::Preview, _)) => " · **preview**: off unless asked for (`guardrail check --preview`)",
+        Some((Tier::Default, _)) => " · on by default",
+        None => "",
+    };
+    let _ = writeln!(out, "Severity: **{}**{tier} · {} rule\n", doc.severity, rule.origin);
+    if !doc.details.is_empty() {
+        let _ = writeln!(out, "## What it reports\n\n{}.\n", capitalised(doc.details.trim_end_matches('.')));
+    }
+    let _ = writeln!(out, "## Why it matters\n\n{}\n", doc.rationale);
+    let _ = writeln!(out, "## Example\n\n```text\n{}\n```\n", doc.example);
+    let _ = writeln!(out, "## How to fix\n\n{}.\n", capitalised(doc.fix.trim_end_matches('.')));
+    if let Some((tier, measurement)) = rule.tier {
+        let measured = measurement
+            .map_or("not measured yet".to_owned(), |m| format!("{}; tier {} — {}", m.summary(), tier.as_str(), m.why));
+        let _ = writeln!(out, "## Measured on real code\n\n{measured} ([the ecosystem check](../ecosystem.md)).\n");
+    }
+    let _ = writeln!(out, "## Configuration\n\n```toml\n[rules.{}]\nseverity = \"{}\"   # \"error\" | \"warning\" | \"note\" | \"off\"\nenabled = true", doc.id, doc.severity);
+    for (name, default) in params {
+        let _ = writeln!(out, "{name} = {default}");
+    }
+    out.push_str("```\n\n");
+    let _ = writeln!(
+        out,
+        "## Suppressing one finding\n\n```text\n// guardrail-allow({}): <why this one is fine>\n```\n\n{}.",
+        doc.id,
+        capitalised(SUPPRESSING)
+    );
+    out
+}
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| first.to_uppercase().chain(chars).collect())
 }
 
 fn indent(text: &str) -> String {

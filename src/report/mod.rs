@@ -8,7 +8,7 @@ mod junit;
 mod markdown;
 mod sarif;
 
-pub use docs::{render_explain, render_list, render_services, Listed};
+pub use docs::{every_rule, render_explain, render_list, render_rule_page, render_services, Listed};
 pub use human::{render_human, ColorChoice};
 pub use json::render_json;
 pub use sarif::render_sarif;
