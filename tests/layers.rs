@@ -4,6 +4,8 @@
 //! there. Only paths that name the crate (`crate::`, `super::`, `self::`) are followed: every
 //! other name in a file came in through one of them.
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use syn::visit::Visit;
@@ -319,16 +321,12 @@ fn no_module_imports_in_a_circle() {
 
 #[test]
 fn the_check_sees_a_circle_through_a_reexport() {
-    let dir = tempfile::tempdir().unwrap();
-    let write = |path: &str, text: &str| {
-        let path = dir.path().join(path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    };
-    write("lib.rs", "pub mod a;\npub mod b;\n");
-    write("a/mod.rs", "mod inner;\npub use inner::Thing;\npub struct Top;\n");
-    write("a/inner.rs", "pub struct Thing(crate::b::Other);\nfn f() -> super::Top { todo!() }\n");
-    write("b.rs", "use crate::a::Thing;\npub struct Other;\n");
+    let dir = common::workspace(&[
+        ("lib.rs", "pub mod a;\npub mod b;\n"),
+        ("a/mod.rs", "mod inner;\npub use inner::Thing;\npub struct Top;\n"),
+        ("a/inner.rs", "pub struct Thing(crate::b::Other);\nfn f() -> super::Top { todo!() }\n"),
+        ("b.rs", "use crate::a::Thing;\npub struct Other;\n"),
+    ]);
     let mut modules = BTreeMap::new();
     load(&mut modules, Vec::new(), dir.path().join("lib.rs"));
     let found = circles(&modules);
@@ -339,7 +337,7 @@ fn the_check_sees_a_circle_through_a_reexport() {
     // `super::Top` is the parent's own item, not a sibling: no circle inside `a`.
     assert!(!found.iter().any(|c| c.contains("modules of `a`")), "{found:?}");
 
-    write("b.rs", "pub struct Other;\n");
+    std::fs::write(dir.path().join("b.rs"), "pub struct Other;\n").unwrap();
     let mut modules = BTreeMap::new();
     load(&mut modules, Vec::new(), dir.path().join("lib.rs"));
     assert_eq!(circles(&modules), Vec::<String>::new());

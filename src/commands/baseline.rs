@@ -1,30 +1,26 @@
 //! `guardrail baseline`: record today's findings, so that `check --baseline` reports only new
 //! ones.
 
-use super::{project_root, report_problems, write_atomically};
+use super::{report_problems, write_atomically, Project};
 use guardrail::check::{check, CheckOptions};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// A directory of the project (its root is found from there, as `check` finds it).
-    #[arg(default_value = ".")]
-    path: PathBuf,
+    #[command(flatten)]
+    project: Project,
     /// Where to write it (default: <path>/guardrail-baseline.json).
     #[arg(long)]
     output: Option<PathBuf>,
-    /// Configuration file (default: <root>/guardrail.toml when it exists).
-    #[arg(long)]
-    config: Option<PathBuf>,
     /// Also record the findings of the built-in rules still in preview (as `check --preview`).
     #[arg(long)]
     preview: bool,
 }
 
 pub fn run(args: Args) -> ExitCode {
-    let path = project_root(&args.path);
-    let run = check(&path, &CheckOptions { config: args.config, preview: args.preview, ..CheckOptions::default() });
+    let (path, options) = args.project.open();
+    let run = check(&path, &CheckOptions { preview: args.preview, ..options });
     let file = args.output.unwrap_or_else(|| path.join("guardrail-baseline.json"));
     if let Err(error) = write_atomically(&file, &guardrail::filter::baseline::write(&run.outcome.findings)) {
         eprintln!("error: cannot write {}: {error}", file.display());

@@ -1,20 +1,15 @@
 //! `guardrail graph`: draw the architecture, with the edges that break a rule in red.
 
-use super::{project_root, report_problems};
+use super::{report_problems, Project};
 use guardrail::arch::render::{render, GraphFormat};
 use guardrail::check::{collect, CheckOptions};
 use guardrail::facts::arch_graph::Level;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// A directory of the project (its root is found from there, as `check` finds it).
-    #[arg(default_value = ".")]
-    path: PathBuf,
-    /// Configuration file (default: <root>/guardrail.toml when it exists).
-    #[arg(long)]
-    config: Option<PathBuf>,
+    #[command(flatten)]
+    project: Project,
     /// Mermaid (renders on GitHub) or Graphviz dot.
     #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
     format: GraphFormat,
@@ -24,8 +19,8 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> ExitCode {
-    let path = project_root(&args.path);
-    let options = CheckOptions { config: args.config, architecture_graph: true, ..CheckOptions::default() };
+    let (path, options) = args.project.open();
+    let options = CheckOptions { architecture_graph: true, ..options };
     let collected = collect(&path, &options);
     let (architecture, arch) = (&collected.config.architecture, &collected.facts.arch);
     let (violations, _) = guardrail::arch::unexcused(arch, architecture);

@@ -12,12 +12,31 @@ mod progress;
 pub mod services;
 pub mod test;
 
+use guardrail::check::CheckOptions;
 use guardrail::discover::Config;
 use guardrail::engine::PolicySet;
 use guardrail::problem::Problem;
 use guardrail::workflow_commands::log_line;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+/// The project a command reads: a directory of it, and its configuration file.
+#[derive(clap::Args)]
+pub struct Project {
+    /// A directory of the project (its root is found from there, as `check` finds it).
+    #[arg(default_value = ".")]
+    path: PathBuf,
+    /// Configuration file (default: <root>/guardrail.toml when it exists).
+    #[arg(long)]
+    config: Option<PathBuf>,
+}
+
+impl Project {
+    /// The project's root, and the options that read it with its configuration.
+    fn open(self) -> (PathBuf, CheckOptions) {
+        (project_root(&self.path), CheckOptions { config: self.config, ..CheckOptions::default() })
+    }
+}
 
 fn usage_error(message: &str) -> ExitCode {
     eprintln!("error: {}", log_line(message));
