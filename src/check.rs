@@ -185,7 +185,7 @@ fn collect_with(root: &Path, options: &CheckOptions, config: Config, mut timings
     let ((packages, cargo_notes, manifest_problems), extracted) = match options.shard {
         None => timings.phase("extract ‖ cargo metadata", || {
             rayon::join(
-                || link::load_packages(root, &discovery),
+                || link::load_packages(root, &discovery, cache.as_ref()),
                 || {
                     let mut files = extract_files(discovery.files.iter().collect());
                     files.extend(extra_inputs());
@@ -195,7 +195,7 @@ fn collect_with(root: &Path, options: &CheckOptions, config: Config, mut timings
         }),
         Some(shard) => timings.phase("plan shard, extract", || {
             // The partition needs the packages and the deployment files before any Rust is read.
-            let (packages, cargo_notes, manifest_problems) = link::load_packages(root, &discovery);
+            let (packages, cargo_notes, manifest_problems) = link::load_packages(root, &discovery, cache.as_ref());
             let (rust, deployment): (Vec<_>, Vec<_>) = discovery.files.iter().partition(|(_, k)| *k == FileKind::Rust);
             let mut files = extract_files(deployment);
             files.extend(extra_inputs());

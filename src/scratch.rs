@@ -54,12 +54,6 @@ impl ScratchDir {
         std::fs::write(path, bytes)
     }
 
-    /// `path` (in this directory) relative to it, with `/` separators.
-    pub fn relative(&self, path: &Path) -> Option<String> {
-        let relative = path.strip_prefix(&self.dir).ok()?;
-        Some(relative.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/"))
-    }
-
     /// Removes this directory's own path from a program's message.
     pub fn unmention(&self, message: &str) -> String {
         message.replace(&format!("{}/", self.dir.display()), "").replace(&self.dir.display().to_string(), ".")

@@ -243,3 +243,37 @@ fn an_unwritable_cache_is_a_note_and_the_run_goes_on() {
     let notes = report["notes"].to_string();
     assert!(notes.contains("cannot use the cache in"), "{notes}");
 }
+
+#[test]
+fn cargo_is_asked_again_only_when_what_it_reads_changed() {
+    let dir = project();
+    // A cargo that logs each call, then runs the real one.
+    let bin = tempfile::tempdir().unwrap();
+    let log = bin.path().join("calls.log");
+    let wrapper = bin.path().join("cargo");
+    let script = format!("#!/bin/sh\necho called >> '{}'\nexec '{}' \"$@\"\n", log.display(), env!("CARGO"));
+    std::fs::write(&wrapper, script).unwrap();
+    std::fs::set_permissions(&wrapper, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let calls = || std::fs::read_to_string(&log).map_or(0, |text| text.lines().count());
+    let home = dir.home.path().display().to_string();
+    let check = || {
+        let args = ["check", ".", "--format", "json", "--cache-dir", home.as_str()];
+        let output = guardrail_with(&args, dir.path(), |command| {
+            command.env("CARGO", &wrapper);
+        });
+        assert_eq!(output.code, 1, "{}", output.stderr);
+        findings(&output.json())
+    };
+    assert_eq!((check(), calls()), (expected(), 1));
+    assert_eq!((check(), calls()), (expected(), 1), "nothing cargo reads changed: its answer is reused");
+    std::fs::write(dir.path().join("src/queue.rs"), BOUNDED).unwrap();
+    assert_eq!((check(), calls()), (expected()[..1].to_vec(), 1), "a changed Rust file is not cargo's business");
+    let manifest = std::fs::read_to_string(dir.path().join("Cargo.toml")).unwrap();
+    std::fs::write(dir.path().join("Cargo.toml"), format!("{manifest}\n[features]\nextra = []\n")).unwrap();
+    assert_eq!((check(), calls()), (expected()[..1].to_vec(), 2), "a changed manifest is asked about again");
+    // An integration test: a target cargo discovers by its file.
+    std::fs::create_dir_all(dir.path().join("tests")).unwrap();
+    std::fs::write(dir.path().join("tests/it.rs"), "#[test]\nfn t() {}\n").unwrap();
+    assert_eq!((check(), calls()), (expected()[..1].to_vec(), 3), "a new target file is too");
+    assert_eq!((check(), calls()), (expected()[..1].to_vec(), 3));
+}

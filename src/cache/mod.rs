@@ -5,7 +5,9 @@
 //! and holds the BLAKE3 hash of the bytes it was extracted from (collision resistant: the bytes
 //! are the pull request's to choose). Only Rust files are cached:
 //! parsing them is nearly all of extraction, while manifests, Dockerfiles and compose files
-//! parse in microseconds.
+//! parse in microseconds. Beside them, named answers ([`Cache::load_answer`]) keep what
+//! `cargo metadata` said, keyed the same way by everything cargo read: on a warm run cargo,
+//! tens to hundreds of milliseconds per workspace, is not started at all.
 //!
 //! The cache is one file, `<dir>/facts.bin`, stamped with the build of guardrail that wrote it
 //! (a rebuilt extractor never reads an older one's facts). One file rather than one per source
@@ -216,13 +218,7 @@ impl Cache {
 
     /// The facts cached for `path` when they were extracted from exactly `bytes`.
     pub fn load(&self, path: Symbol, bytes: &[u8]) -> Option<FileFacts> {
-        let previous = self.previous.as_ref();
-        let found = previous.and_then(|previous| {
-            let range = previous.index.get(path.as_str())?;
-            let facts = decode_entry(&previous.read(range)?, path, bytes, &self.key)?;
-            self.current().entries.push((path, Entry::Previous(range.clone())));
-            Some(facts)
-        });
+        let found = self.load_entry(path, |entry| decode_entry(entry, path, bytes, &self.key));
         let counter = if found.is_some() { &self.hits } else { &self.misses };
         counter.fetch_add(1, Ordering::Relaxed);
         found
@@ -231,15 +227,41 @@ impl Cache {
     /// Writes the facts extracted from `bytes` to the next cache file, which [`Cache::save`]
     /// puts in place.
     pub fn store(&self, facts: &FileFacts, bytes: &[u8]) {
-        let entry = encode_entry(facts, bytes, &self.key);
+        self.store_entry(facts.path, encode_entry(facts, bytes, &self.key));
+    }
+
+    /// An answer cached beside the facts under `name` (what `cargo metadata` said of one
+    /// manifest), when it was given for exactly `inputs`. Names start with a NUL, which no
+    /// path of the tree holds.
+    pub fn load_answer(&self, name: &str, inputs: &[u8]) -> Option<Vec<u8>> {
+        let path = Symbol::intern(&format!("\0{name}"));
+        self.load_entry(path, |entry| open_entry(entry, path, inputs, &self.key).map(<[u8]>::to_vec))
+    }
+
+    pub fn store_answer(&self, name: &str, inputs: &[u8], answer: &[u8]) {
+        let path = Symbol::intern(&format!("\0{name}"));
+        self.store_entry(path, seal_entry(path, inputs, answer, &self.key));
+    }
+
+    /// The previous run's entry for `path`, as `open` reads it; kept for the next run when it
+    /// reads.
+    fn load_entry<T>(&self, path: Symbol, open: impl FnOnce(&[u8]) -> Option<T>) -> Option<T> {
+        let previous = self.previous.as_ref()?;
+        let range = previous.index.get(path.as_str())?;
+        let found = open(&previous.read(range)?)?;
+        self.current().entries.push((path, Entry::Previous(range.clone())));
+        Some(found)
+    }
+
+    fn store_entry(&self, path: Symbol, entry: Vec<u8>) {
         let mut current = self.current();
         let next = current.next.get_or_insert_with(|| NextFile::create(&self.dir).map_err(|e| self.write_error(e)));
         if let Ok(file) = next {
-            if let Err(error) = file.append(facts.path, &entry) {
+            if let Err(error) = file.append(path, &entry) {
                 *next = Err(self.write_error(error));
             }
         }
-        current.entries.push((facts.path, Entry::New));
+        current.entries.push((path, Entry::New));
     }
 
     fn current(&self) -> std::sync::MutexGuard<'_, Current> {
@@ -345,29 +367,34 @@ fn content_hash(bytes: &[u8]) -> [u8; CONTENT_HASH] {
 }
 
 /// content hash (32 bytes), authentication code (32), payload.
-fn encode_entry(facts: &FileFacts, bytes: &[u8], key: &Key) -> Vec<u8> {
-    let mut writer = Writer::default();
-    facts.encode(&mut writer);
-    let payload = writer.finish();
+fn seal_entry(path: Symbol, bytes: &[u8], payload: &[u8], key: &Key) -> Vec<u8> {
     let content_hash = content_hash(bytes);
     let mut entry = Vec::with_capacity(CONTENT_HASH + 32 + payload.len());
     entry.extend_from_slice(&content_hash);
-    entry.extend_from_slice(&key.code(facts.path, &content_hash, &payload));
-    entry.extend_from_slice(&payload);
+    entry.extend_from_slice(&key.code(path, &content_hash, payload));
+    entry.extend_from_slice(payload);
     entry
 }
 
-fn decode_entry(entry: &[u8], path: Symbol, bytes: &[u8], key: &Key) -> Option<FileFacts> {
+/// The payload of an entry sealed for `path` and exactly `bytes` under `key`.
+fn open_entry<'e>(entry: &'e [u8], path: Symbol, bytes: &[u8], key: &Key) -> Option<&'e [u8]> {
     let (hash, rest) = split(entry, CONTENT_HASH as u64)?;
     let (code, payload) = split(rest, 32)?;
     if hash != content_hash(bytes) {
         return None;
     }
     // Compared in full before anything of the payload is read; a forged entry fails here.
-    if !constant_time_eq(code, &key.code(path, hash, payload)) {
-        return None;
-    }
-    let mut reader = Reader::new(payload).ok()?;
+    constant_time_eq(code, &key.code(path, hash, payload)).then_some(payload)
+}
+
+fn encode_entry(facts: &FileFacts, bytes: &[u8], key: &Key) -> Vec<u8> {
+    let mut writer = Writer::default();
+    facts.encode(&mut writer);
+    seal_entry(facts.path, bytes, &writer.finish(), key)
+}
+
+fn decode_entry(entry: &[u8], path: Symbol, bytes: &[u8], key: &Key) -> Option<FileFacts> {
+    let mut reader = Reader::new(open_entry(entry, path, bytes, key)?).ok()?;
     let facts = FileFacts::decode(&mut reader).ok()?;
     (reader.is_empty() && facts.path == path).then_some(facts)
 }

@@ -9,6 +9,7 @@
 
 use super::dependency_lines;
 use super::manifest_fallback::{self, Manifest};
+use crate::cache::Cache;
 use crate::discover::{Discovery, SourceFile};
 use crate::facts::{Dependency, Package, PackageSource, Target};
 use crate::file_kind::FileKind;
@@ -18,7 +19,7 @@ use crate::scratch::{program, run_with_limit, Home, ScratchDir};
 use crate::symbol::Symbol;
 use cargo_metadata::{DependencyKind, Metadata, MetadataCommand};
 use std::collections::HashSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// How long one `cargo metadata` may take before it is stopped: it reads manifests only.
@@ -27,10 +28,17 @@ const CARGO_TIME_LIMIT: Duration = Duration::from_secs(120);
 const MAX_MANIFEST_SIZE: u64 = 1 << 20;
 
 /// Loads the packages of every workspace whose manifest lies under `root`; returns them with
-/// notes on how they were read and an error for each manifest that is not TOML. A workspace is asked once: manifests already covered by an earlier answer,
-/// or inside a workspace whose answer was an error, are skipped. Where cargo fails, the
-/// manifests are read directly (one note per cause), so the run goes on with its packages.
-pub fn load_packages(root: &Path, discovery: &Discovery) -> (Vec<Package>, Vec<Problem>, Vec<Problem>) {
+/// notes on how they were read and an error for each manifest that is not TOML. A workspace is
+/// asked once: manifests already covered by an earlier answer, or inside a workspace whose
+/// answer was an error, are skipped. Where cargo fails, the manifests are read directly (one
+/// note per cause), so the run goes on with its packages. With a cache, cargo's answers are
+/// kept for the next run, which asks again only when a manifest, a target file or the cargo
+/// it would run changed.
+pub fn load_packages(
+    root: &Path,
+    discovery: &Discovery,
+    cache: Option<&Cache>,
+) -> (Vec<Package>, Vec<Problem>, Vec<Problem>) {
     let (manifests, problems) = read_manifests(root, &discovery.manifests);
     let rust_files: HashSet<&str> = discovery
         .files
@@ -42,32 +50,28 @@ pub fn load_packages(root: &Path, discovery: &Discovery) -> (Vec<Package>, Vec<P
     // (manifest, what cargo said) for each workspace cargo could not read.
     let mut failures: Vec<(Symbol, String)> = Vec::new();
     let mut cargo_unusable = false;
-    match Mirror::create(&manifests, &rust_files) {
-        Err(error) => {
-            cargo_unusable = true;
-            if let Some(first) = discovery.manifests.first() {
-                failures.push((first.shown, format!("cannot prepare a copy of the manifests for cargo: {error}")));
-            }
+    let cargo = Cargo::new(&manifests, &rust_files, cache);
+    let mut by_depth: Vec<&SourceFile> = discovery.manifests.iter().collect();
+    by_depth.sort_by_key(|m| (m.shown.matches('/').count(), m.shown));
+    for manifest in by_depth {
+        let under_failed = failures.iter().any(|(failed, _)| contains(dir_of(*failed), manifest.shown));
+        if under_failed || packages.iter().any(|p| p.manifest_path == manifest.shown) {
+            continue;
         }
-        Ok(mirror) => {
-            let mut by_depth: Vec<&SourceFile> = discovery.manifests.iter().collect();
-            by_depth.sort_by_key(|m| (m.shown.matches('/').count(), m.shown));
-            for manifest in by_depth {
-                let under_failed = failures.iter().any(|(failed, _)| contains(dir_of(*failed), manifest.shown));
-                if under_failed || packages.iter().any(|p| p.manifest_path == manifest.shown) {
-                    continue;
-                }
-                match mirror.metadata(manifest.shown) {
-                    Ok(metadata) => {
-                        for package in packages_of(&mirror, metadata) {
-                            if !packages.iter().any(|p| p.manifest_path == package.manifest_path) {
-                                packages.push(package);
-                            }
-                        }
+        match cargo.metadata(manifest.shown) {
+            Ok((metadata, mirror)) => {
+                for package in packages_of(&mirror, metadata) {
+                    if !packages.iter().any(|p| p.manifest_path == package.manifest_path) {
+                        packages.push(package);
                     }
-                    Err(reason) => failures.push((manifest.shown, reason)),
                 }
             }
+            Err(Unanswered::NoMirror(error)) => {
+                cargo_unusable = true;
+                failures.push((manifest.shown, format!("cannot prepare a copy of the manifests for cargo: {error}")));
+                break;
+            }
+            Err(Unanswered::Cargo(reason)) => failures.push((manifest.shown, reason)),
         }
     }
     let known: HashSet<Symbol> = packages.iter().map(|p| p.manifest_path).collect();
@@ -196,8 +200,9 @@ impl Mirror {
         Ok(Mirror { dir })
     }
 
-    /// `cargo metadata` of the mirrored manifest `shown`, from the mirror as working directory.
-    fn metadata(&self, shown: Symbol) -> Result<Metadata, String> {
+    /// `cargo metadata` of the mirrored manifest `shown`, from the mirror as working directory:
+    /// its JSON, or why it failed.
+    fn metadata(&self, shown: Symbol) -> Result<String, String> {
         let cargo = std::env::var_os("CARGO").filter(|c| !c.is_empty()).unwrap_or_else(|| "cargo".into());
         // rustup's proxies find their toolchains through RUSTUP_HOME, which defaults to the
         // user's home: with a scratch home, they are told where it is.
@@ -219,15 +224,104 @@ impl Mirror {
             return Err(self.dir.unmention(&String::from_utf8_lossy(&output.stderr)));
         }
         let stdout = String::from_utf8_lossy(&output.stdout);
-        let json = stdout.lines().find(|line| line.starts_with('{')).unwrap_or_default();
-        MetadataCommand::parse(json)
-            .map_err(|error| format!("cargo metadata gave output guardrail cannot read: {error}"))
+        Ok(stdout.lines().find(|line| line.starts_with('{')).unwrap_or_default().to_owned())
+    }
+}
+
+/// Why cargo gave no packages for a manifest.
+enum Unanswered {
+    /// The mirror could not be made: cargo cannot run at all.
+    NoMirror(String),
+    /// What cargo said (or why it could not be read).
+    Cargo(String),
+}
+
+/// cargo's answers for one run: from the cache when nothing cargo reads changed, else from
+/// cargo on the mirror, made on the first question the cache cannot answer.
+struct Cargo<'a> {
+    manifests: &'a [Manifest],
+    rust_files: &'a HashSet<&'a str>,
+    cache: Option<&'a Cache>,
+    mirror: std::cell::OnceCell<std::io::Result<Mirror>>,
+    /// Everything an answer depends on, the key of the cached ones: the manifests and where
+    /// target files are, and which cargo and toolchain would run.
+    inputs: Vec<u8>,
+}
+
+impl<'a> Cargo<'a> {
+    fn new(manifests: &'a [Manifest], rust_files: &'a HashSet<&'a str>, cache: Option<&'a Cache>) -> Self {
+        let mut inputs = Vec::new();
+        let mut add = |part: &[u8]| {
+            inputs.extend_from_slice(&(part.len() as u64).to_le_bytes());
+            inputs.extend_from_slice(part);
+        };
+        for manifest in manifests {
+            add(manifest.shown.as_bytes());
+            add(manifest.text.as_bytes());
+        }
+        for file in manifest_fallback::target_files(manifests, rust_files) {
+            add(file.as_bytes());
+        }
+        for variable in ["CARGO", "RUSTUP_TOOLCHAIN", "RUSTUP_HOME", "CARGO_HOME", "PATH"] {
+            add(std::env::var_os(variable).unwrap_or_default().as_encoded_bytes());
+        }
+        Cargo { manifests, rust_files, cache, mirror: std::cell::OnceCell::new(), inputs }
     }
 
-    /// `path` (in the mirror) relative to the mirror, as reports show it.
-    fn shown(&self, path: &Path) -> Option<String> {
-        self.dir.relative(path)
+    /// What `cargo metadata` says of `shown`, and the directory its paths are under.
+    fn metadata(&self, shown: Symbol) -> Result<(Metadata, PathBuf), Unanswered> {
+        let name = format!("cargo metadata {shown}");
+        let cached = self
+            .cache
+            .and_then(|cache| cache.load_answer(&name, &self.inputs))
+            .and_then(|answer| decode_answer(&answer));
+        let (mirror_dir, answer) = match cached {
+            Some(found) => found,
+            None => {
+                let mirror = self.mirror.get_or_init(|| Mirror::create(self.manifests, self.rust_files));
+                let mirror = mirror.as_ref().map_err(|error| Unanswered::NoMirror(error.to_string()))?;
+                let answer = mirror.metadata(shown);
+                let dir = mirror.dir.path().to_path_buf();
+                if let Some(cache) = self.cache {
+                    cache.store_answer(&name, &self.inputs, &encode_answer(&dir, &answer));
+                }
+                (dir, answer)
+            }
+        };
+        let json = answer.map_err(Unanswered::Cargo)?;
+        let metadata = MetadataCommand::parse(json)
+            .map_err(|error| Unanswered::Cargo(format!("cargo metadata gave output guardrail cannot read: {error}")))?;
+        Ok((metadata, mirror_dir))
     }
+}
+
+/// The mirror's directory, then `0` and the JSON or `1` and the reason cargo failed.
+fn encode_answer(mirror: &Path, answer: &Result<String, String>) -> Vec<u8> {
+    let dir = mirror.as_os_str().as_encoded_bytes();
+    let mut bytes = (dir.len() as u64).to_le_bytes().to_vec();
+    bytes.extend_from_slice(dir);
+    let (tag, text) = match answer {
+        Ok(json) => (0, json),
+        Err(reason) => (1, reason),
+    };
+    bytes.push(tag);
+    bytes.extend_from_slice(text.as_bytes());
+    bytes
+}
+
+fn decode_answer(bytes: &[u8]) -> Option<(PathBuf, Result<String, String>)> {
+    let (len, rest) = bytes.split_first_chunk::<8>()?;
+    let (dir, rest) = rest.split_at_checked(usize::try_from(u64::from_le_bytes(*len)).ok()?)?;
+    let (tag, text) = rest.split_first()?;
+    let dir = PathBuf::from(String::from_utf8(dir.to_vec()).ok()?);
+    let text = String::from_utf8(text.to_vec()).ok()?;
+    Some((dir, if *tag == 0 { Ok(text) } else { Err(text) }))
+}
+
+/// `path` (in the mirror at `mirror`) relative to it, as reports show it.
+fn shown_in(mirror: &Path, path: &Path) -> Option<String> {
+    let relative = path.strip_prefix(mirror).ok()?;
+    Some(relative.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/"))
 }
 
 /// Where rustup keeps its toolchains: `$RUSTUP_HOME`, else `~/.rustup`.
@@ -247,8 +341,8 @@ fn kind_name(kind: DependencyKind) -> &'static str {
 }
 
 /// The workspace members of `metadata`, with paths as reports show them.
-fn packages_of(mirror: &Mirror, metadata: Metadata) -> Vec<Package> {
-    let shown = |path: &Path| mirror.shown(path);
+fn packages_of(mirror: &Path, metadata: Metadata) -> Vec<Package> {
+    let shown = |path: &Path| shown_in(mirror, path);
     metadata
         .packages
         .into_iter()
