@@ -38,6 +38,20 @@ fn argument<'a>(mut args: impl Iterator<Item = &'a Literal>, index: i64) -> Dyna
     usize::try_from(index).ok().and_then(|index| args.nth(index)).map_or(Dynamic::UNIT, literal)
 }
 
+/// `facts.signal_handling(bin)`: `#{framework, stopped_with_sigint, terminate, sigint, exit}`,
+/// the last three a call or `()` ([`crate::facts::SignalHandling`]).
+fn signal_handling(facts: &Facts, binary: &Binary) -> Map {
+    let handling = facts.signal_handling(binary);
+    let call = |fact: Option<Fact<CallFact>>| fact.map_or(Dynamic::UNIT, Dynamic::from);
+    let mut map = Map::new();
+    map.insert("framework".into(), handling.framework.into());
+    map.insert("stopped_with_sigint".into(), handling.stopped_with_sigint.into());
+    map.insert("terminate".into(), call(handling.terminate));
+    map.insert("sigint".into(), call(handling.sigint));
+    map.insert("exit".into(), call(handling.exit));
+    map
+}
+
 /// Whether running `binary` can execute a code fact: in a file it includes and, inside a fn,
 /// reachable from its entry points through the call graph.
 fn reaches(binary: &Binary, fact: &Dynamic) -> bool {
@@ -483,6 +497,7 @@ pub fn register(engine: &mut Engine) {
     engine.register_fn("in_deployed_service", |f: &mut FactsHandle, fact: Dynamic| in_deployed_service(&f.0, &fact));
     engine.register_fn("deployed", |f: &mut FactsHandle, binary: Binary| deployed(&f.0, &binary));
     engine.register_fn("serves", |f: &mut FactsHandle, binary: Binary| serves(&f.0, &binary));
+    engine.register_fn("signal_handling", |f: &mut FactsHandle, binary: Binary| signal_handling(&f.0, &binary));
     engine.register_fn("packages", |f: &mut FactsHandle| {
         (0..f.0.packages.len())
             .map(|index| Dynamic::from(PackageHandle { facts: f.0.clone(), index }))
