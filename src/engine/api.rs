@@ -7,8 +7,8 @@ use super::context::PolicyContext;
 use super::script_values::{optional, register_located, strings, text, FactsHandle, PackageHandle};
 use crate::facts::Table;
 use crate::facts::{
-    AttributeFact, Binary, BindingUse, CallFact, Fact, FactKind, Facts, FileInfo, FnFact, InContext, Literal, Located,
-    MacroFact, MethodCallFact, StateFact, UseFact,
+    AttributeFact, Binary, BindingUse, CallFact, DrainAt, Fact, FactKind, Facts, FileInfo, FnFact, InContext, Literal,
+    Located, MacroFact, MethodCallFact, StateFact, UseFact,
 };
 use crate::location::Location;
 use crate::symbol::Symbol;
@@ -50,6 +50,20 @@ fn signal_handling(facts: &Facts, binary: &Binary) -> Map {
     map.insert("sigint".into(), call(handling.sigint));
     map.insert("exit".into(), call(handling.exit));
     map
+}
+
+/// `facts.drain_timeout(bin)`: `#{seconds, at, why}` ([`crate::facts::Drain`]), or `()`.
+fn drain_timeout(facts: &Facts, binary: &Binary) -> Dynamic {
+    let Some(drain) = facts.drain_timeout(binary) else { return Dynamic::UNIT };
+    let mut map = Map::new();
+    map.insert("seconds".into(), drain.seconds.into());
+    let at = match drain.at {
+        DrainAt::Call(call) => Dynamic::from(call),
+        DrainAt::Method(method) => Dynamic::from(method),
+    };
+    map.insert("at".into(), at);
+    map.insert("why".into(), text(&drain.why).into());
+    map.into()
 }
 
 /// Whether running `binary` can execute a code fact: in a file it includes and, inside a fn,
@@ -498,6 +512,7 @@ pub fn register(engine: &mut Engine) {
     engine.register_fn("deployed", |f: &mut FactsHandle, binary: Binary| deployed(&f.0, &binary));
     engine.register_fn("serves", |f: &mut FactsHandle, binary: Binary| serves(&f.0, &binary));
     engine.register_fn("signal_handling", |f: &mut FactsHandle, binary: Binary| signal_handling(&f.0, &binary));
+    engine.register_fn("drain_timeout", |f: &mut FactsHandle, binary: Binary| drain_timeout(&f.0, &binary));
     engine.register_fn("packages", |f: &mut FactsHandle| {
         (0..f.0.packages.len())
             .map(|index| Dynamic::from(PackageHandle { facts: f.0.clone(), index }))

@@ -1,8 +1,8 @@
-//! How a binary meets SIGTERM, the signal orchestrators stop it with: whether its framework
-//! handles signals itself, what in its code handles SIGTERM (or only SIGINT), whether that
-//! handler exits at once instead of draining, and whether its images stop it with SIGINT.
+//! How a binary shuts down. Whether it meets SIGTERM, the signal orchestrators stop it with:
+//! its framework handles signals itself, or its code handles SIGTERM (or only SIGINT), drains
+//! or exits at once, or its images stop it with SIGINT. And how long it drains once stopped.
 
-use super::{Binary, CallFact, Fact, Facts};
+use super::{Binary, CallFact, Fact, Facts, Literal, MethodCallFact};
 
 /// What `graceful-shutdown` asks of one binary.
 #[derive(Default)]
@@ -98,4 +98,93 @@ impl Facts {
         }
         any
     }
+}
+
+/// How long a binary drains once it stops accepting: the longest literal timeout its code sets,
+/// else its framework's default.
+pub struct Drain {
+    pub seconds: f64,
+    pub at: DrainAt,
+    /// What `at` shows, as a finding's related location says it.
+    pub why: String,
+}
+
+/// Where a drain's length is set.
+pub enum DrainAt {
+    /// `Duration::from_secs(..)` in a fn named for shutting down, or the server start whose
+    /// framework's default it is.
+    Call(Fact<CallFact>),
+    /// `.shutdown_timeout(..)`.
+    Method(Fact<MethodCallFact>),
+}
+
+/// Frameworks that drain for a while unless told otherwise: the server start, and how long
+/// (actix-web waits up to 30 s for in-flight requests after SIGTERM, `shutdown_timeout`).
+const FRAMEWORK_DRAINS: [(&str, f64); 1] = [("actix_web::HttpServer::new", 30.0)];
+/// `Duration` constructors a drain timeout is written with, and their unit in seconds.
+const DURATIONS: [(&str, f64); 2] = [("from_secs", 1.0), ("from_millis", 0.001)];
+
+impl Facts {
+    /// How long `bin` drains (see [`Drain`]), if its code or framework says.
+    pub fn drain_timeout(&self, bin: &Binary) -> Option<Drain> {
+        let index = &self.index;
+        let mut best: Option<Drain> = None;
+        // The first of the longest.
+        let consider = |best: &mut Option<Drain>, seconds: f64, at: DrainAt, why: String| {
+            if best.as_ref().is_none_or(|b| seconds > b.seconds) {
+                *best = Some(Drain { seconds, at, why });
+            }
+        };
+        // Whether a fn drains, decided once per name: a service has hundreds of sleeps in
+        // worker loops, in a handful of fns.
+        let mut drains_in = std::collections::HashMap::new();
+        for (name, unit) in DURATIONS {
+            let constructor = format!("Duration::{name}");
+            for site in index.calls.named_in(name, bin) {
+                let Some(function) = site.context().function else { continue };
+                let drains = *drains_in.entry(function).or_insert_with(|| {
+                    let name = function.to_lowercase();
+                    name.contains("shutdown") || name.contains("drain") || name.contains("graceful")
+                });
+                if !drains || site.in_test() || !site.item().resolved.ends_with(&constructor) || !site.reached_by(bin) {
+                    continue;
+                }
+                if let Some(Literal::Int(value)) = site.args().value(0) {
+                    let seconds = *value as f64 * unit;
+                    let why = format!("the code drains for up to {} here", seconds_text(seconds));
+                    consider(&mut best, seconds, DrainAt::Call(site.clone()), why);
+                }
+            }
+        }
+        let mut told = false;
+        for site in index.method_calls.named_in("shutdown_timeout", bin) {
+            if site.in_test() || !site.reached_by(bin) {
+                continue;
+            }
+            told = true;
+            if let Some(Literal::Int(value)) = site.args().value(0) {
+                let seconds = *value as f64;
+                let why = format!("the server drains for up to {} here", seconds_text(seconds));
+                consider(&mut best, seconds, DrainAt::Method(site.clone()), why);
+            }
+        }
+        if best.is_none() && !told {
+            if let Some(server) = &bin.server {
+                let resolved = server.item().resolved;
+                if let Some((_, seconds)) = FRAMEWORK_DRAINS.iter().find(|(path, _)| *path == resolved.as_str()) {
+                    let why = format!(
+                        "`{resolved}` drains for up to {} by default (shutdown_timeout)",
+                        seconds_text(*seconds)
+                    );
+                    consider(&mut best, *seconds, DrainAt::Call(server.clone()), why);
+                }
+            }
+        }
+        best
+    }
+}
+
+/// `30s`, `0.5s`.
+fn seconds_text(seconds: f64) -> String {
+    format!("{seconds}s")
 }
