@@ -958,6 +958,22 @@ fn help_lists_exit_codes_and_explain_suggests_the_nearest_rule() {
     assert_eq!(guardrail(&["init"], dir.path()).code, 0);
     let workflow = std::fs::read_to_string(dir.path().join(".github/workflows/guardrail.yml")).unwrap();
     assert!(workflow.contains("  pull_request:\n  push:\n    branches: [main]"), "{workflow}");
+    // A fork's pull request has a read-only token: SARIF is uploaded only for the repository's own.
+    let same_repository = "sarif: ${{ github.event_name != 'pull_request' || github.event.pull_request.head.repo.full_name == github.repository }}";
+    assert!(workflow.contains(same_repository), "{workflow}");
+    // The workflow, the README and action.yml's usage comment pin the same versions.
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let action = std::fs::read_to_string(root.join("action.yml")).unwrap();
+    let pins = |text: &str| -> std::collections::BTreeSet<String> {
+        text.lines()
+            .filter_map(|line| line.split("uses: ").nth(1))
+            .map(|pin| pin.split_whitespace().next().unwrap_or_default().to_owned())
+            .filter(|pin| pin.starts_with("actions/checkout@") || pin.starts_with("guardrail-rs/guardrail@"))
+            .collect()
+    };
+    assert_eq!(pins(&workflow), pins(&readme), "init's workflow and the README pin the same actions");
+    assert!(pins(&workflow).is_subset(&pins(&action)), "action.yml's usage comment pins them too: {:?}", pins(&action));
 }
 
 /// The ```rhai blocks of docs/writing-policies.md that declare a policy, as (id, source).
