@@ -239,18 +239,24 @@ fn could_serve(fact: &Dynamic) -> bool {
     .unwrap_or(true)
 }
 
-/// Whether code at `path` is an example, a test, a benchmark or a fuzz target rather than what a
-/// service runs.
+/// Whether code at `path` is an example, a test, a benchmark, a fuzz target or the repository's
+/// automation (xtask) rather than what a service runs.
 fn set_aside(path: &str) -> bool {
     let path = format!("/{path}");
-    ["/examples/", "/tests/", "/benches/", "/benchmarks/", "/fuzz/"].iter().any(|dir| path.contains(dir))
+    // `xtask/`: the cargo-xtask convention for a repository's own automation (it may start a
+    // server, to generate API docs; it serves nobody).
+    ["/examples/", "/tests/", "/benches/", "/benchmarks/", "/fuzz/", "/xtask/"].iter().any(|dir| path.contains(dir))
 }
 
 /// Whether a binary is an example, a benchmark, a fuzz target, a test harness or a mock: by its
 /// file ([`set_aside`]) or its name. Such a binary serves only where a deployment runs it.
 fn binary_set_aside(binary: &Binary) -> bool {
     let name = &binary.name;
-    set_aside(&binary.src_path) || name.contains("bench") || name.contains("fuzz") || name.starts_with("mock")
+    set_aside(&binary.src_path)
+        || name.contains("bench")
+        || name.contains("fuzz")
+        || name.starts_with("mock")
+        || name == "xtask"
 }
 
 /// `f` of the file a code fact was found in; `None` for facts that are not code.

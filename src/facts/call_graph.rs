@@ -7,16 +7,18 @@
 //! - a call whose resolved path is a free fn of the workspace (`crate::serve::run()`, through
 //!   `use` aliases, re-exports and globs);
 //! - a call of `Type::method` or `Self::method`: the methods of that name in the caller's package;
-//! - a method call `.name(..)`: the methods of that name that take `self` in the packages the
-//!   caller's package can reach, when there are at most [`MAX_METHOD_CANDIDATES`] (more is too
-//!   ambiguous to follow);
+//! - a method call `.name(..)` on a receiver whose type shows — a parameter's declared type, or
+//!   a local bound from `Type::constructor(..)` (through `.await`, `?`, `.unwrap()`) — the
+//!   methods of that name of that type in the packages the caller's package can reach; else the
+//!   methods of that name that take `self` there, when there are at most
+//!   [`MAX_METHOD_CANDIDATES`] (more is too ambiguous to follow);
 //! - a fn passed by path as an argument: a handler given to a router, a task to `spawn`.
 //!
 //! What this misses — calls through trait objects and generics, fns called by macros that do
 //! not parse as code — is not reached: rules that ask "does the binary do this" stay silent
 //! rather than guess (each rule's docs say so).
 
-use super::{Fact, FileInfo, FnFact, LinkedFile, Package};
+use super::{Fact, FileInfo, FnFact, LinkedFile, MethodCallFact, Package};
 use crate::symbol::Symbol;
 use foldhash::{HashMap, HashMapExt};
 use rayon::prelude::*;
@@ -62,6 +64,8 @@ impl CallGraph {
         // at the methods that take `self`; `Type::name(..)` at every associated fn of that name.
         let mut methods: HashMap<(Symbol, Symbol), Vec<u32>> = HashMap::new();
         let mut receivers: HashMap<(Symbol, Symbol), Vec<u32>> = HashMap::new();
+        // (method name, the impl's type) → nodes, for receivers whose type shows.
+        let mut typed: HashMap<(Symbol, Symbol), Vec<u32>> = HashMap::new();
         for file in files {
             for function in &file.facts.rust.fns {
                 let key = Key { file: file.info.path, module: function.module, name: function.name };
@@ -73,7 +77,9 @@ impl CallGraph {
                 if function.is_method {
                     let key = (function.name, file.info.package.unwrap_or_default());
                     let maps = [Some(&mut methods), function.takes_self.then_some(&mut receivers)];
-                    for candidates in maps.into_iter().flatten().map(|map| map.entry(key).or_default()) {
+                    let by_type = function.owner.filter(|_| function.takes_self).map(|owner| (function.name, owner));
+                    let entries = maps.into_iter().flatten().map(|map| map.entry(key).or_default());
+                    for candidates in entries.chain(by_type.map(|key| typed.entry(key).or_default())) {
                         if candidates.last() != Some(&node) {
                             candidates.push(node);
                         }
@@ -122,7 +128,11 @@ impl CallGraph {
             }
             for call in &rust.method_calls {
                 let Some(from) = caller(call.context) else { continue };
-                by_name(&mut edges, &receivers, from, call.name, reachable_packages);
+                let of_type = receiver_type(call).and_then(|owner| typed.get(&(call.name, owner)));
+                match of_type {
+                    Some(methods) => edges.extend(methods.iter().map(|to| (from, *to))),
+                    None => by_name(&mut edges, &receivers, from, call.name, reachable_packages),
+                }
                 arguments(&mut edges, from, call.args);
             }
             edges
@@ -216,4 +226,20 @@ impl Serialize for CallGraph {
         });
         serializer.collect_seq(functions)
     }
+}
+
+/// The type of a method call's receiver, where it shows: a parameter's declared type, or the
+/// type whose associated fn made the value at the root of its chain (`Node` for
+/// `Node::create(..).await.unwrap().start()` or a local bound from it). A constructor may return
+/// another type; then that type has no method of the name and the call is followed by name.
+fn receiver_type(call: &MethodCallFact) -> Option<Symbol> {
+    if call.receiver_type.is_some() {
+        return call.receiver_type;
+    }
+    let root = call.receiver_root?;
+    let mut segments = root.rsplit("::");
+    let (function, owner) = (segments.next()?, segments.next()?);
+    let is_type = owner.starts_with(|c: char| c.is_ascii_uppercase()) && owner != "Self";
+    let is_fn = function.starts_with(|c: char| c.is_ascii_lowercase());
+    (is_type && is_fn).then(|| Symbol::intern(owner))
 }
