@@ -132,7 +132,8 @@ pub fn new_policy(policies: &Path, fixtures: &Path, id: &str) -> Vec<Scaffold> {
 const META = #{{
     id: "{id}",
     severity: "warning",
-    summary: "todo!() left in code that ships",
+    // The template's example: `guardrail explain {id}` says so until META is yours.
+    summary: "todo!() left in code that ships (the new-policy template's example: edit this META)",
     rationale: "todo!() compiles, then panics on the first request that reaches it.",
     example: "fn refund() -> Result<(), Error> {{ todo!() }}",
     fix: "implement it, or return an error the caller can handle",

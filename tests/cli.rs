@@ -897,6 +897,12 @@ fn a_new_policy_is_tested_and_checked_with_no_manual_step() {
     let config = std::fs::read_to_string(dir.path().join("guardrail.toml")).unwrap();
     assert_eq!(config, "fixtures = [\"fixtures\"]\npolicies = [\"policies\"]\n");
 
+    let explained = guardrail(&["explain", "no-todo"], &member);
+    assert!(
+        explained.stdout.contains("(the new-policy template's example: edit this META)"),
+        "explain says the policy still describes the template: {}",
+        explained.stdout
+    );
     let tested = guardrail(&["test"], &member);
     assert_eq!(tested.code, 0, "{}", tested.stdout);
     assert!(tested.stdout.ends_with("2 passed, 0 failed\n"), "{}", tested.stdout);
