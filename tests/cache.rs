@@ -247,33 +247,70 @@ fn an_unwritable_cache_is_a_note_and_the_run_goes_on() {
 #[test]
 fn cargo_is_asked_again_only_when_what_it_reads_changed() {
     let dir = project();
-    // A cargo that logs each call, then runs the real one.
-    let bin = tempfile::tempdir().unwrap();
-    let log = bin.path().join("calls.log");
-    let wrapper = bin.path().join("cargo");
-    let script = format!("#!/bin/sh\necho called >> '{}'\nexec '{}' \"$@\"\n", log.display(), env!("CARGO"));
-    std::fs::write(&wrapper, script).unwrap();
-    std::fs::set_permissions(&wrapper, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-    let calls = || std::fs::read_to_string(&log).map_or(0, |text| text.lines().count());
-    let home = dir.home.path().display().to_string();
-    let check = || {
-        let args = ["check", ".", "--format", "json", "--cache-dir", home.as_str()];
-        let output = guardrail_with(&args, dir.path(), |command| {
-            command.env("CARGO", &wrapper);
-        });
-        assert_eq!(output.code, 1, "{}", output.stderr);
-        findings(&output.json())
-    };
-    assert_eq!((check(), calls()), (expected(), 1));
-    assert_eq!((check(), calls()), (expected(), 1), "nothing cargo reads changed: its answer is reused");
+    let cargo = LoggingCargo::new("");
+    let check = || dir.check_with_cargo(&cargo);
+    assert_eq!((check(), cargo.calls()), (expected(), 1));
+    assert_eq!((check(), cargo.calls()), (expected(), 1), "nothing cargo reads changed: its answer is reused");
     std::fs::write(dir.path().join("src/queue.rs"), BOUNDED).unwrap();
-    assert_eq!((check(), calls()), (expected()[..1].to_vec(), 1), "a changed Rust file is not cargo's business");
+    assert_eq!((check(), cargo.calls()), (expected()[..1].to_vec(), 1), "a changed Rust file is not cargo's business");
     let manifest = std::fs::read_to_string(dir.path().join("Cargo.toml")).unwrap();
     std::fs::write(dir.path().join("Cargo.toml"), format!("{manifest}\n[features]\nextra = []\n")).unwrap();
-    assert_eq!((check(), calls()), (expected()[..1].to_vec(), 2), "a changed manifest is asked about again");
+    assert_eq!((check(), cargo.calls()), (expected()[..1].to_vec(), 2), "a changed manifest is asked about again");
     // An integration test: a target cargo discovers by its file.
     std::fs::create_dir_all(dir.path().join("tests")).unwrap();
     std::fs::write(dir.path().join("tests/it.rs"), "#[test]\nfn t() {}\n").unwrap();
-    assert_eq!((check(), calls()), (expected()[..1].to_vec(), 3), "a new target file is too");
-    assert_eq!((check(), calls()), (expected()[..1].to_vec(), 3));
+    assert_eq!((check(), cargo.calls()), (expected()[..1].to_vec(), 3), "a new target file is too");
+    assert_eq!((check(), cargo.calls()), (expected()[..1].to_vec(), 3));
+}
+
+#[test]
+fn a_cargo_that_did_not_finish_is_asked_again() {
+    let dir = project();
+    // Killed by a signal on its first call (the machine's doing, not the manifests').
+    let cargo = LoggingCargo::new("[ \"$(wc -l < \"$LOG\")\" -eq 1 ] && kill -9 $$\n");
+    dir.check_with_cargo(&cargo);
+    assert_eq!(cargo.calls(), 1);
+    assert_eq!(dir.check_with_cargo(&cargo), expected(), "asked again, and answered");
+    assert_eq!(cargo.calls(), 2);
+    assert_eq!(dir.check_with_cargo(&cargo), expected());
+    assert_eq!(cargo.calls(), 2, "that answer is kept");
+}
+
+/// A cargo that logs each call, runs `before` (a shell snippet; `$LOG` is the log), then runs the
+/// real one.
+struct LoggingCargo {
+    dir: tempfile::TempDir,
+}
+
+impl LoggingCargo {
+    fn new(before: &str) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("calls.log");
+        let wrapper = dir.path().join("cargo");
+        let script = format!(
+            "#!/bin/sh\nLOG='{}'\necho called >> \"$LOG\"\n{before}exec '{}' \"$@\"\n",
+            log.display(),
+            env!("CARGO")
+        );
+        std::fs::write(&wrapper, script).unwrap();
+        std::fs::set_permissions(&wrapper, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+        LoggingCargo { dir }
+    }
+
+    fn calls(&self) -> usize {
+        std::fs::read_to_string(self.dir.path().join("calls.log")).map_or(0, |text| text.lines().count())
+    }
+}
+
+impl Project {
+    /// The findings of `check` with this project's cache home and `cargo` as its cargo.
+    fn check_with_cargo(&self, cargo: &LoggingCargo) -> Vec<(String, String, u64)> {
+        let home = self.home.path().display().to_string();
+        let args = ["check", ".", "--format", "json", "--cache-dir", home.as_str()];
+        let output = guardrail_with(&args, self.path(), |command| {
+            command.env("CARGO", cargo.dir.path().join("cargo"));
+        });
+        assert_eq!(output.code, 1, "{}", output.stderr);
+        findings(&output.json())
+    }
 }

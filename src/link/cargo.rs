@@ -201,8 +201,10 @@ impl Mirror {
     }
 
     /// `cargo metadata` of the mirrored manifest `shown`, from the mirror as working directory:
-    /// its JSON, or why it failed.
-    fn metadata(&self, shown: Symbol) -> Result<String, String> {
+    /// its JSON, or why it failed. `Err(Ran(..))` is cargo's own verdict on the manifests, the
+    /// same on every run; `Err(NotRun(..))` (not found, stopped at its time limit, killed) may
+    /// not be.
+    fn metadata(&self, shown: Symbol) -> Result<String, CargoFailure> {
         let cargo = std::env::var_os("CARGO").filter(|c| !c.is_empty()).unwrap_or_else(|| "cargo".into());
         // rustup's proxies find their toolchains through RUSTUP_HOME, which defaults to the
         // user's home: with a scratch home, they are told where it is.
@@ -216,16 +218,32 @@ impl Mirror {
             .args(["metadata", "--format-version", "1", "--no-deps", "--offline"])
             .arg(manifest)
             .env("CARGO_NET_OFFLINE", "true");
-        let output = run_with_limit(command, CARGO_TIME_LIMIT).map_err(|error| match error.kind() {
-            std::io::ErrorKind::NotFound => "cargo was not found on PATH".to_owned(),
-            _ => error.to_string(),
+        let output = run_with_limit(command, CARGO_TIME_LIMIT).map_err(|error| {
+            CargoFailure::NotRun(match error.kind() {
+                std::io::ErrorKind::NotFound => "cargo was not found on PATH".to_owned(),
+                _ => error.to_string(),
+            })
         })?;
         if !output.status.success() {
-            return Err(self.dir.unmention(&String::from_utf8_lossy(&output.stderr)));
+            let said = self.dir.unmention(&String::from_utf8_lossy(&output.stderr));
+            // Exited with a code: cargo's verdict. Ended by a signal: the machine's doing.
+            return Err(if output.status.code().is_some() {
+                CargoFailure::Ran(said)
+            } else {
+                CargoFailure::NotRun(said)
+            });
         }
         let stdout = String::from_utf8_lossy(&output.stdout);
         Ok(stdout.lines().find(|line| line.starts_with('{')).unwrap_or_default().to_owned())
     }
+}
+
+/// Why `cargo metadata` gave no JSON.
+enum CargoFailure {
+    /// cargo ran and refused the manifests.
+    Ran(String),
+    /// cargo did not run to its own end.
+    NotRun(String),
 }
 
 /// Why cargo gave no packages for a manifest.
@@ -280,9 +298,14 @@ impl<'a> Cargo<'a> {
             None => {
                 let mirror = self.mirror.get_or_init(|| Mirror::create(self.manifests, self.rust_files));
                 let mirror = mirror.as_ref().map_err(|error| Unanswered::NoMirror(error.to_string()))?;
-                let answer = mirror.metadata(shown);
                 let dir = mirror.dir.path().to_path_buf();
-                if let Some(cache) = self.cache {
+                // Only what cargo said is kept: a run it did not finish is asked again next time.
+                let (answer, lasting) = match mirror.metadata(shown) {
+                    Ok(json) => (Ok(json), true),
+                    Err(CargoFailure::Ran(reason)) => (Err(reason), true),
+                    Err(CargoFailure::NotRun(reason)) => (Err(reason), false),
+                };
+                if let Some(cache) = self.cache.filter(|_| lasting) {
                     cache.store_answer(&name, &self.inputs, &encode_answer(&dir, &answer));
                 }
                 (dir, answer)
