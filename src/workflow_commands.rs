@@ -22,9 +22,12 @@ pub fn without_commands(text: &str) -> String {
 /// One line for a log: control characters (a newline that would start a new line) escaped,
 /// and `##[` broken so that no part of the line is a command.
 pub fn log_line(text: &str) -> String {
-    // Only control characters: quotes and backslashes stay as written (`Expecting ':'`).
-    let escaped: String =
-        text.chars().map(|c| if c.is_control() { c.escape_debug().to_string() } else { c.to_string() }).collect();
+    // Everything a log could read as a line break or hide is escaped (controls, U+2028, ...);
+    // quotes and backslashes stay as written (`Expecting ':'`).
+    let escaped: String = text
+        .chars()
+        .map(|c| if matches!(c, '\'' | '"' | '\\') { c.to_string() } else { c.escape_debug().to_string() })
+        .collect();
     let escaped = escaped.replace("##[", "# #[");
     if escaped.trim_start().starts_with("::") {
         format!(" {escaped}").replacen("::", ": :", 1)
@@ -63,5 +66,6 @@ mod tests {
         assert_eq!(log_line("  ::set-output name=x::1"), "   : :set-output name=x::1");
         assert_eq!(log_line("ok ##[error]no\n::warning::x"), "ok # #[error]no\\n::warning::x");
         assert_eq!(log_line("Expecting ':' in \"a\\b\"\r\u{1b}"), "Expecting ':' in \"a\\b\"\\r\\u{1b}");
+        assert_eq!(log_line("a\u{2028}::error::x\u{85}é"), "a\\u{2028}::error::x\\u{85}é");
     }
 }
