@@ -7,11 +7,11 @@
 //! - a call whose resolved path is a free fn of the workspace (`crate::serve::run()`, through
 //!   `use` aliases, re-exports and globs);
 //! - a call of `Type::method` or `Self::method`: the methods of that name in the caller's package;
-//! - a method call `.name(..)` on a receiver whose type shows — a parameter's declared type, or
-//!   a local bound from `Type::constructor(..)` (through `.await`, `?`, `.unwrap()`) — the
-//!   methods of that name of that type in the packages the caller's package can reach; else the
-//!   methods of that name that take `self` there, when there are at most
-//!   [`MAX_METHOD_CANDIDATES`] (more is too ambiguous to follow);
+//! - a method call `.name(..)`: the methods of that name that take `self` in the packages the
+//!   caller's package can reach, when there are at most [`MAX_METHOD_CANDIDATES`] (more is too
+//!   ambiguous to follow); and, where its receiver's type shows — a parameter's declared type,
+//!   or the value `Type::constructor(..)` made at the root of its chain, no field between —
+//!   that type's methods of that name, however many others share it;
 //! - a fn passed by path as an argument: a handler given to a router, a task to `spawn`.
 //!
 //! What this misses — calls through trait objects and generics, fns called by macros that do
@@ -128,11 +128,12 @@ impl CallGraph {
             }
             for call in &rust.method_calls {
                 let Some(from) = caller(call.context) else { continue };
-                let of_type = receiver_type(call).and_then(|owner| typed.get(&(call.name, owner)));
-                match of_type {
-                    Some(methods) => edges.extend(methods.iter().map(|to| (from, *to))),
-                    None => by_name(&mut edges, &receivers, from, call.name, reachable_packages),
+                // The type's own methods add to what the name alone finds: a chain that changes
+                // type on the way (`Config::load()?.server().start()`) loses no edge by it.
+                if let Some(methods) = receiver_type(call).and_then(|owner| typed.get(&(call.name, owner))) {
+                    edges.extend(methods.iter().map(|to| (from, *to)));
                 }
+                by_name(&mut edges, &receivers, from, call.name, reachable_packages);
                 arguments(&mut edges, from, call.args);
             }
             edges
@@ -231,8 +232,12 @@ impl Serialize for CallGraph {
 /// The type of a method call's receiver, where it shows: a parameter's declared type, or the
 /// type whose associated fn made the value at the root of its chain (`Node` for
 /// `Node::create(..).await.unwrap().start()` or a local bound from it). A constructor may return
-/// another type; then that type has no method of the name and the call is followed by name.
+/// another type, and a chain may change type on the way: the type's methods only add edges.
 fn receiver_type(call: &MethodCallFact) -> Option<Symbol> {
+    // `self.inner.start()`: the field's type is not the root's.
+    if call.receiver_field.is_some() {
+        return None;
+    }
     if call.receiver_type.is_some() {
         return call.receiver_type;
     }
