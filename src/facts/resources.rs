@@ -30,15 +30,15 @@ impl ContainerResources {
         if !resources.is_map() {
             return false;
         }
+        let mut judged = true;
         for (part, into) in [("requests", &mut self.requests), ("limits", &mut self.limits)] {
             let Some(part) = resources.get(part) else { continue };
-            if !part.is_map() {
-                return false;
-            }
+            // Each part on its own: a placeholder for the limits leaves the requests readable.
+            judged &= part.is_map();
             let set = part.entries().into_iter().filter(|(_, value)| !matches!(value.value, YamlValue::Null));
             into.extend(set.map(|(resource, _)| resource.to_owned()));
         }
-        true
+        judged
     }
 }
 
@@ -99,4 +99,36 @@ pub fn pod_spec(workload: &K8sObject) -> Option<&YamlNode> {
 fn raw_containers(workload: &K8sObject) -> impl Iterator<Item = &YamlNode> {
     let pod = pod_spec(workload);
     ["containers", "initContainers"].into_iter().filter_map(move |list| pod?.get(list)).flat_map(YamlNode::as_seq)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::location::Location;
+    use crate::symbol::Symbol;
+
+    fn node(value: YamlValue) -> YamlNode {
+        YamlNode { location: Location::file(Symbol::intern("deploy.yaml")), value }
+    }
+
+    fn map(entries: Vec<(&str, YamlNode)>) -> YamlNode {
+        let at = Location::file(Symbol::intern("deploy.yaml"));
+        node(YamlValue::Map(entries.into_iter().map(|(k, v)| (k.to_owned(), at.clone(), v)).collect()))
+    }
+
+    #[test]
+    fn each_part_is_read_on_its_own_and_a_placeholder_is_unjudged() {
+        let text = |s: &str| node(YamlValue::Str(s.to_owned()));
+        let resources = map(vec![
+            ("limits", text("{{ .Values.limits }}")),
+            ("requests", map(vec![("cpu", text("250m")), ("memory", node(YamlValue::Null))])),
+        ]);
+        let mut set = ContainerResources::default();
+        assert!(!set.add(&resources), "the limits cannot be judged");
+        assert!(set.requests("cpu") && !set.requests("memory") && !set.limits("cpu"));
+        let mut both = ContainerResources::default();
+        assert!(both.add(&map(vec![("limits", map(vec![("memory", text("1Gi"))]))])));
+        assert!(both.requests("memory") && both.limits("memory"), "a limit sets the request");
+        assert!(!ContainerResources::default().add(&text("{{ .Values.resources }}")));
+    }
 }
