@@ -442,20 +442,15 @@ impl Codec for FileFacts {
         notes.encode(out);
     }
     fn decode(input: &mut Reader<'_>) -> Result<Self, Corrupt> {
+        // Only Rust files are cached: what else a file can hold stays empty.
+        let path = Codec::decode(input)?;
         Ok(FileFacts {
-            path: Codec::decode(input)?,
-            kind: FileKind::Rust,
             lines: Codec::decode(input)?,
             rust: Codec::decode(input)?,
-            kubernetes: Vec::new(),
-            dockerfile: None,
-            compose: None,
-            image_builds: Vec::new(),
-            execs: Vec::new(),
-            says_development: false,
             suppressions: Codec::decode(input)?,
             problems: Codec::decode(input)?,
             notes: Codec::decode(input)?,
+            ..FileFacts::new(path, FileKind::Rust)
         })
     }
 }
