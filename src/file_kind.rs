@@ -14,4 +14,7 @@ pub enum FileKind {
     /// A file that builds images or starts programs: a GitHub workflow, a Makefile, a
     /// justfile, a shell script.
     BuildScript,
+    /// A database migration: a `.sql` file under a migrations directory (or named as refinery
+    /// names them), or diesel's `metadata.toml` beside one.
+    Migration,
 }

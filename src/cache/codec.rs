@@ -429,6 +429,7 @@ impl Codec for FileFacts {
             compose: _,
             image_builds: _,
             execs: _,
+            migration: _,
             says_development: _,
             suppressions,
             problems,

@@ -80,6 +80,8 @@ pub fn classify(path: &str) -> Option<FileKind> {
     let is_script = lower.ends_with(".sh") || (entrypoint_name && !lower.contains('.'));
     if lower.ends_with(".rs") {
         Some(FileKind::Rust)
+    } else if is_migration(path, &lower) {
+        Some(FileKind::Migration)
     } else if is_make || is_script || (yaml && path.contains(".github/workflows/")) {
         Some(FileKind::BuildScript)
     } else if yaml && path.to_ascii_lowercase().contains("compose") {
@@ -91,6 +93,23 @@ pub fn classify(path: &str) -> Option<FileKind> {
     } else {
         None
     }
+}
+
+/// A migration as the Rust tools lay them out: SQL (or diesel's `metadata.toml`) under a
+/// directory whose name says migrations (`migrations/`, `db/migrations/`, `sqlite_migrations/`),
+/// or SQL named as refinery names its migrations (`V3__add_orders.sql`) wherever it lies.
+fn is_migration(path: &str, file_name: &str) -> bool {
+    let sql = file_name.ends_with(".sql");
+    let under_migrations =
+        path.rsplit('/').skip(1).any(|directory| directory.to_ascii_lowercase().contains("migration"));
+    let refinery_name = |name: &str| {
+        let rest = name.strip_prefix(['v', 'u']).unwrap_or_default();
+        let version = rest.split("__").next().unwrap_or_default();
+        rest.contains("__")
+            && !version.is_empty()
+            && version.chars().all(|c| c.is_ascii_digit() || c == '.' || c == '_')
+    };
+    (sql && (under_migrations || refinery_name(file_name))) || (under_migrations && file_name == "metadata.toml")
 }
 
 /// Walks `root`: what git tracks (or, outside git, what `.gitignore` does not name), less what

@@ -529,6 +529,7 @@ pub fn register(engine: &mut Engine) {
         index.map_or(Dynamic::UNIT, |index| Dynamic::from(PackageHandle { facts: f.0.clone(), index }))
     });
     super::api_deploy::register(engine);
+    super::api_migration::register(engine);
     super::api_arch::register(engine);
     super::api_state::register(engine);
     super::routes::register(engine);

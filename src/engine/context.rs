@@ -4,7 +4,7 @@
 use super::script_values::PackageHandle;
 use crate::facts::{
     AttributeFact, Binary, CallFact, ComposeService, Container, Fact, FnFact, Instruction, K8sObject, Located,
-    MacroFact, MethodCallFact, Probe, Stage, StateFact, UseFact,
+    MacroFact, MethodCallFact, MigrationStep, Probe, Stage, StateFact, UseFact,
 };
 use crate::findings::{Finding, Related, Severity};
 use crate::location::Location;
@@ -154,6 +154,7 @@ fn location_of(at: &Dynamic) -> RhaiResult<Location> {
         .or_else(|| fact::<StateFact>(at))
         .or_else(|| fact::<K8sObject>(at))
         .or_else(|| fact::<ComposeService>(at))
+        .or_else(|| fact::<MigrationStep>(at))
         .or_else(|| at.read_lock::<Container>().map(|c| c.location.clone()))
         .or_else(|| at.read_lock::<Probe>().map(|p| p.location.clone()))
         .or_else(|| at.read_lock::<Stage>().map(|s| s.location.clone()))

@@ -5,6 +5,7 @@
 mod api;
 mod api_arch;
 mod api_deploy;
+mod api_migration;
 mod api_state;
 mod context;
 pub mod policy;

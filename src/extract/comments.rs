@@ -22,6 +22,9 @@ pub enum CommentStyle {
     Yaml,
     /// `#` only at the start of a line: elsewhere it is part of the instruction.
     Dockerfile,
+    /// `--` after code or alone, as the SQL tokenizer reads it: strings, quoted names and
+    /// dollar-quoted bodies hide it.
+    Sql,
 }
 
 impl CommentStyle {
@@ -31,6 +34,7 @@ impl CommentStyle {
             FileKind::Rust => CommentStyle::Rust,
             FileKind::Dockerfile => CommentStyle::Dockerfile,
             FileKind::Kubernetes | FileKind::Compose | FileKind::BuildScript => CommentStyle::Yaml,
+            FileKind::Migration => CommentStyle::Sql,
         }
     }
 
@@ -38,6 +42,7 @@ impl CommentStyle {
         match self {
             CommentStyle::Rust => "//",
             CommentStyle::Yaml | CommentStyle::Dockerfile => "#",
+            CommentStyle::Sql => "--",
         }
     }
 }
@@ -51,7 +56,22 @@ pub fn line_comments(text: &str, style: CommentStyle) -> Vec<Option<LineComment<
         CommentStyle::Rust => rust_comments(text),
         CommentStyle::Yaml => yaml_comments(text),
         CommentStyle::Dockerfile => dockerfile_comments(text),
+        CommentStyle::Sql => sql_comments(text),
     }
+}
+
+/// SQL comments from the tokenizer; a text it cannot read has none.
+fn sql_comments(text: &str) -> Vec<Option<LineComment<'_>>> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut found: Vec<Option<LineComment>> = lines.iter().map(|_| None).collect();
+    for (line, column, _) in super::migration::comments(text).unwrap_or_default() {
+        let Some(text) = lines.get(line) else { continue };
+        let Some((byte, _)) = text.char_indices().nth(column) else { continue };
+        if text[byte..].starts_with("--") {
+            found[line] = Some(comment_at(text, byte, "--"));
+        }
+    }
+    found
 }
 
 fn comment_at<'a>(line: &'a str, byte: usize, marker: &str) -> LineComment<'a> {

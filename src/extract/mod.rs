@@ -3,6 +3,7 @@
 
 mod comments;
 pub mod deploy;
+mod migration;
 mod rust;
 mod suppression;
 
@@ -196,6 +197,11 @@ pub fn extract_what(path: Symbol, kind: FileKind, bytes: &[u8], needs: Needs) ->
             if facts.image_builds.is_empty() && facts.execs.is_empty() {
                 return None;
             }
+        }
+        FileKind::Migration => {
+            let (migration, note) = migration::extract(path, text);
+            facts.migration = Some(migration);
+            facts.notes.extend(note);
         }
         FileKind::Compose => match deploy::yaml::load(path, text) {
             Ok(documents) if documents.first().is_some_and(|d| d.get("services").is_some()) => {

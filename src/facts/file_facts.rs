@@ -608,12 +608,13 @@ impl Serialize for FileFacts {
             compose,
             image_builds,
             execs,
+            migration,
             says_development,
             suppressions,
             problems,
             notes,
         } = self;
-        let mut out = serializer.serialize_struct("FileFacts", 13)?;
+        let mut out = serializer.serialize_struct("FileFacts", 14)?;
         out.serialize_field("path", path)?;
         out.serialize_field("kind", kind)?;
         out.serialize_field("lines", lines)?;
@@ -634,6 +635,9 @@ impl Serialize for FileFacts {
         }
         if !execs.is_empty() {
             out.serialize_field("execs", execs)?;
+        }
+        if migration.is_some() {
+            out.serialize_field("migration", migration)?;
         }
         if *says_development {
             out.serialize_field("says_development", says_development)?;
@@ -722,6 +726,7 @@ pub struct FileFacts {
     pub image_builds: Vec<ImageBuild>,
     /// Programs a shell script `exec`s (an image's entry-point script).
     pub execs: Vec<Exec>,
+    pub migration: Option<super::Migration>,
     /// A deployment file whose opening comments say it is for local development or tests.
     pub says_development: bool,
     pub suppressions: Vec<Suppression>,
@@ -748,6 +753,7 @@ impl FileFacts {
             compose: None,
             image_builds: Vec::new(),
             execs: Vec::new(),
+            migration: None,
             says_development: false,
             suppressions: Vec::new(),
             problems: Vec::new(),

@@ -5,7 +5,7 @@
 use super::call_graph::CallGraph;
 use super::{
     AttributeFact, Binary, CallFact, ComposeService, Dockerfile, EntryCode, Fact, FactKind, FnFact, K8sObject,
-    LinkedFile, MacroFact, MethodCallFact, Package, StateFact, Table, UseFact,
+    LinkedFile, MacroFact, MethodCallFact, MigrationStep, Package, StateFact, Table, UseFact,
 };
 use crate::symbol::Symbol;
 use std::sync::{Arc, OnceLock};
@@ -14,6 +14,7 @@ use std::sync::{Arc, OnceLock};
 pub struct Index {
     pub k8s_objects: Vec<Fact<K8sObject>>,
     pub dockerfiles: Vec<Fact<Dockerfile>>,
+    pub migration_steps: Vec<Fact<MigrationStep>>,
     pub compose_services: Vec<Fact<ComposeService>>,
     pub calls: Table<CallFact>,
     pub method_calls: Table<MethodCallFact>,
@@ -103,6 +104,7 @@ impl Index {
                 .collect(),
             k8s_objects: every(files),
             dockerfiles: every(files),
+            migration_steps: every(files),
             compose_services: every(files),
             calls,
             method_calls,

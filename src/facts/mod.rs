@@ -11,6 +11,7 @@ mod file_facts;
 mod index;
 mod k8s_graph;
 mod label_selector;
+mod migration;
 mod param_flows;
 mod resources;
 mod servers;
@@ -28,6 +29,7 @@ pub use deploy::*;
 pub use entry_code::EntryCode;
 pub use file_facts::*;
 pub use index::Index;
+pub use migration::{Migration, MigrationSetting, MigrationStep, StepKind};
 pub use param_flows::ParamFlows;
 pub use resources::ContainerResources;
 pub use shutdown::{Drain, DrainAt, SignalHandling};
@@ -66,6 +68,7 @@ fact_kinds! {
     K8sObject => |f| &f.kubernetes;
     Dockerfile => |f| f.dockerfile.as_slice();
     ComposeService => |f| f.compose.as_ref().map_or(&[], |c| &c.services);
+    MigrationStep => |f| f.migration.as_ref().map_or(&[], |m| &m.steps);
 }
 
 /// One fact with the file it was found in: the unit policies receive and report on.
@@ -149,6 +152,16 @@ macro_rules! located_in_documents {
 }
 
 located_in_documents!(K8sObject, ComposeService);
+
+/// Migration steps: test code when a directory above names test support (`tests/`, `fixtures/`).
+impl Located for MigrationStep {
+    fn location_in(&self, _: &FileFacts) -> Location {
+        self.location.clone()
+    }
+    fn in_test_in(&self, file: &FileFacts) -> bool {
+        file.path.rsplit('/').skip(1).any(names_test_support)
+    }
+}
 
 /// Facts that sit inside code: calls, method calls, macros.
 pub trait InContext: FactKind {

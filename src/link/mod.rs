@@ -4,6 +4,7 @@
 mod cargo;
 mod dependency_lines;
 mod manifest_fallback;
+mod migrations;
 mod paths;
 mod placement;
 mod services;
@@ -87,7 +88,10 @@ pub fn link(
     declared: &[ServiceConfig],
 ) -> (Facts, Vec<Problem>) {
     let (services, problems) = services::map_services(declared, &packages, &files);
+    let mut files = files;
     let mut infos: Vec<_> = files.iter().map(|f| placement::place(f.path, &packages, manifests)).collect();
+    migrations::settle(&mut files, &infos, &packages);
+    migrations::trace_column_types(&mut files);
     placement::apply_module_declarations(&files, &mut infos);
     placement::mark_compiled(&files, &mut infos, &packages);
     let test_support = placement::test_support(&packages);
