@@ -1,6 +1,7 @@
 //! The migration half of the policy API: `facts.migration_steps()` — what each statement of a
 //! migration that a deploy runs on PostgreSQL does to which table, in the context its locks
-//! depend on (see [`crate::facts::MigrationStep`]).
+//! depend on (see [`crate::facts::MigrationStep`]), and `facts.replaced_at_once(step)`: where the
+//! deployment shows that nothing serves while it runs.
 
 use super::script_values::{optional, register_located, text, FactsHandle};
 use crate::facts::{Fact, Migration, MigrationStep};
@@ -44,6 +45,9 @@ pub fn register(engine: &mut Engine) {
         })
         .register_get("tool", |s: &mut Fact<MigrationStep>| text(migration(s).setting.tool));
     engine
+        .register_fn("replaced_at_once", |f: &mut FactsHandle, s: Fact<MigrationStep>| {
+            f.0.replaced_at_once(s.linked()).map_or(Dynamic::UNIT, Dynamic::from)
+        })
         .register_fn("migration_steps", |f: &mut FactsHandle| steps(f, None))
         .register_fn("migration_steps", |f: &mut FactsHandle, kind: &str| steps(f, Some(kind)));
 }

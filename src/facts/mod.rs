@@ -14,6 +14,7 @@ mod label_selector;
 mod migration;
 mod param_flows;
 mod resources;
+mod rollout;
 mod servers;
 mod shutdown;
 mod start_up;
