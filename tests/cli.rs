@@ -367,6 +367,7 @@ fn list_and_explain_print_the_rules_docs() {
             "migration-index-lock",
             "migration-lock-timeout",
             "migration-required-column",
+            "migration-startup-race",
             "migration-table-rewrite",
             "migration-validating-constraint",
             "probe-route",

@@ -3,8 +3,8 @@
 
 use super::script_values::{optional, register_located, strings, text, FactsHandle};
 use crate::facts::{
-    ComposeService, Container, ContainerResources, Dockerfile, Fact, Facts, Instruction, K8sObject, PortRef, Probe,
-    Service, Stage, YamlNode, YamlValue,
+    Binary, ComposeService, Container, ContainerResources, Dockerfile, Fact, Facts, Instruction, K8sObject, PortRef,
+    Probe, Service, Stage, YamlNode, YamlValue,
 };
 use crate::location::Location;
 use rhai::{Array, Dynamic, Engine, Map};
@@ -285,6 +285,15 @@ pub fn register(engine: &mut Engine) {
         .register_fn("missing_requests", |f: &mut FactsHandle, hpa: Fact<K8sObject>| missing_requests(&f.0, &hpa))
         .register_fn("scaled_by", |f: &mut FactsHandle, hpa: Fact<K8sObject>| {
             f.0.index.scaled_by(&hpa).cloned().map_or(Dynamic::UNIT, Dynamic::from)
+        })
+        .register_fn("scaled_out", |f: &mut FactsHandle, runners: Array| {
+            let runners: Vec<Binary> = runners.into_iter().filter_map(|r| r.try_cast::<Binary>()).collect();
+            f.0.scaled_out(&runners).map_or(Dynamic::UNIT, |scaled| {
+                let mut found = Map::new();
+                found.insert("at".into(), Dynamic::from(scaled.at));
+                found.insert("message".into(), text(&scaled.message).into());
+                Dynamic::from(found)
+            })
         })
         .register_fn("workloads", |f: &mut FactsHandle| {
             f.0.index

@@ -88,7 +88,11 @@ impl<'a> Reader<'a> {
             match parser.parse_statement() {
                 // The parser stops where it stops understanding: what it left is not read.
                 Ok(statement) if parser.peek_token().token == Token::EOF => self.statement(statement, at),
-                _ => return Err(by_tokens::leading_keywords(tokens)),
+                _ => {
+                    // What it is not read for, it may still create: `DO` blocks make tables too.
+                    self.new_tables.extend(by_tokens::tables_created(tokens, &self.new_tables));
+                    return Err(by_tokens::leading_keywords(tokens));
+                }
             }
         }
         if let Some(first) = self.steps.get_mut(before) {

@@ -125,3 +125,12 @@ fn comments_are_found_outside_strings_and_dollar_quoted_bodies() {
         .collect();
     assert_eq!(found, [(0, 17, "one".to_owned()), (2, 2, "two".to_owned())]);
 }
+
+#[test]
+fn tables_a_do_block_creates_are_new() {
+    let sql = "DO $$\nBEGIN\n  CREATE TABLE s.stats_table AS SELECT 1;\n  ALTER TABLE s.stats_table\n    RENAME TO stats;\nEND $$;\n\
+               CREATE INDEX stats_idx ON s.stats (minute);\nCREATE INDEX other_idx ON s.other (minute);\n";
+    let found = steps(sql).0;
+    let new: Vec<_> = found.iter().map(|s| (s.table.as_str(), s.new_table)).collect();
+    assert_eq!(new, [("stats", true), ("other", false)]);
+}
