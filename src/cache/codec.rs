@@ -13,7 +13,7 @@
 use crate::facts::{
     Argument, ArgumentRange, AttributeFact, BindingUse, CallFact, CodeContext, ContextId, Driver, FileFacts, FnFact,
     Handoff, Literal, MacroFact, MethodCallFact, ModDecl, ParamFlow, PathFact, RareList, RustFacts, SenderField,
-    StateFact, Suppression, TupleBinding, UseFact,
+    SqlText, StateFact, Suppression, TupleBinding, UseFact,
 };
 use crate::file_kind::FileKind;
 use crate::location::{LineTable, Location, Span};
@@ -390,6 +390,7 @@ codec_struct!(MethodCallFact {
 });
 codec_struct!(StateFact { name, owner, ty, module, in_test, span });
 codec_struct!(MacroFact { written, resolved, name, context, span });
+codec_struct!(SqlText { words, context, span });
 codec_struct!(FnFact { name, is_async, is_pub, is_method, takes_self, owner, module, attributes, in_test, span });
 codec_struct!(AttributeFact { written, resolved, name, args, tokens, item, module, in_test, span });
 codec_struct!(ModDecl { name, inline, path_attr, in_test, span });
@@ -410,7 +411,7 @@ codec_struct!(BindingUse {
 codec_struct!(Handoff { callee, method, position, driver });
 codec_struct!(SenderField { field, item_type });
 codec_struct!(ParamFlow { owner, function, module, position, uses, item_type });
-codec_struct!(RustFacts { uses, calls, method_calls, macros, fns, attributes, modules, paths, arguments, contexts, bindings, states, app_states, param_flows, sender_fields, generated, lines }
+codec_struct!(RustFacts { uses, calls, method_calls, macros, fns, attributes, modules, paths, arguments, contexts, bindings, states, app_states, param_flows, sender_fields, sql_texts, generated, lines }
     checked by RustFacts::is_consistent);
 codec_struct!(Suppression { rule, reason, target_line, target_end_line, location });
 codec_struct!(Problem { location, message });

@@ -1,10 +1,11 @@
 //! The migration half of the policy API: `facts.migration_steps()` — what each statement of a
 //! migration that a deploy runs on PostgreSQL does to which table, in the context its locks
 //! depend on (see [`crate::facts::MigrationStep`]), and `facts.replaced_at_once(step)`: where the
-//! deployment shows that nothing serves while it runs.
+//! deployment shows that nothing serves while it runs; `facts.named_in_code(step)`: where the
+//! code's SQL still names the table or column a step renames or drops.
 
 use super::script_values::{optional, register_located, text, FactsHandle};
-use crate::facts::{Fact, Migration, MigrationStep};
+use crate::facts::{Fact, Migration, MigrationStep, StepKind};
 use rhai::{Array, Dynamic, Engine};
 
 fn migration(step: &Fact<MigrationStep>) -> &Migration {
@@ -34,6 +35,7 @@ pub fn register(engine: &mut Engine) {
         .register_get("type_name", |s: &mut Fact<MigrationStep>| optional(s.item().type_name.as_deref()))
         .register_get("old_type", |s: &mut Fact<MigrationStep>| optional(s.item().old_type.as_deref()))
         .register_get("binary_coercible", |s: &mut Fact<MigrationStep>| s.item().binary_coercible)
+        .register_get("recreated", |s: &mut Fact<MigrationStep>| s.item().recreated)
         .register_get("new_table", |s: &mut Fact<MigrationStep>| s.item().new_table)
         .register_get("first_in_statement", |s: &mut Fact<MigrationStep>| s.item().first_in_statement)
         .register_get("locks_existing_table", |s: &mut Fact<MigrationStep>| s.item().locks_existing_table())
@@ -47,6 +49,14 @@ pub fn register(engine: &mut Engine) {
     engine
         .register_fn("replaced_at_once", |f: &mut FactsHandle, s: Fact<MigrationStep>| {
             f.0.replaced_at_once(s.linked()).map_or(Dynamic::UNIT, Dynamic::from)
+        })
+        .register_fn("named_in_code", |f: &mut FactsHandle, s: Fact<MigrationStep>| {
+            let step = s.item();
+            let column = match step.kind {
+                StepKind::RenameColumn | StepKind::DropColumn => step.column.as_deref(),
+                _ => None,
+            };
+            f.0.named_in_code(&step.table, column).map_or(Dynamic::UNIT, Dynamic::from)
         })
         .register_fn("migration_steps", |f: &mut FactsHandle| steps(f, None))
         .register_fn("migration_steps", |f: &mut FactsHandle, kind: &str| steps(f, Some(kind)));

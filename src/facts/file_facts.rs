@@ -359,6 +359,16 @@ pub struct MacroFact {
     pub span: Span,
 }
 
+/// The names SQL written in the code mentions: the string of a `sqlx::query!` (and its
+/// `query_as!`, `query_scalar!`, unchecked kin), or the tables and columns of a diesel `table!`.
+/// Words are lower-cased identifiers; which are tables and which columns is not told apart.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SqlText {
+    pub words: Vec<Symbol>,
+    pub context: ContextId,
+    pub span: Span,
+}
+
 /// A fn item or method.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FnFact {
@@ -475,6 +485,8 @@ pub struct RustFacts {
     /// `AppState` for `State<AppState>`, `State<Arc<AppState>>`, `web::Data<AppState>`,
     /// `Extension<AppState>`, rocket's `&State<AppState>`. Each once, by last segment.
     pub app_states: Vec<Symbol>,
+    /// SQL the code writes, for the joins from migrations to the code that names a table.
+    pub sql_texts: Vec<SqlText>,
     /// The file opens by saying a tool wrote it (`// @generated`, "DO NOT EDIT"): committed
     /// tonic or prost output, bindings. What it holds matters only where code that runs calls it.
     pub generated: bool,
@@ -522,6 +534,7 @@ impl RustFacts {
                 .iter()
                 .all(|call| within(call.args) && within(call.receiver_args) && known(call.context))
             && self.macros.iter().all(|mac| known(mac.context))
+            && self.sql_texts.iter().all(|text| known(text.context))
     }
 
     /// The context `id` stands for; the default if it is not one of this file's.
@@ -560,6 +573,7 @@ impl RustFacts {
             app_states,
             param_flows,
             sender_fields,
+            sql_texts,
             generated: _,
             lines,
         } = self;
@@ -578,6 +592,7 @@ impl RustFacts {
         fit_exactly(app_states);
         fit_exactly(param_flows);
         fit_exactly(sender_fields);
+        fit_exactly(sql_texts);
         lines.shrink_to_fit();
     }
 }

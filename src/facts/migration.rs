@@ -121,6 +121,8 @@ pub struct MigrationStep {
     /// `SET lock_timeout` / `SET statement_timeout` came earlier in this migration.
     pub lock_timeout_before: bool,
     pub statement_timeout_before: bool,
+    /// A dropped table that the same migration creates again: the name stays.
+    pub recreated: bool,
     /// The first step of its statement (one statement, one lock).
     pub first_in_statement: bool,
     pub location: Location,

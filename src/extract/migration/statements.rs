@@ -53,7 +53,14 @@ impl<'a> Reader<'a> {
         }
     }
 
-    pub fn into_steps(self) -> Vec<MigrationStep> {
+    pub fn into_steps(mut self) -> Vec<MigrationStep> {
+        for at in 0..self.steps.len() {
+            if self.steps[at].kind == StepKind::DropTable {
+                let table = &self.steps[at].table;
+                let again = self.steps[at + 1..].iter().any(|s| s.kind == StepKind::CreateTable && s.table == *table);
+                self.steps[at].recreated = again;
+            }
+        }
         self.steps
     }
 
@@ -249,6 +256,7 @@ impl<'a> Reader<'a> {
             in_explicit_transaction: self.in_transaction,
             lock_timeout_before: self.lock_timeout,
             statement_timeout_before: self.statement_timeout,
+            recreated: false,
             first_in_statement: false,
             location,
         };

@@ -134,3 +134,11 @@ fn tables_a_do_block_creates_are_new() {
     let new: Vec<_> = found.iter().map(|s| (s.table.as_str(), s.new_table)).collect();
     assert_eq!(new, [("stats", true), ("other", false)]);
 }
+
+#[test]
+fn a_table_dropped_and_created_again_is_recreated() {
+    let found = steps("DROP TABLE a;\nCREATE TABLE a (id int);\nDROP TABLE b;\n").0;
+    let drops: Vec<_> =
+        found.iter().filter(|s| s.kind.name() == "drop_table").map(|s| (s.table.as_str(), s.recreated)).collect();
+    assert_eq!(drops, [("a", true), ("b", false)]);
+}

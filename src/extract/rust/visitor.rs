@@ -7,7 +7,8 @@ use super::imports::{flatten, may_come_from_glob, Scope, Scopes};
 use super::macros::{parse_body, Body};
 use crate::facts::{
     self, Argument, ArgumentRange, AttributeFact, BindingUse, CallFact, CodeContext, ContextId, Driver, FnFact,
-    Literal, MacroFact, MethodCallFact, ParamFlow, RareList, RustFacts, SenderField, StateFact, TupleBinding, UseFact,
+    Literal, MacroFact, MethodCallFact, ParamFlow, RareList, RustFacts, SenderField, SqlText, StateFact, TupleBinding,
+    UseFact,
 };
 use crate::location::{LineIndex, LineTable};
 use crate::symbol::Symbol;
@@ -849,6 +850,10 @@ impl<'ast> Visit<'ast> for FactVisitor<'_> {
             context,
             span: self.span(path_start(&mac.path), mac.delimiter.span().close()),
         });
+        if let Some(words) = super::sql_words::of_macro(name.as_str(), resolved.as_str(), &mac.tokens) {
+            let span = self.span(path_start(&mac.path), mac.delimiter.span().close());
+            self.facts.sql_texts.push(SqlText { words, context, span });
+        }
         if name.as_str() == "lazy_static" {
             if let Ok(statics) = mac.parse_body::<super::state::LazyStatics>() {
                 for (name, ty) in &statics.0 {
