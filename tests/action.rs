@@ -185,6 +185,12 @@ fn the_action_script_annotates_summarises_and_fails_on_the_example() {
             ("warning", "examples/shop/crates/api/src/handlers.rs", 66, "guardrail: blocking-in-async"),
             ("error", "examples/shop/crates/api/src/main.rs", 23, "guardrail: graceful-shutdown"),
             ("error", "examples/shop/crates/api/src/main.rs", 38, "guardrail: unbounded-channel"),
+            (
+                "error",
+                "examples/shop/crates/storage/migrations/20240415000000_orders_by_status.sql",
+                5,
+                "guardrail: migration-index-lock",
+            ),
             ("warning", "examples/shop/deploy/k8s/api.yaml", 4, "guardrail: k8s-disruption-budget"),
             ("warning", "examples/shop/deploy/k8s/api.yaml", 21, "guardrail: k8s-resources"),
             ("error", "examples/shop/deploy/k8s/api.yaml", 41, "guardrail: probe-route"),
@@ -207,7 +213,7 @@ fn the_action_script_annotates_summarises_and_fails_on_the_example() {
     );
     assert_eq!((unbounded.prop("col"), unbounded.prop("endLine"), unbounded.prop("endColumn")), ("34", "38", "72"));
     assert_eq!(
-        found[8].key(),
+        found[9].key(),
         (
             "error",
             "examples/shop/deploy/k8s/api.yaml",
@@ -232,7 +238,7 @@ fn the_action_script_annotates_summarises_and_fails_on_the_example() {
     // The job summary: appended, with the counts and the architecture diagram.
     let summary = runner.summary();
     assert!(summary.starts_with("earlier step\n"), "appended to the summary:\n{summary}");
-    assert!(summary.lines().any(|l| l == "**6 errors, 4 warnings, 0 notes** in 13 files."), "{summary}");
+    assert!(summary.lines().any(|l| l == "**7 errors, 4 warnings, 0 notes** in 16 files."), "{summary}");
     assert!(summary.contains("\n```mermaid\n"), "{summary}");
     assert!(summary.contains("| `crates/api/src/main.rs:38` | `unbounded-channel` |"), "{summary}");
 
@@ -247,7 +253,7 @@ fn the_action_script_annotates_summarises_and_fails_on_the_example() {
     let sarif: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
     assert_eq!(sarif["version"], "2.1.0");
     assert_eq!(sarif["runs"][0]["automationDetails"]["id"], "shop/");
-    assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), 10);
+    assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), 11);
 }
 
 /// A queue request handlers fill: the router state holds its sender, a handler sends.
@@ -371,7 +377,7 @@ fn a_shard_input_checks_one_part_under_its_own_category() {
         annotated.extend(annotations(&output.stdout).iter().map(|a| a.key().1.to_owned()));
     }
     annotated.sort();
-    assert_eq!(annotated.len(), 10, "the two shards annotate the example's 10 findings once: {annotated:?}");
+    assert_eq!(annotated.len(), 11, "the two shards annotate the example's 11 findings once: {annotated:?}");
 }
 
 #[test]

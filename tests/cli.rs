@@ -25,6 +25,7 @@ fn the_example_workspace_reports_code_and_deployment_findings_together() {
             finding("blocking-in-async", "crates/api/src/handlers.rs", 66),
             finding("graceful-shutdown", "crates/api/src/main.rs", 23),
             finding("unbounded-channel", "crates/api/src/main.rs", 38),
+            finding("migration-index-lock", "crates/storage/migrations/20240415000000_orders_by_status.sql", 5),
             finding("k8s-disruption-budget", "deploy/k8s/api.yaml", 4),
             finding("k8s-resources", "deploy/k8s/api.yaml", 21),
             finding("probe-route", "deploy/k8s/api.yaml", 41),
@@ -49,10 +50,10 @@ fn the_example_workspace_reports_code_and_deployment_findings_together() {
         report["findings"][1]["help"],
         "use exec form: CMD [\"/usr/local/bin/api\", ...], or prefix the command with `exec`"
     );
-    let probe = &report["findings"][8];
+    let probe = &report["findings"][9];
     assert!(probe["message"].as_str().unwrap().contains("`/ready`"), "{probe}");
-    assert_eq!(report["summary"]["findings"], 10);
-    assert_eq!(report["summary"]["files"], 13);
+    assert_eq!(report["summary"]["findings"], 11);
+    assert_eq!(report["summary"]["files"], 16);
 }
 
 #[test]
@@ -63,7 +64,7 @@ fn human_output_has_code_frames_and_a_summary() {
     assert!(output.stdout.contains("crates/api/src/main.rs:38:34"), "{}", output.stdout);
     assert!(output.stdout.contains(" 38 │     let (events_tx, events_rx) = tokio::sync::mpsc::unbounded_channel();"));
     assert!(output.stdout.contains("deploy/k8s/api.yaml:41:"), "{}", output.stdout);
-    assert!(output.stdout.ends_with("guardrail: 6 errors, 4 warnings, 0 notes in 13 files\n"), "{}", output.stdout);
+    assert!(output.stdout.ends_with("guardrail: 7 errors, 4 warnings, 0 notes in 16 files\n"), "{}", output.stdout);
     assert!(!output.stdout.contains('\u{1b}'), "no colour with --color never");
     let colored = guardrail(&["check", ".", "--color", "always"], &example);
     assert!(colored.stdout.contains('\u{1b}'), "colour with --color always");

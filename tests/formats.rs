@@ -170,7 +170,7 @@ fn output_writes_further_formats_to_files() {
     let sarif: Value = serde_json::from_str(&std::fs::read_to_string(sarif).unwrap()).unwrap();
     assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), 10);
     let summary = std::fs::read_to_string(summary).unwrap();
-    assert!(summary.starts_with("## guardrail\n\n**6 errors, 4 warnings, 0 notes** in 13 files.\n"), "{summary}");
+    assert!(summary.starts_with("## guardrail\n\n**7 errors, 4 warnings, 0 notes** in 16 files.\n"), "{summary}");
     assert!(summary.contains("| `unbounded-channel` | error | 1 |"), "{summary}");
     assert!(summary.contains("```mermaid\nflowchart TD\n"), "{summary}");
     let bad = guardrail(&["check", ".", "--output", "pdf=x.pdf"], &example());
