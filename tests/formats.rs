@@ -87,7 +87,7 @@ fn sarif_passes_the_multitool_with_github_rules() {
         (Some(38), Some(34))
     );
     assert_eq!(channel["partialFingerprints"]["guardrail/v1"].as_str().unwrap().len(), 16);
-    assert_eq!(results.len(), 10);
+    assert_eq!(results.len(), 11);
 }
 
 /// (command, file, line, title, message) of each workflow command.
@@ -120,7 +120,7 @@ fn github_annotations_parse_back_to_the_findings() {
     let output = guardrail(&["check", ".", "--format", "github"], &example());
     assert_eq!(output.code, 1);
     let parsed = annotations(&output.stdout);
-    assert_eq!(parsed.len(), 10);
+    assert_eq!(parsed.len(), 11);
     let channel = parsed.iter().find(|a| a.3 == "guardrail: unbounded-channel").unwrap();
     assert_eq!((channel.0.as_str(), channel.1.as_str(), channel.2), ("error", "crates/api/src/main.rs", 38));
     assert!(channel.4.starts_with("unbounded channel `tokio::sync::mpsc::unbounded_channel`"), "{}", channel.4);
@@ -134,14 +134,14 @@ fn junit_has_a_failing_case_per_finding() {
     let output = guardrail(&["check", ".", "--format", "junit"], &example());
     assert!(
         output.stdout.starts_with(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"guardrail\" tests=\"10\" failures=\"10\">"
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"guardrail\" tests=\"11\" failures=\"11\">"
         ),
         "{}",
         output.stdout
     );
     assert!(output.stdout.contains("<testcase classname=\"unbounded-channel\" name=\"crates/api/src/main.rs:38:34\">"));
-    assert_eq!(output.stdout.matches("<testcase ").count(), 10);
-    assert_eq!(output.stdout.matches("<failure ").count(), 10);
+    assert_eq!(output.stdout.matches("<testcase ").count(), 11);
+    assert_eq!(output.stdout.matches("<failure ").count(), 11);
     let clean = workspace(&[("src/lib.rs", "pub fn ok() {}\n")]);
     let output = guardrail(&["check", ".", "--format", "junit"], clean.path());
     assert!(output.stdout.contains("tests=\"1\" failures=\"0\""), "{}", output.stdout);
@@ -166,9 +166,9 @@ fn output_writes_further_formats_to_files() {
         &example(),
     );
     assert_eq!(output.code, 1);
-    assert_eq!(annotations(&output.stdout).len(), 10);
+    assert_eq!(annotations(&output.stdout).len(), 11);
     let sarif: Value = serde_json::from_str(&std::fs::read_to_string(sarif).unwrap()).unwrap();
-    assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), 10);
+    assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), 11);
     let summary = std::fs::read_to_string(summary).unwrap();
     assert!(summary.starts_with("## guardrail\n\n**7 errors, 4 warnings, 0 notes** in 16 files.\n"), "{summary}");
     assert!(summary.contains("| `unbounded-channel` | error | 1 |"), "{summary}");
