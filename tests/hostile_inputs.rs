@@ -55,6 +55,26 @@ fn a_binary_file_named_rs_is_an_error_not_a_crash() {
     assert_eq!(errors(&report)[0].0, "src/blob.rs");
 }
 
+#[test]
+fn deeply_nested_sql_is_a_note_and_the_rest_of_the_migration_is_checked() {
+    let deep = format!(
+        "SELECT {}1{};\nALTER TABLE users ADD COLUMN a int DEFAULT {}1{};\nCREATE INDEX users_a_idx ON users (a);\n",
+        "(".repeat(200_000),
+        ")".repeat(200_000),
+        "(".repeat(5_000),
+        ")".repeat(5_000)
+    );
+    let dir = workspace(&[("src/lib.rs", "pub fn f() {}\n"), ("migrations/0002_deep.sql", &deep)]);
+    let (code, report) = check_json(dir.path(), &[]);
+    assert_eq!(code, 1, "a statement the parser gives up on is a note, not an untrusted run: {report}");
+    let found = findings(&report);
+    assert!(found.contains(&finding("migration-index-lock", "migrations/0002_deep.sql", 3)), "{found:?}");
+    assert!(found.iter().all(|(_, _, line)| *line == 3), "{found:?}");
+    let notes = report["notes"].as_array().unwrap();
+    let unread = notes.iter().find(|n| n["message"].as_str().unwrap().contains("does not read")).expect("a note");
+    assert!(unread["message"].as_str().unwrap().contains("line 1 (SELECT), line 2 (ALTER TABLE)"), "{unread}");
+}
+
 #[cfg(unix)]
 #[test]
 fn symlinks_are_not_followed_out_of_the_root_or_around_a_loop() {

@@ -42,6 +42,11 @@ pub fn register(engine: &mut Engine) {
         .register_get("lock_timeout_before", |s: &mut Fact<MigrationStep>| s.item().lock_timeout_before)
         .register_get("statement_timeout_before", |s: &mut Fact<MigrationStep>| s.item().statement_timeout_before)
         .register_get("in_explicit_transaction", |s: &mut Fact<MigrationStep>| s.item().in_explicit_transaction)
+        .register_get("validates_in_the_same_transaction", |s: &mut Fact<MigrationStep>| {
+            let step = s.item();
+            let wrapped = migration(s).setting.in_transaction;
+            step.added_not_valid_in.is_some_and(|block| wrapped || (block != 0 && block == step.block))
+        })
         .register_get("in_transaction", |s: &mut Fact<MigrationStep>| {
             s.item().in_explicit_transaction || migration(s).setting.in_transaction
         })

@@ -116,6 +116,11 @@ pub struct MigrationStep {
     pub binary_coercible: bool,
     /// Inside the file's own `BEGIN … COMMIT`.
     pub in_explicit_transaction: bool,
+    /// Which of the file's own `BEGIN … COMMIT` blocks it is in, counted from 1; 0 outside.
+    pub block: u32,
+    /// For `VALIDATE CONSTRAINT`: the constraint was added `NOT VALID` earlier in this file, in
+    /// the block given (0: outside any block of the file's own).
+    pub added_not_valid_in: Option<u32>,
     /// The table (or index) was created earlier in this migration: nobody else uses it yet.
     pub new_table: bool,
     /// `SET lock_timeout` / `SET statement_timeout` came earlier in this migration.

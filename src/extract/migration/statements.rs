@@ -35,7 +35,10 @@ pub struct Reader<'a> {
     lines: &'a LineIndex<'a>,
     steps: Vec<MigrationStep>,
     new_tables: HashSet<String>,
+    /// Constraints added NOT VALID so far, with the block they were added in.
+    not_valid: Vec<(String, u32)>,
     in_transaction: bool,
+    blocks: u32,
     lock_timeout: bool,
     statement_timeout: bool,
 }
@@ -47,7 +50,9 @@ impl<'a> Reader<'a> {
             lines,
             steps: Vec::new(),
             new_tables: HashSet::new(),
+            not_valid: Vec::new(),
             in_transaction: false,
+            blocks: 0,
             lock_timeout: false,
             statement_timeout: false,
         }
@@ -110,7 +115,10 @@ impl<'a> Reader<'a> {
 
     fn statement(&mut self, statement: Statement, at: Location) {
         match statement {
-            Statement::StartTransaction { .. } => self.in_transaction = true,
+            Statement::StartTransaction { .. } => {
+                self.in_transaction = true;
+                self.blocks += 1;
+            }
             Statement::Commit { .. } | Statement::Rollback { .. } => self.in_transaction = false,
             Statement::Set(Set::SingleAssignment { variable, .. }) => match table_name(&variable).as_str() {
                 "lock_timeout" => self.lock_timeout = true,
@@ -196,15 +204,18 @@ impl<'a> Reader<'a> {
                 self.push(StepKind::SetNotNull, table, at, |s| s.column = Some(ident(&column_name)))
             }
             AlterTableOperation::AddConstraint { constraint, not_valid } => {
-                let (kind, using_index) = match constraint {
-                    TableConstraint::ForeignKey(_) => ("foreign_key", false),
-                    TableConstraint::Check(_) => ("check", false),
-                    TableConstraint::PrimaryKey(_) => ("primary_key", false),
-                    TableConstraint::Unique(_) => ("unique", false),
-                    TableConstraint::PrimaryKeyUsingIndex(_) => ("primary_key", true),
-                    TableConstraint::UniqueUsingIndex(_) => ("unique", true),
-                    _ => ("other", false),
+                let (kind, using_index, name) = match &constraint {
+                    TableConstraint::ForeignKey(c) => ("foreign_key", false, c.name.as_ref()),
+                    TableConstraint::Check(c) => ("check", false, c.name.as_ref()),
+                    TableConstraint::PrimaryKey(c) => ("primary_key", false, c.name.as_ref()),
+                    TableConstraint::Unique(c) => ("unique", false, c.name.as_ref()),
+                    TableConstraint::PrimaryKeyUsingIndex(c) => ("primary_key", true, c.name.as_ref()),
+                    TableConstraint::UniqueUsingIndex(c) => ("unique", true, c.name.as_ref()),
+                    _ => ("other", false, None),
                 };
+                if let Some(name) = name.filter(|_| not_valid) {
+                    self.not_valid.push((ident(name), self.block()));
+                }
                 self.push(StepKind::AddConstraint, table, at, |s| {
                     s.constraint = Some(kind);
                     s.not_valid = not_valid;
@@ -212,7 +223,12 @@ impl<'a> Reader<'a> {
                 })
             }
             AlterTableOperation::ValidateConstraint { name } => {
-                self.push(StepKind::ValidateConstraint, table, at, |s| s.column = Some(ident(&name)))
+                let name = ident(&name);
+                let added = self.not_valid.iter().find(|(added, _)| *added == name).map(|(_, block)| *block);
+                self.push(StepKind::ValidateConstraint, table, at, |s| {
+                    s.column = Some(name);
+                    s.added_not_valid_in = added;
+                })
             }
             AlterTableOperation::DropColumn { column_names, .. } => {
                 for column in column_names {
@@ -231,6 +247,15 @@ impl<'a> Reader<'a> {
                 self.push(StepKind::RenameTable, table, at, |s| s.column = Some(table_name(&new_name)))
             }
             _ => self.push(StepKind::AlterTable, table, at, |_| {}),
+        }
+    }
+
+    /// The file's own transaction block this point is in; 0 outside one.
+    fn block(&self) -> u32 {
+        if self.in_transaction {
+            self.blocks
+        } else {
+            0
         }
     }
 
@@ -254,6 +279,8 @@ impl<'a> Reader<'a> {
             old_type: None,
             binary_coercible: false,
             in_explicit_transaction: self.in_transaction,
+            block: self.block(),
+            added_not_valid_in: None,
             lock_timeout_before: self.lock_timeout,
             statement_timeout_before: self.statement_timeout,
             recreated: false,
