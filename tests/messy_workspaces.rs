@@ -157,18 +157,21 @@ fn compose_files_and_dockerfiles_under_other_names_are_read() {
     assert_eq!(code, 0, "warnings only");
 }
 
+/// With every queue reported (`request_fed_only = false`): the one-reply note is given only then.
 #[test]
 fn a_channel_that_carries_one_reply_is_a_note_and_senders_that_queue_stay_errors() {
     let case =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/unbounded-channel/fails-senders-that-queue");
-    let (code, report) = check_json(&case, &[]);
+    let every_queue = workspace(&[("guardrail.toml", EVERY_QUEUE)]);
+    let config = every_queue.path().join("guardrail.toml");
+    let (code, report) = check_json(&case, &["--config", config.to_str().unwrap()]);
     let reported: Vec<(u64, &str)> = report["findings"]
         .as_array()
         .unwrap()
         .iter()
         .map(|f| (f["line"].as_u64().unwrap(), f["severity"].as_str().unwrap()))
         .collect();
-    assert_eq!(reported, [(7, "error"), (17, "error"), (28, "error"), (42, "note"), (51, "error")]);
+    assert_eq!(reported, [(15, "error"), (26, "error"), (45, "error"), (62, "note"), (87, "error")]);
     assert_eq!(code, 1);
 }
 
