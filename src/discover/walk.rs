@@ -95,21 +95,13 @@ pub fn classify(path: &str) -> Option<FileKind> {
     }
 }
 
-/// A migration as the Rust tools lay them out: SQL (or diesel's `metadata.toml`) under a
-/// directory whose name says migrations (`migrations/`, `db/migrations/`, `sqlite_migrations/`),
-/// or SQL named as refinery names its migrations (`V3__add_orders.sql`) wherever it lies.
+/// A possible migration: any SQL file (link keeps those that a migrations directory, a refinery
+/// name or a migration macro of the code claims), and diesel's `metadata.toml` under a directory
+/// whose name says migrations.
 fn is_migration(path: &str, file_name: &str) -> bool {
-    let sql = file_name.ends_with(".sql");
     let under_migrations =
         path.rsplit('/').skip(1).any(|directory| directory.to_ascii_lowercase().contains("migration"));
-    let refinery_name = |name: &str| {
-        let rest = name.strip_prefix(['v', 'u']).unwrap_or_default();
-        let version = rest.split("__").next().unwrap_or_default();
-        rest.contains("__")
-            && !version.is_empty()
-            && version.chars().all(|c| c.is_ascii_digit() || c == '.' || c == '_')
-    };
-    (sql && (under_migrations || refinery_name(file_name))) || (under_migrations && file_name == "metadata.toml")
+    file_name.ends_with(".sql") || (under_migrations && file_name == "metadata.toml")
 }
 
 /// Walks `root`: what git tracks (or, outside git, what `.gitignore` does not name), less what

@@ -487,6 +487,9 @@ pub struct RustFacts {
     pub app_states: Vec<Symbol>,
     /// SQL the code writes, for the joins from migrations to the code that names a table.
     pub sql_texts: Vec<SqlText>,
+    /// Directories of migrations that macros embed (`sqlx::migrate!("db/schema")`), relative
+    /// to the crate's manifest.
+    pub migration_dirs: Vec<Symbol>,
     /// The file opens by saying a tool wrote it (`// @generated`, "DO NOT EDIT"): committed
     /// tonic or prost output, bindings. What it holds matters only where code that runs calls it.
     pub generated: bool,
@@ -574,6 +577,7 @@ impl RustFacts {
             param_flows,
             sender_fields,
             sql_texts,
+            migration_dirs,
             generated: _,
             lines,
         } = self;
@@ -593,6 +597,7 @@ impl RustFacts {
         fit_exactly(param_flows);
         fit_exactly(sender_fields);
         fit_exactly(sql_texts);
+        fit_exactly(migration_dirs);
         lines.shrink_to_fit();
     }
 }

@@ -21,6 +21,7 @@ pub fn settle(files: &mut [FileFacts], infos: &[FileInfo], packages: &[Package])
         .filter(|f| f.migration.as_ref().is_some_and(|m| m.run_in_transaction == Some(false)))
         .map(|f| directory(&f.path).to_owned())
         .collect();
+    let embedded = embedded_directories(files, infos, packages);
     let mut other_databases: Vec<String> = Vec::new();
     for (facts, info) in files.iter_mut().zip(infos) {
         if facts.kind != FileKind::Migration {
@@ -30,7 +31,9 @@ pub fn settle(files: &mut [FileFacts], infos: &[FileInfo], packages: &[Package])
         let Some(migration) = facts.migration.as_mut() else { continue };
         let owner = info.package.and_then(|name| packages.iter().find(|p| p.name == name));
         let tool = tool_of(&path, owner, packages);
-        let runs = tool != "plain" || path.rsplit('/').skip(1).any(|d| d.to_ascii_lowercase().contains("migration"));
+        let named_migrations = path.rsplit('/').skip(1).any(|d| d.to_ascii_lowercase().contains("migration"));
+        let embedded_here = embedded.iter().any(|dir| path.starts_with(&format!("{dir}/")));
+        let runs = tool != "plain" || named_migrations || embedded_here;
         let in_transaction = match tool {
             "sqlx" => !migration.no_transaction_marker,
             "diesel" => !diesel_opt_outs.contains(directory(&path)),
@@ -147,6 +150,34 @@ fn binary_coercible(old: &str, new: &str) -> bool {
         }
         _ => false,
     }
+}
+
+/// The directories, relative to the root, whose migrations the code embeds with a macro
+/// (`sqlx::migrate!("db/schema")` in a crate at `api/` names `api/db/schema`).
+fn embedded_directories(files: &[FileFacts], infos: &[FileInfo], packages: &[Package]) -> Vec<String> {
+    let mut found = Vec::new();
+    for (facts, info) in files.iter().zip(infos) {
+        let Some(package) = info.package.and_then(|name| packages.iter().find(|p| p.name == name)) else { continue };
+        for dir in &facts.rust.migration_dirs {
+            found.extend(joined(&package.dir, dir));
+        }
+    }
+    found
+}
+
+/// `dir` (relative, `./` and `../` allowed) from `base`; `None` when it leaves the root.
+fn joined(base: &str, dir: &str) -> Option<String> {
+    let mut parts: Vec<&str> = base.split('/').filter(|p| !p.is_empty()).collect();
+    for part in dir.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            part => parts.push(part),
+        }
+    }
+    Some(parts.join("/"))
 }
 
 fn directory(path: &str) -> &str {
@@ -273,6 +304,17 @@ mod tests {
         assert!(!binary_coercible("INT", "BIGINT"));
         assert!(!binary_coercible("NUMERIC(10,2)", "NUMERIC(12,3)"));
         assert!(!binary_coercible("INT", "TEXT"));
+    }
+
+    #[test]
+    fn embedded_directories_are_joined_to_the_crate() {
+        assert_eq!(joined("crates/api", "db/schema").as_deref(), Some("crates/api/db/schema"));
+        assert_eq!(
+            joined("crates/arroyo", "../arroyo-api/migrations").as_deref(),
+            Some("crates/arroyo-api/migrations")
+        );
+        assert_eq!(joined("", "./migrations").as_deref(), Some("migrations"));
+        assert_eq!(joined("api", "../../etc"), None);
     }
 
     #[test]

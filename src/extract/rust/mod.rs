@@ -12,7 +12,7 @@ use crate::problem::Problem;
 use crate::symbol::Symbol;
 
 mod nesting;
-mod sql_words;
+mod sql_macros;
 mod state;
 
 /// Parses one file and extracts its facts (its module paths only when `module_paths`), or

@@ -1,6 +1,6 @@
-//! The names in SQL the code writes: the string of a sqlx query macro, the body of a diesel
-//! `table!`. Kept as words, so a migration that drops `orders.note` finds code that still says
-//! `note` and `orders` in one query.
+//! What the code's SQL macros say: the names in the string of a sqlx query macro or the body of
+//! a diesel `table!` (kept as words, so a migration that drops `orders.note` finds code that
+//! still says `note` and `orders` in one query), and the directory a migration macro embeds.
 
 use crate::facts::sql_words;
 use crate::symbol::Symbol;
@@ -30,6 +30,23 @@ pub fn of_macro(name: &str, resolved: &str, tokens: &TokenStream) -> Option<Vec<
     Some(words.into_iter().map(|w| Symbol::from(w.as_str())).collect())
 }
 
+/// The directory, relative to the crate's manifest, whose migrations a macro embeds: sqlx's
+/// `migrate!("db/schema")` (default `migrations`), refinery's `embed_migrations!("…")`,
+/// diesel_migrations' `embed_migrations!("…")` (default `migrations`). `None` for other macros.
+pub fn migration_dir(name: &str, resolved: &str, tokens: &TokenStream) -> Option<Symbol> {
+    let embeds = (name == "migrate" && resolved.starts_with("sqlx::"))
+        || (name == "embed_migrations"
+            && (resolved.starts_with("refinery") || resolved.starts_with("diesel_migrations")));
+    if !embeds {
+        return None;
+    }
+    let written = tokens.clone().into_iter().find_map(|tree| match tree {
+        TokenTree::Literal(literal) => syn::parse_str::<syn::LitStr>(&literal.to_string()).ok(),
+        _ => None,
+    });
+    Some(Symbol::from(written.map_or_else(|| "migrations".to_owned(), |dir| dir.value()).as_str()))
+}
+
 fn idents(tokens: &TokenStream, words: &mut Vec<String>) {
     for tree in tokens.clone() {
         match tree {
@@ -53,6 +70,20 @@ mod tests {
         let found = words("query_as", "sqlx::query_as", r#"Order, "SELECT id, Note FROM orders WHERE id = $1", id"#);
         assert_eq!(found.unwrap(), ["from", "id", "note", "orders", "select", "where"]);
         assert_eq!(words("query", "my::query", r#""SELECT 1""#), None, "not sqlx's");
+    }
+
+    #[test]
+    fn migration_macros_name_their_directory() {
+        let dir = |name: &str, resolved: &str, body: &str| {
+            migration_dir(name, resolved, &body.parse().unwrap()).map(|d| d.to_string())
+        };
+        assert_eq!(dir("migrate", "sqlx::migrate", r#""db/schema""#).as_deref(), Some("db/schema"));
+        assert_eq!(dir("migrate", "sqlx::migrate", "").as_deref(), Some("migrations"));
+        assert_eq!(
+            dir("embed_migrations", "refinery::embed_migrations", r#""../api/sql""#).as_deref(),
+            Some("../api/sql")
+        );
+        assert_eq!(dir("migrate", "my::migrate", r#""x""#), None);
     }
 
     #[test]

@@ -850,7 +850,10 @@ impl<'ast> Visit<'ast> for FactVisitor<'_> {
             context,
             span: self.span(path_start(&mac.path), mac.delimiter.span().close()),
         });
-        if let Some(words) = super::sql_words::of_macro(name.as_str(), resolved.as_str(), &mac.tokens) {
+        if let Some(dir) = super::sql_macros::migration_dir(name.as_str(), resolved.as_str(), &mac.tokens) {
+            self.facts.migration_dirs.push(dir);
+        }
+        if let Some(words) = super::sql_macros::of_macro(name.as_str(), resolved.as_str(), &mac.tokens) {
             let span = self.span(path_start(&mac.path), mac.delimiter.span().close());
             self.facts.sql_texts.push(SqlText { words, context, span });
         }
