@@ -87,8 +87,8 @@ pub fn render_explain(rule: &Listed, params: &[(String, String)]) -> String {
 
 /// Where a suppression goes, for `explain` and the rule pages.
 const SUPPRESSING: &str =
-    "alone on the line above the finding or at the end of its line (`#` in YAML; in a Dockerfile \
-                           only on the line above); without a reason it suppresses nothing";
+    "alone on the line above the finding or at the end of its line (`#` in YAML; `--` in SQL; in a \
+                           Dockerfile only on the line above); without a reason it suppresses nothing";
 
 /// Every rule as `list`, `explain` and the rule pages show it: policies (built-in ones with
 /// their tier), then native rules.
