@@ -56,6 +56,23 @@ fn a_binary_file_named_rs_is_an_error_not_a_crash() {
 }
 
 #[test]
+fn escape_sequences_in_the_tree_do_not_reach_the_terminal() {
+    // A quoted SQL name, a statement guardrail does not read and a Rust string, each holding an
+    // escape sequence that would clear the screen or recolour what follows.
+    let sql = "ALTER TABLE \"ev\u{1b}[2Jil\" DROP COLUMN a;\nDO \"x\u{1b}[31m\";\n";
+    let dir = workspace(&[("src/lib.rs", &format!("// \u{1b}[8m hidden\n{UNBOUNDED}")), ("migrations/1_a.sql", sql)]);
+    let output = guardrail(&["check", ".", "--color", "never"], dir.path());
+    assert_eq!(output.code, 1, "{}", output.stdout);
+    assert!(!output.stdout.contains('\u{1b}'), "{:?}", output.stdout);
+    assert!(output.stdout.contains("column `ev?[2Jil.a` is dropped"), "{}", output.stdout);
+    assert!(output.stdout.contains("(DO X?[31M)"), "the note names the unread statement: {}", output.stdout);
+    assert!(output.stdout.contains("unbounded channel `std::sync::mpsc::channel`"), "{}", output.stdout);
+    // The other formats escape it as their syntax says; JSON keeps it, escaped.
+    let (_, report) = check_json(dir.path(), &[]);
+    assert!(report.to_string().contains("ev\\u001b[2Jil"), "{report}");
+}
+
+#[test]
 fn deeply_nested_sql_is_a_note_and_the_rest_of_the_migration_is_checked() {
     let deep = format!(
         "SELECT {}1{};\nALTER TABLE users ADD COLUMN a int DEFAULT {}1{};\nCREATE INDEX users_a_idx ON users (a);\n",

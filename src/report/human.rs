@@ -81,6 +81,19 @@ fn miette_severity(severity: Severity) -> miette::Severity {
     }
 }
 
+/// Text from the checked tree as a terminal shows it: a control character (an escape sequence
+/// that would recolour, move the cursor or clear what was printed) becomes `?`, one byte for each
+/// of its bytes, so that spans into a source text still fit. Newlines and tabs stay.
+fn inert(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\n' | '\t' => c.to_string(),
+            c if c.is_control() => "?".repeat(c.len_utf8()),
+            c => c.to_string(),
+        })
+        .collect()
+}
+
 /// A diagnostic pointing at `location`, with a code frame when the file can be read.
 fn at(
     location: &Location,
@@ -90,17 +103,18 @@ fn at(
     message: String,
 ) -> Rendered {
     let text: Option<Arc<str>> = sources.get(location.path);
-    let header = format!("{}:{}:{}", location.path, location.line, location.column);
+    let header = format!("{}:{}:{}", inert(&location.path), location.line, location.column);
     let (source, labels) = match text {
         Some(text) if location.end_byte as usize <= text.len() && location.line > 0 => {
             let length = (location.end_byte.saturating_sub(location.start_byte)) as usize;
             let span = SourceSpan::new((location.start_byte as usize).into(), length);
-            let label = LabeledSpan::new_with_span(label.map(str::to_owned), span);
-            (Some(NamedSource::new(location.path, text.to_string())), vec![label])
+            let label = LabeledSpan::new_with_span(label.map(inert), span);
+            (Some(NamedSource::new(inert(&location.path), inert(&text))), vec![label])
         }
         _ => (None, Vec::new()),
     };
     // A problem of the run itself (an option, the tree as a whole) has no place to show.
+    let message = inert(&message);
     let message = if source.is_some() || location.path.is_empty() { message } else { format!("{header}: {message}") };
     Rendered { message, code: None, severity, help: None, source, labels, related: Vec::new() }
 }
@@ -108,7 +122,7 @@ fn at(
 fn finding(finding: &Finding, sources: &Sources) -> Rendered {
     let mut rendered = at(&finding.location, None, sources, miette_severity(finding.severity), finding.message.clone());
     rendered.code = Some(finding.rule.clone());
-    rendered.help = finding.help.clone();
+    rendered.help = finding.help.as_deref().map(inert);
     for related in &finding.related {
         // Related places in the same file are labels in the same code frame.
         let same_file = related.location.path == finding.location.path && rendered.source.is_some();
@@ -141,7 +155,7 @@ pub fn render_human(outcome: &Outcome, sources: &Sources, color: bool) -> String
         let mut r = at(&n.location, None, sources, miette::Severity::Advice, n.message.clone());
         r.labels.clear();
         r.source = None;
-        r.message = format!("{}: {}", n.location.path, n.message);
+        r.message = inert(&format!("{}: {}", n.location.path, n.message));
         r
     });
     for diagnostic in rendered.chain(notes) {
