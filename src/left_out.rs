@@ -44,13 +44,17 @@ pub fn from_walk(discovery: &Discovery) -> Vec<LeftOut> {
     .collect()
 }
 
-/// What rules exempt by the nature of a file: manifests that say a tool generated them, and
-/// deployment files kept for development and tests.
+/// What rules exempt by the nature of a file: manifests that say a tool generated them,
+/// deployment files kept for development and tests, and down migrations.
 pub fn from_facts(all: &Facts) -> Vec<LeftOut> {
     let mut generated = Vec::new();
     let mut development = Vec::new();
+    let mut down = Vec::new();
     for file in &all.files {
         let facts = &file.facts;
+        if facts.migration.as_ref().is_some_and(|m| m.setting.runs && m.setting.down) {
+            down.push(facts.path.to_string());
+        }
         let deployment = matches!(facts.kind, FileKind::Dockerfile | FileKind::Compose | FileKind::Kubernetes)
             && (facts.dockerfile.is_some() || facts.compose.is_some() || !facts.kubernetes.is_empty());
         if !deployment {
@@ -69,6 +73,14 @@ pub fn from_facts(all: &Facts) -> Vec<LeftOut> {
                  periods",
                 counted(n, "deployment file"),
                 were(n)
+            )
+        }),
+        LeftOut::of("down-migration", down, |n| {
+            format!(
+                "{} {} not checked for locks or renames: a deploy does not run {}, a rollback by hand does",
+                counted(n, "down migration"),
+                were(n),
+                if n == 1 { "it" } else { "them" }
             )
         }),
         LeftOut::of("generated", generated, |n| {

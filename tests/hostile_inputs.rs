@@ -73,6 +73,21 @@ fn escape_sequences_in_the_tree_do_not_reach_the_terminal() {
 }
 
 #[test]
+fn down_migrations_are_named_as_left_out() {
+    let dir = workspace(&[
+        ("src/lib.rs", "pub fn f() {}\n"),
+        ("migrations/20240101000000_a.up.sql", "CREATE TABLE a (id int);\n"),
+        ("migrations/20240101000000_a.down.sql", "DROP TABLE a;\n"),
+    ]);
+    let (code, report) = check_json(dir.path(), &[]);
+    assert_eq!((code, findings(&report)), (0, vec![]), "a down migration's DROP TABLE is not judged");
+    let down: Vec<&serde_json::Value> =
+        report["left_out"].as_array().unwrap().iter().filter(|e| e["by"] == "down-migration").collect();
+    assert_eq!(down.len(), 1, "{report}");
+    assert_eq!(down[0]["items"], serde_json::json!(["migrations/20240101000000_a.down.sql"]));
+}
+
+#[test]
 fn deeply_nested_sql_is_a_note_and_the_rest_of_the_migration_is_checked() {
     let deep = format!(
         "SELECT {}1{};\nALTER TABLE users ADD COLUMN a int DEFAULT {}1{};\nCREATE INDEX users_a_idx ON users (a);\n",
