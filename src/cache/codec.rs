@@ -411,7 +411,7 @@ codec_struct!(BindingUse {
 codec_struct!(Handoff { callee, method, position, driver });
 codec_struct!(SenderField { field, item_type });
 codec_struct!(ParamFlow { owner, function, module, position, uses, item_type });
-codec_struct!(RustFacts { uses, calls, method_calls, macros, fns, attributes, modules, paths, arguments, contexts, bindings, states, app_states, param_flows, sender_fields, sql_texts, migration_dirs, generated, lines }
+codec_struct!(RustFacts { uses, calls, method_calls, macros, fns, attributes, modules, paths, arguments, contexts, bindings, states, app_states, param_flows, sender_fields, sql_texts, migration_dirs, waits, generated, lines }
     checked by RustFacts::is_consistent);
 codec_struct!(Suppression { rule, reason, target_line, target_end_line, location });
 codec_struct!(Problem { location, message });

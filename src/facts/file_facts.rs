@@ -490,6 +490,10 @@ pub struct RustFacts {
     /// Directories of migrations that macros embed (`sqlx::migrate!("db/schema")`), relative
     /// to the crate's manifest.
     pub migration_dirs: Vec<Symbol>,
+    /// The contexts whose fn awaits a future held in a name in its own body (`reply.await`,
+    /// `notified.await`, `timeout(limit, reply).await`): a send there waits for an answer or for
+    /// room, so each caller has one message in flight. Each once in a row.
+    pub waits: Vec<ContextId>,
     /// The file opens by saying a tool wrote it (`// @generated`, "DO NOT EDIT"): committed
     /// tonic or prost output, bindings. What it holds matters only where code that runs calls it.
     pub generated: bool,
@@ -538,6 +542,7 @@ impl RustFacts {
                 .all(|call| within(call.args) && within(call.receiver_args) && known(call.context))
             && self.macros.iter().all(|mac| known(mac.context))
             && self.sql_texts.iter().all(|text| known(text.context))
+            && self.waits.iter().all(|context| known(*context))
     }
 
     /// The context `id` stands for; the default if it is not one of this file's.
@@ -578,6 +583,7 @@ impl RustFacts {
             sender_fields,
             sql_texts,
             migration_dirs,
+            waits,
             generated: _,
             lines,
         } = self;
@@ -598,6 +604,7 @@ impl RustFacts {
         fit_exactly(sender_fields);
         fit_exactly(sql_texts);
         fit_exactly(migration_dirs);
+        fit_exactly(waits);
         lines.shrink_to_fit();
     }
 }

@@ -71,8 +71,9 @@ impl DrivenBy {
 pub struct Producer {
     pub send: Fact<MethodCallFact>,
     pub driven_by: DrivenBy,
-    /// The fn of the send also makes a oneshot channel: it asks and awaits the answer, so each
-    /// caller has at most one message in flight.
+    /// The fn of the send also makes a oneshot channel, or awaits a future held in a name (the
+    /// answer a helper made, a notification of room): it waits, so each caller has at most one
+    /// message in flight.
     pub awaits_reply: bool,
     /// How the sender got from the constructor to the send, one step each (`field
     /// AppState.events`, `argument 2 of jobs::start`).
@@ -294,11 +295,11 @@ impl Walk<'_> {
             DrivenBy::Code(code)
         };
         let context = send.context();
-        let awaits_reply = ONESHOTS.iter().flat_map(|path| self.index.calls.resolved(path)).any(|ask| {
-            ask.file().path == send.file().path
-                && ask.context().module == context.module
-                && ask.context().function == context.function
-        });
+        let same_fn = |other: &super::CodeContext| other.module == context.module && other.function == context.function;
+        let asks = ONESHOTS.iter().flat_map(|path| self.index.calls.resolved(path));
+        let rust = &send.linked().facts.rust;
+        let awaits_reply = asks.into_iter().any(|ask| ask.file().path == send.file().path && same_fn(ask.context()))
+            || rust.waits.iter().any(|wait| same_fn(rust.context(*wait)));
         self.producers.push(Producer { send, driven_by, awaits_reply, through: through.to_vec() });
     }
 }

@@ -721,6 +721,18 @@ impl<'ast> Visit<'ast> for FactVisitor<'_> {
         });
     }
 
+    fn visit_expr_await(&mut self, awaited: &'ast syn::ExprAwait) {
+        // Only in the fn's own body: a task it spawns waiting does not hold its caller.
+        let in_fn_body = self.frames.last().is_some_and(|frame| frame.function.is_some());
+        if in_fn_body && awaits_held_future(&awaited.base) {
+            let context = self.context();
+            if self.facts.waits.last() != Some(&context) {
+                self.facts.waits.push(context);
+            }
+        }
+        visit::visit_expr_await(self, awaited);
+    }
+
     fn visit_path(&mut self, path: &'ast syn::Path) {
         // Types, expressions, patterns, trait bounds and `impl Trait for`: every path that
         // reaches through a module is a dependency.
@@ -870,6 +882,31 @@ impl<'ast> Visit<'ast> for FactVisitor<'_> {
 
     fn visit_attribute(&mut self, attr: &'ast Attribute) {
         self.record_attribute(attr, None);
+    }
+}
+
+/// Whether an awaited expression is a future held in a name (`reply.await`, `notified.await`,
+/// `timeout(limit, reply).await`): the fn waits for what another party completes — an answer,
+/// room in a queue, a permit — rather than for a call it makes.
+fn awaits_held_future(base: &Expr) -> bool {
+    let held = |expr: &Expr| match expr {
+        Expr::Path(path) => {
+            path.qself.is_none()
+                && path
+                    .path
+                    .get_ident()
+                    .is_some_and(|name| name.to_string().starts_with(|c: char| c.is_lowercase() || c == '_'))
+        }
+        Expr::Reference(reference) => matches!(&*reference.expr, Expr::Path(path) if path.path.get_ident().is_some()),
+        _ => false,
+    };
+    match base {
+        Expr::Paren(inner) => awaits_held_future(&inner.expr),
+        Expr::Call(call) => {
+            let is_timeout = matches!(&*call.func, Expr::Path(func) if func.path.segments.last().is_some_and(|s| s.ident == "timeout"));
+            is_timeout && call.args.iter().any(held)
+        }
+        expr => held(expr),
     }
 }
 
