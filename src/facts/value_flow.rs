@@ -1,10 +1,11 @@
 //! Value flow for channels: from a constructor's sender to every send into it, and what drives
 //! each send. Extraction records, per binding and per sender parameter, where the value goes in
-//! its fn ([`BindingUse`]: copies, struct fields, calls it is handed to, static cells, the fn's
+//! its fn ([`BindingUse`]: copies, struct fields and enum variants, calls it is handed to, static cells, the fn's
 //! return value) and the lines it is sent on; this module joins those steps across fns and
 //! files:
 //! - a struct field: sends through `x.field` where `x` is known to be of that struct (`self`, a
-//!   typed parameter, an extractor);
+//!   typed parameter, an extractor); an enum's variant likewise, through the names a pattern
+//!   takes out of it (`Sender::Unbounded(tx) => tx.send(..)`);
 //! - a call it is handed to: the parameter of the fns it can be (by path, or by method name when
 //!   few fns have it), followed in that fn;
 //! - a static cell: sends through the static, wherever they are;
@@ -170,7 +171,16 @@ impl Walk<'_> {
             self.produce(send, step.driver, through);
         }
         for field in uses.stored_in.iter() {
-            self.through_field(*field, step.driver, &with(through, format!("field `{field}`")));
+            // A value an enum's variant holds is kept as `Enum.Variant`, as a struct's field is.
+            match field.split_once('.') {
+                Some((owner, case)) if case.starts_with(|c: char| c.is_ascii_uppercase()) => {
+                    // Such enums are most often a file's private helpers, and several files
+                    // may have one of the same name: the sends in its own file, if any, are its.
+                    let through = with(through, format!("variant `{owner}::{case}`"));
+                    self.through_field(*field, step.driver, &through, Some(step.file.info.path));
+                }
+                _ => self.through_field(*field, step.driver, &with(through, format!("field `{field}`")), None),
+            }
         }
         for cell in uses.statics.iter() {
             if self.seen.insert(format!("static {cell}")) {
@@ -235,8 +245,9 @@ impl Walk<'_> {
         }
     }
 
-    /// Sends through `Owner.field`, where the receiver is known to be of `Owner`.
-    fn through_field(&mut self, field: Symbol, driver: Driver, through: &[String]) {
+    /// Sends through `Owner.field`, where the receiver is known to be of `Owner`; only those in
+    /// file `near`, when it has some.
+    fn through_field(&mut self, field: Symbol, driver: Driver, through: &[String], near: Option<Symbol>) {
         if !self.seen.insert(format!("field {field}")) {
             return;
         }
@@ -250,7 +261,9 @@ impl Walk<'_> {
             })
             .filter(|call| self.sees(call))
             .collect();
-        sends.into_iter().for_each(|send| self.produce(send, driver, through));
+        let nearby = near.is_some_and(|file| sends.iter().any(|send| send.file().path == file));
+        let sends = sends.into_iter().filter(|send| !nearby || near == Some(send.file().path));
+        sends.for_each(|send| self.produce(send, driver, through));
     }
 
     /// Sends on senders request code extracts from the router's state.

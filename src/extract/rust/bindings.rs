@@ -218,6 +218,18 @@ impl<'ast> Visit<'ast> for Uses<'_> {
         if callee.is_some_and(|callee| APP_STATE_CALLS.iter().any(|name| callee == name)) {
             self.found.to_app_state |= call.args.iter().any(|arg| self.is_name_or_clone(arg));
         }
+        // Wrapped in an enum's variant: `ChannelSender::Unbounded(tx)` holds it as a field would.
+        if let Expr::Path(func) = &*call.func {
+            let mut segments = func.path.segments.iter().rev();
+            if let (Some(case), Some(owner), [arg]) =
+                (segments.next(), segments.next(), &call.args.iter().collect::<Vec<_>>()[..])
+            {
+                let is_type = |ident: &syn::Ident| ident.to_string().starts_with(|c: char| c.is_ascii_uppercase());
+                if is_type(&case.ident) && is_type(&owner.ident) && self.is_name_or_clone(arg) {
+                    self.store_in(Some(&owner.ident), &syn::Member::Named(case.ident.clone()));
+                }
+            }
+        }
         let callee = match &*call.func {
             Expr::Path(path) if path.qself.is_none() => {
                 path.path.segments.last().map(|segment| (&segment.ident, (self.around.resolve)(&path.path), false))

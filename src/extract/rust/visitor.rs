@@ -27,6 +27,9 @@ struct Local {
     name: syn::Ident,
     root: Option<Symbol>,
     field: Option<Symbol>,
+    /// The enum whose variant the name was taken out of (`ChannelSender::Unbounded(tx) =>`),
+    /// with the variant as its `field`: a send on it is a send through that variant.
+    variant_of: Option<Symbol>,
 }
 
 struct Frame {
@@ -290,7 +293,13 @@ impl<'a> FactVisitor<'a> {
                 Expr::Paren(inner) => &inner.expr,
                 Expr::Reference(inner) => &inner.expr,
                 Expr::Path(p) if p.qself.is_none() => {
-                    let field = last.or_else(|| self.local(&p.path).and_then(|local| local.field));
+                    let local = self.local(&p.path);
+                    if let Some(variant) =
+                        local.filter(|_| last.is_none()).and_then(|local| local.variant_of.zip(local.field))
+                    {
+                        return (Some(variant.1), Some(variant.0));
+                    }
+                    let field = last.or_else(|| local.and_then(|local| local.field));
                     return (field, self.param_type(&p.path));
                 }
                 _ => return (last, None),
@@ -733,6 +742,22 @@ impl<'ast> Visit<'ast> for FactVisitor<'_> {
         visit::visit_expr_await(self, awaited);
     }
 
+    fn visit_arm(&mut self, arm: &'ast syn::Arm) {
+        let outer = self.locals.len();
+        self.bind_variant(&arm.pat);
+        visit::visit_arm(self, arm);
+        self.locals.truncate(outer);
+    }
+
+    fn visit_expr_if(&mut self, expr: &'ast syn::ExprIf) {
+        let outer = self.locals.len();
+        if let Expr::Let(taken) = &*expr.cond {
+            self.bind_variant(&taken.pat);
+        }
+        visit::visit_expr_if(self, expr);
+        self.locals.truncate(outer);
+    }
+
     fn visit_path(&mut self, path: &'ast syn::Path) {
         // Types, expressions, patterns, trait bounds and `impl Trait for`: every path that
         // reaches through a module is a dependency.
@@ -911,6 +936,25 @@ fn awaits_held_future(base: &Expr) -> bool {
 }
 
 impl FactVisitor<'_> {
+    /// Records the name a one-value enum variant pattern takes out (`ChannelSender::Unbounded(tx)`,
+    /// `Self::Unbounded(tx)`), with the variant it held.
+    fn bind_variant(&mut self, pat: &syn::Pat) {
+        let syn::Pat::TupleStruct(variant) = pat else { return };
+        let [syn::Pat::Ident(name)] = variant.elems.iter().collect::<Vec<_>>()[..] else { return };
+        let mut segments = variant.path.segments.iter().rev();
+        let (Some(case), Some(owner)) = (segments.next(), segments.next()) else { return };
+        let owner = if owner.ident == "Self" {
+            self.impl_types.last().copied().flatten()
+        } else {
+            Some(self.ident_symbol(&owner.ident))
+        };
+        let Some(owner) = owner.filter(|owner| owner.starts_with(|c: char| c.is_ascii_uppercase())) else { return };
+        let field = Some(self.ident_symbol(&case.ident));
+        self.locals.push(Local { name: name.ident.clone(), root: None, field, variant_of: Some(owner) });
+    }
+}
+
+impl FactVisitor<'_> {
     /// Records the name a `let` binds, with the chain root of its value when that is a call of a
     /// path; a name bound to anything else hides an outer one.
     fn record_local(&mut self, local: &syn::Local) {
@@ -920,7 +964,7 @@ impl FactVisitor<'_> {
             |init: &&Expr| matches!(init, Expr::Call(_) | Expr::MethodCall(_) | Expr::Try(_) | Expr::Await(_));
         let root = init.filter(is_call).and_then(|init| self.chain_root(init)).map(|(root, _)| root);
         let field = init.and_then(|init| self.last_field(init).0);
-        self.locals.push(Local { name: binding.ident.clone(), root, field });
+        self.locals.push(Local { name: binding.ident.clone(), root, field, variant_of: None });
     }
 
     /// Records `let (a, b) = path(..);` with how `a` is used in `rest`, the block after it.
