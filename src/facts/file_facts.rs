@@ -324,6 +324,16 @@ pub struct Handoff {
     pub driver: Driver,
 }
 
+/// A struct literal's field given what a call returned (`AppState { audit: spawn_writer() }`, or
+/// a local bound from one): where a sender that a helper returns is kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CallStore {
+    /// The resolved path of the call at the root of the value.
+    pub call: Symbol,
+    /// `Owner.field`.
+    pub field: Symbol,
+}
+
 /// A struct field that holds a channel's sender: `Owner.field` and the message type.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct SenderField {
@@ -481,6 +491,8 @@ pub struct RustFacts {
     pub param_flows: Vec<ParamFlow>,
     /// Struct fields that hold a channel's sender of a message type of the code's own.
     pub sender_fields: Vec<SenderField>,
+    /// Struct literal fields given a call's value, for senders helpers return.
+    pub call_stores: Vec<CallStore>,
     /// The types fns of this file receive as shared application state through an extractor:
     /// `AppState` for `State<AppState>`, `State<Arc<AppState>>`, `web::Data<AppState>`,
     /// `Extension<AppState>`, rocket's `&State<AppState>`. Each once, by last segment.
@@ -581,6 +593,7 @@ impl RustFacts {
             app_states,
             param_flows,
             sender_fields,
+            call_stores,
             sql_texts,
             migration_dirs,
             waits,
@@ -602,6 +615,7 @@ impl RustFacts {
         fit_exactly(app_states);
         fit_exactly(param_flows);
         fit_exactly(sender_fields);
+        fit_exactly(call_stores);
         fit_exactly(sql_texts);
         fit_exactly(migration_dirs);
         fit_exactly(waits);

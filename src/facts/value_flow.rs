@@ -235,13 +235,39 @@ impl Walk<'_> {
         let through = with(through, format!("returned by `{function}`"));
         let callers: Vec<Fact<CallFact>> = self.index.calls.named(&function).collect();
         for caller in callers.iter().take(MAX_CANDIDATES * 4) {
-            let Some(binding) = caller.binding() else { continue };
+            let Some(binding) = caller.binding() else {
+                self.bound_from(caller, step.driver, &through);
+                continue;
+            };
             let bindings = &caller.linked().facts.rust.bindings;
             let Ok(at) = bindings.binary_search_by_key(&binding.call, |b| b.call) else { continue };
             let driver = step.driver.max(caller.context().driver);
             let next =
                 Step { file: caller.linked().clone(), holder: Holder::Binding(at), driver, depth: step.depth + 1 };
             self.follow(next, &through);
+        }
+    }
+
+    /// Where a caller keeps the sender a helper returned other than in a tuple: sends on a local
+    /// bound from the call (`let audit = spawn_writer(); audit.send(..)`), and struct literal
+    /// fields given it in the caller's file (`AppState { audit }`).
+    fn bound_from(&mut self, caller: &Fact<CallFact>, driver: Driver, through: &[String]) {
+        let path = caller.item().resolved;
+        if !self.seen.insert(format!("bound from {path}")) {
+            return;
+        }
+        let driver = driver.max(caller.context().driver);
+        let sends: Vec<Fact<MethodCallFact>> = self
+            .index
+            .method_calls
+            .resolved(&path)
+            .filter(|call| is_send(call) && call.item().receiver_field.is_none())
+            .collect();
+        sends.into_iter().for_each(|send| self.produce(send, driver, through));
+        let rust = &caller.linked().facts.rust;
+        let fields: Vec<Symbol> = rust.call_stores.iter().filter(|store| store.call == path).map(|s| s.field).collect();
+        for field in fields {
+            self.through_field(field, driver, &with(through, format!("field `{field}`")), None);
         }
     }
 

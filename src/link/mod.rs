@@ -148,6 +148,9 @@ pub fn link(
             for import in &mut facts.rust.uses {
                 canonical(&mut import.path);
             }
+            for store in &mut facts.rust.call_stores {
+                canonical(&mut store.call);
+            }
             for f in &mut facts.rust.fns {
                 f.attributes.iter_mut().for_each(&mut canonical);
             }

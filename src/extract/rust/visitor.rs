@@ -742,6 +742,29 @@ impl<'ast> Visit<'ast> for FactVisitor<'_> {
         visit::visit_expr_await(self, awaited);
     }
 
+    fn visit_expr_struct(&mut self, expr: &'ast syn::ExprStruct) {
+        let owner = expr.path.segments.last().and_then(|owner| {
+            if owner.ident == "Self" {
+                self.impl_types.last().copied().flatten()
+            } else {
+                Some(self.ident_symbol(&owner.ident))
+            }
+        });
+        for field in expr.fields.iter().filter(|_| owner.is_some()) {
+            let syn::Member::Named(name) = &field.member else { continue };
+            let call = match &field.expr {
+                Expr::Path(local) => self.local(&local.path).and_then(|local| local.root),
+                value @ (Expr::Call(_) | Expr::Try(_) | Expr::Await(_)) => self.chain_root(value).map(|(root, _)| root),
+                _ => None,
+            };
+            if let (Some(owner), Some(call)) = (owner, call) {
+                let field = Symbol::from(format!("{owner}.{name}"));
+                self.facts.call_stores.push(crate::facts::CallStore { call, field });
+            }
+        }
+        visit::visit_expr_struct(self, expr);
+    }
+
     fn visit_arm(&mut self, arm: &'ast syn::Arm) {
         let outer = self.locals.len();
         self.bind_variant(&arm.pat);
