@@ -13,7 +13,7 @@
 use crate::facts::{
     Argument, ArgumentRange, AttributeFact, BindingUse, CallFact, CallStore, CodeContext, ContextId, Driver, FileFacts,
     FnFact, Handoff, Literal, MacroFact, MethodCallFact, ModDecl, ParamFlow, PathFact, RareList, RustFacts,
-    SenderField, SqlText, StateFact, Suppression, TupleBinding, UseFact,
+    SenderField, SqlText, StateFact, Suppression, TupleBinding, UseFact, Wait,
 };
 use crate::file_kind::FileKind;
 use crate::location::{LineTable, Location, Span};
@@ -411,6 +411,7 @@ codec_struct!(BindingUse {
 codec_struct!(Handoff { callee, method, position, driver });
 codec_struct!(SenderField { field, item_type });
 codec_struct!(CallStore { call, field });
+codec_struct!(Wait { context, line });
 codec_struct!(ParamFlow { owner, function, module, position, uses, item_type });
 codec_struct!(RustFacts { uses, calls, method_calls, macros, fns, attributes, modules, paths, arguments, contexts, bindings, states, app_states, param_flows, sender_fields, call_stores, sql_texts, migration_dirs, waits, generated, lines }
     checked by RustFacts::is_consistent);

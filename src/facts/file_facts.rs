@@ -324,6 +324,13 @@ pub struct Handoff {
     pub driver: Driver,
 }
 
+/// An await of a future held in a name, in a fn's own body: see [`RustFacts::waits`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Wait {
+    pub context: ContextId,
+    pub line: u32,
+}
+
 /// A struct literal's field given what a call returned (`AppState { audit: spawn_writer() }`, or
 /// a local bound from one): where a sender that a helper returns is kept.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -502,10 +509,10 @@ pub struct RustFacts {
     /// Directories of migrations that macros embed (`sqlx::migrate!("db/schema")`), relative
     /// to the crate's manifest.
     pub migration_dirs: Vec<Symbol>,
-    /// The contexts whose fn awaits a future held in a name in its own body (`reply.await`,
+    /// Where a fn awaits a future held in a name in its own body (`reply.await`,
     /// `notified.await`, `timeout(limit, reply).await`): a send there waits for an answer or for
-    /// room, so each caller has one message in flight. Each once in a row.
-    pub waits: Vec<ContextId>,
+    /// room, so each caller has one message in flight.
+    pub waits: Vec<Wait>,
     /// The file opens by saying a tool wrote it (`// @generated`, "DO NOT EDIT"): committed
     /// tonic or prost output, bindings. What it holds matters only where code that runs calls it.
     pub generated: bool,
@@ -554,7 +561,7 @@ impl RustFacts {
                 .all(|call| within(call.args) && within(call.receiver_args) && known(call.context))
             && self.macros.iter().all(|mac| known(mac.context))
             && self.sql_texts.iter().all(|text| known(text.context))
-            && self.waits.iter().all(|context| known(*context))
+            && self.waits.iter().all(|wait| known(wait.context))
     }
 
     /// The context `id` stands for; the default if it is not one of this file's.

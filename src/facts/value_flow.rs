@@ -18,7 +18,7 @@
 //! around the calls that lead there (an accept loop, a loop over received messages, a per-event
 //! callback, a timer).
 
-use super::{BindingUse, CallFact, Driver, Fact, Index, LinkedFile, MethodCallFact, Package, SENDS};
+use super::{BindingUse, CallFact, Driver, Fact, FnFact, Index, LinkedFile, MethodCallFact, Package, SENDS};
 use crate::symbol::Symbol;
 use foldhash::{HashSet, HashSetExt};
 use std::sync::Arc;
@@ -333,12 +333,7 @@ impl Walk<'_> {
         } else {
             DrivenBy::Code(code)
         };
-        let context = send.context();
-        let same_fn = |other: &super::CodeContext| other.module == context.module && other.function == context.function;
-        let asks = ONESHOTS.iter().flat_map(|path| self.index.calls.resolved(path));
-        let rust = &send.linked().facts.rust;
-        let awaits_reply = asks.into_iter().any(|ask| ask.file().path == send.file().path && same_fn(ask.context()))
-            || rust.waits.iter().any(|wait| same_fn(rust.context(*wait)));
+        let awaits_reply = waits_in_its_fn(&send, self.index);
         self.producers.push(Producer { send, driven_by, awaits_reply, through: through.to_vec() });
     }
 }
@@ -371,6 +366,27 @@ impl Walk<'_> {
         }
         driver
     }
+}
+
+/// Whether the fn of a send makes a oneshot channel or waits in its own body for a future it
+/// holds. The fn is told by its name and, as a file may hold several of one name (`new` of two
+/// types), by the nearest of them declared above.
+fn waits_in_its_fn(send: &Fact<MethodCallFact>, index: &Index) -> bool {
+    let context = *send.context();
+    let Some(function) = context.function else { return false };
+    let declared: Vec<u32> = Fact::<FnFact>::all_in(send.linked())
+        .filter(|f| f.item().name == function && f.item().module == context.module)
+        .map(|f| f.location().line)
+        .collect();
+    let enclosing = |line: u32| declared.iter().copied().filter(|&at| at <= line).max();
+    let home = enclosing(send.location().line);
+    let same_fn = |other: &super::CodeContext, line: u32| {
+        other.module == context.module && other.function == context.function && enclosing(line) == home
+    };
+    let rust = &send.linked().facts.rust;
+    let mut asks = ONESHOTS.iter().flat_map(|path| index.calls.resolved(path));
+    asks.any(|ask| ask.file().path == send.file().path && same_fn(ask.context(), ask.location().line))
+        || rust.waits.iter().any(|wait| same_fn(rust.context(wait.context), wait.line))
 }
 
 fn is_send(call: &Fact<MethodCallFact>) -> bool {

@@ -735,9 +735,8 @@ impl<'ast> Visit<'ast> for FactVisitor<'_> {
         let in_fn_body = self.frames.last().is_some_and(|frame| frame.function.is_some());
         if in_fn_body && awaits_held_future(&awaited.base) {
             let context = self.context();
-            if self.facts.waits.last() != Some(&context) {
-                self.facts.waits.push(context);
-            }
+            let line = awaited.await_token.span.start().line as u32;
+            self.facts.waits.push(crate::facts::Wait { context, line });
         }
         visit::visit_expr_await(self, awaited);
     }
