@@ -1,6 +1,7 @@
 //! The policy API of request handlers and what they reach: `facts.handles_requests(fact)`, the
 //! state they share (`facts.shared_state()`, `facts.request_writes(state)`) and the channels
-//! they send into (`facts.senders(channel)`, see [`crate::facts::senders`]).
+//! they send into (`facts.senders(channel)`, see [`crate::facts::senders`];
+//! `facts.made_beside_bounded(channel, path)`).
 
 use super::script_values::{register_located, text, FactsHandle};
 use crate::facts::{
@@ -97,6 +98,9 @@ pub fn register(engine: &mut Engine) {
     });
     engine.register_fn("senders", |f: &mut FactsHandle, channel: Fact<CallFact>| {
         crate::facts::senders(&f.0.index, &f.0.packages, &channel).into_iter().map(producer).collect::<Array>()
+    });
+    engine.register_fn("made_beside_bounded", |f: &mut FactsHandle, channel: Fact<CallFact>, bounded: &str| {
+        crate::facts::made_beside_bounded(&f.0.index, &channel, bounded)
     });
     engine.register_fn("handles_requests", |f: &mut FactsHandle, fact: Dynamic| {
         runs_from(&f.0, &f.0.index.handlers, &fact)

@@ -18,7 +18,7 @@
 //! around the calls that lead there (an accept loop, a loop over received messages, a per-event
 //! callback, a timer).
 
-use super::{BindingUse, CallFact, Driver, Fact, FnFact, Index, LinkedFile, MethodCallFact, Package, SENDS};
+use super::{BindingUse, CallFact, Driver, Fact, Index, LinkedFile, MethodCallFact, Package, SENDS};
 use crate::symbol::Symbol;
 use foldhash::{HashSet, HashSetExt};
 use std::sync::Arc;
@@ -368,25 +368,68 @@ impl Walk<'_> {
     }
 }
 
+/// Tells whether code of one file sits in the same fn as a given place: the same inline module
+/// and fn name and, as a file may hold several fns of one name (`new` of two types), the same
+/// nearest of them declared above.
+struct SameFn {
+    context: super::CodeContext,
+    declared: Vec<u32>,
+    home: Option<u32>,
+}
+
+impl SameFn {
+    /// `None` when the place is in no named fn.
+    fn of(file: &LinkedFile, context: super::CodeContext, line: u32) -> Option<SameFn> {
+        let function = context.function?;
+        let declared: Vec<u32> = file
+            .facts
+            .rust
+            .fns
+            .iter()
+            .filter(|f| f.name == function && f.module == context.module)
+            .map(|f| file.facts.location(f.span).line)
+            .collect();
+        let mut same = SameFn { context, declared, home: None };
+        same.home = same.enclosing(line);
+        Some(same)
+    }
+
+    fn enclosing(&self, line: u32) -> Option<u32> {
+        self.declared.iter().copied().filter(|&at| at <= line).max()
+    }
+
+    fn holds(&self, other: &super::CodeContext, line: u32) -> bool {
+        other.module == self.context.module
+            && other.function == self.context.function
+            && self.enclosing(line) == self.home
+    }
+}
+
 /// Whether the fn of a send makes a oneshot channel or waits in its own body for a future it
-/// holds. The fn is told by its name and, as a file may hold several of one name (`new` of two
-/// types), by the nearest of them declared above.
+/// holds.
 fn waits_in_its_fn(send: &Fact<MethodCallFact>, index: &Index) -> bool {
-    let context = *send.context();
-    let Some(function) = context.function else { return false };
-    let declared: Vec<u32> = Fact::<FnFact>::all_in(send.linked())
-        .filter(|f| f.item().name == function && f.item().module == context.module)
-        .map(|f| f.location().line)
-        .collect();
-    let enclosing = |line: u32| declared.iter().copied().filter(|&at| at <= line).max();
-    let home = enclosing(send.location().line);
-    let same_fn = |other: &super::CodeContext, line: u32| {
-        other.module == context.module && other.function == context.function && enclosing(line) == home
-    };
+    let Some(same_fn) = SameFn::of(send.linked(), *send.context(), send.location().line) else { return false };
     let rust = &send.linked().facts.rust;
     let mut asks = ONESHOTS.iter().flat_map(|path| index.calls.resolved(path));
-    asks.any(|ask| ask.file().path == send.file().path && same_fn(ask.context(), ask.location().line))
-        || rust.waits.iter().any(|wait| same_fn(rust.context(wait.context), wait.line))
+    asks.any(|ask| ask.file().path == send.file().path && same_fn.holds(ask.context(), ask.location().line))
+        || rust.waits.iter().any(|wait| same_fn.holds(rust.context(wait.context), wait.line))
+}
+
+/// Whether the fn that makes `channel` also makes one by the constructor at `bounded` beside it
+/// (bound to other names): the unbounded one is a choice, a control side that must never block
+/// beside a bounded data side. Two bound to the same names are alternatives (`match capacity {
+/// Some(n) => channel(n), None => unbounded_channel() }`), where an unset capacity gets the
+/// unbounded one.
+pub fn made_beside_bounded(index: &Index, channel: &Fact<CallFact>, bounded: &str) -> bool {
+    let Some(same_fn) = SameFn::of(channel.linked(), *channel.context(), channel.location().line) else {
+        return false;
+    };
+    let names = |call: &Fact<CallFact>| call.binding().map(|binding| binding.names.clone());
+    let own = names(channel);
+    index.calls.resolved(bounded).any(|other| {
+        let beside = own.is_none() || names(&other) != own;
+        beside && other.file().path == channel.file().path && same_fn.holds(other.context(), other.location().line)
+    })
 }
 
 fn is_send(call: &Fact<MethodCallFact>) -> bool {
