@@ -410,7 +410,7 @@ codec_struct!(BindingUse {
 });
 codec_struct!(Handoff { callee, method, position, driver });
 codec_struct!(SenderField { field, item_type });
-codec_struct!(CallStore { call, field });
+codec_struct!(CallStore { call, owner, field });
 codec_struct!(Wait { context, line });
 codec_struct!(ParamFlow { owner, function, module, position, uses, item_type });
 codec_struct!(RustFacts { uses, calls, method_calls, macros, fns, attributes, modules, paths, arguments, contexts, bindings, states, app_states, param_flows, sender_fields, call_stores, sql_texts, migration_dirs, waits, generated, lines }

@@ -337,7 +337,8 @@ pub struct Wait {
 pub struct CallStore {
     /// The resolved path of the call at the root of the value.
     pub call: Symbol,
-    /// `Owner.field`.
+    /// The struct, and its field.
+    pub owner: Symbol,
     pub field: Symbol,
 }
 

@@ -265,7 +265,9 @@ impl Walk<'_> {
             .collect();
         sends.into_iter().for_each(|send| self.produce(send, driver, through));
         let rust = &caller.linked().facts.rust;
-        let fields: Vec<Symbol> = rust.call_stores.iter().filter(|store| store.call == path).map(|s| s.field).collect();
+        let stores = rust.call_stores.iter().filter(|store| store.call == path);
+        let fields: Vec<Symbol> =
+            stores.map(|store| Symbol::from(format!("{}.{}", store.owner, store.field))).collect();
         for field in fields {
             self.through_field(field, driver, &with(through, format!("field `{field}`")), None);
         }

@@ -219,13 +219,12 @@ impl<'ast> Visit<'ast> for Uses<'_> {
             self.found.to_app_state |= call.args.iter().any(|arg| self.is_name_or_clone(arg));
         }
         // Wrapped in an enum's variant: `ChannelSender::Unbounded(tx)` holds it as a field would.
-        if let Expr::Path(func) = &*call.func {
+        let wrapped = call.args.len() == 1 && call.args.first().is_some_and(|arg| self.is_name_or_clone(arg));
+        if let (true, Expr::Path(func)) = (wrapped, &*call.func) {
             let mut segments = func.path.segments.iter().rev();
-            if let (Some(case), Some(owner), [arg]) =
-                (segments.next(), segments.next(), &call.args.iter().collect::<Vec<_>>()[..])
-            {
+            if let (Some(case), Some(owner)) = (segments.next(), segments.next()) {
                 let is_type = |ident: &syn::Ident| ident.to_string().starts_with(|c: char| c.is_ascii_uppercase());
-                if is_type(&case.ident) && is_type(&owner.ident) && self.is_name_or_clone(arg) {
+                if is_type(&case.ident) && is_type(&owner.ident) {
                     self.store_in(Some(&owner.ident), &syn::Member::Named(case.ident.clone()));
                 }
             }

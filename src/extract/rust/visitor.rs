@@ -757,8 +757,8 @@ impl<'ast> Visit<'ast> for FactVisitor<'_> {
                 _ => None,
             };
             if let (Some(owner), Some(call)) = (owner, call) {
-                let field = Symbol::from(format!("{owner}.{name}"));
-                self.facts.call_stores.push(crate::facts::CallStore { call, field });
+                let field = self.ident_symbol(name);
+                self.facts.call_stores.push(crate::facts::CallStore { call, owner, field });
             }
         }
         visit::visit_expr_struct(self, expr);
@@ -962,7 +962,7 @@ impl FactVisitor<'_> {
     /// `Self::Unbounded(tx)`), with the variant it held.
     fn bind_variant(&mut self, pat: &syn::Pat) {
         let syn::Pat::TupleStruct(variant) = pat else { return };
-        let [syn::Pat::Ident(name)] = variant.elems.iter().collect::<Vec<_>>()[..] else { return };
+        let (1, Some(syn::Pat::Ident(name))) = (variant.elems.len(), variant.elems.first()) else { return };
         let mut segments = variant.path.segments.iter().rev();
         let (Some(case), Some(owner)) = (segments.next(), segments.next()) else { return };
         let owner = if owner.ident == "Self" {
