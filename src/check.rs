@@ -11,7 +11,7 @@ use crate::facts::ArchGraph;
 use crate::facts::{Facts, FileFacts, LinkedFile};
 use crate::file_kind::FileKind;
 use crate::filter;
-use crate::findings::{LeftOut, Outcome};
+use crate::findings::{Checked, LeftOut, Outcome};
 use crate::link;
 use crate::location::Location;
 use crate::problem::Problem;
@@ -21,10 +21,13 @@ use crate::sources::Sources;
 use crate::symbol::Symbol;
 use crate::timings::Timings;
 use rayon::prelude::*;
+use remembered::Remembered;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+mod remembered;
 
 /// What a run needs to know beyond the tree itself.
 #[derive(Debug, Clone, Default)]
@@ -95,6 +98,9 @@ pub struct Collected {
     pub expansions: Expansions,
     /// What the walk left out (`exclude`, fixture directories, `.gitignore`).
     pub left_out: Vec<LeftOut>,
+    /// cargo could not answer for some workspace (its packages were read from the manifests):
+    /// a later run may get its answer, so this run's result is not one to remember.
+    pub cargo_failed: bool,
 }
 
 /// Reads the tree under `root` into facts: discover, extract, link.
@@ -108,7 +114,8 @@ fn collect_in_pool(root: &Path, options: &CheckOptions) -> Collected {
     if !problems.is_empty() {
         return Collected::stopped(config, problems, timings);
     }
-    collect_with(root, options, config, timings)
+    let walked = timings.phase("walk", || discover::walk(root, &config));
+    collect_walked(root, options, config, walked, timings)
 }
 
 impl Collected {
@@ -123,15 +130,20 @@ impl Collected {
             stop: true,
             expansions: Expansions::default(),
             left_out: Vec::new(),
+            cargo_failed: false,
         }
     }
 }
 
-/// Reads the tree under `root` with a configuration already loaded.
-fn collect_with(root: &Path, options: &CheckOptions, config: Config, mut timings: Timings) -> Collected {
-    let mut problems = Vec::new();
-    let (discovery, walk_problems) = timings.phase("walk", || discover::walk(root, &config));
-    problems.extend(walk_problems);
+/// Reads the tree under `root` with a configuration already loaded and the walk done.
+fn collect_walked(
+    root: &Path,
+    options: &CheckOptions,
+    config: Config,
+    (discovery, walk_problems): (discover::Discovery, Vec<Problem>),
+    mut timings: Timings,
+) -> Collected {
+    let mut problems = walk_problems;
     if discovery.files.is_empty() && discovery.manifests.is_empty() && options.extra_inputs.is_empty() {
         let message = format!(
             "nothing to check under {}: no Rust source, Cargo manifest, Kubernetes manifest, Dockerfile or compose file",
@@ -228,6 +240,7 @@ fn collect_with(root: &Path, options: &CheckOptions, config: Config, mut timings
             notes.push(Problem { location: Location::file(Symbol::default()), message });
         }
     }
+    let cargo_failed = !cargo_notes.is_empty();
     notes.extend(cargo_notes);
     problems.extend(manifest_problems);
     let (mut facts, link_problems) =
@@ -248,7 +261,7 @@ fn collect_with(root: &Path, options: &CheckOptions, config: Config, mut timings
         problems.extend(graph_problems);
     }
     let left_out = crate::left_out::from_walk(&discovery);
-    Collected { config, facts, problems, notes, timings, plan, stop: false, expansions, left_out }
+    Collected { config, facts, problems, notes, timings, plan, stop: false, expansions, left_out, cargo_failed }
 }
 
 /// Whether a Rust file lies in a crate kept as test data (`tests/crates/build-failure/`,
@@ -492,18 +505,7 @@ fn check_in_pool(root: &Path, options: &CheckOptions) -> Run {
     if !mistakes.is_empty() {
         return stopped(root, mistakes, config, Arc::default(), timings);
     }
-    let Collected { config, facts, mut problems, mut notes, mut timings, plan, stop, expansions, mut left_out } =
-        collect_with(root, options, config, timings);
-    if stop {
-        return stopped(root, problems, config, Arc::new(facts), timings);
-    }
-    let facts = Arc::new(facts);
-    problems.extend(policy_problems);
-    let evaluation = timings.phase("evaluate", || policies.evaluate(&facts, &settings));
-    let mut findings = evaluation.findings;
-    timings.policies = evaluation.times;
-    problems.extend(evaluation.problems);
-    findings.extend(arch::check(&facts.arch, &config.architecture, &settings));
+    let walked = timings.phase("walk", || discover::walk(root, &config));
     let sources = Sources::new(root);
     for policy in &policies.policies {
         sources.insert(policy.path, policy.source.clone());
@@ -511,18 +513,60 @@ fn check_in_pool(root: &Path, options: &CheckOptions) -> Run {
     for (shown, _, text) in &options.extra_inputs {
         sources.insert(*shown, text.clone());
     }
-    expansions.show_in(&sources);
-    expansions.remap(&mut findings, &mut problems, &sources);
-    let (mut findings, suppressed) = timings.phase("filter", || filter::apply(findings, &facts, &settings, &sources));
-    notes.extend(extract::one_note_per_chart(facts.files.iter().flat_map(|f| f.facts.notes.iter().cloned()).collect()));
-    if let Some(plan) = &plan {
-        findings.retain(|f| plan.owns(&f.location.path));
-        problems.retain(|p| !plan.owned_elsewhere(&p.location.path));
-        notes.retain(|n| !plan.owned_elsewhere(&n.location.path));
-    }
-    let (baselined, outside_diff, outside_paths) = narrowing.apply(root, &mut findings, &mut notes, options);
+    let remembered =
+        timings.phase("hash inputs", || Remembered::open(root, options, &config, &policies.policies, &walked));
+    let previous =
+        remembered.as_ref().and_then(|remembered| timings.phase("read the previous result", || remembered.load()));
+    let (mut checked, facts, config, timings) = match previous {
+        Some(checked) => (checked, Arc::default(), config, Timings { remembered: true, ..timings }),
+        None => {
+            let Collected {
+                config,
+                facts,
+                mut problems,
+                mut notes,
+                mut timings,
+                plan,
+                stop,
+                expansions,
+                mut left_out,
+                cargo_failed,
+            } = collect_walked(root, options, config, walked, timings);
+            if stop {
+                return stopped(root, problems, config, Arc::new(facts), timings);
+            }
+            let facts = Arc::new(facts);
+            problems.extend(policy_problems);
+            let evaluation = timings.phase("evaluate", || policies.evaluate(&facts, &settings));
+            let mut findings = evaluation.findings;
+            timings.policies = evaluation.times;
+            problems.extend(evaluation.problems);
+            findings.extend(arch::check(&facts.arch, &config.architecture, &settings));
+            expansions.show_in(&sources);
+            expansions.remap(&mut findings, &mut problems, &sources);
+            let (mut findings, suppressed) =
+                timings.phase("filter", || filter::apply(findings, &facts, &settings, &sources));
+            let chart_notes = facts.files.iter().flat_map(|f| f.facts.notes.iter().cloned()).collect();
+            notes.extend(extract::one_note_per_chart(chart_notes));
+            if let Some(plan) = &plan {
+                findings.retain(|f| plan.owns(&f.location.path));
+                problems.retain(|p| !plan.owned_elsewhere(&p.location.path));
+                notes.retain(|n| !plan.owned_elsewhere(&n.location.path));
+            }
+            left_out.extend(crate::left_out::from_facts(&facts));
+            let files = facts.files.len();
+            let mut checked = Checked { findings, problems, notes, files, suppressed, left_out };
+            let remember = remembered.as_ref().filter(|_| !cargo_failed);
+            if let Some(Err(message)) = remember.map(|remembered| remembered.store(&checked)) {
+                checked.notes.push(Problem { location: Location::file(Symbol::default()), message });
+            }
+            (checked, facts, config, timings)
+        }
+    };
+    let (baselined, outside_diff, outside_paths) =
+        narrowing.apply(root, &mut checked.findings, &mut checked.notes, options);
+    let Checked { findings, mut problems, notes, files, suppressed, mut left_out } = checked;
     sort_problems(&mut problems);
-    left_out.extend(crate::left_out::from_facts(&facts));
     left_out.extend(crate::left_out::from_config(&config));
     let preview_off = policies.policies.iter().filter(|p| {
         let off_by_config = config
@@ -537,7 +581,7 @@ fn check_in_pool(root: &Path, options: &CheckOptions) -> Run {
     left_out.extend(crate::left_out::from_preview(preview_off.map(|p| p.doc.id.clone()).collect()));
     let outside_paths = (outside_paths, options.only_paths.as_slice());
     left_out.extend(crate::left_out::from_filters(suppressed, baselined, outside_diff, outside_paths));
-    let outcome = Outcome { findings, problems, files: facts.files.len(), suppressed, baselined, notes, left_out };
+    let outcome = Outcome { findings, problems, files, suppressed, baselined, notes, left_out };
     let rules =
         policies.policies.iter().map(|p| p.doc.clone()).chain(crate::native::NATIVE_RULES.iter().cloned()).collect();
     Run { outcome, facts, sources, rules, config, timings }

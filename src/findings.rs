@@ -107,6 +107,23 @@ pub struct Outcome {
     pub left_out: Vec<LeftOut>,
 }
 
+/// What checking a tree found, before the report is narrowed to what was asked (a baseline, a
+/// diff, paths): a function of the run's inputs, which a run with the same inputs reuses
+/// ([`crate::cache::Results`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Checked {
+    pub findings: Vec<Finding>,
+    pub problems: Vec<Problem>,
+    pub notes: Vec<Problem>,
+    /// Files checked.
+    pub files: usize,
+    /// Findings hidden by inline suppressions.
+    pub suppressed: usize,
+    /// What the walk and the facts left out (`exclude`, `.gitignore`, development and generated
+    /// deployment files …); what the configuration and the filters leave out is added later.
+    pub left_out: Vec<LeftOut>,
+}
+
 /// What one mechanism left out of a run — files, rules or findings — named so that a reviewer
 /// sees a pull request that changes what is checked (moving a manifest under `e2e/`, turning a
 /// rule off, listing a crate in `.gitignore`).
@@ -127,8 +144,25 @@ pub struct LeftOut {
 impl LeftOut {
     pub const SHOWN: usize = 10;
 
+    /// Every mechanism: what `by` may be (a remembered result names them by text).
+    pub const MECHANISMS: [&'static str; 12] = [
+        "exclude",
+        "fixtures",
+        "gitignore",
+        "development",
+        "down-migration",
+        "generated",
+        "rule-off",
+        "preview",
+        "suppression",
+        "baseline",
+        "diff",
+        "paths",
+    ];
+
     /// An entry for `items` (all of them; the first few are kept), when there are any.
     pub fn of(by: &'static str, items: Vec<String>, what: impl FnOnce(usize) -> String) -> Option<LeftOut> {
+        debug_assert!(Self::MECHANISMS.contains(&by), "{by} is not in LeftOut::MECHANISMS");
         (!items.is_empty()).then(|| LeftOut {
             by,
             count: items.len(),
@@ -139,6 +173,7 @@ impl LeftOut {
 
     /// An entry for `count` findings nothing lists one by one.
     pub fn counted(by: &'static str, count: usize, what: impl FnOnce(usize) -> String) -> Option<LeftOut> {
+        debug_assert!(Self::MECHANISMS.contains(&by), "{by} is not in LeftOut::MECHANISMS");
         (count > 0).then(|| LeftOut { by, count, message: what(count), items: Vec::new() })
     }
 

@@ -13,6 +13,8 @@ pub struct Timings {
     pub files: Vec<(Symbol, Duration)>,
     /// Set when the run used the facts cache.
     pub cache: Option<CacheStats>,
+    /// The run reported the previous run's result: nothing it reads had changed.
+    pub remembered: bool,
 }
 
 impl Timings {
@@ -41,6 +43,12 @@ impl Timings {
         }
         if let Some(CacheStats { hits, misses }) = self.cache {
             let _ = writeln!(out, "  cache: {hits} files reused, {misses} extracted");
+        }
+        if self.remembered {
+            let _ = writeln!(out, "  cache: the previous run's result, as nothing it reads changed");
+        }
+        if self.files.is_empty() {
+            return out;
         }
         let mut files: Vec<_> = self.files.iter().collect();
         files.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));

@@ -1,5 +1,7 @@
 //! The facts cache seen from the command line: a warm run reports exactly what a cold run
-//! does, reuses the unchanged files, and a damaged cache is rebuilt rather than believed.
+//! does, reuses the unchanged files, and a damaged cache is rebuilt rather than believed; and the
+//! remembered result: a run whose every input is unchanged reports the previous result, any
+//! change to what it reads makes it check again.
 
 mod common;
 
@@ -32,10 +34,19 @@ impl Project {
 
     /// The cache file of the tree: the home holds a key and one directory per tree.
     fn cache_file(&self) -> std::path::PathBuf {
+        self.tree_dir().join("facts.bin")
+    }
+
+    fn tree_dir(&self) -> std::path::PathBuf {
         let trees: Vec<_> =
             std::fs::read_dir(self.home.path().join("trees")).unwrap().map(|e| e.unwrap().path()).collect();
         assert_eq!(trees.len(), 1, "{trees:?}");
-        trees[0].join("facts.bin")
+        trees[0].clone()
+    }
+
+    /// Removes the remembered result, so that the next run reads the facts cache.
+    fn forget_result(&self) {
+        std::fs::remove_file(self.tree_dir().join("result.bin")).unwrap();
     }
 
     /// `check --format json --timings` with this project's cache home.
@@ -80,6 +91,7 @@ fn a_warm_run_reuses_every_file_and_reports_the_same() {
     let (cold, cache) = dir.run(&[]);
     assert_eq!(findings(&cold), expected());
     assert_eq!(cache, "cache: 0 files reused, 3 extracted");
+    dir.forget_result();
     let (warm, cache) = dir.run(&[]);
     assert_eq!(warm, cold);
     assert_eq!(cache, "cache: 3 files reused, 0 extracted");
@@ -104,13 +116,16 @@ fn a_damaged_cache_is_ignored_and_rebuilt() {
     let middle = bytes.len() / 2;
     bytes[middle..].iter_mut().for_each(|b| *b = b.wrapping_add(1));
     std::fs::write(&file, &bytes).unwrap();
+    dir.forget_result();
     let (report, cache) = dir.run(&[]);
     assert_eq!(report, cold);
     assert!(cache.ends_with(" extracted") && !cache.ends_with(" 0 extracted"), "{cache}");
+    dir.forget_result();
     let (_, cache) = dir.run(&[]);
     assert_eq!(cache, "cache: 3 files reused, 0 extracted", "the rebuilt cache is whole again");
 
     std::fs::write(&file, "not a cache").unwrap();
+    dir.forget_result();
     let (report, cache) = dir.run(&[]);
     assert_eq!(report, cold);
     assert_eq!(cache, "cache: 0 files reused, 3 extracted");
@@ -313,4 +328,98 @@ impl Project {
         assert_eq!(output.code, 1, "{}", output.stderr);
         findings(&output.json())
     }
+}
+
+const REMEMBERED: &str = "cache: the previous run's result, as nothing it reads changed";
+
+#[test]
+fn a_run_with_unchanged_inputs_reports_the_remembered_result() {
+    let dir = project();
+    let (cold, cache) = dir.run(&[]);
+    assert_eq!(cache, "cache: 0 files reused, 3 extracted");
+    let (warm, cache) = dir.run(&[]);
+    assert_eq!((warm, cache.as_str()), (cold.clone(), REMEMBERED));
+    // Narrowing applies to the remembered result as to a checked one.
+    let home = dir.home.path().display().to_string();
+    let args = ["check", "src/queue.rs", "--format", "json", "--timings", "--cache-dir", home.as_str()];
+    let narrowed = guardrail(&args, dir.path());
+    assert_eq!(findings(&narrowed.json()), expected()[1..].to_vec());
+    assert!(narrowed.stderr.contains(REMEMBERED), "{}", narrowed.stderr);
+}
+
+#[test]
+fn any_change_to_what_a_run_reads_checks_again() {
+    let dir = project();
+    let (cold, _) = dir.run(&[]);
+    let checks_again = |why: &str| {
+        let (report, cache) = dir.run(&[]);
+        assert_ne!(cache, REMEMBERED, "{why}");
+        let (_, cache) = dir.run(&[]);
+        assert_eq!(cache, REMEMBERED, "{why}: then remembered again");
+        report
+    };
+    std::fs::write(dir.path().join("src/queue.rs"), BOUNDED).unwrap();
+    assert_eq!(findings(&checks_again("a changed Rust file")), expected()[..1]);
+    std::fs::write(dir.path().join("src/queue.rs"), QUEUE).unwrap();
+    assert_eq!(checks_again("the file changed back"), cold);
+    std::fs::write(dir.path().join("guardrail.toml"), "[rules.unbounded-channel]\nseverity = \"error\"\n").unwrap();
+    let report = checks_again("a changed configuration");
+    assert_eq!(report["findings"][0]["severity"], "error");
+    std::fs::remove_file(dir.path().join("guardrail.toml")).unwrap();
+    std::fs::create_dir_all(dir.path().join("policies")).unwrap();
+    let policy = "const META = #{ id: \"first-call\", severity: \"note\", summary: \"s\", rationale: \"r\", \
+                  example: \"e\", fix: \"f\" };\n\
+                  fn check(facts, ctx) { ctx.report(facts.calls()[0], \"one\"); }\n";
+    std::fs::write(dir.path().join("policies/first-call.rhai"), policy).unwrap();
+    let messages = |report: &serde_json::Value| {
+        let findings = report["findings"].as_array().unwrap();
+        findings.iter().filter(|f| f["rule"] == "first-call").map(|f| f["message"].clone()).collect::<Vec<_>>()
+    };
+    let (report, cache) = dir.run(&["--policies", "policies"]);
+    assert_ne!(cache, REMEMBERED, "another policy directory");
+    assert_eq!(messages(&report), ["one"], "{report}");
+    let (_, cache) = dir.run(&["--policies", "policies"]);
+    assert_eq!(cache, REMEMBERED);
+    std::fs::write(dir.path().join("policies/first-call.rhai"), policy.replace("\"one\"", "\"two\"")).unwrap();
+    let (report, cache) = dir.run(&["--policies", "policies"]);
+    assert_ne!(cache, REMEMBERED, "a changed policy");
+    assert_eq!(messages(&report), ["two"], "{report}");
+    std::fs::write(dir.path().join("src/new.rs"), "pub fn f() {}\n").unwrap();
+    checks_again("a new file");
+    let home = dir.home.path().display().to_string();
+    let without_preview = ["check", ".", "--format", "json", "--timings", "--cache-dir", home.as_str()];
+    let output = guardrail_as_shipped(&without_preview, dir.path());
+    assert!(!output.stderr.contains(REMEMBERED), "other rules asked for: {}", output.stderr);
+}
+
+#[test]
+fn a_forged_or_damaged_result_is_not_believed() {
+    let dir = project();
+    let (cold, _) = dir.run(&[]);
+    let result = dir.tree_dir().join("result.bin");
+    let whole = std::fs::read(&result).unwrap();
+    // Whoever can write the cache rewrites a finding's line without the home's key.
+    let mut forged = whole.clone();
+    let at = forged.len() - 2;
+    forged[at] ^= 1;
+    std::fs::write(&result, &forged).unwrap();
+    let (report, cache) = dir.run(&[]);
+    assert_eq!((report, cache.as_str()), (cold, "cache: 3 files reused, 0 extracted"));
+    std::fs::write(&result, "grresult").unwrap();
+    let (_, cache) = dir.run(&[]);
+    assert_eq!(cache, "cache: 3 files reused, 0 extracted", "a truncated result is not read");
+}
+
+#[test]
+fn a_run_that_could_not_be_trusted_is_not_remembered() {
+    let dir = project();
+    std::fs::write(dir.path().join("src/broken.rs"), "pub fn f( {\n").unwrap();
+    std::fs::write(dir.path().join("src/lib.rs"), "pub mod queue;\npub mod other;\npub mod broken;\n").unwrap();
+    let home = dir.home.path().display().to_string();
+    for _ in 0..2 {
+        let output = guardrail(&["check", ".", "--format", "json", "--timings", "--cache-dir", &home], dir.path());
+        assert_eq!(output.code, 2, "{}", output.stderr);
+        assert!(!output.stderr.contains(REMEMBERED), "{}", output.stderr);
+    }
+    assert!(!dir.tree_dir().join("result.bin").exists());
 }

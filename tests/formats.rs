@@ -284,8 +284,10 @@ fn policy_text_and_file_names_never_become_workflow_commands() {
     ]);
     std::fs::write(dir.path().join("src/x\n::error::named.rs"), UNBOUNDED).unwrap();
     std::fs::write(dir.path().join("src/x.rs"), UNBOUNDED).unwrap();
+    // Without the cache: a remembered result would not run the policy, whose prints are checked.
     let run = |format: &str| {
-        guardrail_with(&["check", ".", "--format", format, "--color", "never", "--timings"], dir.path(), |command| {
+        let args = ["check", ".", "--format", format, "--color", "never", "--timings", "--no-cache"];
+        guardrail_with(&args, dir.path(), |command| {
             command.env("GITHUB_ACTIONS", "true");
         })
     };

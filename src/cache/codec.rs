@@ -16,6 +16,7 @@ use crate::facts::{
     SenderField, SqlText, StateFact, Suppression, TupleBinding, UseFact, Wait,
 };
 use crate::file_kind::FileKind;
+use crate::findings::{Checked, Finding, LeftOut, Related, Severity};
 use crate::location::{LineTable, Location, Span};
 use crate::problem::Problem;
 use crate::symbol::Symbol;
@@ -159,6 +160,15 @@ impl Codec for u32 {
     }
     fn decode(input: &mut Reader<'_>) -> Result<Self, Corrupt> {
         u32::try_from(input.varint()?).map_err(|_| Corrupt)
+    }
+}
+
+impl Codec for usize {
+    fn encode<'a>(&'a self, out: &mut Writer<'a>) {
+        out.varint(*self as u64);
+    }
+    fn decode(input: &mut Reader<'_>) -> Result<Self, Corrupt> {
+        usize::try_from(input.varint()?).map_err(|_| Corrupt)
     }
 }
 
@@ -417,6 +427,34 @@ codec_struct!(RustFacts { uses, calls, method_calls, macros, fns, attributes, mo
     checked by RustFacts::is_consistent);
 codec_struct!(Suppression { rule, reason, target_line, target_end_line, location });
 codec_struct!(Problem { location, message });
+codec_struct!(Related { location, message });
+codec_struct!(Finding { rule, severity, message, location, help, related, fingerprint });
+codec_struct!(Checked { findings, problems, notes, files, suppressed, left_out });
+
+impl Codec for Severity {
+    fn encode<'a>(&'a self, out: &mut Writer<'a>) {
+        out.str(self.as_str());
+    }
+    fn decode(input: &mut Reader<'_>) -> Result<Self, Corrupt> {
+        input.str()?.parse().map_err(|_| Corrupt)
+    }
+}
+
+/// The mechanism is read back as the name [`LeftOut::MECHANISMS`] holds.
+impl Codec for LeftOut {
+    fn encode<'a>(&'a self, out: &mut Writer<'a>) {
+        let LeftOut { by, count, message, items } = self;
+        out.str(by);
+        count.encode(out);
+        message.encode(out);
+        items.encode(out);
+    }
+    fn decode(input: &mut Reader<'_>) -> Result<Self, Corrupt> {
+        let name = input.str()?;
+        let by = LeftOut::MECHANISMS.into_iter().find(|known| *known == name).ok_or(Corrupt)?;
+        Ok(LeftOut { by, count: Codec::decode(input)?, message: Codec::decode(input)?, items: Codec::decode(input)? })
+    }
+}
 
 /// The facts of a Rust file; deployment facts are not cached (see the module docs of
 /// [`crate::cache`]), so a Rust file's are always empty.

@@ -30,6 +30,9 @@
 //! through a link.
 
 mod codec;
+mod result;
+
+pub use result::{Inputs, Results};
 
 use crate::facts::FileFacts;
 use crate::symbol::Symbol;
@@ -193,16 +196,27 @@ pub struct CacheStats {
     pub misses: usize,
 }
 
+/// The directory of the tree at `root` in `home`, and the home's key.
+fn tree_dir(home: &Path, root: &Path) -> Result<(PathBuf, Key), String> {
+    let key = Key::load_or_create(home)
+        .map_err(|error| format!("cannot use the cache in {}: {error}; the run goes on without it", home.display()))?;
+    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let tree = blake3::hash(root.as_os_str().as_encoded_bytes()).to_hex()[..32].to_owned();
+    Ok((home.join("trees").join(tree), key))
+}
+
 impl Cache {
     /// Opens the cache of the tree at `root` in `home`; a missing, unreadable or foreign cache
     /// is an empty one. Fails when the home cannot hold a key.
     pub fn open(home: &Path, root: &Path) -> Result<Self, String> {
-        let key = Key::load_or_create(home).map_err(|error| {
-            format!("cannot use the cache in {}: {error}; the run goes on without it", home.display())
-        })?;
-        let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
-        let tree = blake3::hash(root.as_os_str().as_encoded_bytes()).to_hex()[..32].to_owned();
-        Ok(Cache::in_dir(home.join("trees").join(tree), key))
+        let (dir, key) = tree_dir(home, root)?;
+        Ok(Cache::in_dir(dir, key))
+    }
+
+    /// Opens the remembered result of the tree at `root` in `home` (see [`Results`]).
+    pub fn results(home: &Path, root: &Path) -> Result<Results, String> {
+        let (dir, key) = tree_dir(home, root)?;
+        Ok(Results::in_dir(dir, key))
     }
 
     fn in_dir(dir: PathBuf, key: Key) -> Self {

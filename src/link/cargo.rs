@@ -254,6 +254,9 @@ enum Unanswered {
     Cargo(String),
 }
 
+/// The environment variables that decide which cargo and toolchain answer.
+pub const ENVIRONMENT: [&str; 5] = ["CARGO", "RUSTUP_TOOLCHAIN", "RUSTUP_HOME", "CARGO_HOME", "PATH"];
+
 /// cargo's answers for one run: from the cache when nothing cargo reads changed, else from
 /// cargo on the mirror, made on the first question the cache cannot answer.
 struct Cargo<'a> {
@@ -280,7 +283,7 @@ impl<'a> Cargo<'a> {
         for file in manifest_fallback::target_files(manifests, rust_files) {
             add(file.as_bytes());
         }
-        for variable in ["CARGO", "RUSTUP_TOOLCHAIN", "RUSTUP_HOME", "CARGO_HOME", "PATH"] {
+        for variable in ENVIRONMENT {
             add(std::env::var_os(variable).unwrap_or_default().as_encoded_bytes());
         }
         Cargo { manifests, rust_files, cache, mirror: std::cell::OnceCell::new(), inputs }
