@@ -5,7 +5,8 @@
 //!   allocator the binary uses;
 //! - the `guardrail` binary's `check`, end to end, cold (`--no-cache`) with every built-in
 //!   policy, on all threads and on one, and its peak memory (the largest of the runs);
-//! - `check` with the facts cache: the run that fills it, then warm runs (nothing changed)
+//! - `check` with the facts cache: the run that fills it, then warm runs (nothing changed: the
+//!   remembered result), then warm runs with one file changed (the facts cache)
 //!   and their peak memory;
 //! - ast-grep and Semgrep running one unbounded-channel rule over the same tree, when
 //!   `scripts/install-bench-peers.sh` has installed them under `target/tools`.
@@ -181,6 +182,28 @@ fn main() {
             100.0 * ratio(warm, cold)
         );
         warm_memory = memory;
+    }
+    // A commit's worth of change: one Rust file differs from the previous run (a comment added),
+    // so the remembered result does not apply and that file alone is extracted again.
+    let edited = &files[files.len() / 2];
+    if let Ok(original) = std::fs::read(edited) {
+        let edits = std::cell::Cell::new(0);
+        let edit_then_check = || {
+            edits.set(edits.get() + 1);
+            let mut text = original.clone();
+            text.extend_from_slice(format!("\n// edit {}\n", edits.get()).as_bytes());
+            std::fs::write(edited, text).expect("edit a file of the benchmark tree");
+            guardrail(&["--cache-dir", &cached], None)
+        };
+        if let Some((changed, _, out)) = measure(RUNS, edit_then_check) {
+            assert_eq!(findings(&out), found, "a comment changes no finding");
+            println!(
+                "check, warm (one file changed)              {:>9.1} ms  {:>5.1}% of cold",
+                ms(changed),
+                100.0 * ratio(changed, cold)
+            );
+        }
+        std::fs::write(edited, original).expect("restore the edited file");
     }
     let _ = std::fs::remove_dir_all(&cache_dir);
 

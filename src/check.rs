@@ -98,9 +98,9 @@ pub struct Collected {
     pub expansions: Expansions,
     /// What the walk left out (`exclude`, fixture directories, `.gitignore`).
     pub left_out: Vec<LeftOut>,
-    /// cargo could not answer for some workspace (its packages were read from the manifests):
-    /// a later run may get its answer, so this run's result is not one to remember.
-    pub cargo_failed: bool,
+    /// cargo did not run to its end for some workspace (its packages were read from the
+    /// manifests): a later run may get its answer, so this run's result is not one to remember.
+    pub cargo_unfinished: bool,
 }
 
 /// Reads the tree under `root` into facts: discover, extract, link.
@@ -130,7 +130,7 @@ impl Collected {
             stop: true,
             expansions: Expansions::default(),
             left_out: Vec::new(),
-            cargo_failed: false,
+            cargo_unfinished: false,
         }
     }
 }
@@ -194,7 +194,7 @@ fn collect_walked(
         })
     };
     let mut plan = None;
-    let ((packages, cargo_notes, manifest_problems), extracted) = match options.shard {
+    let (loaded, extracted) = match options.shard {
         None => timings.phase("extract ‖ cargo metadata", || {
             rayon::join(
                 || link::load_packages(root, &discovery, cache.as_ref()),
@@ -207,21 +207,22 @@ fn collect_walked(
         }),
         Some(shard) => timings.phase("plan shard, extract", || {
             // The partition needs the packages and the deployment files before any Rust is read.
-            let (packages, cargo_notes, manifest_problems) = link::load_packages(root, &discovery, cache.as_ref());
+            let loaded = link::load_packages(root, &discovery, cache.as_ref());
             let (rust, deployment): (Vec<_>, Vec<_>) = discovery.files.iter().partition(|(_, k)| *k == FileKind::Rust);
             let mut files = extract_files(deployment);
             files.extend(extra_inputs());
             let deployment_facts: Vec<FileFacts> = files.iter().map(|(facts, _)| facts.clone()).collect();
-            let (services, _) = link::map_services(&config.services, &packages, &deployment_facts);
+            let (services, _) = link::map_services(&config.services, &loaded.packages, &deployment_facts);
             let sizes: Vec<(Symbol, u64)> = rust
                 .iter()
                 .map(|(file, _)| (file.shown, std::fs::metadata(&file.path).map_or(0, |m| m.len())))
                 .collect();
             let deployment = (&deployment_facts[..], &services[..]);
-            let partition = Plan::new(shard, &packages, &discovery.manifests, &sizes, deployment, &config.architecture);
+            let partition =
+                Plan::new(shard, &loaded.packages, &discovery.manifests, &sizes, deployment, &config.architecture);
             files.extend(extract_files(rust.into_iter().filter(|(file, _)| partition.reads(&file.shown)).collect()));
             plan = Some(partition);
-            ((packages, cargo_notes, manifest_problems), files)
+            (loaded, files)
         }),
     };
     timings.files = extracted.iter().map(|(facts, duration)| (facts.path, *duration)).collect();
@@ -240,7 +241,7 @@ fn collect_walked(
             notes.push(Problem { location: Location::file(Symbol::default()), message });
         }
     }
-    let cargo_failed = !cargo_notes.is_empty();
+    let link::Packages { packages, notes: cargo_notes, problems: manifest_problems, cargo_unfinished } = loaded;
     notes.extend(cargo_notes);
     problems.extend(manifest_problems);
     let (mut facts, link_problems) =
@@ -261,7 +262,7 @@ fn collect_walked(
         problems.extend(graph_problems);
     }
     let left_out = crate::left_out::from_walk(&discovery);
-    Collected { config, facts, problems, notes, timings, plan, stop: false, expansions, left_out, cargo_failed }
+    Collected { config, facts, problems, notes, timings, plan, stop: false, expansions, left_out, cargo_unfinished }
 }
 
 /// Whether a Rust file lies in a crate kept as test data (`tests/crates/build-failure/`,
@@ -530,7 +531,7 @@ fn check_in_pool(root: &Path, options: &CheckOptions) -> Run {
                 stop,
                 expansions,
                 mut left_out,
-                cargo_failed,
+                cargo_unfinished,
             } = collect_walked(root, options, config, walked, timings);
             if stop {
                 return stopped(root, problems, config, Arc::new(facts), timings);
@@ -556,7 +557,7 @@ fn check_in_pool(root: &Path, options: &CheckOptions) -> Run {
             left_out.extend(crate::left_out::from_facts(&facts));
             let files = facts.files.len();
             let mut checked = Checked { findings, problems, notes, files, suppressed, left_out };
-            let remember = remembered.as_ref().filter(|_| !cargo_failed);
+            let remember = remembered.as_ref().filter(|_| !cargo_unfinished);
             if let Some(Err(message)) = remember.map(|remembered| remembered.store(&checked)) {
                 checked.notes.push(Problem { location: Location::file(Symbol::default()), message });
             }

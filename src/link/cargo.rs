@@ -34,11 +34,18 @@ const MAX_MANIFEST_SIZE: u64 = 1 << 20;
 /// note per cause), so the run goes on with its packages. With a cache, cargo's answers are
 /// kept for the next run, which asks again only when a manifest, a target file or the cargo
 /// it would run changed.
-pub fn load_packages(
-    root: &Path,
-    discovery: &Discovery,
-    cache: Option<&Cache>,
-) -> (Vec<Package>, Vec<Problem>, Vec<Problem>) {
+/// What the manifests declare, as cargo says it where it can: the packages, a note for each
+/// workspace cargo could not read, the manifests that are not TOML, and whether cargo was not
+/// run to its end for some workspace (not found, killed, over its time limit: a later run may
+/// get its answer).
+pub struct Packages {
+    pub packages: Vec<Package>,
+    pub notes: Vec<Problem>,
+    pub problems: Vec<Problem>,
+    pub cargo_unfinished: bool,
+}
+
+pub fn load_packages(root: &Path, discovery: &Discovery, cache: Option<&Cache>) -> Packages {
     let (manifests, problems) = read_manifests(root, &discovery.manifests);
     let rust_files: HashSet<&str> = discovery
         .files
@@ -92,7 +99,8 @@ pub fn load_packages(
     packages.sort_by_key(|a| a.manifest_path);
     // A manifest that is not TOML is an error of its own; no note repeats it.
     failures.retain(|(manifest, _)| !problems.iter().any(|p| p.location.path == *manifest));
-    (packages, failure_notes(&failures), problems)
+    let cargo_unfinished = cargo.unfinished.get();
+    Packages { packages, notes: failure_notes(&failures), problems, cargo_unfinished }
 }
 
 fn dir_of(manifest: Symbol) -> &'static str {
@@ -264,6 +272,8 @@ struct Cargo<'a> {
     rust_files: &'a HashSet<&'a str>,
     cache: Option<&'a Cache>,
     mirror: std::cell::OnceCell<std::io::Result<Mirror>>,
+    /// Some question was not answered because cargo did not run to its end.
+    unfinished: std::cell::Cell<bool>,
     /// Everything an answer depends on, the key of the cached ones: the manifests and where
     /// target files are, and which cargo and toolchain would run.
     inputs: Vec<u8>,
@@ -286,7 +296,14 @@ impl<'a> Cargo<'a> {
         for variable in ENVIRONMENT {
             add(std::env::var_os(variable).unwrap_or_default().as_encoded_bytes());
         }
-        Cargo { manifests, rust_files, cache, mirror: std::cell::OnceCell::new(), inputs }
+        Cargo {
+            manifests,
+            rust_files,
+            cache,
+            mirror: std::cell::OnceCell::new(),
+            unfinished: Default::default(),
+            inputs,
+        }
     }
 
     /// What `cargo metadata` says of `shown`, and the directory its paths are under.
@@ -308,6 +325,7 @@ impl<'a> Cargo<'a> {
                     Err(CargoFailure::Ran(reason)) => (Err(reason), true),
                     Err(CargoFailure::NotRun(reason)) => (Err(reason), false),
                 };
+                self.unfinished.set(self.unfinished.get() || !lasting);
                 if let Some(cache) = self.cache.filter(|_| lasting) {
                     cache.store_answer(&name, &self.inputs, &encode_answer(&dir, &answer));
                 }

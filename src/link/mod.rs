@@ -9,7 +9,7 @@ mod paths;
 mod placement;
 mod services;
 
-pub use cargo::{load_packages, ENVIRONMENT as CARGO_ENVIRONMENT};
+pub use cargo::{load_packages, Packages, ENVIRONMENT as CARGO_ENVIRONMENT};
 pub use placement::place;
 pub use services::{image_name, map_services};
 
