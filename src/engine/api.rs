@@ -81,6 +81,18 @@ fn reaches(binary: &Binary, fact: &Dynamic) -> bool {
         .unwrap_or_else(|| includes(binary, fact))
 }
 
+/// The names of the method calls chained on `call` in its fn, on it or on a local bound from
+/// it: `["timeout", "build"]` for `Client::builder().timeout(d).build()`. A builder's chain,
+/// answered from the index rather than by a script walking every method call of that root.
+fn chained_methods(facts: &Facts, call: &Fact<CallFact>) -> Array {
+    let context = call.context();
+    let chained = facts.index.method_calls.resolved(&call.item().resolved).filter(|method| {
+        let on = method.context();
+        method.file().path == call.file().path && on.module == context.module && on.function == context.function
+    });
+    chained.map(|method| text(&method.item().name).into()).collect()
+}
+
 /// Whether a fact sits in code that serves traffic: a binary that runs it — reaching it through
 /// the call graph, or, when the graph cannot tell, built from its file — starts a network server
 /// or is deployed (a Dockerfile, compose file or Kubernetes workload outside development and test
@@ -503,6 +515,7 @@ pub fn register(engine: &mut Engine) {
     engine.register_fn("includers", |f: &mut FactsHandle, fact: Dynamic| {
         f.0.index.binaries.iter().filter(|b| includes(b, &fact)).cloned().map(Dynamic::from).collect::<Array>()
     });
+    engine.register_fn("chained_methods", |f: &mut FactsHandle, call: Fact<CallFact>| chained_methods(&f.0, &call));
     engine.register_fn("in_service", |f: &mut FactsHandle, fact: Dynamic| in_service(&f.0, &fact));
     engine.register_fn("runs_in", |f: &mut FactsHandle, fact: Dynamic| runs_in(&f.0, &fact));
     engine.register_fn("in_async_code", |_: &mut FactsHandle, sites: Array, include_tests: bool| {

@@ -1,7 +1,7 @@
 //! The policy API of request handlers and what they reach: `facts.handles_requests(fact)`, the
 //! state they share (`facts.shared_state()`, `facts.request_writes(state)`) and the channels
 //! they send into (`facts.senders(channel)`, see [`crate::facts::senders`];
-//! `facts.made_beside_bounded(channel, path)`).
+//! `facts.made_beside_bounded(channel, path)`, `facts.channel_shape(channel)`).
 
 use super::script_values::{register_located, text, FactsHandle};
 use crate::facts::{
@@ -98,6 +98,9 @@ pub fn register(engine: &mut Engine) {
     });
     engine.register_fn("senders", |f: &mut FactsHandle, channel: Fact<CallFact>| {
         crate::facts::senders(&f.0.index, &f.0.packages, &channel).into_iter().map(producer).collect::<Array>()
+    });
+    engine.register_fn("channel_shape", |_: &mut FactsHandle, channel: Fact<CallFact>| {
+        crate::facts::ChannelShape::of(&channel).as_str()
     });
     engine.register_fn("made_beside_bounded", |f: &mut FactsHandle, channel: Fact<CallFact>, bounded: &str| {
         crate::facts::made_beside_bounded(&f.0.index, &channel, bounded)

@@ -39,7 +39,7 @@ pub use replicas::ScaledOut;
 pub use resources::ContainerResources;
 pub use shutdown::{Drain, DrainAt, SignalHandling};
 pub use table::Table;
-pub use value_flow::{made_beside_bounded, senders, DrivenBy, Producer};
+pub use value_flow::{made_beside_bounded, senders, ChannelShape, DrivenBy, Producer};
 pub use workspace::{names_test_support, Dependency, FileInfo, Package, PackageSource, Service, ServiceLookup, Target};
 
 use crate::location::Location;

@@ -417,6 +417,48 @@ fn waits_in_its_fn(send: &Fact<MethodCallFact>, index: &Index) -> bool {
         || rust.waits.iter().any(|wait| same_fn.holds(rust.context(wait.context), wait.line))
 }
 
+/// What a channel's own `let (tx, rx) = ..` and the sender's use in the rest of that block say
+/// about it, before any flow is followed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChannelShape {
+    /// An end is dropped at once (`let (tx, _) = ..`): nothing queues.
+    EndDropped,
+    /// The sender stays in its block and is never sent on: it signals by being dropped.
+    NeverSent,
+    /// The sender stays in its block and is sent on once, outside any loop: a single reply.
+    OneReply,
+    /// Anything else: a queue whose fill the value flow judges.
+    Queue,
+}
+
+impl ChannelShape {
+    pub fn of(channel: &Fact<CallFact>) -> Self {
+        let Some(binding) = channel.binding() else { return ChannelShape::Queue };
+        let (names, first) = (&binding.names, &binding.first);
+        if names.len() != 2 {
+            return ChannelShape::Queue;
+        }
+        if &*names[0] == "_" || &*names[1] == "_" {
+            return ChannelShape::EndDropped;
+        }
+        let stays = !names[0].is_empty() && !first.escapes;
+        match first.sends {
+            0 if stays => ChannelShape::NeverSent,
+            1 if stays && !first.sends_in_loop => ChannelShape::OneReply,
+            _ => ChannelShape::Queue,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChannelShape::EndDropped => "end_dropped",
+            ChannelShape::NeverSent => "never_sent",
+            ChannelShape::OneReply => "one_reply",
+            ChannelShape::Queue => "queue",
+        }
+    }
+}
+
 /// Whether the fn that makes `channel` also makes one by the constructor at `bounded` beside it
 /// (bound to other names): the unbounded one is a choice, a control side that must never block
 /// beside a bounded data side. Two bound to the same names are alternatives (`match capacity {
