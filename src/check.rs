@@ -2,7 +2,7 @@
 //! evaluate (parallel) → filter. Reporting is left to the caller.
 
 use crate::arch;
-use crate::cache::Cache;
+use crate::cache::{Cache, ContentHash};
 use crate::discover::{self, Config, SourceFile};
 use crate::engine::{resolve_settings, Origin, PolicySet};
 use crate::expand::{self, Expansions};
@@ -20,6 +20,7 @@ use crate::shard::{Plan, Shard};
 use crate::sources::Sources;
 use crate::symbol::Symbol;
 use crate::timings::Timings;
+use foldhash::HashMap;
 use rayon::prelude::*;
 use remembered::Remembered;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -115,7 +116,7 @@ fn collect_in_pool(root: &Path, options: &CheckOptions) -> Collected {
         return Collected::stopped(config, problems, timings);
     }
     let walked = timings.phase("walk", || discover::walk(root, &config));
-    collect_walked(root, options, config, walked, timings)
+    collect_walked(root, options, config, walked, None, timings)
 }
 
 impl Collected {
@@ -136,11 +137,14 @@ impl Collected {
 }
 
 /// Reads the tree under `root` with a configuration already loaded and the walk done.
+/// Collects the facts of what the walk found; `content_hashes` are the hashes of files already
+/// read (see [`Remembered`]), by which cached facts are taken without reading a file again.
 fn collect_walked(
     root: &Path,
     options: &CheckOptions,
     config: Config,
     (discovery, walk_problems): (discover::Discovery, Vec<Problem>),
+    content_hashes: Option<&HashMap<Symbol, ContentHash>>,
     mut timings: Timings,
 ) -> Collected {
     let mut problems = walk_problems;
@@ -179,7 +183,8 @@ fn collect_walked(
         let timed = files.into_par_iter().filter_map(|(file, kind)| {
             let start = Instant::now();
             let as_written = expansions.as_written.contains(&file.shown);
-            let mut facts = read_and_extract(file, *kind, max_size, cache.as_ref(), needs, as_written)?;
+            let known = content_hashes.and_then(|hashes| hashes.get(&file.shown));
+            let mut facts = read_and_extract(file, *kind, max_size, (cache.as_ref(), known), needs, as_written)?;
             if !graph_needed {
                 facts.rust.paths = Vec::new();
             }
@@ -235,17 +240,22 @@ fn collect_walked(
     }
     notes.extend(expansions.notes.iter().cloned());
     problems.extend(expansions.problems.iter().cloned());
-    if let Some(cache) = cache {
-        timings.cache = Some(cache.stats());
-        if let Err(message) = timings.phase("save cache", || cache.save()) {
-            notes.push(Problem { location: Location::file(Symbol::default()), message });
-        }
-    }
+    timings.cache = cache.as_ref().map(Cache::stats);
     let link::Packages { packages, notes: cargo_notes, problems: manifest_problems, cargo_unfinished } = loaded;
     notes.extend(cargo_notes);
     problems.extend(manifest_problems);
-    let (mut facts, link_problems) =
-        timings.phase("link", || link::link(packages, &discovery.manifests, files, &config.services));
+    // Writing the cache is file I/O the link does not wait for: it runs beside it.
+    let phase = if cache.is_some() { "link ‖ save cache" } else { "link" };
+    let ((mut facts, link_problems), saved) = timings.phase(phase, || {
+        std::thread::scope(|scope| {
+            let saving = cache.map(|cache| scope.spawn(|| cache.save()));
+            let linked = link::link(packages, &discovery.manifests, files, &config.services);
+            (linked, saving.map(|saving| saving.join().unwrap_or_else(|_| Err("writing the cache failed".to_owned()))))
+        })
+    });
+    if let Some(Err(message)) = saved {
+        notes.push(Problem { location: Location::file(Symbol::default()), message });
+    }
     problems.extend(link_problems);
     let (uncompiled, compiled): (Vec<&Arc<LinkedFile>>, Vec<&Arc<LinkedFile>>) = facts
         .files
@@ -292,14 +302,21 @@ fn unread_test_data(files: &[&Arc<LinkedFile>]) -> Option<Problem> {
     Some(Problem { location: Location::file(first.info.path), message })
 }
 
+/// Reads and extracts one file; with a cache, a Rust file's facts come from it when they were
+/// extracted from the same bytes — known by the hash `known` of the file's bytes without
+/// reading it, when the run already hashed it.
 fn read_and_extract(
     file: &SourceFile,
     kind: FileKind,
     max_size: u64,
-    cache: Option<&Cache>,
+    (cache, known): (Option<&Cache>, Option<&ContentHash>),
     needs: extract::Needs,
     template_as_written: bool,
 ) -> Option<FileFacts> {
+    let cache = cache.filter(|_| kind == FileKind::Rust && !template_as_written);
+    if let Some(facts) = cache.zip(known).and_then(|(cache, hash)| cache.load_hashed(file.shown, hash)) {
+        return Some(facts);
+    }
     let problem = |message: String| {
         let mut facts = FileFacts::new(file.shown, kind);
         facts.problems.push(Problem { location: Location::file(file.shown), message });
@@ -327,8 +344,7 @@ fn read_and_extract(
     if template_as_written {
         return Some(extract::extract_template_as_written(file.shown, &bytes));
     }
-    let cache = cache.filter(|_| kind == FileKind::Rust);
-    if let Some(facts) = cache.and_then(|cache| cache.load(file.shown, &bytes)) {
+    if let Some(facts) = cache.filter(|_| known.is_none()).and_then(|cache| cache.load(file.shown, &bytes)) {
         return Some(facts);
     }
     // A bug in an extractor must cost one file, not the run.
@@ -532,7 +548,7 @@ fn check_in_pool(root: &Path, options: &CheckOptions) -> Run {
                 expansions,
                 mut left_out,
                 cargo_unfinished,
-            } = collect_walked(root, options, config, walked, timings);
+            } = collect_walked(root, options, config, walked, remembered.as_ref().map(|r| &r.content_hashes), timings);
             if stop {
                 return stopped(root, problems, config, Arc::new(facts), timings);
             }

@@ -105,6 +105,11 @@ fn a_changed_file_is_extracted_again() {
     let (report, cache) = dir.run(&[]);
     assert_eq!(findings(&report), expected()[..1], "the fixed file's finding is gone");
     assert_eq!(cache, "cache: 2 files reused, 1 extracted");
+    // The cache that run wrote (the reused entries copied over, the new one beside them) is whole.
+    dir.forget_result();
+    let (again, cache) = dir.run(&[]);
+    assert_eq!(again, report);
+    assert_eq!(cache, "cache: 3 files reused, 0 extracted");
 }
 
 #[test]

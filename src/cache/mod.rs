@@ -51,6 +51,8 @@ const MAGIC: &[u8; 8] = b"grcache\x04";
 const BUILD: &str = concat!(env!("CARGO_PKG_VERSION"), "+", env!("GUARDRAIL_SOURCE_HASH"));
 
 const FILE_NAME: &str = "facts.bin";
+/// The two lengths a record writes around its path before the entry (see [`NextFile::append`]).
+const RECORD_LENGTHS: u64 = 16;
 const KEY_FILE: &str = "key";
 
 /// The default home of caches: the user's cache directory, outside every checked tree.
@@ -180,6 +182,20 @@ impl PreviousFile {
         Some(PreviousFile { file: Mutex::new(file), index })
     }
 
+    /// Copies the bytes of `range` to `out`; a file cut short since it was opened is an error.
+    fn copy(&self, range: &Range<u64>, out: &mut impl Write) -> std::io::Result<()> {
+        let mut file = self.file.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        file.seek(SeekFrom::Start(range.start))?;
+        let len = range.end - range.start;
+        if std::io::copy(&mut (&*file).take(len), out)? != len {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "the previous cache file was cut short",
+            ));
+        }
+        Ok(())
+    }
+
     fn read(&self, range: &Range<u64>) -> Option<Vec<u8>> {
         let mut file = self.file.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         file.seek(SeekFrom::Start(range.start)).ok()?;
@@ -232,7 +248,14 @@ impl Cache {
 
     /// The facts cached for `path` when they were extracted from exactly `bytes`.
     pub fn load(&self, path: Symbol, bytes: &[u8]) -> Option<FileFacts> {
-        let found = self.load_entry(path, |entry| decode_entry(entry, path, bytes, &self.key));
+        self.load_hashed(path, &content_hash(bytes))
+    }
+
+    /// The facts cached for `path` when they were extracted from bytes of this BLAKE3 hash
+    /// (the one [`content_hash`] gives): a run that already hashed its files for its digest
+    /// does not read a file it has facts for.
+    pub fn load_hashed(&self, path: Symbol, hash: &ContentHash) -> Option<FileFacts> {
+        let found = self.load_entry(path, |entry| decode_entry(entry, path, hash, &self.key));
         let counter = if found.is_some() { &self.hits } else { &self.misses };
         counter.fetch_add(1, Ordering::Relaxed);
         found
@@ -249,7 +272,7 @@ impl Cache {
     /// path of the tree holds.
     pub fn load_answer(&self, name: &str, inputs: &[u8]) -> Option<Vec<u8>> {
         let path = Symbol::intern(&format!("\0{name}"));
-        self.load_entry(path, |entry| open_entry(entry, path, inputs, &self.key).map(<[u8]>::to_vec))
+        self.load_entry(path, |entry| open_entry(entry, path, &content_hash(inputs), &self.key).map(<[u8]>::to_vec))
     }
 
     pub fn store_answer(&self, name: &str, inputs: &[u8], answer: &[u8]) {
@@ -303,15 +326,29 @@ impl Cache {
             Some(next) => next?,
             None => NextFile::create(&self.dir).map_err(|e| self.write_error(e))?,
         };
-        // An entry that cannot be read again is left out: the next run extracts its file.
-        let mut reused = current.entries.iter().filter_map(|(path, entry)| match entry {
-            Entry::Previous(range) => Some((*path, self.previous.as_ref()?.read(range)?)),
-            Entry::New => None,
-        });
-        reused
-            .try_for_each(|(path, bytes)| next.append(path, &bytes))
-            .and_then(|()| next.persist(&self.dir.join(FILE_NAME)))
-            .map_err(|e| self.write_error(e))
+        // The reused records (each a header and its entry) are copied from the previous file
+        // in runs of neighbours: with a few files changed, the cache is rewritten at the speed
+        // of a file copy rather than an entry at a time.
+        let mut records: Vec<Range<u64>> = (current.entries.iter())
+            .filter_map(|(path, entry)| match entry {
+                Entry::Previous(range) => Some(range.start - RECORD_LENGTHS - path.len() as u64..range.end),
+                Entry::New => None,
+            })
+            .collect();
+        records.sort_unstable_by_key(|record| record.start);
+        records.dedup();
+        let mut runs: Vec<Range<u64>> = Vec::new();
+        for record in records {
+            match runs.last_mut() {
+                Some(run) if run.end == record.start => run.end = record.end,
+                _ => runs.push(record),
+            }
+        }
+        let copy = |next: &mut NextFile| match &self.previous {
+            Some(previous) => runs.iter().try_for_each(|run| previous.copy(run, &mut next.out)),
+            None => Ok(()),
+        };
+        copy(&mut next).and_then(|()| next.persist(&self.dir.join(FILE_NAME))).map_err(|e| self.write_error(e))
     }
 }
 
@@ -373,10 +410,13 @@ fn build_stamp() -> [u8; 8] {
 
 const CONTENT_HASH: usize = 32;
 
+/// The BLAKE3 hash of a file's bytes, which an entry is tied to.
+pub type ContentHash = [u8; CONTENT_HASH];
+
 /// The hash an entry is tied to the bytes of its file by: BLAKE3, because a pull request can
 /// choose those bytes, and with a hash that is not collision resistant (xxh3) it can make a
 /// second file that the cache takes for one it has seen.
-fn content_hash(bytes: &[u8]) -> [u8; CONTENT_HASH] {
+pub fn content_hash(bytes: &[u8]) -> ContentHash {
     *blake3::hash(bytes).as_bytes()
 }
 
@@ -391,10 +431,10 @@ fn seal_entry(path: Symbol, bytes: &[u8], payload: &[u8], key: &Key) -> Vec<u8> 
 }
 
 /// The payload of an entry sealed for `path` and exactly `bytes` under `key`.
-fn open_entry<'e>(entry: &'e [u8], path: Symbol, bytes: &[u8], key: &Key) -> Option<&'e [u8]> {
+fn open_entry<'e>(entry: &'e [u8], path: Symbol, content: &ContentHash, key: &Key) -> Option<&'e [u8]> {
     let (hash, rest) = split(entry, CONTENT_HASH as u64)?;
     let (code, payload) = split(rest, 32)?;
-    if hash != content_hash(bytes) {
+    if hash != content {
         return None;
     }
     // Compared in full before anything of the payload is read; a forged entry fails here.
@@ -407,8 +447,8 @@ fn encode_entry(facts: &FileFacts, bytes: &[u8], key: &Key) -> Vec<u8> {
     seal_entry(facts.path, bytes, &writer.finish(), key)
 }
 
-fn decode_entry(entry: &[u8], path: Symbol, bytes: &[u8], key: &Key) -> Option<FileFacts> {
-    let mut reader = Reader::new(open_entry(entry, path, bytes, key)?).ok()?;
+fn decode_entry(entry: &[u8], path: Symbol, content: &ContentHash, key: &Key) -> Option<FileFacts> {
+    let mut reader = Reader::new(open_entry(entry, path, content, key)?).ok()?;
     let facts = FileFacts::decode(&mut reader).ok()?;
     (reader.is_empty() && facts.path == path).then_some(facts)
 }
@@ -444,7 +484,8 @@ async fn main() {
         let facts = extracted("src/main.rs", SOURCE);
         assert!(!facts.rust.calls.is_empty() && !facts.suppressions.is_empty());
         let entry = encode_entry(&facts, SOURCE.as_bytes(), &key());
-        let decoded = decode_entry(&entry, facts.path, SOURCE.as_bytes(), &key()).expect("a valid entry");
+        let decoded =
+            decode_entry(&entry, facts.path, &content_hash(SOURCE.as_bytes()), &key()).expect("a valid entry");
         assert_eq!(decoded, facts);
     }
 
@@ -452,15 +493,15 @@ async fn main() {
     fn an_entry_for_other_bytes_or_another_path_is_a_miss() {
         let facts = extracted("src/main.rs", SOURCE);
         let entry = encode_entry(&facts, SOURCE.as_bytes(), &key());
-        assert!(decode_entry(&entry, facts.path, b"fn main() {}", &key()).is_none());
-        assert!(decode_entry(&entry, Symbol::intern("src/lib.rs"), SOURCE.as_bytes(), &key()).is_none());
+        assert!(decode_entry(&entry, facts.path, &content_hash(b"fn main() {}"), &key()).is_none());
+        assert!(decode_entry(&entry, Symbol::intern("src/lib.rs"), &content_hash(SOURCE.as_bytes()), &key()).is_none());
     }
 
     #[test]
     fn an_entry_made_without_the_key_is_a_miss_however_well_formed() {
         let facts = extracted("src/main.rs", SOURCE);
         let forged = encode_entry(&facts, SOURCE.as_bytes(), &Key([8; 32]));
-        assert!(decode_entry(&forged, facts.path, SOURCE.as_bytes(), &key()).is_none());
+        assert!(decode_entry(&forged, facts.path, &content_hash(SOURCE.as_bytes()), &key()).is_none());
         let home = tempfile::tempdir().unwrap();
         let made = Key::load_or_create(home.path()).unwrap();
         assert_eq!(Key::load_or_create(home.path()).unwrap().0, made.0, "the key is kept");
@@ -472,12 +513,18 @@ async fn main() {
         let facts = extracted("src/main.rs", SOURCE);
         let entry = encode_entry(&facts, SOURCE.as_bytes(), &key());
         for len in 0..entry.len() {
-            assert!(decode_entry(&entry[..len], facts.path, SOURCE.as_bytes(), &key()).is_none(), "truncated to {len}");
+            assert!(
+                decode_entry(&entry[..len], facts.path, &content_hash(SOURCE.as_bytes()), &key()).is_none(),
+                "truncated to {len}"
+            );
         }
         for at in 0..entry.len() {
             let mut damaged = entry.clone();
             damaged[at] ^= 0x20;
-            assert!(decode_entry(&damaged, facts.path, SOURCE.as_bytes(), &key()).is_none(), "byte {at} flipped");
+            assert!(
+                decode_entry(&damaged, facts.path, &content_hash(SOURCE.as_bytes()), &key()).is_none(),
+                "byte {at} flipped"
+            );
         }
     }
 
@@ -487,15 +534,15 @@ async fn main() {
         assert!(!facts.rust.arguments.is_empty());
         facts.rust.calls[0].args.len = facts.rust.arguments.len() as u32 + 1;
         let entry = encode_entry(&facts, SOURCE.as_bytes(), &key());
-        assert!(decode_entry(&entry, facts.path, SOURCE.as_bytes(), &key()).is_none());
+        assert!(decode_entry(&entry, facts.path, &content_hash(SOURCE.as_bytes()), &key()).is_none());
         facts.rust.calls[0].args.len = 0;
         let context = facts.rust.macros[0].context;
         facts.rust.macros[0].context = crate::facts::ContextId(facts.rust.contexts.len() as u32);
         let entry = encode_entry(&facts, SOURCE.as_bytes(), &key());
-        assert!(decode_entry(&entry, facts.path, SOURCE.as_bytes(), &key()).is_none());
+        assert!(decode_entry(&entry, facts.path, &content_hash(SOURCE.as_bytes()), &key()).is_none());
         facts.rust.macros[0].context = context;
         let entry = encode_entry(&facts, SOURCE.as_bytes(), &key());
-        assert_eq!(decode_entry(&entry, facts.path, SOURCE.as_bytes(), &key()), Some(facts));
+        assert_eq!(decode_entry(&entry, facts.path, &content_hash(SOURCE.as_bytes()), &key()), Some(facts));
     }
 
     #[test]

@@ -7,16 +7,22 @@
 //! walk already had problems.
 
 use super::CheckOptions;
-use crate::cache::{Cache, Inputs, Results};
+use crate::cache::{content_hash, Cache, ContentHash, Inputs, Results};
 use crate::discover::{Config, Discovery};
 use crate::engine::Policy;
 use crate::problem::Problem;
+use crate::symbol::Symbol;
+use foldhash::HashMap;
 use rayon::prelude::*;
 use std::path::Path;
 
 pub struct Remembered {
     results: Results,
     inputs: Inputs,
+    /// The hash of each file the walk found and the digest read: the facts cache takes a
+    /// file's facts by it, without reading the file again (and so from the very bytes the
+    /// digest holds, however the file changes meanwhile).
+    pub content_hashes: HashMap<Symbol, ContentHash>,
 }
 
 impl Remembered {
@@ -35,7 +41,8 @@ impl Remembered {
             return None;
         }
         let results = Cache::results(home, root).ok()?;
-        Some(Remembered { results, inputs: digest(options, config, policies, discovery) })
+        let (inputs, content_hashes) = digest(options, config, policies, discovery);
+        Some(Remembered { results, inputs, content_hashes })
     }
 
     pub fn load(&self) -> Option<crate::findings::Checked> {
@@ -51,7 +58,12 @@ impl Remembered {
     }
 }
 
-fn digest(options: &CheckOptions, config: &Config, policies: &[Policy], discovery: &Discovery) -> Inputs {
+fn digest(
+    options: &CheckOptions,
+    config: &Config,
+    policies: &[Policy],
+    discovery: &Discovery,
+) -> (Inputs, HashMap<Symbol, ContentHash>) {
     let mut hasher = blake3::Hasher::new();
     let mut add = |part: &[u8]| {
         hasher.update(&(part.len() as u64).to_le_bytes());
@@ -71,18 +83,20 @@ fn digest(options: &CheckOptions, config: &Config, policies: &[Policy], discover
     }
     add(format!("{discovery:?}").as_bytes());
     let read = discovery.files.iter().map(|(file, _)| file).chain(&discovery.manifests).collect::<Vec<_>>();
-    let contents: Vec<[u8; 32]> = read
+    let contents: Vec<(ContentHash, bool)> = read
         .par_iter()
         .map(|file| match crate::tree::read_regular(&file.path, config.max_file_size) {
-            Ok(bytes) => *blake3::hash(&bytes).as_bytes(),
-            Err(refused) => *blake3::hash(refused.to_string().as_bytes()).as_bytes(),
+            Ok(bytes) => (content_hash(&bytes), true),
+            Err(refused) => (content_hash(refused.to_string().as_bytes()), false),
         })
         .collect();
-    for content in &contents {
+    for (content, _) in &contents {
         add(content);
     }
     for variable in crate::link::CARGO_ENVIRONMENT {
         add(std::env::var_os(variable).unwrap_or_default().as_encoded_bytes());
     }
-    *hasher.finalize().as_bytes()
+    let read_whole = discovery.files.iter().zip(&contents).filter(|(_, (_, whole))| *whole);
+    let content_hashes = read_whole.map(|((file, _), (hash, _))| (file.shown, *hash)).collect();
+    (*hasher.finalize().as_bytes(), content_hashes)
 }
