@@ -7,11 +7,11 @@
 //! - a call whose resolved path is a free fn of the workspace (`crate::serve::run()`, through
 //!   `use` aliases, re-exports and globs);
 //! - a call of `Type::method` or `Self::method`: the methods of that name in the caller's package;
-//! - a method call `.name(..)`: the methods of that name that take `self` in the packages the
-//!   caller's package can reach, when there are at most [`MAX_METHOD_CANDIDATES`] (more is too
-//!   ambiguous to follow); and, where its receiver's type shows — a parameter's declared type,
-//!   or the value `Type::constructor(..)` made at the root of its chain, no field between —
-//!   that type's methods of that name, however many others share it;
+//! - a method call `.name(..)`: where its receiver's type shows — a parameter's declared type
+//!   (`self` too), or the value `Type::constructor(..)` made at the root of its chain, no field
+//!   between — and that type has methods of that name, those, however many others share it;
+//!   else the methods of that name that take `self` in the packages the caller's package can
+//!   reach, when there are at most [`MAX_METHOD_CANDIDATES`] (more is too ambiguous to follow);
 //! - a fn passed by path as an argument: a handler given to a router, a task to `spawn`.
 //!
 //! What this misses — calls through trait objects and generics, fns called by macros that do
@@ -128,12 +128,17 @@ impl CallGraph {
             }
             for call in &rust.method_calls {
                 let Some(from) = caller(call.context) else { continue };
-                // The type's own methods add to what the name alone finds: a chain that changes
-                // type on the way (`Config::load()?.server().start()`) loses no edge by it.
+                // A type that has the method is the one called (`self.flush()` is this type's
+                // `flush`, not every `flush` in reach); a chain that changes type on the way
+                // (`Config::load()?.server().start()`) finds none on its root's type and falls
+                // back to the name.
+                let before = edges.len();
                 if let Some(methods) = receiver_type(call).and_then(|owner| typed.get(&(call.name, owner))) {
                     edges.extend(methods.iter().map(|to| (from, *to)));
                 }
-                by_name(&mut edges, &receivers, from, call.name, reachable_packages);
+                if edges.len() == before {
+                    by_name(&mut edges, &receivers, from, call.name, reachable_packages);
+                }
                 arguments(&mut edges, from, call.args);
             }
             edges
