@@ -136,9 +136,9 @@ impl Collected {
     }
 }
 
-/// Reads the tree under `root` with a configuration already loaded and the walk done.
-/// Collects the facts of what the walk found; `content_hashes` are the hashes of files already
-/// read (see [`Remembered`]), by which cached facts are taken without reading a file again.
+/// Reads the tree under `root` with a configuration already loaded and the walk done;
+/// `content_hashes` are the hashes of files already read (see [`Remembered`]), by which cached
+/// facts are taken without reading a file again.
 fn collect_walked(
     root: &Path,
     options: &CheckOptions,
